@@ -1,0 +1,139 @@
+//! The three roles of the binary: `serve`, `demo` and `migrate`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::connections;
+use crate::crypto::{Cipher, SecretKey};
+use crate::http::{self, AppState};
+use crate::server::{self, Server};
+use crate::store::Store;
+
+/// Why the binary stopped early: bad input (exit 2) or a failure while running (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum ExitError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl ExitError {
+    pub fn code(&self) -> i32 {
+        match self {
+            ExitError::Usage(_) => 2,
+            ExitError::Failed(_) => 1,
+        }
+    }
+}
+
+/// Open the database named by the config and bring its schema up to date.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::open(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e} (database_url {})", config.database_url))?;
+    tracing::info!(database = %config.database_url, "database ready");
+    Ok(store)
+}
+
+/// `sfbridge migrate`: apply pending migrations and stop.
+pub async fn migrate(config: Config) -> Result<(), ExitError> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e} (database_url {})", config.database_url))?;
+    let report = store.migrate().await.map_err(anyhow::Error::from)?;
+    println!(
+        "applied {} migration(s) {:?}; {} were already applied",
+        report.applied.len(),
+        report.applied,
+        report.already_applied
+    );
+    store.close().await;
+    Ok(())
+}
+
+/// `sfbridge serve`: the production server.
+pub async fn serve(config: Config) -> Result<(), ExitError> {
+    let key = config.secret_key.as_ref().ok_or_else(|| {
+        ExitError::Usage(
+            "invalid configuration: secret_key: missing; serve needs a key to encrypt secrets at rest: \
+             set SFBRIDGE_SECRET_KEY to 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)"
+                .into(),
+        )
+    })?;
+    let cipher = Arc::new(Cipher::new(key));
+    let store = open_store(&config).await?;
+    let checks = {
+        let (store, cipher) = (store.clone(), cipher.clone());
+        // Checking connections must not hold up serving: the page shows states as they arrive.
+        tokio::spawn(async move {
+            if let Err(error) = connections::check_all(&store, &cipher).await {
+                tracing::error!(%error, "connection check failed");
+            }
+        })
+    };
+    run(&config, store, cipher).await?;
+    checks.abort();
+    Ok(())
+}
+
+/// Bind, announce and serve until a shutdown signal.
+pub async fn run(config: &Config, store: Store, cipher: Arc<Cipher>) -> anyhow::Result<()> {
+    warn_if_no_front_end(&config.static_dir);
+    let router = http::router(
+        AppState {
+            store: store.clone(),
+            cipher,
+        },
+        &config.static_dir,
+    );
+    let server = Server::bind(config.listen, router)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    // Tests and scripts read this exact line to learn the port.
+    println!("sfbridge listening on http://{}", server.local_addr());
+    tracing::info!(addr = %server.local_addr(), "serving");
+    server.run(server::shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn warn_if_no_front_end(static_dir: &Path) {
+    if !static_dir.join("index.html").is_file() {
+        tracing::warn!(
+            static_dir = %static_dir.display(),
+            "no index.html in the static folder: the web pages are not built (`cargo xtask demo` builds them)"
+        );
+    }
+}
+
+/// The demo's key lives beside its database, so a restarted demo can open what it sealed.
+pub fn demo_key(data_dir: &Path) -> anyhow::Result<SecretKey> {
+    let path = data_dir.join("secret.key");
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path)?;
+        return SecretKey::from_base64(&secrecy::SecretString::from(text))
+            .map_err(|e| anyhow::anyhow!("{}: the key {e}", path.display()));
+    }
+    let key = SecretKey::generate();
+    write_private(
+        &path,
+        secrecy::ExposeSecret::expose_secret(&key.to_base64()),
+    )?;
+    Ok(key)
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}

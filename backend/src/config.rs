@@ -1,0 +1,256 @@
+//! Configuration: defaults, then a TOML file, then `SFBRIDGE_*` environment variables, then flags.
+//!
+//! Every value is parsed into its final type here, so a bad value is reported once, naming the
+//! key and where it came from, before anything starts.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::SecretKey;
+use crate::store::DatabaseUrl;
+use crate::telemetry::LogFormat;
+
+/// The server's settings, every one already valid.
+#[derive(Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: DatabaseUrl,
+    /// Encrypts secrets at rest. `serve` refuses to start without one.
+    pub secret_key: Option<SecretKey>,
+    /// The built front end (`dist/`), served with a fallback to `index.html`.
+    pub static_dir: PathBuf,
+    pub log_format: LogFormat,
+}
+
+/// A configuration problem, phrased for the person who made it: which key, what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {key}: {problem}{}", origin_hint(.origin))]
+pub struct ConfigError {
+    pub key: String,
+    pub problem: String,
+    /// Where the value came from (a file, an environment variable), when known.
+    pub origin: Option<String>,
+}
+
+fn origin_hint(origin: &Option<String>) -> String {
+    origin
+        .as_ref()
+        .map(|s| format!(" (from {s})"))
+        .unwrap_or_default()
+}
+
+impl ConfigError {
+    pub fn new(key: &str, problem: impl Into<String>) -> Self {
+        Self {
+            key: key.to_owned(),
+            problem: problem.into(),
+            origin: None,
+        }
+    }
+}
+
+/// The raw layer: strings as people write them, before parsing.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawConfig {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub secret_key: Option<SecretString>,
+    pub static_dir: Option<String>,
+    pub log_format: Option<String>,
+}
+
+impl Serialize for SecretWrapper<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use secrecy::ExposeSecret;
+        s.serialize_str(self.0.expose_secret())
+    }
+}
+
+/// Only for layering flags into figment; never logged.
+struct SecretWrapper<'a>(&'a SecretString);
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://sfbridge.db";
+pub const DEFAULT_STATIC_DIR: &str = "dist";
+
+/// Layer the sources: defaults < file < environment < flags (`overrides`).
+pub fn load(file: Option<&std::path::Path>, overrides: RawConfig) -> Result<Config, ConfigError> {
+    let mut figment = Figment::new();
+    if let Some(path) = file {
+        if !path.is_file() {
+            return Err(ConfigError::new(
+                "config",
+                format!("file {} does not exist", path.display()),
+            ));
+        }
+        figment = figment.merge(Toml::file(path));
+    }
+    figment = figment.merge(Env::prefixed("SFBRIDGE_").ignore(&["CONFIG"]));
+    let mut flags = serde_json::Map::new();
+    if let Some(v) = &overrides.listen {
+        flags.insert("listen".into(), v.clone().into());
+    }
+    if let Some(v) = &overrides.database_url {
+        flags.insert("database_url".into(), v.clone().into());
+    }
+    if let Some(v) = &overrides.static_dir {
+        flags.insert("static_dir".into(), v.clone().into());
+    }
+    if let Some(v) = &overrides.log_format {
+        flags.insert("log_format".into(), v.clone().into());
+    }
+    if let Some(v) = &overrides.secret_key {
+        flags.insert(
+            "secret_key".into(),
+            serde_json::to_value(SecretWrapper(v)).expect("a string serialises"),
+        );
+    }
+    figment = figment.merge(Serialized::defaults(serde_json::Value::Object(flags)));
+
+    let raw: RawConfig = figment.extract().map_err(|e| figment_error(&figment, e))?;
+    parse(raw, |key| {
+        figment.find_metadata(key).map(|m| describe_source(m, key))
+    })
+}
+
+fn describe_source(metadata: &figment::Metadata, key: &str) -> String {
+    match &metadata.source {
+        Some(figment::Source::File(path)) => format!("file {}", path.display()),
+        // Only the flags layer is built in code.
+        Some(figment::Source::Code(_)) => format!("flag --{}", key.replace('_', "-")),
+        _ if metadata.name.contains("environment") => {
+            format!("environment variable SFBRIDGE_{}", key.to_uppercase())
+        }
+        _ => metadata.name.to_string(),
+    }
+}
+
+fn figment_error(figment: &Figment, error: figment::Error) -> ConfigError {
+    let key = error.path.join(".");
+    let key = if key.is_empty() {
+        "config".to_owned()
+    } else {
+        key
+    };
+    let origin = figment
+        .find_metadata(&key)
+        .map(|m| describe_source(m, &key));
+    ConfigError {
+        key,
+        problem: error.kind.to_string(),
+        origin,
+    }
+}
+
+/// Turn raw strings into typed values; `source_of` names where a key's value came from.
+pub fn parse(
+    raw: RawConfig,
+    source_of: impl Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let fail = |key: &str, problem: String| ConfigError {
+        key: key.to_owned(),
+        problem,
+        origin: source_of(key),
+    };
+    let listen = raw.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+    let listen: SocketAddr = listen.parse().map_err(|_| {
+        fail(
+            "listen",
+            format!("{listen:?} is not an address and port like 127.0.0.1:8080"),
+        )
+    })?;
+    let database_url = raw.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL);
+    let database_url: DatabaseUrl = database_url
+        .parse()
+        .map_err(|e: crate::store::InvalidDatabaseUrl| fail("database_url", e.to_string()))?;
+    let secret_key = raw
+        .secret_key
+        .map(|s| SecretKey::from_base64(&s))
+        .transpose()
+        .map_err(|e| fail("secret_key", e.to_string()))?;
+    let log_format = match raw.log_format.as_deref() {
+        None => LogFormat::Text,
+        Some(value) => value.parse().map_err(|e: String| fail("log_format", e))?,
+    };
+    Ok(Config {
+        listen,
+        database_url,
+        secret_key,
+        static_dir: PathBuf::from(raw.static_dir.as_deref().unwrap_or(DEFAULT_STATIC_DIR)),
+        log_format,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawConfig {
+        RawConfig::default()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = parse(raw(), |_| None).unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert!(config.secret_key.is_none());
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key_and_source() {
+        let bad = RawConfig {
+            listen: Some("not-an-address".into()),
+            ..raw()
+        };
+        let err = parse(bad, |_| Some("environment variable SFBRIDGE_LISTEN".into())).unwrap_err();
+        let line = err.to_string();
+        assert!(
+            line.starts_with("invalid configuration: listen: "),
+            "{line}"
+        );
+        assert!(line.contains("not-an-address"), "{line}");
+        assert!(
+            line.ends_with("(from environment variable SFBRIDGE_LISTEN)"),
+            "{line}"
+        );
+
+        let bad = RawConfig {
+            database_url: Some("mysql://x".into()),
+            ..raw()
+        };
+        assert!(
+            parse(bad, |_| None)
+                .unwrap_err()
+                .to_string()
+                .starts_with("invalid configuration: database_url: ")
+        );
+
+        let bad = RawConfig {
+            secret_key: Some(SecretString::from("short")),
+            ..raw()
+        };
+        assert_eq!(parse(bad, |_| None).unwrap_err().key, "secret_key");
+
+        let bad = RawConfig {
+            log_format: Some("xml".into()),
+            ..raw()
+        };
+        assert_eq!(parse(bad, |_| None).unwrap_err().key, "log_format");
+    }
+
+    #[test]
+    fn a_bad_secret_key_is_not_echoed() {
+        let bad = RawConfig {
+            secret_key: Some(SecretString::from("c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0")),
+            ..raw()
+        };
+        let line = parse(bad, |_| None).unwrap_err().to_string();
+        assert!(!line.contains("c2VjcmV0"), "{line}");
+    }
+}

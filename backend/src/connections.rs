@@ -1,0 +1,93 @@
+//! Connection state: what the Connections page shows, and checking both sides of an installation.
+
+use shared::{ConnectionsView, DatabaseHealth, Health};
+
+use crate::crypto::Cipher;
+use crate::store::{ContactOutcome, Service, Store, StoreError};
+use crate::{installations, intercom, salesforce};
+
+/// The back end's health and every installation's connection state.
+pub async fn view(store: &Store) -> Result<ConnectionsView, StoreError> {
+    let rows = store.installations().await?;
+    let counts = store.job_counts().await?;
+    Ok(ConnectionsView {
+        health: Health {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            database: DatabaseHealth {
+                kind: store.kind(),
+                reachable: true,
+            },
+            queued_jobs: counts.queued + counts.running,
+            parked_jobs: counts.parked,
+        },
+        installations: rows.iter().map(installations::status).collect(),
+    })
+}
+
+/// Talk to both services of every installation and record how it went.
+/// Costs no Salesforce API call: the userinfo endpoint is not counted against the allocation.
+pub async fn check_all(store: &Store, cipher: &Cipher) -> Result<(), StoreError> {
+    for row in store.installations().await? {
+        let now = || chrono::Utc::now().timestamp_millis();
+        let (salesforce, intercom) = match installations::credentials(&row, cipher) {
+            Ok(credentials) => check(&credentials).await,
+            Err(error) => {
+                let failed = ContactOutcome::Failed {
+                    error: error.to_string(),
+                };
+                (failed.clone(), failed)
+            }
+        };
+        if let ContactOutcome::Failed { error } = &salesforce {
+            tracing::warn!(installation = %row.id, %error, "Salesforce connection check failed");
+        }
+        if let ContactOutcome::Failed { error } = &intercom {
+            tracing::warn!(installation = %row.id, %error, "Intercom connection check failed");
+        }
+        store
+            .record_contact(&row.id, Service::Salesforce, &salesforce, now())
+            .await?;
+        store
+            .record_contact(&row.id, Service::Intercom, &intercom, now())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn check(credentials: &installations::Credentials) -> (ContactOutcome, ContactOutcome) {
+    let salesforce = match (
+        &credentials.salesforce_instance_url,
+        &credentials.salesforce_access_token,
+    ) {
+        (Some(url), Some(token)) => match salesforce::Client::new(url).identity(token).await {
+            Ok(identity) => ContactOutcome::Reached {
+                remote_id: identity.org_id,
+                user_id: Some(identity.user_id),
+            },
+            Err(error) => ContactOutcome::Failed {
+                error: error.to_string(),
+            },
+        },
+        _ => ContactOutcome::Failed {
+            error: "not authorised yet: connect the Salesforce org".into(),
+        },
+    };
+    let intercom = match &credentials.intercom_access_token {
+        Some(token) => match intercom::Client::new(&credentials.intercom_api_base_url)
+            .me(token)
+            .await
+        {
+            Ok(me) => ContactOutcome::Reached {
+                remote_id: me.workspace_id,
+                user_id: None,
+            },
+            Err(error) => ContactOutcome::Failed {
+                error: error.to_string(),
+            },
+        },
+        None => ContactOutcome::Failed {
+            error: "no access token yet: connect the Intercom workspace".into(),
+        },
+    };
+    (salesforce, intercom)
+}

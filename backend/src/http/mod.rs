@@ -1,0 +1,74 @@
+//! The HTTP surface: health probes, the JSON API under `/api/`, and the built front end.
+//!
+//! Handlers parse, call one function, and map the result to a response.
+
+mod error;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+
+use crate::connections;
+use crate::crypto::Cipher;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub cipher: Arc<Cipher>,
+}
+
+/// The whole application, without a socket (tests drive it with `oneshot`).
+pub fn router(state: AppState, static_dir: &Path) -> Router {
+    let api = Router::new()
+        .route("/connections", get(get_connections))
+        .fallback(api_not_found);
+    // Unknown paths get the app's index.html so deep links open the right page.
+    let pages = ServeDir::new(static_dir)
+        .append_index_html_on_directories(true)
+        .fallback(ServeFile::new(static_dir.join("index.html")));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api", api)
+        .fallback_service(pages)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+    if state.store.ping().await {
+        Ok(Json(
+            json!({ "status": "ready", "database": state.store.kind() }),
+        ))
+    } else {
+        Err(AppError::DatabaseUnreachable)
+    }
+}
+
+async fn get_connections(
+    State(state): State<AppState>,
+) -> Result<Json<shared::ConnectionsView>, AppError> {
+    Ok(Json(connections::view(&state.store).await?))
+}
+
+async fn api_not_found(method: Method, OriginalUri(uri): OriginalUri) -> impl IntoResponse {
+    AppError::NotFound(format!("no API endpoint {method} {}", uri.path()))
+}

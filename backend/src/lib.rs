@@ -1,0 +1,17 @@
+//! sfbridge back end: one binary that serves the web pages and API, receives Intercom
+//! webhooks, runs sync jobs and stores state in SQLite or PostgreSQL.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod connections;
+pub mod crypto;
+pub mod demo;
+pub mod http;
+pub mod installations;
+pub mod intercom;
+pub mod jobs;
+pub mod salesforce;
+pub mod server;
+pub mod store;
+pub mod telemetry;

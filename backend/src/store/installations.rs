@@ -1,0 +1,204 @@
+//! Stored installations: one Intercom workspace paired with one Salesforce org.
+
+use crate::crypto::Sealed;
+
+use super::{Store, StoreError, StoreTx, on_db};
+
+/// An installation as stored. Secret columns are sealed; see [`crate::installations`] to open them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InstallationRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub salesforce_environment: String,
+    pub salesforce_login_url: String,
+    pub salesforce_instance_url: Option<String>,
+    pub salesforce_org_id: Option<String>,
+    pub salesforce_user_id: Option<String>,
+    pub salesforce_client_id: Option<String>,
+    pub salesforce_client_secret: Option<Vec<u8>>,
+    pub salesforce_access_token: Option<Vec<u8>>,
+    pub salesforce_refresh_token: Option<Vec<u8>>,
+    pub salesforce_state: String,
+    pub salesforce_last_contact_at: Option<i64>,
+    pub salesforce_last_error: Option<String>,
+    pub intercom_workspace_id: Option<String>,
+    pub intercom_api_base_url: String,
+    pub intercom_access_token: Option<Vec<u8>>,
+    pub intercom_client_secret: Option<Vec<u8>>,
+    pub intercom_state: String,
+    pub intercom_last_contact_at: Option<i64>,
+    pub intercom_last_error: Option<String>,
+}
+
+/// What an admin provides to pair a workspace with an org. Secrets arrive already sealed.
+#[derive(Debug, Clone)]
+pub struct NewInstallation {
+    pub id: String,
+    pub name: String,
+    pub salesforce_environment: shared::SalesforceEnvironment,
+    pub salesforce_login_url: String,
+    pub salesforce_instance_url: Option<String>,
+    pub salesforce_client_id: Option<String>,
+    pub salesforce_client_secret: Option<Sealed>,
+    pub salesforce_access_token: Option<Sealed>,
+    pub salesforce_refresh_token: Option<Sealed>,
+    pub intercom_api_base_url: String,
+    pub intercom_access_token: Option<Sealed>,
+    pub intercom_client_secret: Option<Sealed>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Salesforce,
+    Intercom,
+}
+
+/// The result of talking to one side of an installation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactOutcome {
+    /// `remote_id` is the org id (Salesforce) or workspace id (Intercom); `user_id` the
+    /// connected Salesforce user, when known.
+    Reached {
+        remote_id: String,
+        user_id: Option<String>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+const COLUMNS: &str = "id, name, created_at, updated_at, salesforce_environment, salesforce_login_url, \
+    salesforce_instance_url, salesforce_org_id, salesforce_user_id, salesforce_client_id, \
+    salesforce_client_secret, salesforce_access_token, salesforce_refresh_token, salesforce_state, \
+    salesforce_last_contact_at, salesforce_last_error, intercom_workspace_id, intercom_api_base_url, \
+    intercom_access_token, intercom_client_secret, intercom_state, intercom_last_contact_at, \
+    intercom_last_error";
+
+/// Insert, or replace the connection settings of an installation with the same id.
+/// What was learnt by talking to the services (ids, states, errors) is kept.
+const SAVE: &str = "INSERT INTO installations (id, name, created_at, updated_at, salesforce_environment, \
+    salesforce_login_url, salesforce_instance_url, salesforce_client_id, salesforce_client_secret, \
+    salesforce_access_token, salesforce_refresh_token, intercom_api_base_url, intercom_access_token, \
+    intercom_client_secret)
+    VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at,
+        salesforce_environment = excluded.salesforce_environment,
+        salesforce_login_url = excluded.salesforce_login_url,
+        salesforce_instance_url = excluded.salesforce_instance_url,
+        salesforce_client_id = excluded.salesforce_client_id,
+        salesforce_client_secret = excluded.salesforce_client_secret,
+        salesforce_access_token = excluded.salesforce_access_token,
+        salesforce_refresh_token = excluded.salesforce_refresh_token,
+        intercom_api_base_url = excluded.intercom_api_base_url,
+        intercom_access_token = excluded.intercom_access_token,
+        intercom_client_secret = excluded.intercom_client_secret";
+
+impl StoreTx {
+    pub async fn save_installation(
+        &mut self,
+        new: &NewInstallation,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sealed = |s: &Option<Sealed>| s.as_ref().map(|s| s.0.clone());
+        on_db!(&mut self.tx, tx => {
+            sqlx::query(SAVE)
+                .bind(&new.id)
+                .bind(&new.name)
+                .bind(now)
+                .bind(new.salesforce_environment.as_str())
+                .bind(&new.salesforce_login_url)
+                .bind(&new.salesforce_instance_url)
+                .bind(&new.salesforce_client_id)
+                .bind(sealed(&new.salesforce_client_secret))
+                .bind(sealed(&new.salesforce_access_token))
+                .bind(sealed(&new.salesforce_refresh_token))
+                .bind(&new.intercom_api_base_url)
+                .bind(sealed(&new.intercom_access_token))
+                .bind(sealed(&new.intercom_client_secret))
+                .execute(&mut **tx)
+                .await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn save_installation(
+        &self,
+        new: &NewInstallation,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.save_installation(new, now).await?;
+        tx.commit().await
+    }
+
+    pub async fn installations(&self) -> Result<Vec<InstallationRow>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM installations ORDER BY created_at, id"
+        ));
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(sql).fetch_all(pool).await?))
+    }
+
+    pub async fn installation(&self, id: &str) -> Result<Option<InstallationRow>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM installations WHERE id = $1"));
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await?))
+    }
+
+    /// Record how the last contact with one side went. Returns false if there is no such installation.
+    pub async fn record_contact(
+        &self,
+        id: &str,
+        service: Service,
+        outcome: &ContactOutcome,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let side = match service {
+            Service::Salesforce => "salesforce",
+            Service::Intercom => "intercom",
+        };
+        let remote = match service {
+            Service::Salesforce => "salesforce_org_id",
+            Service::Intercom => "intercom_workspace_id",
+        };
+        // On failure the remote ids stay as they were: they still name the org or workspace.
+        let (sql, text, user_id) = match outcome {
+            ContactOutcome::Reached { remote_id, user_id } => {
+                let user_id = user_id.as_ref().filter(|_| service == Service::Salesforce);
+                (
+                    format!(
+                        "UPDATE installations SET {side}_state = 'connected', {remote} = $2,
+                     {side}_last_contact_at = $3, {side}_last_error = NULL, updated_at = $3{}
+                     WHERE id = $1",
+                        if user_id.is_some() {
+                            ", salesforce_user_id = $4"
+                        } else {
+                            ""
+                        }
+                    ),
+                    remote_id,
+                    user_id,
+                )
+            }
+            ContactOutcome::Failed { error } => (
+                format!(
+                    "UPDATE installations SET {side}_state = 'error', {side}_last_error = $2,
+                     {side}_last_contact_at = $3, updated_at = $3 WHERE id = $1"
+                ),
+                error,
+                None,
+            ),
+        };
+        let sql = sqlx::AssertSqlSafe(sql);
+        let done = on_db!(&self.pool, pool => {
+            let mut query = sqlx::query(sql).bind(id).bind(text).bind(now);
+            if let Some(user_id) = user_id {
+                query = query.bind(user_id);
+            }
+            query.execute(pool).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+}

@@ -1,0 +1,567 @@
+//! One contract, two databases: every case runs against SQLite, and against PostgreSQL when
+//! `TEST_DATABASE_URL` is set (each case in a schema of its own, dropped afterwards).
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use sfbridge::crypto::{Cipher, SecretKey};
+use sfbridge::installations::{self, Pairing};
+use sfbridge::jobs::RetryPolicy;
+use sfbridge::store::{
+    ContactOutcome, DatabaseUrl, FailOutcome, MigrateError, NewJob, Service, Store, StoreError,
+};
+use shared::{ConnectionState, SalesforceEnvironment};
+
+/// A store to test, and what to drop afterwards.
+struct TestDb {
+    store: Store,
+    label: &'static str,
+    url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+}
+
+async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("test.db").display())
+        .parse()
+        .unwrap();
+    TestDb {
+        store: Store::connect(&url).await.unwrap(),
+        label: "sqlite",
+        url,
+        _dir: Some(dir),
+        schema: None,
+    }
+}
+
+async fn postgres() -> Option<TestDb> {
+    let base = std::env::var("TEST_DATABASE_URL").ok()?;
+    let schema = format!("sfbridge_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Store::connect(&base.parse().unwrap())
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but {e}"));
+    admin
+        .execute_for_tests(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    admin.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url: DatabaseUrl = format!("{base}{separator}options=-c%20search_path%3D{schema}")
+        .parse()
+        .unwrap();
+    Some(TestDb {
+        store: Store::connect(&url).await.unwrap(),
+        label: "postgres",
+        url,
+        _dir: None,
+        schema: Some(schema),
+    })
+}
+
+impl TestDb {
+    async fn finish(self) {
+        self.store.close().await;
+        if let Some(schema) = self.schema {
+            let base = std::env::var("TEST_DATABASE_URL").unwrap();
+            let admin = Store::connect(&base.parse().unwrap()).await.unwrap();
+            admin
+                .execute_for_tests(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .unwrap();
+            admin.close().await;
+        }
+    }
+}
+
+/// Run `case` against every configured database, migrated.
+async fn each_database<F, Fut>(case: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: Future<Output = TestDb>,
+{
+    let mut dbs = vec![sqlite().await];
+    match postgres().await {
+        Some(db) => dbs.push(db),
+        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL cases not run"),
+    }
+    for db in dbs {
+        db.store.migrate().await.unwrap();
+        eprintln!("-- {}", db.label);
+        case(db).await.finish().await;
+    }
+}
+
+fn cipher() -> Cipher {
+    Cipher::new(&SecretKey::generate())
+}
+
+fn pairing(id: &str) -> Pairing {
+    Pairing {
+        id: id.to_owned(),
+        name: format!("Workspace {id}"),
+        salesforce_environment: SalesforceEnvironment::Sandbox,
+        salesforce_login_url: "https://test.salesforce.com".into(),
+        salesforce_instance_url: Some("https://example.my.salesforce.com".into()),
+        salesforce_client_id: Some("3MVG9client".into()),
+        salesforce_client_secret: Some(SecretString::from("client-secret-value")),
+        salesforce_access_token: Some(SecretString::from("00Dx!access-token-value")),
+        salesforce_refresh_token: Some(SecretString::from("refresh-token-value")),
+        intercom_api_base_url: "https://api.intercom.io".into(),
+        intercom_access_token: Some(SecretString::from("intercom-token-value")),
+        intercom_client_secret: Some(SecretString::from("intercom-secret-value")),
+    }
+}
+
+async fn installation(store: &Store, id: &str) {
+    store
+        .save_installation(&pairing(id).seal(&cipher()), 1_000)
+        .await
+        .unwrap();
+}
+
+fn job(installation: &str, key: Option<&str>, run_at: i64) -> NewJob {
+    NewJob {
+        installation_id: installation.into(),
+        kind: "sync_contact".into(),
+        payload: serde_json::json!({ "contact": key }),
+        dedup_key: key.map(str::to_owned),
+        max_attempts: 3,
+        run_at,
+    }
+}
+
+#[tokio::test]
+async fn migrating_twice_changes_nothing_the_second_time() {
+    each_database(|db| async move {
+        let again = db.store.migrate().await.unwrap();
+        assert!(again.applied.is_empty(), "{}", db.label);
+        assert!(again.already_applied >= 1);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_migration_leaves_the_database_as_it_was() {
+    each_database(|db| async move {
+        installation(&db.store, "kept").await;
+        let dir = tempfile::tempdir().unwrap();
+        let dialect = match db.label {
+            "sqlite" => "sqlite",
+            _ => "postgres",
+        };
+        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/");
+        for entry in std::fs::read_dir(format!("{shipped}{dialect}")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("9000_good.sql"),
+            "CREATE TABLE added_by_good (id TEXT);
+             UPDATE installations SET name = 'changed';",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("9001_bad.sql"), "CREATE TABLE oops (;").unwrap();
+        let migrator = sqlx::migrate::Migrator::new(dir.path()).await.unwrap();
+        let err = db.store.migrate_with(&migrator).await.unwrap_err();
+        assert!(
+            matches!(err, MigrateError::Failed { version: 9001, .. }),
+            "{}: {err}",
+            db.label
+        );
+        assert!(err.to_string().contains("nothing was changed"));
+        // The good migration before the bad one was rolled back with it.
+        let rows = db.store.installations().await.unwrap();
+        assert_eq!(rows[0].name, "Workspace kept", "{}", db.label);
+        assert!(
+            db.store
+                .execute_for_tests("SELECT * FROM added_by_good")
+                .await
+                .is_err()
+        );
+        assert!(db.store.migrate().await.unwrap().applied.is_empty());
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused() {
+    each_database(|db| async move {
+        db.store
+            .execute_for_tests(
+                "INSERT INTO sfbridge_migrations (version, description, checksum, applied_at)
+                 VALUES (99999, 'from the future', 'x', 0)",
+            )
+            .await
+            .unwrap();
+        match db.store.migrate().await {
+            Err(StoreError::Migrate(MigrateError::Unknown(99999))) => {}
+            other => panic!("{}: expected Unknown(99999), got {other:?}", db.label),
+        }
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn installations_keep_their_secrets_sealed() {
+    each_database(|db| async move {
+        let cipher = cipher();
+        db.store
+            .save_installation(&pairing("acme").seal(&cipher), 5_000)
+            .await
+            .unwrap();
+        let row = db.store.installation("acme").await.unwrap().unwrap();
+        for column in [
+            &row.salesforce_access_token,
+            &row.salesforce_refresh_token,
+            &row.salesforce_client_secret,
+            &row.intercom_access_token,
+            &row.intercom_client_secret,
+        ] {
+            let bytes = column.as_ref().expect("sealed value stored");
+            assert!(
+                !String::from_utf8_lossy(bytes).contains("value"),
+                "{}",
+                db.label
+            );
+        }
+        let credentials = installations::credentials(&row, &cipher).unwrap();
+        assert_eq!(
+            credentials.salesforce_access_token.unwrap().expose_secret(),
+            "00Dx!access-token-value"
+        );
+        // Another key cannot open them.
+        assert!(installations::credentials(&row, &Cipher::new(&SecretKey::generate())).is_err());
+
+        let status = installations::status(&row);
+        assert_eq!(status.salesforce.state, ConnectionState::NotConnected);
+        assert_eq!(
+            status.salesforce.environment,
+            SalesforceEnvironment::Sandbox
+        );
+        assert_eq!(status.created_at.timestamp_millis(), 5_000);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn contact_outcomes_update_the_connection_state() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let reached = ContactOutcome::Reached {
+            remote_id: "00D000000000001AAA".into(),
+            user_id: Some("005000000000001AAA".into()),
+        };
+        assert!(
+            db.store
+                .record_contact("acme", Service::Salesforce, &reached, 2_000)
+                .await
+                .unwrap()
+        );
+        let failed = ContactOutcome::Failed {
+            error: "Intercom refused (401): unauthorized: Access Token Invalid".into(),
+        };
+        db.store
+            .record_contact("acme", Service::Intercom, &failed, 3_000)
+            .await
+            .unwrap();
+        assert!(
+            !db.store
+                .record_contact("missing", Service::Intercom, &failed, 3_000)
+                .await
+                .unwrap()
+        );
+        let status = installations::status(&db.store.installation("acme").await.unwrap().unwrap());
+        assert_eq!(
+            status.salesforce.state,
+            ConnectionState::Connected,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            status.salesforce.org_id.as_deref(),
+            Some("00D000000000001AAA")
+        );
+        assert_eq!(status.intercom.state, ConnectionState::Error);
+        assert!(status.intercom.last_error.unwrap().contains("unauthorized"));
+        assert_eq!(
+            status.intercom.last_contact_at.unwrap().timestamp_millis(),
+            3_000
+        );
+
+        // Saving the pairing again keeps what was learnt from the services.
+        installation(&db.store, "acme").await;
+        let row = db.store.installation("acme").await.unwrap().unwrap();
+        assert_eq!(row.salesforce_org_id.as_deref(), Some("00D000000000001AAA"));
+        assert_eq!(
+            row.salesforce_user_id.as_deref(),
+            Some("005000000000001AAA")
+        );
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_exists_only_if_its_transaction_commits() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let mut tx = db.store.begin().await.unwrap();
+        tx.enqueue(&job("acme", Some("c1"), 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        tx.rollback().await.unwrap();
+        assert!(
+            db.store.claim("w1", 1_000, 10).await.unwrap().is_none(),
+            "{}",
+            db.label
+        );
+
+        let mut tx = db.store.begin().await.unwrap();
+        let id = tx
+            .enqueue(&job("acme", Some("c1"), 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        tx.commit().await.unwrap();
+        let claimed = db.store.claim("w1", 1_000, 10).await.unwrap().unwrap();
+        assert_eq!(claimed.id, id);
+        assert_eq!(claimed.attempts, 1);
+        assert_eq!(claimed.lease_owner.as_deref(), Some("w1"));
+        assert_eq!(claimed.payload, r#"{"contact":"c1"}"#);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn waiting_duplicates_are_absorbed() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let first = db
+            .store
+            .enqueue(&job("acme", Some("c1"), 0), 0)
+            .await
+            .unwrap();
+        assert!(first.is_some());
+        assert_eq!(
+            db.store
+                .enqueue(&job("acme", Some("c1"), 0), 0)
+                .await
+                .unwrap(),
+            None
+        );
+        // Without a key, or with another key, jobs are distinct.
+        assert!(
+            db.store
+                .enqueue(&job("acme", None, 0), 0)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            db.store
+                .enqueue(&job("acme", None, 0), 0)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            db.store
+                .enqueue(&job("acme", Some("c2"), 0), 0)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // Once the first runs, new work on the same key queues again: the change came later.
+        let running = db.store.claim("w1", 1_000, 1).await.unwrap().unwrap();
+        assert_eq!(Some(running.id), first);
+        assert!(
+            db.store
+                .enqueue(&job("acme", Some("c1"), 0), 0)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // A failing run whose work is already queued again is absorbed by it.
+        let outcome = db
+            .store
+            .fail(running.id, "w1", "timeout", &RetryPolicy::default(), 2)
+            .await
+            .unwrap();
+        assert_eq!(outcome, FailOutcome::Absorbed, "{}", db.label);
+        assert!(db.store.job(running.id).await.unwrap().is_none());
+        assert_eq!(db.store.job_counts().await.unwrap().queued, 4);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failures_back_off_then_park_and_a_person_can_retry() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let policy = RetryPolicy {
+            base: std::time::Duration::from_millis(100),
+            cap: std::time::Duration::from_secs(60),
+            max_attempts: 3,
+        };
+        let id = db
+            .store
+            .enqueue(&job("acme", Some("c1"), 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut now = 0;
+        for (attempt, wait) in [(1, 100), (2, 200)] {
+            let claimed = db.store.claim("w", 1_000, now).await.unwrap().unwrap();
+            assert_eq!(claimed.attempts, attempt);
+            let outcome = db
+                .store
+                .fail(id, "w", "REQUEST_LIMIT_EXCEEDED", &policy, now)
+                .await
+                .unwrap();
+            assert_eq!(
+                outcome,
+                FailOutcome::Retry { run_at: now + wait },
+                "{}",
+                db.label
+            );
+            // Not due before its time.
+            assert!(
+                db.store
+                    .claim("w", 1_000, now + wait - 1)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            now += wait;
+        }
+        db.store.claim("w", 1_000, now).await.unwrap().unwrap();
+        assert_eq!(
+            db.store
+                .fail(id, "w", "still failing", &policy, now)
+                .await
+                .unwrap(),
+            FailOutcome::Parked
+        );
+        let parked = db.store.job(id).await.unwrap().unwrap();
+        assert_eq!(parked.state, "parked");
+        assert_eq!(parked.last_error.as_deref(), Some("still failing"));
+        assert!(
+            db.store
+                .claim("w", 1_000, now + 1_000_000)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(db.store.job_counts().await.unwrap().parked, 1);
+
+        assert!(db.store.retry_parked(id, now).await.unwrap());
+        let again = db.store.claim("w", 1_000, now).await.unwrap().unwrap();
+        assert_eq!(again.attempts, 1);
+        assert!(db.store.complete(id, "w").await.unwrap());
+        assert!(db.store.job(id).await.unwrap().is_none());
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_lease_makes_the_job_claimable_again() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let id = db
+            .store
+            .enqueue(&job("acme", None, 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        db.store.claim("slow", 1_000, 0).await.unwrap().unwrap();
+        assert!(db.store.claim("other", 1_000, 999).await.unwrap().is_none());
+        let taken = db
+            .store
+            .claim("other", 1_000, 1_001)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((taken.id, taken.attempts), (id, 2), "{}", db.label);
+        // The first worker lost it: its completion and failure change nothing.
+        assert!(!db.store.complete(id, "slow").await.unwrap());
+        assert_eq!(
+            db.store
+                .fail(id, "slow", "late", &RetryPolicy::default(), 1_002)
+                .await
+                .unwrap(),
+            FailOutcome::LeaseLost
+        );
+        assert!(db.store.complete(id, "other").await.unwrap());
+        db
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_workers_never_claim_the_same_job_twice() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        const JOBS: usize = 200;
+        let mut tx = db.store.begin().await.unwrap();
+        for n in 0..JOBS {
+            tx.enqueue(&job("acme", Some(&format!("c{n}")), 0), 0)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let store = Arc::new(db.store.clone());
+        let workers = (0..8).map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let name = format!("worker-{w}");
+                let mut mine = Vec::new();
+                while let Some(job) = store.claim(&name, 60_000, 10).await.unwrap() {
+                    mine.push(job.id);
+                    assert!(store.complete(job.id, &name).await.unwrap());
+                }
+                mine
+            })
+        });
+        let mut seen = HashSet::new();
+        let mut total = 0;
+        for worker in workers {
+            for id in worker.await.unwrap() {
+                total += 1;
+                assert!(seen.insert(id), "{}: job {id} claimed twice", db.label);
+            }
+        }
+        assert_eq!(total, JOBS, "{}", db.label);
+        assert_eq!(db.store.job_counts().await.unwrap().queued, 0);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_url_scheme_chooses_the_database() {
+    each_database(|db| async move {
+        let kind = db.store.kind();
+        assert_eq!(
+            kind,
+            match db.url {
+                DatabaseUrl::Sqlite(_) => shared::DatabaseKind::Sqlite,
+                DatabaseUrl::Postgres(_) => shared::DatabaseKind::Postgres,
+            }
+        );
+        assert!(db.store.ping().await);
+        db
+    })
+    .await;
+}

@@ -1,0 +1,65 @@
+//! The app shell: the router, the header every page shares, and the page for unknown paths.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+use crate::connections::ConnectionsPage;
+
+/// The whole app: every page inside the shared [`Shell`].
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <Shell>
+                <Routes fallback=NotFound>
+                    // Connections is the only page so far, so it is also the home page.
+                    <Route path=path!("/") view=|| view! { <Redirect path="/connections" /> } />
+                    <Route path=path!("/connections") view=ConnectionsPage />
+                </Routes>
+            </Shell>
+        </Router>
+    }
+}
+
+/// Header with the product name and navigation, then the page.
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    view! {
+        <div class="shell">
+            <header class="topbar">
+                <div class="topbar-inner">
+                    <A href="/connections" attr:class="brand">
+                        <img class="brand-mark" src="/favicon.svg" alt="" width="28" height="28" />
+                        <span class="brand-name">"sfbridge"</span>
+                    </A>
+                    <nav class="nav" aria-label="Main">
+                        <A href="/connections" attr:class="nav-link">
+                            "Connections"
+                        </A>
+                    </nav>
+                </div>
+            </header>
+            <main class="content">{children()}</main>
+        </div>
+    }
+}
+
+/// Shown for any path no route matches, so a mistyped deep link says so instead of showing nothing.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let location = use_location();
+    view! {
+        <section class="not-found" data-testid="not-found">
+            <p class="not-found-code">"404"</p>
+            <h1>"Page not found"</h1>
+            <p>
+                "There is no page at " <code>{move || location.pathname.get()}</code> "."
+            </p>
+            <A href="/connections" attr:class="button">
+                "Go to Connections"
+            </A>
+        </section>
+    }
+}

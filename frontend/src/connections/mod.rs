@@ -1,0 +1,144 @@
+//! The Connections page: the back end's health and the state of every installation's
+//! Salesforce org and Intercom workspace.
+//!
+//! [`ConnectionsPage`] loads the data; [`ConnectionsOverview`] and [`LoadFailure`] only render
+//! what they are given, so tests mount them with known values and no server.
+
+mod health;
+mod installation;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use shared::ConnectionsView;
+use web_sys::AbortController;
+
+pub use health::HealthPanel;
+pub use installation::InstallationCard;
+
+use crate::api::{self, LoadError};
+use crate::{clock, format};
+
+/// `/connections`: fetches `GET /api/connections` and shows it, with a Refresh button.
+#[component]
+pub fn ConnectionsPage() -> impl IntoView {
+    let connections = LocalResource::new(load_connections);
+    let (refreshing, set_refreshing) = signal(false);
+    view! {
+        <div class="page-header">
+            <div>
+                <h1>"Connections"</h1>
+                <p class="page-intro">
+                    "Each installation pairs one Intercom workspace with one Salesforce org. "
+                    "This page shows whether sfbridge can reach both, and the health of the server itself."
+                </p>
+            </div>
+            <button
+                type="button"
+                class="button"
+                data-testid="connections-refresh"
+                disabled=move || refreshing.get()
+                on:click=move |_| connections.refetch()
+            >
+                {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
+            </button>
+        </div>
+        // A Transition keeps the last answer on screen while a refresh is under way.
+        <Transition fallback=Loading set_pending=set_refreshing>
+            {move || Suspend::new(async move {
+                match connections.await {
+                    Ok(view) => view! { <ConnectionsOverview view=view now=clock::now() /> }.into_any(),
+                    Err(error) => view! { <LoadFailure error=error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Starts one request; the page's cleanup aborts it if the reader navigates away first.
+fn load_connections() -> impl Future<Output = Result<ConnectionsView, LoadError>> {
+    let controller = AbortController::new().ok();
+    let signal = controller.as_ref().map(AbortController::signal);
+    // Cleanups must be Send; the controller never leaves the browser's one thread.
+    let controller = SendWrapper::new(controller);
+    on_cleanup(move || {
+        if let Some(controller) = controller.take() {
+            controller.abort();
+        }
+    });
+    async move { api::fetch_connections(signal.as_ref()).await }
+}
+
+#[component]
+fn Loading() -> impl IntoView {
+    view! {
+        <div class="loading" role="status" data-testid="connections-loading">
+            <span class="spinner" aria-hidden="true"></span>
+            "Loading connections…"
+        </div>
+    }
+}
+
+/// Health, then one card per installation (or how to get the first one).
+#[component]
+pub fn ConnectionsOverview(
+    view: ConnectionsView,
+    /// The moment relative times ("5 minutes ago") are measured from.
+    now: DateTime<Utc>,
+) -> impl IntoView {
+    let ConnectionsView {
+        health,
+        installations,
+    } = view;
+    let heading = format::count(installations.len() as u64, "installation");
+    let body = if installations.is_empty() {
+        view! { <NoInstallations /> }.into_any()
+    } else {
+        installations
+            .into_iter()
+            .map(|installation| view! { <InstallationCard installation=installation now=now /> })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <HealthPanel health=health />
+        <section class="installations" aria-labelledby="installations-heading">
+            <h2 id="installations-heading" class="section-title">
+                "Installations" <span class="section-count">{heading}</span>
+            </h2>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn NoInstallations() -> impl IntoView {
+    view! {
+        <div class="empty" data-testid="installations-empty">
+            <h3>"No installations yet"</h3>
+            <p>
+                "An installation appears here once an Intercom workspace is paired with a Salesforce org. "
+                "To see one right away, start the server with " <code>"sfbridge demo"</code>
+                ": it pairs a simulated Salesforce org with a simulated Intercom workspace."
+            </p>
+        </div>
+    }
+}
+
+/// Why the page has no data, in the back end's words when it gave any.
+#[component]
+pub fn LoadFailure(error: LoadError) -> impl IntoView {
+    // Other failures already name their status in the message.
+    let detail = error.code().map(|code| match error.status() {
+        Some(status) => format!("Error code {code}, HTTP {status}"),
+        None => format!("Error code {code}"),
+    });
+    view! {
+        <div class="alert alert-error" role="alert" data-testid="connections-error">
+            <h2 class="alert-title">"Could not load connections"</h2>
+            <p class="alert-message">{error.to_string()}</p>
+            {detail.map(|detail| view! { <p class="alert-detail">{detail}</p> })}
+            <p class="alert-hint">"Use Refresh to try again."</p>
+        </div>
+    }
+}

@@ -1,0 +1,13 @@
+//! Pure types and rules used by both the back end and the front end.
+//!
+//! Nothing here does I/O: the crate builds for wasm32 as well as natively, so the
+//! browser and the server agree on every shape by construction.
+
+pub mod api_error;
+pub mod connections;
+
+pub use api_error::ApiError;
+pub use connections::{
+    ConnectionState, ConnectionsView, DatabaseHealth, DatabaseKind, Health, InstallationStatus,
+    IntercomWorkspace, SalesforceEnvironment, SalesforceOrg,
+};

@@ -1,0 +1,38 @@
+//! `sfbridge-sim intercom --port P --seed demo|scale:<N> [--credentials-json PATH]`
+
+use super::{Config, IntercomSim};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: crate::cli::CommonArgs,
+    /// Seconds before the one retry of a failed webhook delivery.
+    #[arg(long, default_value_t = 60)]
+    pub webhook_retry_secs: u64,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let config = Config {
+        bind: std::net::SocketAddr::new(args.common.host, args.common.port),
+        seed: args.common.seed,
+        webhook_retry_delay: std::time::Duration::from_secs(args.webhook_retry_secs),
+        ..Config::default()
+    };
+    let sim = IntercomSim::start(config).await?;
+    let credentials = serde_json::json!({
+        "url": sim.url(),
+        "access_token": sim.access_token(),
+        "client_secret": sim.client_secret(),
+    });
+    if let Some(path) = &args.common.credentials_json {
+        std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)?;
+    }
+    println!("Intercom simulator ({} contacts, seed {}) ready in {:.1?}", sim.contact_count(), args.common.seed, started.elapsed());
+    println!("url: {}", sim.url());
+    println!("access_token: {}", sim.access_token());
+    println!("client_secret: {}", sim.client_secret());
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,406 @@
+//! The seeds. `demo` is the plain tables below (edit them freely: they are matched against the
+//! Salesforce demo org by email, external id and account number); `scale:<N>` makes N contacts
+//! in realistic proportions; `empty` has only the teammates.
+
+use serde_json::{Map, Value, json};
+
+use super::Credentials;
+use super::store::{Admin, Attachment, Author, Company, ConvState, Contact, Conversation, Part, Role, Team, Workspace};
+use crate::Seed;
+
+pub const WORKSPACE_ID: &str = "sfbdemo1";
+pub const ACCESS_TOKEN: &str = "dG9rOnNmYnJpZGdlLXNpbS1kZW1vLWFjY2Vzcy10b2tlbg==";
+pub const CLIENT_SECRET: &str = "sfbridge-sim-client-secret-3f9a1c2e";
+
+/// 2026-01-05T09:00:00Z: demo records are created minutes apart from here.
+const T0: i64 = 1_767_603_600;
+
+/// Teammates: id, name, email. The first installs the app.
+pub const TEAMMATES: &[(u64, &str, &str)] = &[
+    (991_267_401, "Alice Ahmed", "alice@example.com"),
+    (991_267_402, "Bob Brown", "bob@example.com"),
+    (991_267_403, "Carol Chen", "carol@example.com"),
+    (991_267_404, "Dave Diaz", "dave@example.com"),
+];
+
+/// Teams: id, name, member teammate ids.
+pub const TEAMS: &[(u64, &str, &[u64])] =
+    &[(5_017_691, "Support", &[991_267_401, 991_267_402]), (5_017_692, "Sales", &[991_267_403, 991_267_404])];
+
+/// Companies: company_id (= Salesforce account number), name, plan, industry, size, website.
+pub const COMPANIES: &[(&str, &str, &str, &str, i64, &str)] = &[
+    ("CD451796", "Edge Communications", "Enterprise", "Electronics", 1000, "https://edgecomm.com"),
+    ("CD656092", "Burlington Textiles Corp of America", "Pro", "Apparel", 9000, "https://burlington.com"),
+    ("CC213425", "Pyramid Construction Inc.", "Pro", "Construction", 2680, "https://pyramid.com"),
+    ("CC634267", "Dickenson plc", "Starter", "Consulting", 120, "https://dickenson-consulting.com"),
+    ("CD439877", "Grand Hotels & Resorts Ltd", "Enterprise", "Hospitality", 5600, "https://www.grandhotels.com"),
+    ("CD355118", "United Oil & Gas Corp.", "Enterprise", "Energy", 145_000, "https://uos.com"),
+    ("CC947211", "Express Logistics and Transport", "Pro", "Transportation", 12300, "https://www.expressl&t.net"),
+    ("CD736025", "University of Arizona", "Starter", "Education", 39000, "https://www.arizona.edu"),
+    ("CC978213", "GenePoint", "Pro", "Biotechnology", 265, "https://www.genepoint.com"),
+    // Matches no Salesforce account.
+    ("ZZ000001", "Nowhere Widgets Ltd", "Starter", "Retail", 12, "https://nowhere.example"),
+    // Has no users: left out of `GET /companies` listings, still in scroll.
+    ("ZZ000002", "Empty Shell Inc.", "Starter", "Holding", 1, "https://empty.example"),
+];
+
+/// Users: external_id, email, name, company_id (or ""), owner teammate email (or "").
+pub const USERS: &[(&str, &str, &str, &str, &str)] = &[
+    ("sf-003-rose", "rose@edge.com", "Rose Gonzalez", "CD451796", "bob@example.com"),
+    ("sf-003-sean", "sean@edge.com", "Sean Forbes", "CD451796", ""),
+    ("sf-003-jack", "jrogers@burlington.com", "Jack Rogers", "CD656092", "carol@example.com"),
+    ("sf-003-pat", "pat@pyramid.net", "Pat Stumuller", "CC213425", ""),
+    ("sf-003-andy", "a_young@dickenson.com", "Andy Young", "CC634267", "dave@example.com"),
+    ("sf-003-tim", "barr_tim@grandhotels.com", "Tim Barr", "CD439877", ""),
+    ("sf-003-stella", "spavlova@uog.com", "Stella Pavlova", "CD355118", "alice@example.com"),
+    ("sf-003-lauren", "lboyle@uog.com", "Lauren Boyle", "CD355118", ""),
+    ("sf-003-josh", "j.davis@expressl&t.net", "Josh Davis", "CC947211", ""),
+    ("sf-003-jane", "jane_gray@uoa.edu", "Jane Grey", "CD736025", ""),
+    ("sf-003-edna", "efrank@genepoint.com", "Edna Frank", "CC978213", ""),
+    // Matches two Salesforce records (a contact and a lead share this email in the demo org).
+    ("sf-003-avi", "agreen@uog.com", "Avi Green", "CD355118", ""),
+    // Match nothing in Salesforce.
+    ("ic-user-nora", "nora@nowhere.example", "Nora Nobody", "ZZ000001", ""),
+    ("ic-user-zed", "zed@unmatched.example", "Zed Unmatched", "", ""),
+];
+
+/// Leads: email, name, phone. Leads have no external_id.
+pub const LEADS: &[(&str, &str, &str)] = &[
+    ("bertha@fcof.net", "Bertha Boxer", "(850) 644-4200"),
+    ("pcotton@abbottins.net", "Phyllis Cotton", "(703) 757-1000"),
+    ("jeffg@jbo.com", "Jeff Glimpse", "886-2-25474189"),
+    ("mike@metro.com", "Mike Braund", "(410) 381-2334"),
+    // Matches nothing.
+    ("visitor42@anon.example", "Curious Visitor", ""),
+];
+
+/// Image attachment used by the demo conversations.
+const SCREENSHOT: &str = "https://downloads.intercomcdn.com/i/o/sfbdemo1/screenshot-invoice.png";
+
+/// Conversations: contact email, opening message (HTML), state, assignee teammate email (or ""),
+/// image attached to the opening message, then replies: (author email, part type, body).
+#[allow(clippy::type_complexity)]
+pub const CONVERSATIONS: &[(&str, &str, &str, &str, bool, &[(&str, &str, &str)])] = &[
+    (
+        "rose@edge.com",
+        "<p>Our last invoice shows the wrong amount. Can you check?</p>",
+        "open",
+        "bob@example.com",
+        true,
+        &[("bob@example.com", "comment", "<p>Thanks Rose, looking into it now.</p>")],
+    ),
+    (
+        "jrogers@burlington.com",
+        "<p>The export fails with this error:</p><p><img src=\"https://downloads.intercomcdn.com/i/o/sfbdemo1/export-error.png\"></p>",
+        "open",
+        "",
+        false,
+        &[],
+    ),
+    (
+        "spavlova@uog.com",
+        "<p>How do we add more seats to our plan?</p>",
+        "closed",
+        "carol@example.com",
+        false,
+        &[
+            ("carol@example.com", "comment", "<p>I have added 20 seats for you.</p>"),
+            ("spavlova@uog.com", "comment", "<p>Perfect, thank you!</p>"),
+        ],
+    ),
+    (
+        "bertha@fcof.net",
+        "<p>Do you offer discounts for cooperatives?</p>",
+        "open",
+        "dave@example.com",
+        false,
+        &[("dave@example.com", "note", "<p>Hot lead, ask Sales for the coop price list.</p>")],
+    ),
+    ("nora@nowhere.example", "<p>Just saying hello.</p>", "closed", "", false, &[]),
+    (
+        "efrank@genepoint.com",
+        "<p>Here is a photo of the label on the device.</p>",
+        "open",
+        "alice@example.com",
+        false,
+        &[(
+            "efrank@genepoint.com",
+            "comment",
+            "<p>And the back side:</p><p><img src=\"https://downloads.intercomcdn.com/i/o/sfbdemo1/label-back.jpg\"></p>",
+        )],
+    ),
+];
+
+/// Custom data attributes: model, name, type.
+pub const CUSTOM_ATTRIBUTES: &[(&str, &str, &str)] =
+    &[("contact", "plan_tier", "string"), ("contact", "seats", "integer"), ("company", "region", "string")];
+
+pub const TAGS: &[&str] = &["VIP", "Churn risk"];
+
+pub(crate) fn credentials(_seed: Seed, app_id: &str) -> Credentials {
+    Credentials {
+        access_token: ACCESS_TOKEN.to_owned(),
+        client_secret: CLIENT_SECRET.to_owned(),
+        workspace_id: app_id.to_owned(),
+    }
+}
+
+/// Builds the seeded workspace; returns it with the installing teammate's id.
+pub(crate) fn build(seed: Seed) -> (Workspace, u64) {
+    let mut ws = Workspace::new(WORKSPACE_ID);
+    for (id, name, email) in TEAMMATES {
+        let team_ids = TEAMS.iter().filter(|t| t.2.contains(id)).map(|t| t.0).collect();
+        ws.admins.push(Admin {
+            id: *id,
+            name: (*name).into(),
+            email: (*email).into(),
+            job_title: None,
+            away_mode_enabled: false,
+            team_ids,
+        });
+    }
+    for (id, name, members) in TEAMS {
+        ws.teams.push(Team { id: *id, name: (*name).into(), admin_ids: members.to_vec() });
+    }
+    match seed {
+        Seed::Empty => {}
+        Seed::Demo => demo(&mut ws),
+        Seed::Scale(n) => scale(&mut ws, n),
+    }
+    (ws, TEAMMATES[0].0)
+}
+
+fn admin_by_email(ws: &Workspace, email: &str) -> Option<u64> {
+    ws.admins.iter().find(|a| a.email == email).map(|a| a.id)
+}
+
+fn new_company(ws: &mut Workspace, at_ms: i64, row: &(&str, &str, &str, &str, i64, &str)) -> String {
+    let id = ws.next_hex_id(at_ms);
+    ws.insert_company(Company {
+        id: id.clone(),
+        company_id: row.0.into(),
+        name: Some(row.1.into()),
+        plan: Some(row.2.into()),
+        size: Some(row.4),
+        website: Some(row.5.into()),
+        industry: Some(row.3.into()),
+        monthly_spend: 0.0,
+        session_count: 0,
+        remote_created_at: Some(at_ms / 1000),
+        created_ms: at_ms,
+        updated_ms: at_ms,
+        custom_attributes: Map::new(),
+        tag_ids: vec![],
+        user_count: 0,
+    });
+    id
+}
+
+fn demo(ws: &mut Workspace) {
+    let installer = TEAMMATES[0].0;
+    for (model, name, ty) in CUSTOM_ATTRIBUTES {
+        let model = if *model == "contact" { "contact" } else { "company" };
+        ws.add_custom_attribute(model, name, ty, vec![], Some(installer), T0);
+    }
+    for t in TAGS {
+        ws.tag_by_name(t);
+    }
+    let mut minute = 0i64;
+    let mut at = || {
+        minute += 1;
+        (T0 + minute * 60) * 1000 + minute * 37 % 1000
+    };
+    for (i, row) in COMPANIES.iter().enumerate() {
+        let id = new_company(ws, at(), row);
+        let region = if row.0.starts_with("CD") { "AMER" } else { "EMEA" };
+        let c = ws.companies.get_mut(&id).expect("inserted");
+        c.custom_attributes.insert("region".into(), json!(region));
+        c.monthly_spend = (i as f64 + 1.0) * 250.0;
+    }
+    let vip = ws.tag_by_name("VIP").id;
+    for (i, (external_id, email, name, company, owner)) in USERS.iter().enumerate() {
+        let ms = at();
+        let id = ws.next_hex_id(ms);
+        let mut c = Contact::new(id.clone(), Role::User, ms);
+        c.external_id = Some((*external_id).into());
+        c.email = Some((*email).into());
+        c.name = Some((*name).into());
+        c.signed_up_at = Some(ms / 1000);
+        c.last_seen_at = Some(ms / 1000 + 3600);
+        c.owner_id = admin_by_email(ws, owner);
+        c.custom_attributes.insert("plan_tier".into(), json!(if i % 3 == 0 { "gold" } else { "silver" }));
+        c.custom_attributes.insert("seats".into(), json!(5 + i * 5));
+        if i % 4 == 0 {
+            c.tag_ids.push(vip);
+        }
+        ws.insert_contact(c);
+        if let Some(company) = ws.companies_by_company_id.get(*company).cloned() {
+            ws.attach(&id, &company);
+        }
+    }
+    for (email, name, phone) in LEADS {
+        let ms = at();
+        let id = ws.next_hex_id(ms);
+        let mut c = Contact::new(id, Role::Lead, ms);
+        c.email = Some((*email).into());
+        c.name = Some((*name).into());
+        c.phone = Some((*phone).to_owned()).filter(|p| !p.is_empty());
+        ws.insert_contact(c);
+    }
+    for (email, body, state, assignee, image, replies) in CONVERSATIONS {
+        let start = at() / 1000;
+        let Some(contact) = ws.contacts.values().find(|c| c.email.as_deref() == Some(*email)).cloned() else { continue };
+        let id = ws.next_conversation_id();
+        let source_id = ws.next_part_id();
+        let mut conv = Conversation {
+            id,
+            created_at: start,
+            updated_at: start,
+            state: ConvState::Open,
+            read: false,
+            snoozed_until: None,
+            waiting_since: Some(start),
+            admin_assignee_id: None,
+            team_assignee_id: None,
+            contact_ids: vec![contact.id.clone()],
+            source_id,
+            delivered_as: "customer_initiated",
+            subject: String::new(),
+            body: (*body).into(),
+            author: Author::of_contact(&contact),
+            attachments: if *image {
+                vec![Attachment {
+                    name: "screenshot-invoice.png".into(),
+                    url: SCREENSHOT.into(),
+                    content_type: "image/png".into(),
+                    filesize: 84_211,
+                    width: Some(1280),
+                    height: Some(720),
+                }]
+            } else {
+                vec![]
+            },
+            parts: vec![],
+            tag_ids: vec![],
+        };
+        let mut t = start;
+        if let Some(admin) = admin_by_email(ws, assignee).and_then(|a| ws.admin(a)).cloned() {
+            t += 120;
+            conv.admin_assignee_id = Some(admin.id);
+            conv.parts.push(Part {
+                id: ws.next_part_id(),
+                part_type: "assignment".into(),
+                body: None,
+                author: admin.author(),
+                attachments: vec![],
+                assigned_to: Some(admin.id),
+                created_at: t,
+                state: ConvState::Open,
+            });
+        }
+        for (author, kind, text) in *replies {
+            t += 300;
+            let author = match ws.admins.iter().find(|a| a.email == *author) {
+                Some(a) => a.author(),
+                None => Author::of_contact(&contact),
+            };
+            conv.parts.push(Part {
+                id: ws.next_part_id(),
+                part_type: (*kind).into(),
+                body: Some((*text).into()),
+                author,
+                attachments: vec![],
+                assigned_to: None,
+                created_at: t,
+                state: ConvState::Open,
+            });
+        }
+        if *state == "closed" {
+            t += 60;
+            let closer = conv.admin_assignee_id.and_then(|a| ws.admin(a)).unwrap_or(&ws.admins[0]).author();
+            conv.parts.push(Part {
+                id: ws.next_part_id(),
+                part_type: "close".into(),
+                body: None,
+                author: closer,
+                attachments: vec![],
+                assigned_to: None,
+                created_at: t,
+                state: ConvState::Closed,
+            });
+            conv.state = ConvState::Closed;
+            conv.waiting_since = None;
+        }
+        conv.updated_at = t;
+        ws.conversations.insert(id, conv);
+    }
+}
+
+/// N contacts (70% users with external ids, 30% leads), one company per 100 contacts,
+/// one conversation per 1,000. Deterministic: record i is always the same.
+fn scale(ws: &mut Workspace, n: u64) {
+    let companies = (n / 100).max(1);
+    let mut company_ids = Vec::with_capacity(companies as usize);
+    for i in 0..companies {
+        let cid = format!("SC{i:06}");
+        let name = format!("Scale Company {i}");
+        let row = (cid.as_str(), name.as_str(), "Pro", "Software", 50, "https://scale.example");
+        company_ids.push(new_company(ws, (T0 + i as i64) * 1000, &row));
+    }
+    let first = ws.admins[0].clone();
+    for i in 0..n {
+        let ms = T0 * 1000 + i as i64 * 10;
+        let id = ws.next_hex_id(ms);
+        let user = i % 10 < 7;
+        let mut c = Contact::new(id.clone(), if user { Role::User } else { Role::Lead }, ms);
+        c.email = Some(format!("person{i}@scale{}.example", i % 97));
+        c.name = Some(format!("Person {i}"));
+        if user {
+            c.external_id = Some(format!("scale-{i}"));
+            c.signed_up_at = Some(ms / 1000);
+        }
+        ws.insert_contact(c);
+        if user {
+            ws.attach(&id, &company_ids[(i % companies) as usize]);
+        }
+        if i % 1000 == 0 {
+            let contact = ws.contacts.get(&id).cloned().expect("inserted");
+            let conv_id = ws.next_conversation_id();
+            let source_id = ws.next_part_id();
+            let at = ms / 1000;
+            ws.conversations.insert(
+                conv_id,
+                Conversation {
+                    id: conv_id,
+                    created_at: at,
+                    updated_at: at,
+                    state: if i % 2000 == 0 { ConvState::Open } else { ConvState::Closed },
+                    read: false,
+                    snoozed_until: None,
+                    waiting_since: None,
+                    admin_assignee_id: Some(first.id),
+                    team_assignee_id: None,
+                    contact_ids: vec![id],
+                    source_id,
+                    delivered_as: "customer_initiated",
+                    subject: String::new(),
+                    body: format!("<p>Question number {i}</p>"),
+                    author: Author::of_contact(&contact),
+                    attachments: vec![],
+                    parts: vec![],
+                    tag_ids: vec![],
+                },
+            );
+        }
+    }
+}
+
+/// The demo seed as one JSON document (for people reading along).
+pub fn describe() -> Value {
+    json!({
+        "teammates": TEAMMATES.iter().map(|t| json!({"id": t.0.to_string(), "name": t.1, "email": t.2})).collect::<Vec<_>>(),
+        "companies": COMPANIES.iter().map(|c| json!({"company_id": c.0, "name": c.1})).collect::<Vec<_>>(),
+        "users": USERS.iter().map(|u| json!({"external_id": u.0, "email": u.1, "name": u.2})).collect::<Vec<_>>(),
+        "leads": LEADS.iter().map(|l| json!({"email": l.0, "name": l.1})).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,188 @@
+//! The simulated Salesforce org: REST API, OAuth, describe, SOQL, composite, Change Data
+//! Capture and a control surface under `/__sim/`, all served by one axum server.
+
+pub mod cli;
+pub mod soql;
+
+mod api;
+mod auth;
+mod cdc;
+mod composite;
+mod control;
+mod describe;
+pub mod error;
+pub mod ids;
+mod jwt;
+pub mod org;
+mod query;
+mod rest;
+pub mod schema;
+pub mod seed;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use org::API_VERSION;
+pub use state::{ConnectedApp, Fault, FaultKind};
+
+use crate::Seed;
+
+/// How to start the org.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub seed: Seed,
+    /// Access tokens stop working after this long (then 401 `INVALID_SESSION_ID`).
+    pub token_ttl: Duration,
+    /// The daily API request allocation (`DailyApiRequests.Max`).
+    pub daily_api_limit: u64,
+    /// Approve OAuth authorization requests without showing the page (for tests).
+    pub auto_approve: bool,
+    /// The seeded connected app's consumer key and secret.
+    pub client_id: String,
+    pub client_secret: String,
+    /// PEM of the connected app's certificate or RSA public key, for the JWT bearer flow.
+    pub jwt_public_key_pem: Option<String>,
+    /// Streaming: how long `/meta/connect` is held open when no event arrives.
+    pub cometd_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: Seed::Demo,
+            token_ttl: Duration::from_secs(2 * 3600),
+            daily_api_limit: 15_000,
+            auto_approve: true,
+            client_id:
+                "3MVG9sfbridgeSimConnectedAppConsumerKey0000000000000000000000000000000000000"
+                    .into(),
+            client_secret: "SIMSECRET0000000000000000000000000000000000000000000000000000000001"
+                .into(),
+            jwt_public_key_pem: None,
+            cometd_timeout: Duration::from_secs(110),
+        }
+    }
+}
+
+/// A running simulated org.
+pub struct SalesforceSim {
+    shared: Arc<state::Shared>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+    admin_token: String,
+}
+
+impl SalesforceSim {
+    pub async fn start(config: Config) -> anyhow::Result<SalesforceSim> {
+        let listener = TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let shared = state::Shared::new(config, base_url);
+        let admin_token = shared.issue_admin_token();
+        let app = api::router(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve =
+                axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                });
+            if let Err(e) = serve.await {
+                tracing::error!("salesforce simulator stopped: {e}");
+            }
+        });
+        Ok(SalesforceSim {
+            shared,
+            addr,
+            stop: Some(stop),
+            task,
+            admin_token,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: both the login host and the `instance_url`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// A valid access token for the seeded admin user.
+    pub fn access_token(&self) -> String {
+        self.admin_token.clone()
+    }
+    pub fn client_id(&self) -> String {
+        self.shared.config.client_id.clone()
+    }
+    pub fn client_secret(&self) -> String {
+        self.shared.config.client_secret.clone()
+    }
+    pub fn org_id(&self) -> String {
+        self.shared.org.read().org_id.clone()
+    }
+    /// The 18-character id of the seeded admin user.
+    pub fn admin_user_id(&self) -> String {
+        self.shared.org.read().admin_user_id.clone()
+    }
+    /// API requests counted today (what `Sforce-Limit-Info` reports).
+    pub fn api_calls(&self) -> u64 {
+        self.shared.api_calls()
+    }
+    /// One record as stored (no `attributes`), deleted or not.
+    pub fn record(&self, id: &str) -> Option<serde_json::Value> {
+        self.shared
+            .org
+            .read()
+            .get(id)
+            .map(|r| serde_json::Value::Object(r.clone()))
+    }
+    /// Number of stored rows of an object, deleted ones included.
+    pub fn count(&self, object: &str) -> usize {
+        self.shared.org.read().count(object)
+    }
+    /// Changes a record as `user_id` would in the UI: not an API call, still a CDC event.
+    pub fn ui_update(
+        &self,
+        user_id: &str,
+        object: &str,
+        id: &str,
+        fields: serde_json::Value,
+    ) -> Result<(), Vec<error::SfError>> {
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        self.shared.ui_update(user_id, object, id, &fields)
+    }
+    /// Creates a record as `user_id` would in the UI; returns its id.
+    pub fn ui_create(
+        &self,
+        user_id: &str,
+        object: &str,
+        fields: serde_json::Value,
+    ) -> Result<String, Vec<error::SfError>> {
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        self.shared.ui_create(user_id, object, &fields)
+    }
+    /// Injects a fault into the API (see [`Fault`]).
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults.lock().push(fault);
+    }
+    /// Makes every access token issued so far invalid, as an expired session.
+    pub fn expire_sessions(&self) {
+        self.shared.expire_sessions();
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.shared.cdc.close();
+        let _ = (&mut self.task).await;
+    }
+}

@@ -1,0 +1,1050 @@
+//! The org's data: records per object, and every write (insert, update, delete, undelete)
+//! with Salesforce's rules: validation, defaults, derived fields, system fields, assignment
+//! and duplicate rules, and a change event per committed write.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value, json};
+
+use super::error::SfError;
+use super::ids;
+use super::schema::{Field, OPPORTUNITY_STAGES, Object, schema};
+use super::soql::{self, FieldKind, Row};
+
+pub const API_VERSION: &str = "62.0";
+
+pub fn format_datetime(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+}
+
+/// Parses the dateTime forms the API accepts (`Z`, `+0000`, `+00:00`, with or without millis).
+pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z")
+        .or_else(|_| DateTime::parse_from_rfc3339(s))
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Who is writing and how: drives system fields, assignment, duplicate rules and CDC origin.
+#[derive(Debug, Clone)]
+pub struct WriteCtx {
+    pub user_id: String,
+    /// `Sforce-Call-Options: client=..`
+    pub client: Option<String>,
+    /// `Sforce-Auto-Assign`: `None` when absent (TRUE on create), `Some(false)` for FALSE.
+    pub auto_assign: Option<bool>,
+    /// `Sforce-Duplicate-Rule-Header: allowSave=true`
+    pub allow_duplicates: bool,
+    /// `None` for a person in the UI; `Some(version)` for the REST API.
+    pub api_version: Option<String>,
+}
+
+impl WriteCtx {
+    pub fn ui(user_id: &str) -> WriteCtx {
+        WriteCtx {
+            user_id: user_id.into(),
+            client: None,
+            auto_assign: None,
+            allow_duplicates: false,
+            api_version: None,
+        }
+    }
+    fn change_origin(&self) -> String {
+        match &self.api_version {
+            Some(v) => match &self.client {
+                Some(c) => format!("com/salesforce/api/rest/{v};client={c}"),
+                None => format!("com/salesforce/api/rest/{v}"),
+            },
+            None => String::new(),
+        }
+    }
+}
+
+/// A committed change, as CDC and the control surface see it.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub entity: &'static str,
+    pub record_id: String,
+    pub change_type: &'static str,
+    pub changed_fields: Vec<String>,
+    /// New values of the changed fields (all non-null fields on create).
+    pub values: Map<String, Value>,
+    pub origin: String,
+    pub commit_user: String,
+    pub commit_timestamp: i64,
+    pub transaction_key: String,
+    pub sequence_number: u64,
+}
+
+enum Undo {
+    Inserted(String),
+    Replaced(String, Box<Row>),
+}
+
+/// A unit of work: rolled back as a whole (allOrNone), or committed and its changes published.
+#[derive(Default)]
+pub struct Journal {
+    undo: Vec<Undo>,
+    pub changes: Vec<Change>,
+}
+
+impl Journal {
+    /// Appends a later unit of work, so that both roll back together.
+    pub fn absorb(&mut self, later: Journal) {
+        self.undo.extend(later.undo);
+        self.changes.extend(later.changes);
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Deletion {
+    pub id: String,
+    pub object: &'static str,
+    pub at: DateTime<Utc>,
+}
+
+pub struct Org {
+    pub org_id: String,
+    pub admin_user_id: String,
+    tables: HashMap<&'static str, Vec<Row>>,
+    index: HashMap<String, (&'static str, usize)>,
+    counters: HashMap<&'static str, u64>,
+    case_number: u64,
+    pub deletions: Vec<Deletion>,
+    pub created_at: DateTime<Utc>,
+    /// Seeds write with fixed timestamps so that the demo world is the same on every start.
+    pub clock_override: Option<DateTime<Utc>>,
+    txn_counter: u64,
+    /// Users by lower-case username and email, to route login and assignment.
+    pub assignment_users: AssignmentUsers,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentUsers {
+    /// Default owner for new Cases from the active assignment rule.
+    pub case_default: Option<String>,
+    /// Owner for Bug Report cases.
+    pub case_bug: Option<String>,
+    pub lead_default: Option<String>,
+    pub bug_record_type: Option<String>,
+}
+
+impl Org {
+    pub fn new(org_id: String) -> Org {
+        Org {
+            org_id,
+            admin_user_id: String::new(),
+            tables: HashMap::new(),
+            index: HashMap::new(),
+            counters: HashMap::new(),
+            case_number: 0,
+            deletions: Vec::new(),
+            created_at: Utc::now(),
+            clock_override: None,
+            txn_counter: 0,
+            assignment_users: AssignmentUsers::default(),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock_override.unwrap_or_else(Utc::now)
+    }
+
+    pub fn reserve(&mut self, object: &'static str, additional: usize) {
+        self.tables.entry(object).or_default().reserve(additional);
+        self.index.reserve(additional);
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Row> {
+        let id = ids::to18(id)?;
+        let (obj, i) = self.index.get(&id)?;
+        self.tables.get(obj)?.get(*i)
+    }
+
+    pub fn object_of(&self, id: &str) -> Option<&'static str> {
+        let id = ids::to18(id)?;
+        self.index.get(&id).map(|(o, _)| *o)
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut Row> {
+        let (obj, i) = *self.index.get(id)?;
+        self.tables.get_mut(obj)?.get_mut(i)
+    }
+
+    pub fn row_mut(&mut self, id: &str) -> Option<&mut Row> {
+        let id = ids::to18(id)?;
+        self.get_mut(&id)
+    }
+
+    pub fn set_case_number(&mut self, n: u64) {
+        self.case_number = n;
+    }
+
+    pub fn table(&self, object: &str) -> &[Row] {
+        self.tables.get(object).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn count(&self, object: &str) -> usize {
+        self.table(object).len()
+    }
+
+    pub fn next_id(&mut self, prefix_object: &'static Object) -> String {
+        let n = self.counters.entry(prefix_object.name).or_insert(0);
+        *n += 1;
+        ids::make(prefix_object.key_prefix, *n + 1000)
+    }
+
+    /// Stores a row built elsewhere (the seed), bypassing validation and events.
+    pub fn put_raw(&mut self, object: &'static str, row: Row) {
+        let id = row["Id"].as_str().expect("rows carry an Id").to_owned();
+        let table = self.tables.entry(object).or_default();
+        self.index.insert(id, (object, table.len()));
+        table.push(row);
+    }
+
+    /// Finds records of `object` whose `field` equals `value` (case-insensitive, live rows only).
+    pub fn find_by(&self, object: &str, field: &str, value: &str) -> Vec<&Row> {
+        self.table(object)
+            .iter()
+            .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
+            .filter(|r| {
+                r.get(field)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            })
+            .collect()
+    }
+
+    pub fn commit(&mut self, journal: Journal) -> Vec<Change> {
+        journal.changes
+    }
+
+    /// Undoes every write of `journal` and forgets its changes (allOrNone).
+    pub fn rollback(&mut self, journal: &mut Journal) {
+        journal.changes.clear();
+        for undo in std::mem::take(&mut journal.undo).into_iter().rev() {
+            match undo {
+                Undo::Inserted(id) => {
+                    if let Some((obj, _)) = self.index.remove(&id) {
+                        self.tables.get_mut(obj).and_then(|t| t.pop());
+                    }
+                }
+                Undo::Replaced(id, old) => {
+                    if let Some(row) = self.get_mut(&id) {
+                        *row = *old;
+                    }
+                }
+            }
+        }
+    }
+
+    fn transaction_key(&mut self) -> String {
+        self.txn_counter += 1;
+        format!(
+            "{:05x}-{:04x}-{:012x}",
+            self.txn_counter & 0xfffff,
+            0x5f00,
+            self.txn_counter
+        )
+    }
+
+    // ---- writes ----
+
+    pub fn insert(
+        &mut self,
+        object: &str,
+        input: &Map<String, Value>,
+        ctx: &WriteCtx,
+        journal: &mut Journal,
+    ) -> Result<String, Vec<SfError>> {
+        let obj = writable_object(object)?;
+        if !obj.createable {
+            return Err(vec![SfError::new(
+                "INVALID_TYPE",
+                format!("Cannot create {}", obj.name),
+            )]);
+        }
+        let input = clean_input(input);
+        if input.keys().any(|k| k.eq_ignore_ascii_case("Id")) {
+            return Err(vec![
+                SfError::new(
+                    "INVALID_FIELD",
+                    "Record ID: cannot specify Id in an insert call",
+                )
+                .with_fields(&["Id"]),
+            ]);
+        }
+        let values = self.check_fields(obj, &input, true)?;
+        let now = self.now();
+        let stamp = format_datetime(now);
+        let id = self.next_id(obj);
+        let mut row = Row::new();
+        for f in &obj.fields {
+            let v = match f.kind {
+                FieldKind::Boolean => Value::Bool(false),
+                _ => f.default_value().map(|d| json!(d)).unwrap_or(Value::Null),
+            };
+            row.insert(f.name.into(), v);
+        }
+        if let Some(rt) = obj.default_record_type() {
+            row.insert("RecordTypeId".into(), json!(rt.id));
+            for (field, value) in &rt.defaults {
+                row.insert((*field).into(), json!(value));
+            }
+        }
+        if obj.name == "User" || obj.name == "Task" {
+            row.insert("IsActive".into(), Value::Bool(true));
+            row.retain(|k, _| obj.field(k).is_some());
+        }
+        for (k, v) in values {
+            row.insert(k, v);
+        }
+        row.insert("Id".into(), json!(id));
+        row.insert("IsDeleted".into(), json!(false));
+        row.insert("CreatedDate".into(), json!(stamp));
+        row.insert("CreatedById".into(), json!(ctx.user_id));
+        row.insert("LastModifiedDate".into(), json!(stamp));
+        row.insert("LastModifiedById".into(), json!(ctx.user_id));
+        row.insert("SystemModstamp".into(), json!(stamp));
+        if obj.has_owner() && row.get("OwnerId").is_none_or(Value::is_null) {
+            row.insert("OwnerId".into(), json!(ctx.user_id));
+        }
+        if obj.name == "Case" {
+            self.case_number += 1;
+            row.insert(
+                "CaseNumber".into(),
+                json!(format!("{:08}", self.case_number)),
+            );
+        }
+        if ctx.auto_assign.unwrap_or(true) {
+            self.assign(obj, &mut row);
+        }
+        derive(obj, &mut row, None, &stamp);
+        self.check_rules(obj, &row, None, ctx)?;
+        let values: Map<String, Value> = row
+            .iter()
+            .filter(|(k, v)| {
+                !v.is_null() && *k != "Id" && *k != "IsDeleted" && *k != "SystemModstamp"
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let changed: Vec<String> = values.keys().cloned().collect();
+        self.put_raw(obj.name, row);
+        journal.undo.push(Undo::Inserted(id.clone()));
+        let change = self.change(obj.name, &id, "CREATE", changed, values, ctx, now);
+        journal.changes.push(change);
+        Ok(id)
+    }
+
+    pub fn update(
+        &mut self,
+        object: &str,
+        id: &str,
+        input: &Map<String, Value>,
+        ctx: &WriteCtx,
+        journal: &mut Journal,
+    ) -> Result<(), Vec<SfError>> {
+        let obj = writable_object(object)?;
+        let id = ids::to18(id).ok_or_else(|| vec![malformed_id(id)])?;
+        let Some(old) = self.get(&id).cloned() else {
+            return Err(vec![SfError::new(
+                "NOT_FOUND",
+                "The requested resource does not exist",
+            )]);
+        };
+        if self.object_of(&id) != Some(obj.name) {
+            return Err(vec![malformed_id(&id)]);
+        }
+        if old["IsDeleted"] == json!(true) {
+            return Err(vec![SfError::new("ENTITY_IS_DELETED", "entity is deleted")]);
+        }
+        if !obj.updateable {
+            return Err(vec![SfError::new(
+                "INVALID_TYPE",
+                format!("Cannot update {}", obj.name),
+            )]);
+        }
+        if obj.name == "Lead" && old["IsConverted"] == json!(true) {
+            return Err(vec![SfError::new(
+                "CANNOT_UPDATE_CONVERTED_LEAD",
+                "cannot reference converted lead",
+            )]);
+        }
+        let mut input = clean_input(input);
+        if let Some(given) = input.remove("Id")
+            && given.as_str().and_then(ids::to18).as_deref() != Some(id.as_str())
+        {
+            return Err(vec![SfError::new(
+                "INVALID_ID_FIELD",
+                "The Id field should not be specified in the sobject data.",
+            )]);
+        }
+        let values = self.check_fields(obj, &input, false)?;
+        let now = self.now();
+        let stamp = format_datetime(now);
+        let mut row = old.clone();
+        for (k, v) in values {
+            row.insert(k, v);
+        }
+        if ctx.auto_assign == Some(true) {
+            self.assign(obj, &mut row);
+        }
+        derive(obj, &mut row, Some(&old), &stamp);
+        self.check_rules(obj, &row, Some(&old), ctx)?;
+        let mut changed: Vec<String> = row
+            .iter()
+            .filter(|(k, v)| old.get(*k) != Some(*v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        row.insert("LastModifiedDate".into(), json!(stamp));
+        row.insert("LastModifiedById".into(), json!(ctx.user_id));
+        row.insert("SystemModstamp".into(), json!(stamp));
+        changed.push("LastModifiedDate".into());
+        if old["LastModifiedById"] != json!(ctx.user_id) {
+            changed.push("LastModifiedById".into());
+        }
+        let values = changed
+            .iter()
+            .map(|k| (k.clone(), row[k].clone()))
+            .collect();
+        *self.get_mut(&id).expect("row exists") = row;
+        journal.undo.push(Undo::Replaced(id.clone(), Box::new(old)));
+        let change = self.change(obj.name, &id, "UPDATE", changed, values, ctx, now);
+        journal.changes.push(change);
+        Ok(())
+    }
+
+    /// Moves a record to the recycle bin (IsDeleted = true; still visible to queryAll).
+    pub fn delete(
+        &mut self,
+        id: &str,
+        ctx: &WriteCtx,
+        journal: &mut Journal,
+    ) -> Result<&'static str, Vec<SfError>> {
+        let id = ids::to18(id).ok_or_else(|| vec![malformed_id(id)])?;
+        let Some(obj_name) = self.object_of(&id) else {
+            return Err(vec![SfError::new(
+                "NOT_FOUND",
+                "The requested resource does not exist",
+            )]);
+        };
+        let obj = schema()
+            .object(obj_name)
+            .expect("stored objects are described");
+        let old = self.get(&id).cloned().expect("indexed");
+        if old["IsDeleted"] == json!(true) {
+            return Err(vec![SfError::new("ENTITY_IS_DELETED", "entity is deleted")]);
+        }
+        if !obj.deletable {
+            return Err(vec![SfError::new(
+                "INVALID_TYPE",
+                format!("Cannot delete {}", obj.name),
+            )]);
+        }
+        let now = self.now();
+        let stamp = format_datetime(now);
+        let row = self.get_mut(&id).expect("indexed");
+        row.insert("IsDeleted".into(), json!(true));
+        row.insert("SystemModstamp".into(), json!(stamp));
+        row.insert("LastModifiedDate".into(), json!(stamp));
+        row.insert("LastModifiedById".into(), json!(ctx.user_id));
+        journal.undo.push(Undo::Replaced(id.clone(), Box::new(old)));
+        self.deletions.push(Deletion {
+            id: id.clone(),
+            object: obj.name,
+            at: now,
+        });
+        let change = self.change(obj.name, &id, "DELETE", Vec::new(), Map::new(), ctx, now);
+        journal.changes.push(change);
+        Ok(obj.name)
+    }
+
+    /// Restores a record from the recycle bin.
+    pub fn undelete(
+        &mut self,
+        id: &str,
+        ctx: &WriteCtx,
+        journal: &mut Journal,
+    ) -> Result<(), Vec<SfError>> {
+        let id = ids::to18(id).ok_or_else(|| vec![malformed_id(id)])?;
+        let Some(old) = self.get(&id).cloned() else {
+            return Err(vec![SfError::new(
+                "NOT_FOUND",
+                "The requested resource does not exist",
+            )]);
+        };
+        if old["IsDeleted"] != json!(true) {
+            return Err(vec![SfError::new(
+                "UNDELETE_FAILED",
+                "Entity is not in the recycle bin",
+            )]);
+        }
+        let obj_name = self.object_of(&id).expect("indexed");
+        let now = self.now();
+        let stamp = format_datetime(now);
+        let row = self.get_mut(&id).expect("indexed");
+        row.insert("IsDeleted".into(), json!(false));
+        row.insert("SystemModstamp".into(), json!(stamp));
+        journal.undo.push(Undo::Replaced(id.clone(), Box::new(old)));
+        self.deletions.retain(|d| d.id != id);
+        let values = self.get(&id).cloned().unwrap_or_default();
+        let change = self.change(obj_name, &id, "UNDELETE", Vec::new(), values, ctx, now);
+        journal.changes.push(change);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn change(
+        &mut self,
+        entity: &'static str,
+        id: &str,
+        change_type: &'static str,
+        changed_fields: Vec<String>,
+        values: Map<String, Value>,
+        ctx: &WriteCtx,
+        at: DateTime<Utc>,
+    ) -> Change {
+        Change {
+            entity,
+            record_id: id.to_owned(),
+            change_type,
+            changed_fields,
+            values,
+            origin: ctx.change_origin(),
+            commit_user: ctx.user_id.clone(),
+            commit_timestamp: at.timestamp_millis(),
+            transaction_key: self.transaction_key(),
+            sequence_number: 1,
+        }
+    }
+
+    /// The org's active assignment rules: Cases by record type, Leads to the sales owner.
+    fn assign(&self, obj: &Object, row: &mut Row) {
+        let users = &self.assignment_users;
+        let owner = match obj.name {
+            "Case" => {
+                let bug = users.bug_record_type.as_deref();
+                if bug.is_some() && row.get("RecordTypeId").and_then(Value::as_str) == bug {
+                    users.case_bug.clone()
+                } else {
+                    users.case_default.clone()
+                }
+            }
+            "Lead" => users.lead_default.clone(),
+            _ => None,
+        };
+        if let Some(owner) = owner {
+            row.insert("OwnerId".into(), json!(owner));
+        }
+    }
+
+    /// Field-level checks of an input: known, writable, well-typed, within length, allowed values.
+    fn check_fields(
+        &self,
+        obj: &Object,
+        input: &Map<String, Value>,
+        create: bool,
+    ) -> Result<Map<String, Value>, Vec<SfError>> {
+        let mut unknown = None;
+        let mut not_writable = Vec::new();
+        let mut errors = Vec::new();
+        let mut out = Map::new();
+        for (key, value) in input {
+            let Some(field) = obj.field(key) else {
+                unknown.get_or_insert(key.clone());
+                continue;
+            };
+            let writable = if create {
+                field.createable
+            } else {
+                field.updateable
+            };
+            if !writable {
+                not_writable.push(field.name);
+                continue;
+            }
+            match self.check_value(obj, field, value) {
+                Ok(v) => {
+                    out.insert(field.name.into(), v);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(key) = unknown {
+            return Err(vec![SfError::new(
+                "INVALID_FIELD",
+                format!("No such column '{key}' on sobject of type {}", obj.name),
+            )]);
+        }
+        if !not_writable.is_empty() {
+            return Err(vec![SfError::new(
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                format!(
+                    "Unable to create/update fields: {}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+                    not_writable.join(", ")
+                ),
+            )
+            .with_fields(&not_writable)]);
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check_value(&self, obj: &Object, field: &Field, value: &Value) -> Result<Value, SfError> {
+        if value.is_null() {
+            return Ok(Value::Null);
+        }
+        let parse_error = || {
+            SfError::new(
+                "JSON_PARSER_ERROR",
+                format!(
+                    "Cannot deserialize instance of {} from {} value {value}",
+                    field.type_name(),
+                    json_kind(value)
+                ),
+            )
+        };
+        match field.kind {
+            FieldKind::Boolean => value.as_bool().map(Value::Bool).ok_or_else(parse_error),
+            FieldKind::Int
+            | FieldKind::Long
+            | FieldKind::Double
+            | FieldKind::Currency
+            | FieldKind::Percent => {
+                let n = match value {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => s.trim().parse::<f64>().ok(),
+                    _ => None,
+                }
+                .ok_or_else(parse_error)?;
+                if matches!(field.kind, FieldKind::Int | FieldKind::Long) {
+                    Ok(json!(n as i64))
+                } else {
+                    Ok(json!(n))
+                }
+            }
+            FieldKind::Date => {
+                let s = value.as_str().ok_or_else(parse_error)?;
+                let d = NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").map_err(
+                    |_| {
+                        SfError::new(
+                            "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                            format!("{}: value not of required type: {s}", field.label),
+                        )
+                        .with_fields(&[field.name])
+                    },
+                )?;
+                Ok(json!(d.format("%Y-%m-%d").to_string()))
+            }
+            FieldKind::DateTime => {
+                let s = value.as_str().ok_or_else(parse_error)?;
+                let t = parse_datetime(s).ok_or_else(|| {
+                    SfError::new(
+                        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                        format!("{}: value not of required type: {s}", field.label),
+                    )
+                    .with_fields(&[field.name])
+                })?;
+                Ok(json!(format_datetime(t)))
+            }
+            FieldKind::Reference | FieldKind::Id => {
+                let s = value.as_str().ok_or_else(parse_error)?;
+                if s.is_empty() {
+                    return Ok(Value::Null);
+                }
+                let id = ids::to18(s).ok_or_else(|| {
+                    SfError::new(
+                        "MALFORMED_ID",
+                        format!("{}: id value of incorrect type: {s}", field.label),
+                    )
+                    .with_fields(&[field.name])
+                })?;
+                let target = schema().object_for_id(&id).map(|o| o.name);
+                if !target.is_some_and(|t| field.reference_to.contains(&t)) {
+                    return Err(SfError::new(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        format!("{}: id value of incorrect type: {s}", field.label),
+                    )
+                    .with_fields(&[field.name]));
+                }
+                match self.get(&id) {
+                    Some(r) if r["IsDeleted"] == json!(true) => {
+                        Err(SfError::new("ENTITY_IS_DELETED", "entity is deleted")
+                            .with_fields(&[field.name]))
+                    }
+                    Some(_) => Ok(json!(id)),
+                    None => Err(SfError::new(
+                        "INVALID_CROSS_REFERENCE_KEY",
+                        "invalid cross reference id",
+                    )
+                    .with_fields(&[field.name])),
+                }
+            }
+            FieldKind::Picklist | FieldKind::Multipicklist => {
+                let s = value.as_str().ok_or_else(parse_error)?;
+                if field.restricted
+                    && !s
+                        .split(';')
+                        .all(|part| field.picklist.iter().any(|p| p.value == part))
+                {
+                    return Err(SfError::new(
+                        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                        format!(
+                            "{}: bad value for restricted picklist field: {s}",
+                            field.label
+                        ),
+                    )
+                    .with_fields(&[field.name]));
+                }
+                let _ = obj;
+                Ok(json!(s))
+            }
+            _ => {
+                let s = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return Err(parse_error()),
+                };
+                // Salesforce counts the limit in bytes through the API.
+                if field.length > 0 && s.len() > field.length as usize {
+                    return Err(SfError::new(
+                        "STRING_TOO_LONG",
+                        format!(
+                            "{}: data value too large: {s} (max length={})",
+                            field.label, field.length
+                        ),
+                    )
+                    .with_fields(&[field.name]));
+                }
+                if field.kind == FieldKind::Email && !s.is_empty() && !valid_email(&s) {
+                    return Err(SfError::new(
+                        "INVALID_EMAIL_ADDRESS",
+                        format!("{}: invalid email address: {s}", field.label),
+                    )
+                    .with_fields(&[field.name]));
+                }
+                Ok(if s.is_empty() { Value::Null } else { json!(s) })
+            }
+        }
+    }
+
+    /// Record-level rules after defaults: required fields, record-type picklists, dependent
+    /// picklists, the Case validation rule and the Lead/Contact duplicate rule.
+    fn check_rules(
+        &self,
+        obj: &Object,
+        row: &Row,
+        old: Option<&Row>,
+        ctx: &WriteCtx,
+    ) -> Result<(), Vec<SfError>> {
+        let missing: Vec<&str> = obj
+            .fields
+            .iter()
+            .filter(|f| !f.nillable && f.createable && f.kind != FieldKind::Boolean)
+            .filter(|f| row.get(f.name).is_none_or(Value::is_null))
+            .map(|f| f.name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(vec![
+                SfError::new(
+                    "REQUIRED_FIELD_MISSING",
+                    format!("Required fields are missing: [{}]", missing.join(", ")),
+                )
+                .with_fields(&missing),
+            ]);
+        }
+        let mut errors = Vec::new();
+        if let Some(rt) = row
+            .get("RecordTypeId")
+            .and_then(Value::as_str)
+            .and_then(|id| obj.record_type(id))
+        {
+            for (field, allowed) in &rt.picklists {
+                if let Some(v) = row.get(*field).and_then(Value::as_str)
+                    && old.and_then(|o| o.get(*field)) != row.get(*field)
+                    && !allowed.contains(&v)
+                {
+                    let f = obj.field(field).expect("record type fields exist");
+                    errors.push(
+                        SfError::new(
+                            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                            format!("{}: bad value for restricted picklist field: {v}", f.label),
+                        )
+                        .with_fields(&[f.name]),
+                    );
+                }
+            }
+        }
+        for f in obj.fields.iter().filter(|f| f.controller.is_some()) {
+            let controller = f.controller.expect("filtered");
+            if let Some(v) = row.get(f.name).and_then(Value::as_str) {
+                let ctrl = row.get(controller).and_then(Value::as_str).unwrap_or("");
+                let ok = f
+                    .picklist
+                    .iter()
+                    .any(|p| p.value == v && p.valid_for.contains(&ctrl));
+                if !ok {
+                    errors.push(
+                        SfError::new(
+                            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                            format!("{}: bad value for restricted picklist field: {v}", f.label),
+                        )
+                        .with_fields(&[f.name]),
+                    );
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        if obj.name == "Case"
+            && row.get("Status").and_then(Value::as_str) == Some("Closed")
+            && row
+                .get("Description")
+                .and_then(Value::as_str)
+                .is_none_or(|d| d.trim().is_empty())
+        {
+            return Err(vec![SfError::new(
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                "Describe the resolution in the Description before closing the case.",
+            )]);
+        }
+        if matches!(obj.name, "Lead" | "Contact") && !ctx.allow_duplicates {
+            let email = row.get("Email").and_then(Value::as_str);
+            let email_changed = old.is_none_or(|o| o.get("Email") != row.get("Email"));
+            if let Some(email) = email.filter(|_| email_changed) {
+                let own_id = row.get("Id").and_then(Value::as_str);
+                let matches: Vec<&Row> = self
+                    .find_by(obj.name, "Email", email)
+                    .into_iter()
+                    .filter(|r| r.get("Id").and_then(Value::as_str) != own_id)
+                    .collect();
+                if !matches.is_empty() {
+                    return Err(vec![duplicate_error(obj.name, &matches)]);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn duplicate_error(object: &str, matches: &[&Row]) -> SfError {
+    let message =
+        "You're creating a duplicate record. We recommend you use an existing record instead.";
+    let records: Vec<Value> = matches
+        .iter()
+        .map(|r| {
+            let id = r["Id"].as_str().unwrap_or_default();
+            json!({
+                "additionalInformation": [],
+                "fieldDiffs": [],
+                "matchConfidence": 100.0,
+                "record": {
+                    "attributes": {"type": object, "url": format!("/services/data/v{API_VERSION}/sobjects/{object}/{id}")},
+                    "Id": id,
+                }
+            })
+        })
+        .collect();
+    let mut e = SfError::new("DUPLICATES_DETECTED", message);
+    e.extra.insert(
+        "duplicateResult".into(),
+        json!({
+            "allowSave": true,
+            "duplicateRule": format!("Standard_{object}_Duplicate_Rule"),
+            "duplicateRuleEntityType": object,
+            "errorMessage": message,
+            "matchResults": [{
+                "entityType": object,
+                "errors": [],
+                "matchEngine": "ExactMatchEngine",
+                "matchRecords": records,
+                "rule": format!("Standard_{object}_Match_Rule_v1_1"),
+                "size": matches.len(),
+                "success": true,
+            }],
+        }),
+    );
+    e
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "VALUE_STRING",
+        Value::Number(_) => "VALUE_NUMBER_INT",
+        Value::Bool(true) => "VALUE_TRUE",
+        Value::Bool(false) => "VALUE_FALSE",
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
+        Value::Null => "VALUE_NULL",
+    }
+}
+
+fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(' ')
+}
+
+pub fn malformed_id(id: &str) -> SfError {
+    SfError::new("MALFORMED_ID", format!("malformed id {id}"))
+}
+
+fn writable_object(name: &str) -> Result<&'static Object, Vec<SfError>> {
+    schema().object(name).ok_or_else(|| {
+        vec![SfError::new(
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        )]
+    })
+}
+
+/// Drops `attributes` (clients send it in collections) and keeps keys as given.
+fn clean_input(input: &Map<String, Value>) -> Map<String, Value> {
+    input
+        .iter()
+        .filter(|(k, _)| *k != "attributes")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Fields Salesforce computes: names, compound addresses, stage-derived values, formulas.
+pub fn derive(obj: &Object, row: &mut Row, old: Option<&Row>, stamp: &str) {
+    let s = |row: &Row, k: &str| row.get(k).and_then(Value::as_str).map(str::to_owned);
+    if obj.field("FirstName").is_some() && obj.field("LastName").is_some() {
+        let name = [s(row, "FirstName"), s(row, "LastName")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        row.insert(
+            "Name".into(),
+            if name.is_empty() {
+                Value::Null
+            } else {
+                json!(name)
+            },
+        );
+    }
+    for compound in obj.fields.iter().filter(|f| f.kind == FieldKind::Address) {
+        let prefix = compound.name.trim_end_matches("Address");
+        let part = |p: &str| {
+            row.get(&format!("{prefix}{p}"))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let parts = [
+            "Street",
+            "City",
+            "State",
+            "PostalCode",
+            "Country",
+            "GeocodeAccuracy",
+        ]
+        .map(part);
+        let address = if parts.iter().all(Value::is_null) {
+            Value::Null
+        } else {
+            json!({"city": parts[1], "country": parts[4], "geocodeAccuracy": parts[5], "latitude": null, "longitude": null,
+                   "postalCode": parts[3], "state": parts[2], "street": parts[0]})
+        };
+        row.insert(compound.name.into(), address);
+    }
+    match obj.name {
+        "Opportunity" => {
+            let stage = s(row, "StageName");
+            let stage_changed = old.is_none_or(|o| o.get("StageName") != row.get("StageName"));
+            if let Some((_, p, closed, won)) = OPPORTUNITY_STAGES
+                .iter()
+                .find(|st| Some(st.0) == stage.as_deref())
+            {
+                let given = row.get("Probability").filter(|v| !v.is_null()).cloned();
+                let prob_unchanged =
+                    old.is_none_or(|o| o.get("Probability") == row.get("Probability"));
+                if given.is_none() || (stage_changed && prob_unchanged) {
+                    row.insert("Probability".into(), json!(*p as f64));
+                }
+                row.insert("IsClosed".into(), json!(closed));
+                row.insert("IsWon".into(), json!(won));
+            }
+        }
+        "Case" => {
+            let closed = s(row, "Status").as_deref() == Some("Closed");
+            let was_closed = old.is_some_and(|o| o.get("IsClosed") == Some(&json!(true)));
+            row.insert("IsClosed".into(), json!(closed));
+            if closed && !was_closed {
+                row.insert("ClosedDate".into(), json!(stamp));
+            } else if !closed {
+                row.insert("ClosedDate".into(), Value::Null);
+            }
+        }
+        "Task" => {
+            let closed = s(row, "Status").as_deref() == Some("Completed");
+            row.insert("IsClosed".into(), json!(closed));
+        }
+        "Contact" => {
+            let domain = s(row, "Email").and_then(|e| e.split_once('@').map(|(_, d)| d.to_owned()));
+            row.insert(
+                "Email_Domain__c".into(),
+                domain.map(Value::from).unwrap_or(Value::Null),
+            );
+        }
+        _ => {}
+    }
+}
+
+impl soql::Source for Org {
+    fn object_name(&self, name: &str) -> Option<String> {
+        schema().object(name).map(|o| o.name.to_owned())
+    }
+    fn field(&self, object: &str, field: &str) -> Option<soql::FieldInfo> {
+        let f = schema().object(object)?.field(field)?;
+        Some(soql::FieldInfo {
+            name: f.name.to_owned(),
+            kind: f.kind,
+        })
+    }
+    fn parent_relationship(&self, object: &str, name: &str) -> Option<soql::ParentRelationship> {
+        let obj = schema().object(object)?;
+        let f = obj.fields.iter().find(|f| {
+            f.relationship_name
+                .is_some_and(|r| r.eq_ignore_ascii_case(name))
+        })?;
+        Some(soql::ParentRelationship {
+            name: f.relationship_name?.to_owned(),
+            field: f.name.to_owned(),
+            targets: f.reference_to.iter().map(|t| t.to_string()).collect(),
+        })
+    }
+    fn child_relationship(&self, object: &str, name: &str) -> Option<soql::ChildRelationship> {
+        let obj = schema().object(object)?;
+        let c = obj
+            .children
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))?;
+        Some(soql::ChildRelationship {
+            name: c.name.to_owned(),
+            object: c.object.to_owned(),
+            field: c.field.to_owned(),
+        })
+    }
+    fn rows(&self, object: &str, include_deleted: bool) -> Vec<&Row> {
+        self.table(object)
+            .iter()
+            .filter(|r| include_deleted || r.get("IsDeleted") != Some(&Value::Bool(true)))
+            .collect()
+    }
+    fn row(&self, id: &str) -> Option<&Row> {
+        self.get(id)
+    }
+}

@@ -1,0 +1,191 @@
+//! Proof that the simulator's webhooks look like the real ones: every capture in
+//! `shared/fixtures/intercom/webhooks/` parses into the strict types of
+//! `sim::intercom::payloads`, so does the simulator's delivery for the same event, and both
+//! have the same keys with the same value types all the way down.
+
+mod intercom_support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use intercom_support::receiver;
+use intercom_support::*;
+use serde_json::{Value, json};
+use sim::intercom::payloads::Notification;
+
+fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/intercom/webhooks")
+}
+
+fn capture(name: &str) -> Value {
+    let path = fixtures_dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("capture is JSON")
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Maps whose keys are data, not schema.
+fn free_form(path: &str) -> bool {
+    ["custom_attributes", "metadata", "event_details", "links"].iter().any(|k| path.ends_with(k))
+}
+
+/// Same keys, same value types (null matches anything: the value is just absent there).
+fn compare(path: &str, real: &Value, ours: &Value, errors: &mut Vec<String>) {
+    match (real, ours) {
+        (Value::Null, _) | (_, Value::Null) => {}
+        (Value::Object(a), Value::Object(b)) => {
+            if free_form(path) {
+                return;
+            }
+            for k in a.keys().filter(|k| !b.contains_key(*k)) {
+                errors.push(format!("{path}.{k}: missing in the simulator's payload"));
+            }
+            for k in b.keys().filter(|k| !a.contains_key(*k)) {
+                errors.push(format!("{path}.{k}: not in the real payload"));
+            }
+            for (k, v) in a {
+                if let Some(w) = b.get(k) {
+                    compare(&format!("{path}.{k}"), v, w, errors);
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            if let (Some(x), Some(y)) = (a.first(), b.first()) {
+                compare(&format!("{path}[0]"), x, y, errors);
+            }
+        }
+        (a, b) if kind(a) != kind(b) => errors.push(format!("{path}: real {} vs simulator {}", kind(a), kind(b))),
+        _ => {}
+    }
+}
+
+fn parse_strict(v: &Value, what: &str) -> Notification {
+    let n: Notification = serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{what}: envelope: {e}"));
+    n.item().unwrap_or_else(|e| panic!("{what}: item of {}: {e}", n.topic));
+    n
+}
+
+/// Runs `act` against a fresh demo simulator and returns the delivery for `topic`.
+async fn sim_delivery(topic: &str, act: impl AsyncFnOnce(&TestSim)) -> Value {
+    let t = start().await;
+    let mut rx = receiver::start().await;
+    t.sim.subscribe_webhooks(&rx.url, &[topic]);
+    act(&t).await;
+    let log = t.sim.wait_for_deliveries(Duration::from_secs(5), |log| log.iter().any(|d| d.topic == topic)).await;
+    let delivery = log.iter().find(|d| d.topic == topic).unwrap_or_else(|| panic!("no {topic} delivered"));
+    let arrived = rx.next().await;
+    assert_eq!(arrived.body, delivery.body.as_bytes(), "the log holds the body as sent");
+    delivery.json()
+}
+
+async fn check(file: &str, topic: &str, act: impl AsyncFnOnce(&TestSim)) {
+    let real = capture(file);
+    parse_strict(&real, file);
+    let ours = sim_delivery(topic, act).await;
+    let n = parse_strict(&ours, topic);
+    assert_eq!(n.topic, topic);
+    let mut errors = Vec::new();
+    compare("$", &real, &ours, &mut errors);
+    // Topics differ where the capture's event has a sibling topic in the simulator.
+    errors.retain(|e| !e.starts_with("$.topic"));
+    assert!(errors.is_empty(), "{file} vs simulator {topic}:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn every_capture_is_covered_here() {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures folder")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "company_deleted.json",
+            "company_updated.json",
+            "contact_lead_created.json",
+            "contact_user_created.json",
+            "contacts_merged.json",
+            "conversation_admin_open_assigned.json",
+            "conversation_operator_replied.json",
+        ],
+        "a new capture needs a comparison below"
+    );
+    for name in &names {
+        parse_strict(&capture(name), name);
+    }
+}
+
+#[tokio::test]
+async fn contact_user_created() {
+    check("contact_user_created.json", "contact.user.created", async |t| {
+        t.post("/contacts", json!({"role": "user", "external_id": "24", "email": "user@example.com", "name": "Sample User"})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn contact_lead_created() {
+    check("contact_lead_created.json", "contact.lead.created", async |t| {
+        t.post("/contacts", json!({"role": "lead", "email": "shuz@gmail.com", "name": "shuuuuz"})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn contacts_merged() {
+    check("contacts_merged.json", "contact.merged", async |t| {
+        let lead = t.post("/contacts", json!({"role": "lead", "email": "merge_user_fixture@example.com"})).await;
+        let user = t.post("/contacts", json!({"role": "user", "name": "Merge User Fixture", "external_id": "m1"})).await;
+        t.post("/contacts/merge", json!({"from": lead["id"], "into": user["id"]})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn company_updated() {
+    check("company_updated.json", "company.updated", async |t| {
+        t.post("/companies", json!({"company_id": "CD355118", "name": "Acme Enterprises"})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn company_deleted() {
+    check("company_deleted.json", "company.deleted", async |t| {
+        let c = t.post("/companies", json!({"company_id": "GONE", "name": "Gone"})).await;
+        t.delete(&format!("/companies/{}", c["id"].as_str().unwrap())).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_admin_assigned() {
+    check("conversation_admin_open_assigned.json", "conversation.admin.assigned", async |t| {
+        let contact = t.contact_id("bertha@fcof.net").await;
+        let conv = t.sim.contact_starts_conversation(&contact, "<p>helklo</p>", vec![]).unwrap();
+        t.post(&format!("/conversations/{conv}/parts"), json!({"message_type": "assignment", "admin_id": 991_267_402u64, "assignee_id": 991_267_402u64, "body": "aMSIJJO"})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_replied() {
+    check("conversation_operator_replied.json", "conversation.admin.replied", async |t| {
+        let contact = t.contact_id("bertha@fcof.net").await;
+        let conv = t.sim.contact_starts_conversation(&contact, "<p>helklo</p>", vec![]).unwrap();
+        t.post(&format!("/conversations/{conv}/reply"), json!({"message_type": "comment", "type": "admin", "admin_id": 991_267_402u64, "body": "will reply soon"})).await;
+    })
+    .await;
+}

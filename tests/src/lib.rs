@@ -1,0 +1,17 @@
+//! Harness for the end-to-end and browser tests.
+//!
+//! - [`Sfbridge`] starts the real `sfbridge` binary (`serve` or `demo`) on port 0 with a
+//!   temporary database and learns its address from the line it prints.
+//! - [`Browser`] starts chromedriver and a headless Chromium session (fantoccini); dropping it,
+//!   even while a test panics, ends the session so no Chromium is left behind.
+//! - [`poll`] waits for a condition with a deadline instead of sleeping.
+
+pub mod browser;
+mod output;
+pub mod paths;
+pub mod poll;
+pub mod server;
+
+pub use browser::Browser;
+pub use poll::poll;
+pub use server::Sfbridge;

@@ -1,0 +1,191 @@
+//! The real `sfbridge` binary as a child process.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use base64::Engine as _;
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::output::collect;
+use crate::paths;
+
+/// The prefix of the line the server prints once it accepts connections.
+const LISTENING: &str = "sfbridge listening on ";
+/// Starting includes migrations and, in demo mode, seeding the simulators.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running `sfbridge`, killed when dropped; its data folder is removed after it.
+pub struct Sfbridge {
+    base_url: String,
+    stderr: Arc<Mutex<String>>,
+    child: Child,
+    data_dir: TempDir,
+}
+
+impl Sfbridge {
+    /// `sfbridge serve` on 127.0.0.1:0 with a fresh SQLite database and a random key.
+    pub async fn serve() -> Result<Self> {
+        let data_dir = tempfile::tempdir()?;
+        let mut cmd = Command::new(paths::sfbridge_bin()?);
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--database-url")
+            .arg(format!(
+                "sqlite://{}",
+                data_dir.path().join("sfbridge.db").display()
+            ))
+            .arg("--static-dir")
+            .arg(paths::dist_dir())
+            .env("SFBRIDGE_SECRET_KEY", random_key());
+        Self::start(cmd, data_dir).await
+    }
+
+    /// `sfbridge demo` with every port 0 and a fresh data folder: the app, a simulated
+    /// Salesforce org and Intercom workspace, seeded.
+    pub async fn demo() -> Result<Self> {
+        let data_dir = tempfile::tempdir()?;
+        let mut cmd = Command::new(paths::sfbridge_bin()?);
+        cmd.arg("demo")
+            .args([
+                "--port",
+                "0",
+                "--salesforce-port",
+                "0",
+                "--intercom-port",
+                "0",
+            ])
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .arg("--static-dir")
+            .arg(paths::dist_dir());
+        Self::start(cmd, data_dir).await
+    }
+
+    async fn start(mut cmd: Command, data_dir: TempDir) -> Result<Self> {
+        isolate_env(cmd.as_std_mut());
+        cmd.current_dir(data_dir.path())
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or("info".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("cannot start {:?}", cmd.as_std().get_program()))?;
+        let stderr = Arc::new(Mutex::new(String::new()));
+        collect(
+            child.stderr.take().expect("stderr is piped"),
+            stderr.clone(),
+        );
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+
+        let announced = tokio::time::timeout(START_TIMEOUT, async {
+            while let Some(line) = stdout.next_line().await? {
+                if let Some(url) = line.strip_prefix(LISTENING) {
+                    return Ok(Some(url.trim().to_string()));
+                }
+            }
+            Ok::<_, std::io::Error>(None)
+        })
+        .await;
+        let base_url = match announced {
+            Ok(Ok(Some(url))) => url,
+            outcome => {
+                let why = match outcome {
+                    Err(_) => {
+                        format!("it printed no `{LISTENING}..` line within {START_TIMEOUT:?}")
+                    }
+                    Ok(Err(e)) => format!("reading its stdout failed: {e}"),
+                    Ok(Ok(_)) => match child.wait().await {
+                        Ok(status) => format!("it exited ({status}) before listening"),
+                        Err(e) => format!("it closed stdout before listening ({e})"),
+                    },
+                };
+                // Give the stderr reader a moment's chance to catch the last lines.
+                let _ = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
+                bail!(
+                    "sfbridge did not start: {why}\n--- sfbridge stderr ---\n{}",
+                    stderr.lock().expect("stderr buffer").as_str()
+                );
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
+        Ok(Self {
+            base_url,
+            stderr,
+            child,
+            data_dir,
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`, as the server announced it.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The URL of `path` (which starts with `/`) on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Everything the server wrote to stderr so far (its logs).
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr buffer").clone()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// The server's process id, e.g. to send it a signal.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// GET `path` and parse the JSON answer, failing on a non-2xx status.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let response = reqwest::get(self.url(path)).await?;
+        let status = response.status();
+        let body = response.text().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status}: {body}");
+        }
+        serde_json::from_str(&body).with_context(|| format!("GET {path}: unexpected JSON: {body}"))
+    }
+}
+
+impl Drop for Sfbridge {
+    fn drop(&mut self) {
+        // The test output then shows the server's side of a failure.
+        if std::thread::panicking() {
+            eprintln!("--- sfbridge stderr ---\n{}", self.stderr());
+        }
+    }
+}
+
+/// Keeps the test runner's own `SFBRIDGE_*` variables (`SFBRIDGE_BIN`, a developer's
+/// `SFBRIDGE_CONFIG`..) out of the server's configuration; variables set on `cmd` stay.
+pub fn isolate_env(cmd: &mut std::process::Command) {
+    let explicit: Vec<std::ffi::OsString> = cmd.get_envs().map(|(k, _)| k.to_owned()).collect();
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("SFBRIDGE_") && !explicit.contains(&key) {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// A fresh 32-byte key, base64-encoded, as `SFBRIDGE_SECRET_KEY` expects.
+pub fn random_key() -> String {
+    let key: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
