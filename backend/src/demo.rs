@@ -51,20 +51,7 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> 
     println!("simulated Intercom workspace at {}", intercom.url());
 
     let store = app::open_store(&config).await?;
-    let pairing = Pairing {
-        id: DEMO_INSTALLATION_ID.to_owned(),
-        name: "Demo workspace".to_owned(),
-        salesforce_environment: SalesforceEnvironment::Production,
-        salesforce_login_url: salesforce.url(),
-        salesforce_instance_url: Some(salesforce.url()),
-        salesforce_client_id: Some(salesforce.client_id()),
-        salesforce_client_secret: Some(SecretString::from(salesforce.client_secret())),
-        salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
-        salesforce_refresh_token: None,
-        intercom_api_base_url: intercom.url(),
-        intercom_access_token: Some(SecretString::from(intercom.access_token())),
-        intercom_client_secret: Some(SecretString::from(intercom.client_secret())),
-    };
+    let pairing = pairing(&salesforce, &intercom);
     store
         .save_installation(
             &pairing.seal(&cipher),
@@ -81,4 +68,22 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> 
     salesforce.shutdown().await;
     intercom.shutdown().await;
     Ok(result?)
+}
+
+/// The demo installation: the simulated org paired with the simulated workspace.
+pub fn pairing(salesforce: &SalesforceSim, intercom: &IntercomSim) -> Pairing {
+    Pairing {
+        id: DEMO_INSTALLATION_ID.to_owned(),
+        name: "Demo workspace".to_owned(),
+        salesforce_environment: SalesforceEnvironment::Production,
+        salesforce_login_url: salesforce.url(),
+        salesforce_instance_url: Some(salesforce.url()),
+        salesforce_client_id: Some(salesforce.client_id()),
+        salesforce_client_secret: Some(SecretString::from(salesforce.client_secret())),
+        salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
+        salesforce_refresh_token: None,
+        intercom_api_base_url: intercom.url(),
+        intercom_access_token: Some(SecretString::from(intercom.access_token())),
+        intercom_client_secret: Some(SecretString::from(intercom.client_secret())),
+    }
 }

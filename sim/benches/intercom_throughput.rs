@@ -10,18 +10,23 @@ use std::time::{Duration, Instant};
 use sim::intercom::{Config, IntercomSim};
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() -> anyhow::Result<()> {
     let secs = env_or("INTERCOM_BENCH_SECS", 5);
     let clients = env_or("INTERCOM_BENCH_CLIENTS", 32);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         // No rate limit here: this measures the simulator, not its 429s.
         let config = Config { rate_limit_per_minute: u32::MAX, ..Config::default() };
         let sim = IntercomSim::start(config).await?;
-        let contact = sim.contact_id_by_email("rose@edge.com").expect("demo contact");
+        let contact = sim.contact_id_by_email("maya.patel@globex.example.com").expect("demo contact");
         let paths = Arc::new([format!("{}/contacts/{contact}", sim.url()), format!("{}/me", sim.url())]);
         let token = sim.access_token();
         let done = Arc::new(AtomicU64::new(0));

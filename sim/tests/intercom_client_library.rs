@@ -28,12 +28,28 @@ async fn official_node_client_works_against_the_simulator() {
         .expect("node runs (install Node.js 18 or later)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "node check.mjs failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
-    let summary: serde_json::Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or("")).expect("summary line");
+    assert!(
+        out.status.success(),
+        "node check.mjs failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.trim().lines().last().unwrap_or("")).expect("summary line");
     assert_eq!(summary["ok"], true);
-    assert_eq!(summary["steps"].as_array().map(Vec::len), Some(9), "{summary}");
+    assert_eq!(
+        summary["steps"].as_array().map(Vec::len),
+        Some(9),
+        "{summary}"
+    );
     let counts = t.sim.request_counts();
-    for route in ["POST /contacts/search", "POST /conversations/search", "POST /companies", "GET /conversations/{id}"] {
-        assert!(counts.get(route).copied().unwrap_or(0) > 0, "{route} was called: {counts:?}");
+    for route in [
+        "POST /contacts/search",
+        "POST /conversations/search",
+        "POST /companies",
+        "GET /conversations/{id}",
+    ] {
+        assert!(
+            counts.get(route).copied().unwrap_or(0) > 0,
+            "{route} was called: {counts:?}"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Proof that the simulator's webhooks look like the real ones: every capture in
-//! `shared/fixtures/intercom/webhooks/` parses into the strict types of
+//! `tests/fixtures/intercom/webhooks/` parses into the strict types of
 //! `sim::intercom::payloads`, so does the simulator's delivery for the same event, and both
 //! have the same keys with the same value types all the way down.
 
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sim::intercom::payloads::Notification;
 
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/intercom/webhooks")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/intercom/webhooks")
 }
 
 fn capture(name: &str) -> Value {
@@ -36,7 +36,9 @@ fn kind(v: &Value) -> &'static str {
 
 /// Maps whose keys are data, not schema.
 fn free_form(path: &str) -> bool {
-    ["custom_attributes", "metadata", "event_details", "links"].iter().any(|k| path.ends_with(k))
+    ["custom_attributes", "metadata", "event_details", "links"]
+        .iter()
+        .any(|k| path.ends_with(k))
 }
 
 /// Same keys, same value types (null matches anything: the value is just absent there).
@@ -64,14 +66,18 @@ fn compare(path: &str, real: &Value, ours: &Value, errors: &mut Vec<String>) {
                 compare(&format!("{path}[0]"), x, y, errors);
             }
         }
-        (a, b) if kind(a) != kind(b) => errors.push(format!("{path}: real {} vs simulator {}", kind(a), kind(b))),
+        (a, b) if kind(a) != kind(b) => {
+            errors.push(format!("{path}: real {} vs simulator {}", kind(a), kind(b)))
+        }
         _ => {}
     }
 }
 
 fn parse_strict(v: &Value, what: &str) -> Notification {
-    let n: Notification = serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{what}: envelope: {e}"));
-    n.item().unwrap_or_else(|e| panic!("{what}: item of {}: {e}", n.topic));
+    let n: Notification =
+        serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{what}: envelope: {e}"));
+    n.item()
+        .unwrap_or_else(|e| panic!("{what}: item of {}: {e}", n.topic));
     n
 }
 
@@ -81,10 +87,22 @@ async fn sim_delivery(topic: &str, act: impl AsyncFnOnce(&TestSim)) -> Value {
     let mut rx = receiver::start().await;
     t.sim.subscribe_webhooks(&rx.url, &[topic]);
     act(&t).await;
-    let log = t.sim.wait_for_deliveries(Duration::from_secs(5), |log| log.iter().any(|d| d.topic == topic)).await;
-    let delivery = log.iter().find(|d| d.topic == topic).unwrap_or_else(|| panic!("no {topic} delivered"));
+    let log = t
+        .sim
+        .wait_for_deliveries(Duration::from_secs(5), |log| {
+            log.iter().any(|d| d.topic == topic)
+        })
+        .await;
+    let delivery = log
+        .iter()
+        .find(|d| d.topic == topic)
+        .unwrap_or_else(|| panic!("no {topic} delivered"));
     let arrived = rx.next().await;
-    assert_eq!(arrived.body, delivery.body.as_bytes(), "the log holds the body as sent");
+    assert_eq!(
+        arrived.body,
+        delivery.body.as_bytes(),
+        "the log holds the body as sent"
+    );
     delivery.json()
 }
 
@@ -98,7 +116,11 @@ async fn check(file: &str, topic: &str, act: impl AsyncFnOnce(&TestSim)) {
     compare("$", &real, &ours, &mut errors);
     // Topics differ where the capture's event has a sibling topic in the simulator.
     errors.retain(|e| !e.starts_with("$.topic"));
-    assert!(errors.is_empty(), "{file} vs simulator {topic}:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{file} vs simulator {topic}:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -137,18 +159,40 @@ async fn contact_user_created() {
 
 #[tokio::test]
 async fn contact_lead_created() {
-    check("contact_lead_created.json", "contact.lead.created", async |t| {
-        t.post("/contacts", json!({"role": "lead", "email": "shuz@gmail.com", "name": "shuuuuz"})).await;
-    })
+    check(
+        "contact_lead_created.json",
+        "contact.lead.created",
+        async |t| {
+            t.post(
+                "/contacts",
+                json!({"role": "lead", "email": "shuz@gmail.com", "name": "shuuuuz"}),
+            )
+            .await;
+        },
+    )
     .await;
 }
 
 #[tokio::test]
 async fn contacts_merged() {
     check("contacts_merged.json", "contact.merged", async |t| {
-        let lead = t.post("/contacts", json!({"role": "lead", "email": "merge_user_fixture@example.com"})).await;
-        let user = t.post("/contacts", json!({"role": "user", "name": "Merge User Fixture", "external_id": "m1"})).await;
-        t.post("/contacts/merge", json!({"from": lead["id"], "into": user["id"]})).await;
+        let lead = t
+            .post(
+                "/contacts",
+                json!({"role": "lead", "email": "merge_user_fixture@example.com"}),
+            )
+            .await;
+        let user = t
+            .post(
+                "/contacts",
+                json!({"role": "user", "name": "Merge User Fixture", "external_id": "m1"}),
+            )
+            .await;
+        t.post(
+            "/contacts/merge",
+            json!({"from": lead["id"], "into": user["id"]}),
+        )
+        .await;
     })
     .await;
 }
@@ -156,7 +200,11 @@ async fn contacts_merged() {
 #[tokio::test]
 async fn company_updated() {
     check("company_updated.json", "company.updated", async |t| {
-        t.post("/companies", json!({"company_id": "CD355118", "name": "Acme Enterprises"})).await;
+        t.post(
+            "/companies",
+            json!({"company_id": "ACC-0006", "name": "Acme Enterprises"}),
+        )
+        .await;
     })
     .await;
 }
@@ -164,8 +212,11 @@ async fn company_updated() {
 #[tokio::test]
 async fn company_deleted() {
     check("company_deleted.json", "company.deleted", async |t| {
-        let c = t.post("/companies", json!({"company_id": "GONE", "name": "Gone"})).await;
-        t.delete(&format!("/companies/{}", c["id"].as_str().unwrap())).await;
+        let c = t
+            .post("/companies", json!({"company_id": "GONE", "name": "Gone"}))
+            .await;
+        t.delete(&format!("/companies/{}", c["id"].as_str().unwrap()))
+            .await;
     })
     .await;
 }
@@ -173,7 +224,7 @@ async fn company_deleted() {
 #[tokio::test]
 async fn conversation_admin_assigned() {
     check("conversation_admin_open_assigned.json", "conversation.admin.assigned", async |t| {
-        let contact = t.contact_id("bertha@fcof.net").await;
+        let contact = t.contact_id("ava.garcia@northwindlabs.example.com").await;
         let conv = t.sim.contact_starts_conversation(&contact, "<p>helklo</p>", vec![]).unwrap();
         t.post(&format!("/conversations/{conv}/parts"), json!({"message_type": "assignment", "admin_id": 991_267_402u64, "assignee_id": 991_267_402u64, "body": "aMSIJJO"})).await;
     })
@@ -183,7 +234,7 @@ async fn conversation_admin_assigned() {
 #[tokio::test]
 async fn conversation_replied() {
     check("conversation_operator_replied.json", "conversation.admin.replied", async |t| {
-        let contact = t.contact_id("bertha@fcof.net").await;
+        let contact = t.contact_id("ava.garcia@northwindlabs.example.com").await;
         let conv = t.sim.contact_starts_conversation(&contact, "<p>helklo</p>", vec![]).unwrap();
         t.post(&format!("/conversations/{conv}/reply"), json!({"message_type": "comment", "type": "admin", "admin_id": 991_267_402u64, "body": "will reply soon"})).await;
     })

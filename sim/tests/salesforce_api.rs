@@ -776,3 +776,60 @@ async fn control_surface_and_faults() {
         (json!("Changed in the UI"), bob)
     );
 }
+
+#[tokio::test]
+async fn opportunity_fields_follow_the_stage() {
+    let org = Org::start().await;
+    let (status, opp) = org
+        .post("/sobjects/Opportunity/", json!({"Name": "Deal", "StageName": "Prospecting", "CloseDate": "2026-12-31", "Amount": 1234.5}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{opp}");
+    let id = opp["id"].as_str().unwrap();
+    let (_, read) = org.get(&format!("/sobjects/Opportunity/{id}")).await;
+    assert_eq!(
+        (
+            read["Probability"].clone(),
+            read["IsClosed"].clone(),
+            read["IsWon"].clone()
+        ),
+        (json!(10.0), json!(false), json!(false))
+    );
+    org.patch(
+        &format!("/sobjects/Opportunity/{id}"),
+        json!({"StageName": "Closed Won"}),
+    )
+    .await;
+    let (_, read) = org.get(&format!("/sobjects/Opportunity/{id}")).await;
+    assert_eq!(
+        (
+            read["Probability"].clone(),
+            read["IsClosed"].clone(),
+            read["IsWon"].clone()
+        ),
+        (json!(100.0), json!(true), json!(true))
+    );
+    let (status, body) = org
+        .patch(
+            &format!("/sobjects/Opportunity/{id}"),
+            json!({"IsWon": false}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_FIELD_FOR_INSERT_UPDATE")
+    );
+
+    let contact = org.query("SELECT Id FROM Contact LIMIT 1").await["records"][0]["Id"].clone();
+    let (status, _) = org
+        .post(
+            "/sobjects/OpportunityContactRole/",
+            json!({"OpportunityId": id, "ContactId": contact, "Role": "Evaluator"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let roles = org.query(&format!("SELECT Id, (SELECT Contact.Email, Role FROM OpportunityContactRoles) FROM Opportunity WHERE Id = '{id}'")).await;
+    assert_eq!(
+        roles["records"][0]["OpportunityContactRoles"]["records"][0]["Role"],
+        "Evaluator"
+    );
+}

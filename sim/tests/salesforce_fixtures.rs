@@ -1,4 +1,4 @@
-//! Every recorded Salesforce response in `shared/fixtures/salesforce/` is parsed, and the
+//! Every recorded Salesforce response in `tests/fixtures/salesforce/` is parsed, and the
 //! simulator's answer to the same request must have the same shape: status, keys, value types.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sim::salesforce::{Config, SalesforceSim};
 
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/salesforce")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/salesforce")
 }
 
 fn fixture(name: &str) -> Value {

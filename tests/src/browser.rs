@@ -125,15 +125,19 @@ impl Browser {
         }
         Ok(())
     }
-
-    /// What chromedriver printed so far.
-    pub fn driver_output(&self) -> String {
-        self.driver_output.lock().expect("driver output").clone()
-    }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "--- chromedriver output ---\n{}",
+                self.driver_output
+                    .lock()
+                    .map(|o| o.clone())
+                    .unwrap_or_default()
+            );
+        }
         if self.client.take().is_none() {
             return;
         }

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
 
 use crate::output::collect;
 use crate::paths;
@@ -23,6 +24,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Sfbridge {
     base_url: String,
     stderr: Arc<Mutex<String>>,
+    stderr_read: JoinHandle<()>,
     child: Child,
     data_dir: TempDir,
 }
@@ -82,7 +84,7 @@ impl Sfbridge {
             .spawn()
             .with_context(|| format!("cannot start {:?}", cmd.as_std().get_program()))?;
         let stderr = Arc::new(Mutex::new(String::new()));
-        collect(
+        let stderr_read = collect(
             child.stderr.take().expect("stderr is piped"),
             stderr.clone(),
         );
@@ -105,13 +107,16 @@ impl Sfbridge {
                         format!("it printed no `{LISTENING}..` line within {START_TIMEOUT:?}")
                     }
                     Ok(Err(e)) => format!("reading its stdout failed: {e}"),
-                    Ok(Ok(_)) => match child.wait().await {
-                        Ok(status) => format!("it exited ({status}) before listening"),
-                        Err(e) => format!("it closed stdout before listening ({e})"),
-                    },
+                    Ok(Ok(_)) => {
+                        match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+                            Ok(Ok(status)) => format!("it exited ({status}) before listening"),
+                            _ => "it closed stdout before listening".to_string(),
+                        }
+                    }
                 };
-                // Give the stderr reader a moment's chance to catch the last lines.
-                let _ = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
+                // Let the reader catch the last lines (it ends when the child closes stderr).
+                let _ = child.start_kill();
+                let _ = tokio::time::timeout(Duration::from_secs(5), stderr_read).await;
                 bail!(
                     "sfbridge did not start: {why}\n--- sfbridge stderr ---\n{}",
                     stderr.lock().expect("stderr buffer").as_str()
@@ -123,6 +128,7 @@ impl Sfbridge {
         Ok(Self {
             base_url,
             stderr,
+            stderr_read,
             child,
             data_dir,
         })
@@ -147,9 +153,24 @@ impl Sfbridge {
         self.data_dir.path()
     }
 
-    /// The server's process id, e.g. to send it a signal.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.id()
+    /// Sends SIGTERM, as a service manager would, and waits (bounded) for the server to exit.
+    /// Returns how it exited and everything it wrote to stderr.
+    pub async fn terminate(mut self) -> Result<(std::process::ExitStatus, String)> {
+        let pid = self.child.id().context("sfbridge has already exited")?;
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await?;
+        if !sent.success() {
+            bail!("kill -TERM {pid} failed ({sent})");
+        }
+        let status = tokio::time::timeout(START_TIMEOUT, self.child.wait())
+            .await
+            .with_context(|| {
+                format!("sfbridge did not exit within {START_TIMEOUT:?} of SIGTERM")
+            })??;
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.stderr_read).await;
+        Ok((status, self.stderr()))
     }
 
     /// GET `path` and parse the JSON answer, failing on a non-2xx status.

@@ -25,6 +25,21 @@ async fn serve_answers_probes_and_the_connections_view() {
 }
 
 #[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    let server = Sfbridge::serve().await.unwrap();
+    let url = server.url("/healthz");
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
+
+    let (status, stderr) = server.terminate().await.unwrap();
+    assert!(status.success(), "exit after SIGTERM: {status}");
+    assert!(
+        reqwest::get(&url).await.is_err(),
+        "nothing listens on {url} any more"
+    );
+    assert!(stderr.contains("stopped"), "logs say it stopped: {stderr}");
+}
+
+#[tokio::test]
 async fn a_bad_database_url_exits_2_with_one_line_naming_the_key() {
     let mut cmd = tokio::process::Command::new(paths::sfbridge_bin().unwrap());
     cmd.args(["serve", "--listen", "127.0.0.1:0"])

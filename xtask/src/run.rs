@@ -9,13 +9,16 @@ use anyhow::{Context, Result, bail};
 pub fn describe(cmd: &Command) -> String {
     let mut line = String::new();
     for (key, value) in cmd.get_envs() {
-        if let Some(value) = value {
-            line.push_str(&format!(
-                "{}={} ",
-                key.to_string_lossy(),
-                value.to_string_lossy()
-            ));
+        let Some(value) = value else { continue };
+        let mut value = value.to_string_lossy().into_owned();
+        // Show only what was put in front of the inherited PATH.
+        if key == "PATH"
+            && let Some(inherited) = std::env::var("PATH").ok().filter(|p| !p.is_empty())
+            && let Some(added) = value.strip_suffix(&inherited)
+        {
+            value = format!("{added}$PATH");
         }
+        line.push_str(&format!("{}={value} ", key.to_string_lossy()));
     }
     line.push_str(&cmd.get_program().to_string_lossy());
     for arg in cmd.get_args() {

@@ -185,7 +185,14 @@ fn native_tests() -> Result<()> {
     }
     run::status(
         cargo_in_root()
-            .args(["test", "--workspace", "--exclude", "sfbridge-frontend"])
+            // Every suite runs even after one fails, so one run shows every failure.
+            .args([
+                "test",
+                "--workspace",
+                "--exclude",
+                "sfbridge-frontend",
+                "--no-fail-fast",
+            ])
             .env("SFBRIDGE_BIN", root.join("target/debug/sfbridge"))
             .env("SFBRIDGE_DIST", frontend::dist())
             .env("CHROMEDRIVER", tools::CHROMEDRIVER)

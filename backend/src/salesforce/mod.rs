@@ -131,7 +131,7 @@ mod tests {
     fn reads_the_recorded_expired_session_body() {
         let body = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/salesforce/restforce/expired_session_response.json"
+            "/../tests/fixtures/salesforce/restforce/expired_session_response.json"
         ))
         .unwrap();
         match api_error(401, &body) {
@@ -147,7 +147,7 @@ mod tests {
     fn reads_the_recorded_oauth_error_body() {
         let body = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/salesforce/restforce/refresh_error_response.json"
+            "/../tests/fixtures/salesforce/restforce/refresh_error_response.json"
         ))
         .unwrap();
         assert!(matches!(api_error(400, &body), SalesforceError::Api { .. }));

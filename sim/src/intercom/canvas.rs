@@ -66,11 +66,21 @@ pub fn body_signature(secret: &str, body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-pub(crate) fn build_request(st: &Shared, conversation_id: &str, admin_id: u64, submit: Option<Submit>) -> anyhow::Result<CanvasRequest> {
+pub(crate) fn build_request(
+    st: &Shared,
+    conversation_id: &str,
+    admin_id: u64,
+    submit: Option<Submit>,
+) -> anyhow::Result<CanvasRequest> {
     let ws = st.ws.read();
-    let admin = ws.admin(admin_id).ok_or_else(|| anyhow::anyhow!("no teammate {admin_id}"))?;
+    let admin = ws
+        .admin(admin_id)
+        .ok_or_else(|| anyhow::anyhow!("no teammate {admin_id}"))?;
     let conv_id: u64 = conversation_id.parse()?;
-    let conv = ws.conversations.get(&conv_id).ok_or_else(|| anyhow::anyhow!("no conversation {conversation_id}"))?;
+    let conv = ws
+        .conversations
+        .get(&conv_id)
+        .ok_or_else(|| anyhow::anyhow!("no conversation {conversation_id}"))?;
     let contact = conv
         .contact_ids
         .first()
@@ -103,7 +113,10 @@ pub(crate) fn build_request(st: &Shared, conversation_id: &str, admin_id: u64, s
 }
 
 pub(crate) async fn send(app_url: &str, _secret: &str, req: &CanvasRequest) -> CanvasVerdict {
-    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().expect("client");
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("client");
     let mut verdict = CanvasVerdict {
         request_body: req.body.clone(),
         signature: req.signature.clone(),
@@ -121,26 +134,35 @@ pub(crate) async fn send(app_url: &str, _secret: &str, req: &CanvasRequest) -> C
     let answer = match answer {
         Ok(a) => a,
         Err(e) => {
-            verdict.problems.push(problem("", format!("app not reachable: {e}")));
+            verdict
+                .problems
+                .push(problem("", format!("app not reachable: {e}")));
             return verdict;
         }
     };
     verdict.status = Some(answer.status().as_u16());
     if !answer.status().is_success() {
-        verdict.problems.push(problem("", format!("app answered {}", answer.status())));
+        verdict
+            .problems
+            .push(problem("", format!("app answered {}", answer.status())));
     }
     match answer.json::<Value>().await {
         Ok(v) => {
             verdict.problems.extend(check_response(&v));
             verdict.response = Some(v);
         }
-        Err(e) => verdict.problems.push(problem("", format!("answer is not JSON: {e}"))),
+        Err(e) => verdict
+            .problems
+            .push(problem("", format!("answer is not JSON: {e}"))),
     }
     verdict
 }
 
 fn problem(at: &str, message: impl Into<String>) -> CanvasProblem {
-    CanvasProblem { at: at.to_owned(), message: message.into() }
+    CanvasProblem {
+        at: at.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// Checks `{"canvas":{"content":{"components":[..]},"stored_data":{..}}}` against the schema.
@@ -156,18 +178,32 @@ pub fn check_response(v: &Value) -> Vec<CanvasProblem> {
                 out.push(problem("/canvas/content", "content is larger than 64 KB"));
             }
             match content.get("components").and_then(Value::as_array) {
-                Some(components) => check_components(components, "/canvas/content/components", &mut out),
-                None => out.push(problem("/canvas/content/components", "components must be an array")),
+                Some(components) => {
+                    check_components(components, "/canvas/content/components", &mut out)
+                }
+                None => out.push(problem(
+                    "/canvas/content/components",
+                    "components must be an array",
+                )),
             }
         }
         (None, Some(url)) if url.is_string() => {}
-        _ => out.push(problem("/canvas/content", "canvas needs content (or content_url)")),
+        _ => out.push(problem(
+            "/canvas/content",
+            "canvas needs content (or content_url)",
+        )),
     }
     if let Some(stored) = canvas.get("stored_data") {
         if !stored.is_object() {
-            out.push(problem("/canvas/stored_data", "stored_data must be an object"));
+            out.push(problem(
+                "/canvas/stored_data",
+                "stored_data must be an object",
+            ));
         } else if stored.to_string().len() > MAX_BYTES {
-            out.push(problem("/canvas/stored_data", "stored_data is larger than 64 KB"));
+            out.push(problem(
+                "/canvas/stored_data",
+                "stored_data is larger than 64 KB",
+            ));
         }
     }
     out
@@ -184,14 +220,20 @@ fn check_components(components: &[Value], at: &str, out: &mut Vec<CanvasProblem>
         let need = |keys: &[&str], out: &mut Vec<CanvasProblem>| {
             for k in keys {
                 if c.get(*k).is_none_or(Value::is_null) {
-                    out.push(problem(&format!("{here}/{k}"), format!("{kind} needs `{k}`")));
+                    out.push(problem(
+                        &format!("{here}/{k}"),
+                        format!("{kind} needs `{k}`"),
+                    ));
                 }
             }
         };
         if let Some(id) = c.get("id").and_then(Value::as_str)
             && !ids.insert(id.to_owned())
         {
-            out.push(problem(&format!("{here}/id"), format!("duplicate component id {id:?}")));
+            out.push(problem(
+                &format!("{here}/id"),
+                format!("duplicate component id {id:?}"),
+            ));
         }
         match kind {
             "text" => {
@@ -199,7 +241,10 @@ fn check_components(components: &[Value], at: &str, out: &mut Vec<CanvasProblem>
                 if let Some(style) = c.get("style").and_then(Value::as_str)
                     && !["header", "paragraph", "muted", "error"].contains(&style)
                 {
-                    out.push(problem(&format!("{here}/style"), format!("text style {style:?} is not header, paragraph, muted or error")));
+                    out.push(problem(
+                        &format!("{here}/style"),
+                        format!("text style {style:?} is not header, paragraph, muted or error"),
+                    ));
                 }
             }
             "button" => {
@@ -207,7 +252,10 @@ fn check_components(components: &[Value], at: &str, out: &mut Vec<CanvasProblem>
                 if let Some(style) = c.get("style").and_then(Value::as_str)
                     && !["primary", "secondary", "link"].contains(&style)
                 {
-                    out.push(problem(&format!("{here}/style"), format!("button style {style:?} is not primary, secondary or link")));
+                    out.push(problem(
+                        &format!("{here}/style"),
+                        format!("button style {style:?} is not primary, secondary or link"),
+                    ));
                 }
                 check_action(c.get("action"), &format!("{here}/action"), out);
             }
@@ -222,42 +270,82 @@ fn check_components(components: &[Value], at: &str, out: &mut Vec<CanvasProblem>
             }
             "data-table" => {
                 need(&["items"], out);
-                for (j, item) in c.get("items").and_then(Value::as_array).into_iter().flatten().enumerate() {
-                    if item.get("type").and_then(Value::as_str) != Some("field-value")
-                        || item.get("field").is_none()
-                        || item.get("value").is_none()
-                    {
-                        out.push(problem(&format!("{here}/items/{j}"), "data-table items are {type:field-value, field, value}"));
-                    }
-                }
+                check_entries(
+                    c.get("items"),
+                    &format!("{here}/items"),
+                    "data-table items",
+                    ["field-value", "field", "value"],
+                    out,
+                );
             }
             "list" => {
                 need(&["items"], out);
-                for (j, item) in c.get("items").and_then(Value::as_array).into_iter().flatten().enumerate() {
-                    if item.get("type").and_then(Value::as_str) != Some("item") || item.get("id").is_none() || item.get("title").is_none() {
-                        out.push(problem(&format!("{here}/items/{j}"), "list items are {type:item, id, title}"));
-                    }
-                }
+                check_entries(
+                    c.get("items"),
+                    &format!("{here}/items"),
+                    "list items",
+                    ["item", "id", "title"],
+                    out,
+                );
             }
             "image" => need(&["url", "width", "height"], out),
             "spacer" | "divider" => {}
-            other => out.push(problem(&format!("{here}/type"), format!("unknown component type {other:?}"))),
+            other => out.push(problem(
+                &format!("{here}/type"),
+                format!("unknown component type {other:?}"),
+            )),
         }
     }
 }
 
-fn check_options(options: Option<&Value>, kind: &str, here: &str, out: &mut Vec<CanvasProblem>) {
-    let Some(options) = options.and_then(Value::as_array) else { return };
+fn check_options(given: Option<&Value>, kind: &str, here: &str, out: &mut Vec<CanvasProblem>) {
+    let Some(options) = given.and_then(Value::as_array) else {
+        return;
+    };
     let range = if kind == "checkbox" { 1..=10 } else { 2..=10 };
     if !range.contains(&options.len()) {
         out.push(problem(
             &format!("{here}/options"),
-            format!("{kind} needs {} to 10 options, has {}", range.start(), options.len()),
+            format!(
+                "{kind} needs {} to 10 options, has {}",
+                range.start(),
+                options.len()
+            ),
         ));
     }
-    for (j, o) in options.iter().enumerate() {
-        if o.get("type").and_then(Value::as_str) != Some("option") || o.get("id").is_none() || o.get("text").is_none() {
-            out.push(problem(&format!("{here}/options/{j}"), "options are {type:option, id, text}"));
+    check_entries(
+        given,
+        &format!("{here}/options"),
+        "options",
+        ["option", "id", "text"],
+        out,
+    );
+}
+
+/// Checks each entry of a component's list (items, options): an object of type `shape[0]`
+/// that has the other two keys.
+fn check_entries(
+    entries: Option<&Value>,
+    at: &str,
+    what: &str,
+    shape: [&str; 3],
+    out: &mut Vec<CanvasProblem>,
+) {
+    let [kind, a, b] = shape;
+    for (j, entry) in entries
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if entry.get("type").and_then(Value::as_str) != Some(kind)
+            || entry.get(a).is_none()
+            || entry.get(b).is_none()
+        {
+            out.push(problem(
+                &format!("{at}/{j}"),
+                format!("{what} are {{type:{kind}, {a}, {b}}}"),
+            ));
         }
     }
 }
@@ -268,10 +356,16 @@ fn check_action(action: Option<&Value>, at: &str, out: &mut Vec<CanvasProblem>) 
         Some("submit") => {}
         Some("url") | Some("sheet") => {
             if action.get("url").and_then(Value::as_str).is_none() {
-                out.push(problem(&format!("{at}/url"), "url and sheet actions need a url"));
+                out.push(problem(
+                    &format!("{at}/url"),
+                    "url and sheet actions need a url",
+                ));
             }
         }
-        other => out.push(problem(&format!("{at}/type"), format!("action type {other:?} is not submit, url or sheet"))),
+        other => out.push(problem(
+            &format!("{at}/type"),
+            format!("action type {other:?} is not submit, url or sheet"),
+        )),
     }
 }
 
@@ -301,7 +395,10 @@ mod tests {
         ]}, "stored_data": {"big": "x".repeat(MAX_BYTES)}}});
         let problems = check_response(&v);
         let at: Vec<&str> = problems.iter().map(|p| p.at.as_str()).collect();
-        assert!(at.contains(&"/canvas/content/components/0/text"), "{problems:?}");
+        assert!(
+            at.contains(&"/canvas/content/components/0/text"),
+            "{problems:?}"
+        );
         assert!(at.contains(&"/canvas/content/components/0/style"));
         assert!(at.contains(&"/canvas/content/components/1/options"));
         assert!(at.contains(&"/canvas/content/components/2/action/url"));

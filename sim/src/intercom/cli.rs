@@ -28,7 +28,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(path) = &args.common.credentials_json {
         std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)?;
     }
-    println!("Intercom simulator ({} contacts, seed {}) ready in {:.1?}", sim.contact_count(), args.common.seed, started.elapsed());
+    println!(
+        "Intercom simulator ({} contacts, seed {}) ready in {:.1?}",
+        sim.contact_count(),
+        args.common.seed,
+        started.elapsed()
+    );
     println!("url: {}", sim.url());
     println!("access_token: {}", sim.access_token());
     println!("client_secret: {}", sim.client_secret());

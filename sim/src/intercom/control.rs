@@ -37,17 +37,28 @@ pub struct Fault {
 
 impl Fault {
     pub fn next(n: u32, kind: FaultKind) -> Fault {
-        Fault { kind, rate: 1.0, remaining: Some(n) }
+        Fault {
+            kind,
+            rate: 1.0,
+            remaining: Some(n),
+        }
     }
     pub fn rate(rate: f64, kind: FaultKind) -> Fault {
-        Fault { kind, rate, remaining: None }
+        Fault {
+            kind,
+            rate,
+            remaining: None,
+        }
     }
 }
 
 pub(crate) fn router(state: State) -> Router {
     Router::new()
         .route("/__sim/contacts/{id}/conversations", post(contact_starts))
-        .route("/__sim/conversations/{id}/contact_reply", post(contact_replies))
+        .route(
+            "/__sim/conversations/{id}/contact_reply",
+            post(contact_replies),
+        )
         .route("/__sim/conversations/{id}/teammate", post(teammate_acts))
         .route("/__sim/webhooks", get(list_subscriptions).post(subscribe))
         .route("/__sim/webhooks/deliveries", get(deliveries))
@@ -89,13 +100,26 @@ async fn contact_replies(st: AxState, Path(id): Path<String>, body: Bytes) -> Ap
                 .unwrap_or_default()
         }
     };
-    add_part(&st, &id, PartInput::contact_reply(&contact, &m.body, m.attachments)).map(Json)
+    add_part(
+        &st,
+        &id,
+        PartInput::contact_reply(&contact, &m.body, m.attachments),
+    )
+    .map(Json)
 }
 
 /// `POST /__sim/conversations/{id}/teammate {"message_type":"comment|note|assignment|close|open|snoozed","admin_id",..}`
 async fn teammate_acts(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let input: PartInput = parse_body(&body)?;
-    add_part(&st, &id, PartInput { author_type: Some("admin".into()), ..input }).map(Json)
+    add_part(
+        &st,
+        &id,
+        PartInput {
+            author_type: Some("admin".into()),
+            ..input
+        },
+    )
+    .map(Json)
 }
 
 #[derive(Deserialize)]

@@ -4,8 +4,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Credentials;
-use super::store::{Admin, Attachment, Author, Company, ConvState, Contact, Conversation, Part, Role, Team, Workspace};
+use super::store::{
+    Admin, Attachment, Author, Company, Contact, ConvState, Conversation, Part, Role, Team,
+    Workspace,
+};
 use crate::Seed;
 
 pub const WORKSPACE_ID: &str = "sfbdemo1";
@@ -17,27 +19,31 @@ const T0: i64 = 1_767_603_600;
 
 /// Teammates: id, name, email. The first installs the app.
 pub const TEAMMATES: &[(u64, &str, &str)] = &[
-    (991_267_401, "Alice Ahmed", "alice@example.com"),
-    (991_267_402, "Bob Brown", "bob@example.com"),
+    (991_267_401, "Alice Anders", "alice@example.com"),
+    (991_267_402, "Bob Baker", "bob@example.com"),
     (991_267_403, "Carol Chen", "carol@example.com"),
     (991_267_404, "Dave Diaz", "dave@example.com"),
 ];
 
 /// Teams: id, name, member teammate ids.
-pub const TEAMS: &[(u64, &str, &[u64])] =
-    &[(5_017_691, "Support", &[991_267_401, 991_267_402]), (5_017_692, "Sales", &[991_267_403, 991_267_404])];
+pub const TEAMS: &[(u64, &str, &[u64])] = &[
+    (5_017_691, "Support", &[991_267_401, 991_267_402]),
+    (5_017_692, "Sales", &[991_267_403, 991_267_404]),
+];
 
-/// Companies: company_id (= Salesforce account number), name, plan, industry, size, website.
+/// Companies: company_id (= Salesforce AccountNumber), name, plan, industry, size, website.
+/// Rows 1-9 are the Salesforce demo org's first nine accounts.
+#[rustfmt::skip]
 pub const COMPANIES: &[(&str, &str, &str, &str, i64, &str)] = &[
-    ("CD451796", "Edge Communications", "Enterprise", "Electronics", 1000, "https://edgecomm.com"),
-    ("CD656092", "Burlington Textiles Corp of America", "Pro", "Apparel", 9000, "https://burlington.com"),
-    ("CC213425", "Pyramid Construction Inc.", "Pro", "Construction", 2680, "https://pyramid.com"),
-    ("CC634267", "Dickenson plc", "Starter", "Consulting", 120, "https://dickenson-consulting.com"),
-    ("CD439877", "Grand Hotels & Resorts Ltd", "Enterprise", "Hospitality", 5600, "https://www.grandhotels.com"),
-    ("CD355118", "United Oil & Gas Corp.", "Enterprise", "Energy", 145_000, "https://uos.com"),
-    ("CC947211", "Express Logistics and Transport", "Pro", "Transportation", 12300, "https://www.expressl&t.net"),
-    ("CD736025", "University of Arizona", "Starter", "Education", 39000, "https://www.arizona.edu"),
-    ("CC978213", "GenePoint", "Pro", "Biotechnology", 265, "https://www.genepoint.com"),
+    ("ACC-0001", "Globex Corporation", "Enterprise", "Manufacturing", 50, "https://globex.example.com"),
+    ("ACC-0002", "Initech", "Pro", "Technology", 100, "https://initech.example.com"),
+    ("ACC-0003", "Umbrella Health", "Pro", "Healthcare", 150, "https://umbrella.example.com"),
+    ("ACC-0004", "Stark Industries", "Enterprise", "Engineering", 200, "https://stark.example.com"),
+    ("ACC-0005", "Wayne Enterprises", "Enterprise", "Finance", 250, "https://wayne.example.com"),
+    ("ACC-0006", "Wonka Foods", "Starter", "Retail", 300, "https://wonka.example.com"),
+    ("ACC-0007", "Cyberdyne Systems", "Pro", "Technology", 350, "https://cyberdyne.example.com"),
+    ("ACC-0008", "Soylent Nutrition", "Starter", "Agriculture", 400, "https://soylent.example.com"),
+    ("ACC-0009", "Tyrell Labs", "Pro", "Biotechnology", 450, "https://tyrell.example.com"),
     // Matches no Salesforce account.
     ("ZZ000001", "Nowhere Widgets Ltd", "Starter", "Retail", 12, "https://nowhere.example"),
     // Has no users: left out of `GET /companies` listings, still in scroll.
@@ -45,31 +51,34 @@ pub const COMPANIES: &[(&str, &str, &str, &str, i64, &str)] = &[
 ];
 
 /// Users: external_id, email, name, company_id (or ""), owner teammate email (or "").
+/// Emails 1-11 are the Salesforce demo org's contacts 1-11 (same name, same account).
+#[rustfmt::skip]
 pub const USERS: &[(&str, &str, &str, &str, &str)] = &[
-    ("sf-003-rose", "rose@edge.com", "Rose Gonzalez", "CD451796", "bob@example.com"),
-    ("sf-003-sean", "sean@edge.com", "Sean Forbes", "CD451796", ""),
-    ("sf-003-jack", "jrogers@burlington.com", "Jack Rogers", "CD656092", "carol@example.com"),
-    ("sf-003-pat", "pat@pyramid.net", "Pat Stumuller", "CC213425", ""),
-    ("sf-003-andy", "a_young@dickenson.com", "Andy Young", "CC634267", "dave@example.com"),
-    ("sf-003-tim", "barr_tim@grandhotels.com", "Tim Barr", "CD439877", ""),
-    ("sf-003-stella", "spavlova@uog.com", "Stella Pavlova", "CD355118", "alice@example.com"),
-    ("sf-003-lauren", "lboyle@uog.com", "Lauren Boyle", "CD355118", ""),
-    ("sf-003-josh", "j.davis@expressl&t.net", "Josh Davis", "CC947211", ""),
-    ("sf-003-jane", "jane_gray@uoa.edu", "Jane Grey", "CD736025", ""),
-    ("sf-003-edna", "efrank@genepoint.com", "Edna Frank", "CC978213", ""),
-    // Matches two Salesforce records (a contact and a lead share this email in the demo org).
-    ("sf-003-avi", "agreen@uog.com", "Avi Green", "CD355118", ""),
+    ("u-1001", "maya.patel@globex.example.com", "Maya Patel", "ACC-0001", "bob@example.com"),
+    ("u-1002", "liam.silva@initech.example.com", "Liam Silva", "ACC-0002", "carol@example.com"),
+    ("u-1003", "noah.haddad@umbrella.example.com", "Noah Haddad", "ACC-0003", "alice@example.com"),
+    ("u-1004", "emma.garcia@stark.example.com", "Emma Garcia", "ACC-0004", ""),
+    ("u-1005", "olivia.cohen@wayne.example.com", "Olivia Cohen", "ACC-0005", "dave@example.com"),
+    ("u-1006", "ava.moreau@wonka.example.com", "Ava Moreau", "ACC-0006", ""),
+    ("u-1007", "lucas.kim@cyberdyne.example.com", "Lucas Kim", "ACC-0007", ""),
+    ("u-1008", "mia.okafor@soylent.example.com", "Mia Okafor", "ACC-0008", ""),
+    ("u-1009", "ethan.jensen@tyrell.example.com", "Ethan Jensen", "ACC-0009", ""),
+    ("u-1010", "zoe.nguyen@hooli.example.com", "Zoe Nguyen", "", ""),
+    ("u-1011", "amir.tanaka@piedpiper.example.com", "Amir Tanaka", "", ""),
+    // Meant to match two Salesforce records (its contact, plus a lead with the same email).
+    ("u-1012", "priya.costa@vandelay.example.com", "Priya Costa", "", ""),
     // Match nothing in Salesforce.
     ("ic-user-nora", "nora@nowhere.example", "Nora Nobody", "ZZ000001", ""),
     ("ic-user-zed", "zed@unmatched.example", "Zed Unmatched", "", ""),
 ];
 
-/// Leads: email, name, phone. Leads have no external_id.
+/// Leads: email, name, phone. Leads have no external_id. Rows 1-4 are Salesforce demo leads 1-4.
+#[rustfmt::skip]
 pub const LEADS: &[(&str, &str, &str)] = &[
-    ("bertha@fcof.net", "Bertha Boxer", "(850) 644-4200"),
-    ("pcotton@abbottins.net", "Phyllis Cotton", "(703) 757-1000"),
-    ("jeffg@jbo.com", "Jeff Glimpse", "886-2-25474189"),
-    ("mike@metro.com", "Mike Braund", "(410) 381-2334"),
+    ("ava.garcia@northwindlabs.example.com", "Ava Garcia", "+1 555 0300"),
+    ("lucas.smith@contosogroup.example.com", "Lucas Smith", "+1 555 0301"),
+    ("mia.silva@fabrikamltd.example.com", "Mia Silva", ""),
+    ("ethan.tanaka@tailspinlabs.example.com", "Ethan Tanaka", ""),
     // Matches nothing.
     ("visitor42@anon.example", "Curious Visitor", ""),
 ];
@@ -82,15 +91,19 @@ const SCREENSHOT: &str = "https://downloads.intercomcdn.com/i/o/sfbdemo1/screens
 #[allow(clippy::type_complexity)]
 pub const CONVERSATIONS: &[(&str, &str, &str, &str, bool, &[(&str, &str, &str)])] = &[
     (
-        "rose@edge.com",
+        "maya.patel@globex.example.com",
         "<p>Our last invoice shows the wrong amount. Can you check?</p>",
         "open",
         "bob@example.com",
         true,
-        &[("bob@example.com", "comment", "<p>Thanks Rose, looking into it now.</p>")],
+        &[(
+            "bob@example.com",
+            "comment",
+            "<p>Thanks Maya, looking into it now.</p>",
+        )],
     ),
     (
-        "jrogers@burlington.com",
+        "liam.silva@initech.example.com",
         "<p>The export fails with this error:</p><p><img src=\"https://downloads.intercomcdn.com/i/o/sfbdemo1/export-error.png\"></p>",
         "open",
         "",
@@ -98,33 +111,52 @@ pub const CONVERSATIONS: &[(&str, &str, &str, &str, bool, &[(&str, &str, &str)])
         &[],
     ),
     (
-        "spavlova@uog.com",
+        "noah.haddad@umbrella.example.com",
         "<p>How do we add more seats to our plan?</p>",
         "closed",
         "carol@example.com",
         false,
         &[
-            ("carol@example.com", "comment", "<p>I have added 20 seats for you.</p>"),
-            ("spavlova@uog.com", "comment", "<p>Perfect, thank you!</p>"),
+            (
+                "carol@example.com",
+                "comment",
+                "<p>I have added 20 seats for you.</p>",
+            ),
+            (
+                "noah.haddad@umbrella.example.com",
+                "comment",
+                "<p>Perfect, thank you!</p>",
+            ),
         ],
     ),
     (
-        "bertha@fcof.net",
-        "<p>Do you offer discounts for cooperatives?</p>",
+        "ava.garcia@northwindlabs.example.com",
+        "<p>Do you offer discounts for start-ups?</p>",
         "open",
         "dave@example.com",
         false,
-        &[("dave@example.com", "note", "<p>Hot lead, ask Sales for the coop price list.</p>")],
+        &[(
+            "dave@example.com",
+            "note",
+            "<p>Hot lead, ask Sales for the start-up price list.</p>",
+        )],
     ),
-    ("nora@nowhere.example", "<p>Just saying hello.</p>", "closed", "", false, &[]),
     (
-        "efrank@genepoint.com",
+        "nora@nowhere.example",
+        "<p>Just saying hello.</p>",
+        "closed",
+        "",
+        false,
+        &[],
+    ),
+    (
+        "ethan.jensen@tyrell.example.com",
         "<p>Here is a photo of the label on the device.</p>",
         "open",
         "alice@example.com",
         false,
         &[(
-            "efrank@genepoint.com",
+            "ethan.jensen@tyrell.example.com",
             "comment",
             "<p>And the back side:</p><p><img src=\"https://downloads.intercomcdn.com/i/o/sfbdemo1/label-back.jpg\"></p>",
         )],
@@ -132,24 +164,23 @@ pub const CONVERSATIONS: &[(&str, &str, &str, &str, bool, &[(&str, &str, &str)])
 ];
 
 /// Custom data attributes: model, name, type.
-pub const CUSTOM_ATTRIBUTES: &[(&str, &str, &str)] =
-    &[("contact", "plan_tier", "string"), ("contact", "seats", "integer"), ("company", "region", "string")];
+pub const CUSTOM_ATTRIBUTES: &[(&str, &str, &str)] = &[
+    ("contact", "plan_tier", "string"),
+    ("contact", "seats", "integer"),
+    ("company", "region", "string"),
+];
 
 pub const TAGS: &[&str] = &["VIP", "Churn risk"];
-
-pub(crate) fn credentials(_seed: Seed, app_id: &str) -> Credentials {
-    Credentials {
-        access_token: ACCESS_TOKEN.to_owned(),
-        client_secret: CLIENT_SECRET.to_owned(),
-        workspace_id: app_id.to_owned(),
-    }
-}
 
 /// Builds the seeded workspace; returns it with the installing teammate's id.
 pub(crate) fn build(seed: Seed) -> (Workspace, u64) {
     let mut ws = Workspace::new(WORKSPACE_ID);
     for (id, name, email) in TEAMMATES {
-        let team_ids = TEAMS.iter().filter(|t| t.2.contains(id)).map(|t| t.0).collect();
+        let team_ids = TEAMS
+            .iter()
+            .filter(|t| t.2.contains(id))
+            .map(|t| t.0)
+            .collect();
         ws.admins.push(Admin {
             id: *id,
             name: (*name).into(),
@@ -160,7 +191,11 @@ pub(crate) fn build(seed: Seed) -> (Workspace, u64) {
         });
     }
     for (id, name, members) in TEAMS {
-        ws.teams.push(Team { id: *id, name: (*name).into(), admin_ids: members.to_vec() });
+        ws.teams.push(Team {
+            id: *id,
+            name: (*name).into(),
+            admin_ids: members.to_vec(),
+        });
     }
     match seed {
         Seed::Empty => {}
@@ -174,7 +209,11 @@ fn admin_by_email(ws: &Workspace, email: &str) -> Option<u64> {
     ws.admins.iter().find(|a| a.email == email).map(|a| a.id)
 }
 
-fn new_company(ws: &mut Workspace, at_ms: i64, row: &(&str, &str, &str, &str, i64, &str)) -> String {
+fn new_company(
+    ws: &mut Workspace,
+    at_ms: i64,
+    row: &(&str, &str, &str, &str, i64, &str),
+) -> String {
     let id = ws.next_hex_id(at_ms);
     ws.insert_company(Company {
         id: id.clone(),
@@ -199,7 +238,11 @@ fn new_company(ws: &mut Workspace, at_ms: i64, row: &(&str, &str, &str, &str, i6
 fn demo(ws: &mut Workspace) {
     let installer = TEAMMATES[0].0;
     for (model, name, ty) in CUSTOM_ATTRIBUTES {
-        let model = if *model == "contact" { "contact" } else { "company" };
+        let model = if *model == "contact" {
+            "contact"
+        } else {
+            "company"
+        };
         ws.add_custom_attribute(model, name, ty, vec![], Some(installer), T0);
     }
     for t in TAGS {
@@ -212,7 +255,7 @@ fn demo(ws: &mut Workspace) {
     };
     for (i, row) in COMPANIES.iter().enumerate() {
         let id = new_company(ws, at(), row);
-        let region = if row.0.starts_with("CD") { "AMER" } else { "EMEA" };
+        let region = if i % 2 == 0 { "AMER" } else { "EMEA" };
         let c = ws.companies.get_mut(&id).expect("inserted");
         c.custom_attributes.insert("region".into(), json!(region));
         c.monthly_spend = (i as f64 + 1.0) * 250.0;
@@ -228,7 +271,10 @@ fn demo(ws: &mut Workspace) {
         c.signed_up_at = Some(ms / 1000);
         c.last_seen_at = Some(ms / 1000 + 3600);
         c.owner_id = admin_by_email(ws, owner);
-        c.custom_attributes.insert("plan_tier".into(), json!(if i % 3 == 0 { "gold" } else { "silver" }));
+        c.custom_attributes.insert(
+            "plan_tier".into(),
+            json!(if i % 3 == 0 { "gold" } else { "silver" }),
+        );
         c.custom_attributes.insert("seats".into(), json!(5 + i * 5));
         if i % 4 == 0 {
             c.tag_ids.push(vip);
@@ -249,25 +295,19 @@ fn demo(ws: &mut Workspace) {
     }
     for (email, body, state, assignee, image, replies) in CONVERSATIONS {
         let start = at() / 1000;
-        let Some(contact) = ws.contacts.values().find(|c| c.email.as_deref() == Some(*email)).cloned() else { continue };
+        let Some(contact) = ws
+            .contacts
+            .values()
+            .find(|c| c.email.as_deref() == Some(*email))
+            .cloned()
+        else {
+            continue;
+        };
         let id = ws.next_conversation_id();
         let source_id = ws.next_part_id();
         let mut conv = Conversation {
-            id,
-            created_at: start,
-            updated_at: start,
-            state: ConvState::Open,
-            read: false,
-            snoozed_until: None,
             waiting_since: Some(start),
-            admin_assignee_id: None,
-            team_assignee_id: None,
-            contact_ids: vec![contact.id.clone()],
-            source_id,
-            delivered_as: "customer_initiated",
-            subject: String::new(),
             body: (*body).into(),
-            author: Author::of_contact(&contact),
             attachments: if *image {
                 vec![Attachment {
                     name: "screenshot-invoice.png".into(),
@@ -280,11 +320,20 @@ fn demo(ws: &mut Workspace) {
             } else {
                 vec![]
             },
-            parts: vec![],
-            tag_ids: vec![],
+            ..Conversation::started(
+                id,
+                source_id,
+                start,
+                contact.id.clone(),
+                Author::of_contact(&contact),
+                "customer_initiated",
+            )
         };
         let mut t = start;
-        if let Some(admin) = admin_by_email(ws, assignee).and_then(|a| ws.admin(a)).cloned() {
+        if let Some(admin) = admin_by_email(ws, assignee)
+            .and_then(|a| ws.admin(a))
+            .cloned()
+        {
             t += 120;
             conv.admin_assignee_id = Some(admin.id);
             conv.parts.push(Part {
@@ -317,7 +366,11 @@ fn demo(ws: &mut Workspace) {
         }
         if *state == "closed" {
             t += 60;
-            let closer = conv.admin_assignee_id.and_then(|a| ws.admin(a)).unwrap_or(&ws.admins[0]).author();
+            let closer = conv
+                .admin_assignee_id
+                .and_then(|a| ws.admin(a))
+                .unwrap_or(&ws.admins[0])
+                .author();
             conv.parts.push(Part {
                 id: ws.next_part_id(),
                 part_type: "close".into(),
@@ -344,10 +397,18 @@ fn scale(ws: &mut Workspace, n: u64) {
     for i in 0..companies {
         let cid = format!("SC{i:06}");
         let name = format!("Scale Company {i}");
-        let row = (cid.as_str(), name.as_str(), "Pro", "Software", 50, "https://scale.example");
+        let row = (
+            cid.as_str(),
+            name.as_str(),
+            "Pro",
+            "Software",
+            50,
+            "https://scale.example",
+        );
         company_ids.push(new_company(ws, (T0 + i as i64) * 1000, &row));
     }
     let first = ws.admins[0].clone();
+    let mut users = 0u64;
     for i in 0..n {
         let ms = T0 * 1000 + i as i64 * 10;
         let id = ws.next_hex_id(ms);
@@ -361,7 +422,9 @@ fn scale(ws: &mut Workspace, n: u64) {
         }
         ws.insert_contact(c);
         if user {
-            ws.attach(&id, &company_ids[(i % companies) as usize]);
+            // Spread users over every company, so each has people.
+            ws.attach(&id, &company_ids[(users % companies) as usize]);
+            users += 1;
         }
         if i % 1000 == 0 {
             let contact = ws.contacts.get(&id).cloned().expect("inserted");
@@ -371,24 +434,21 @@ fn scale(ws: &mut Workspace, n: u64) {
             ws.conversations.insert(
                 conv_id,
                 Conversation {
-                    id: conv_id,
-                    created_at: at,
-                    updated_at: at,
-                    state: if i % 2000 == 0 { ConvState::Open } else { ConvState::Closed },
-                    read: false,
-                    snoozed_until: None,
-                    waiting_since: None,
+                    state: if i % 2000 == 0 {
+                        ConvState::Open
+                    } else {
+                        ConvState::Closed
+                    },
                     admin_assignee_id: Some(first.id),
-                    team_assignee_id: None,
-                    contact_ids: vec![id],
-                    source_id,
-                    delivered_as: "customer_initiated",
-                    subject: String::new(),
                     body: format!("<p>Question number {i}</p>"),
-                    author: Author::of_contact(&contact),
-                    attachments: vec![],
-                    parts: vec![],
-                    tag_ids: vec![],
+                    ..Conversation::started(
+                        conv_id,
+                        source_id,
+                        at,
+                        id,
+                        Author::of_contact(&contact),
+                        "customer_initiated",
+                    )
                 },
             );
         }

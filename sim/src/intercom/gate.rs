@@ -108,7 +108,10 @@ pub(crate) async fn api_gate(
     next: Next,
 ) -> Response {
     let gate = &state.gate;
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
     gate.count(format!("{} {route}", req.method()));
 
     let (allowed, remaining, reset) = gate.take();
@@ -165,8 +168,12 @@ pub(crate) async fn api_gate(
 }
 
 fn rate_limited() -> Response {
-    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_exceeded", "Exceeded rate limit of 10000 in 60 seconds")
-        .into_response()
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limit_exceeded",
+        "Exceeded rate limit of 10000 in 60 seconds",
+    )
+    .into_response()
 }
 
 #[cfg(test)]
@@ -180,7 +187,10 @@ mod tests {
             assert!(gate.take().0.is_ok());
         }
         let (spent, remaining, reset) = gate.take();
-        assert!(spent.is_err() || remaining < 10, "a new window may have begun");
+        assert!(
+            spent.is_err() || remaining < 10,
+            "a new window may have begun"
+        );
         assert!(reset > chrono::Utc::now().timestamp() - 1);
     }
 

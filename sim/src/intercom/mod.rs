@@ -6,6 +6,14 @@
 //! `canvas` (Canvas Kit caller and response checks), `control` (`/__sim/`: people, faults,
 //! counters), `gate` (auth, version, rate limits, faults), `payloads` (strict webhook types),
 //! `demo` (seed tables), `cli`.
+//!
+//! Control surface (no auth): `POST /__sim/contacts/{id}/conversations {"body","attachments"}`,
+//! `POST /__sim/conversations/{id}/contact_reply {"body","attachments","contact_id"?}`,
+//! `POST /__sim/conversations/{id}/teammate {"message_type":"comment|note|assignment|close|open|snoozed","admin_id",..}`,
+//! `GET|POST /__sim/webhooks {"url","topics"}`, `GET /__sim/webhooks/deliveries`,
+//! `POST /__sim/webhooks/mode {"duplicate","out_of_order"}`,
+//! `POST|DELETE /__sim/faults {"kind":"status|rate_limited|latency","value":..,"next"|"rate"}`,
+//! `GET /__sim/counters`.
 
 pub mod api;
 pub mod canvas;
@@ -42,6 +50,10 @@ pub struct Config {
     pub webhook_retry_delay: Duration,
     /// Calls per minute per app; enforced in 10-second windows of a sixth each, as the real API does.
     pub rate_limit_per_minute: u32,
+    /// The app's access token; the demo's fixed one by default.
+    pub access_token: String,
+    /// The app's client secret (signs webhooks and Canvas Kit requests); the demo's by default.
+    pub client_secret: String,
 }
 
 impl Default for Config {
@@ -51,6 +63,8 @@ impl Default for Config {
             seed: Seed::Demo,
             webhook_retry_delay: Duration::from_secs(60),
             rate_limit_per_minute: 10_000,
+            access_token: demo::ACCESS_TOKEN.to_owned(),
+            client_secret: demo::CLIENT_SECRET.to_owned(),
         }
     }
 }
@@ -87,8 +101,13 @@ pub struct IntercomSim {
 impl IntercomSim {
     pub async fn start(config: Config) -> anyhow::Result<IntercomSim> {
         let (ws, installer) = demo::build(config.seed);
-        let creds = demo::credentials(config.seed, &ws.app_id);
-        let hub = webhooks::Hub::start(&ws.app_id, &creds.client_secret, config.webhook_retry_delay);
+        let creds = Credentials {
+            access_token: config.access_token.clone(),
+            client_secret: config.client_secret.clone(),
+            workspace_id: ws.app_id.clone(),
+        };
+        let hub =
+            webhooks::Hub::start(&ws.app_id, &creds.client_secret, config.webhook_retry_delay);
         let shared = Arc::new(Shared {
             creds,
             ws: RwLock::new(ws),
@@ -109,7 +128,12 @@ impl IntercomSim {
                 tracing::error!(error = %e, "intercom simulator stopped");
             }
         });
-        Ok(IntercomSim { shared, addr, stop, task })
+        Ok(IntercomSim {
+            shared,
+            addr,
+            stop,
+            task,
+        })
     }
 
     /// `http://127.0.0.1:PORT`
@@ -139,9 +163,22 @@ impl IntercomSim {
         self.shared.installer
     }
 
-    /// Subscribes `url` to webhook `topics` (e.g. `contact.user.created`).
+    /// Subscribes `url` to webhook `topics` (e.g. `contact.user.created`) at once, without the probe.
     pub fn subscribe_webhooks(&self, url: &str, topics: &[&str]) -> Subscription {
         self.shared.hub.subscribe(url, topics)
+    }
+
+    /// Subscribes like the Developer Hub does: a HEAD request first, which must answer 2xx.
+    pub async fn register_webhook_endpoint(
+        &self,
+        url: &str,
+        topics: &[&str],
+    ) -> anyhow::Result<Subscription> {
+        self.shared
+            .hub
+            .register(url, topics)
+            .await
+            .map_err(anyhow::Error::msg)
     }
 
     pub fn subscriptions(&self) -> Vec<Subscription> {
@@ -154,7 +191,11 @@ impl IntercomSim {
     }
 
     /// Waits (at most `timeout`) until `done` holds for the delivery log; returns the log.
-    pub async fn wait_for_deliveries(&self, timeout: Duration, done: impl Fn(&[Delivery]) -> bool) -> Vec<Delivery> {
+    pub async fn wait_for_deliveries(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[Delivery]) -> bool,
+    ) -> Vec<Delivery> {
         self.shared.hub.wait_for(timeout, done).await
     }
 
@@ -178,7 +219,12 @@ impl IntercomSim {
 
     /// Acting as the inbox: sends a signed Canvas Kit Initialize request to `app_url` for a
     /// teammate looking at a conversation, and checks the answer.
-    pub async fn canvas_initialize(&self, app_url: &str, conversation_id: &str, admin_id: u64) -> anyhow::Result<CanvasVerdict> {
+    pub async fn canvas_initialize(
+        &self,
+        app_url: &str,
+        conversation_id: &str,
+        admin_id: u64,
+    ) -> anyhow::Result<CanvasVerdict> {
         let request = canvas::build_request(&self.shared, conversation_id, admin_id, None)?;
         Ok(canvas::send(app_url, &self.shared.creds.client_secret, &request).await)
     }
@@ -193,35 +239,66 @@ impl IntercomSim {
         input_values: serde_json::Map<String, Value>,
         current_canvas: Value,
     ) -> anyhow::Result<CanvasVerdict> {
-        let submit = canvas::Submit { component_id: component_id.to_owned(), input_values, current_canvas };
+        let submit = canvas::Submit {
+            component_id: component_id.to_owned(),
+            input_values,
+            current_canvas,
+        };
         let request = canvas::build_request(&self.shared, conversation_id, admin_id, Some(submit))?;
         Ok(canvas::send(app_url, &self.shared.creds.client_secret, &request).await)
     }
 
     /// Acting as a contact: starts a conversation (`body` is HTML) with optional attachments;
     /// returns the conversation id. Emits `conversation.user.created`.
-    pub fn contact_starts_conversation(&self, contact_id: &str, body: &str, attachments: Vec<Attachment>) -> anyhow::Result<String> {
+    pub fn contact_starts_conversation(
+        &self,
+        contact_id: &str,
+        body: &str,
+        attachments: Vec<Attachment>,
+    ) -> anyhow::Result<String> {
         api::start_conversation(&self.shared, contact_id, body, attachments)
             .map(|c| c["conversation_id"].as_str().unwrap_or_default().to_owned())
             .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
     }
 
     /// Acting as a contact: replies in a conversation. Emits `conversation.user.replied`.
-    pub fn contact_replies(&self, conversation_id: &str, contact_id: &str, body: &str, attachments: Vec<Attachment>) -> anyhow::Result<Value> {
-        api::add_part(&self.shared, conversation_id, api::PartInput::contact_reply(contact_id, body, attachments))
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
+    pub fn contact_replies(
+        &self,
+        conversation_id: &str,
+        contact_id: &str,
+        body: &str,
+        attachments: Vec<Attachment>,
+    ) -> anyhow::Result<Value> {
+        api::add_part(
+            &self.shared,
+            conversation_id,
+            api::PartInput::contact_reply(contact_id, body, attachments),
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
     }
 
     /// Acting as a teammate: reply, note, assign, close, open, snooze.
-    pub fn teammate_acts(&self, conversation_id: &str, action: api::PartInput) -> anyhow::Result<Value> {
-        api::add_part(&self.shared, conversation_id, action).map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
+    pub fn teammate_acts(
+        &self,
+        conversation_id: &str,
+        action: api::PartInput,
+    ) -> anyhow::Result<Value> {
+        api::add_part(&self.shared, conversation_id, action)
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
     }
 
     /// Finds a contact by email (first match, users before leads); handy in tests.
     pub fn contact_id_by_email(&self, email: &str) -> Option<String> {
         let ws = self.shared.ws.read();
-        let mut found: Vec<&store::Contact> =
-            ws.contacts.values().filter(|c| c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))).collect();
+        let mut found: Vec<&store::Contact> = ws
+            .contacts
+            .values()
+            .filter(|c| {
+                c.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .collect();
         found.sort_by_key(|c| c.role != store::Role::User);
         found.first().map(|c| c.id.clone())
     }

@@ -47,8 +47,12 @@ impl Notification {
         let item = self.data.item.clone();
         Ok(match self.topic.as_str() {
             t if t.ends_with(".deleted") => Item::Deleted(serde_json::from_value(item)?),
-            t if t.starts_with("contact.") => Item::Contact(Box::new(serde_json::from_value(item)?)),
-            t if t.starts_with("company.") => Item::Company(Box::new(serde_json::from_value(item)?)),
+            t if t.starts_with("contact.") => {
+                Item::Contact(Box::new(serde_json::from_value(item)?))
+            }
+            t if t.starts_with("company.") => {
+                Item::Company(Box::new(serde_json::from_value(item)?))
+            }
             _ => Item::Conversation(Box::new(serde_json::from_value(item)?)),
         })
     }

@@ -85,7 +85,9 @@ impl<'a> Fv<'a> {
         match v {
             Value::Null => Fv::Null,
             Value::Bool(b) => Fv::Bool(*b),
-            Value::Number(n) => n.as_i64().map_or_else(|| Fv::Float(n.as_f64().unwrap_or(0.0)), Fv::Int),
+            Value::Number(n) => n
+                .as_i64()
+                .map_or_else(|| Fv::Float(n.as_f64().unwrap_or(0.0)), Fv::Int),
             Value::String(s) => Fv::Str(Cow::Borrowed(s)),
             Value::Array(a) => Fv::List(a.iter().map(Fv::of_json).collect()),
             Value::Object(_) => Fv::Null,
@@ -99,31 +101,57 @@ pub fn parse(v: &Value, known: &dyn Fn(&str) -> bool) -> Result<Query, ApiError>
 }
 
 fn parse_at(v: &Value, known: &dyn Fn(&str) -> bool, depth: usize) -> Result<Query, ApiError> {
-    let op = v.get("operator").and_then(Value::as_str).ok_or_else(|| ApiError::parameter_invalid("operator is required"))?;
+    let op = v
+        .get("operator")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::parameter_invalid("operator is required"))?;
     if op == "AND" || op == "OR" {
         if depth > MAX_DEPTH {
-            return Err(ApiError::parameter_invalid("Nesting of filters is limited to 2 levels"));
+            return Err(ApiError::parameter_invalid(
+                "Nesting of filters is limited to 2 levels",
+            ));
         }
         let items = v
             .get("value")
             .and_then(Value::as_array)
             .ok_or_else(|| ApiError::parameter_invalid(format!("{op} needs an array value")))?;
         if items.len() > MAX_GROUP {
-            return Err(ApiError::parameter_invalid("A filter group can contain at most 15 filters"));
+            return Err(ApiError::parameter_invalid(
+                "A filter group can contain at most 15 filters",
+            ));
         }
-        let items = items.iter().map(|i| parse_at(i, known, depth + 1)).collect::<Result<Vec<_>, _>>()?;
-        return Ok(if op == "AND" { Query::All(items) } else { Query::Any(items) });
+        let items = items
+            .iter()
+            .map(|i| parse_at(i, known, depth + 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(if op == "AND" {
+            Query::All(items)
+        } else {
+            Query::Any(items)
+        });
     }
-    let op = Op::parse(op).ok_or_else(|| ApiError::parameter_invalid(format!("operator {op:?} is not supported")))?;
-    let field = v.get("field").and_then(Value::as_str).ok_or_else(|| ApiError::parameter_invalid("field is required"))?;
+    let op = Op::parse(op)
+        .ok_or_else(|| ApiError::parameter_invalid(format!("operator {op:?} is not supported")))?;
+    let field = v
+        .get("field")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::parameter_invalid("field is required"))?;
     if !known(field) {
-        return Err(ApiError::parameter_invalid(format!("{field} is not a searchable field")));
+        return Err(ApiError::parameter_invalid(format!(
+            "{field} is not a searchable field"
+        )));
     }
     let value = v.get("value").cloned().unwrap_or(Value::Null);
     if matches!(op, Op::In | Op::Nin) && !value.is_array() {
-        return Err(ApiError::parameter_invalid(format!("{field}: IN and NIN need an array value")));
+        return Err(ApiError::parameter_invalid(format!(
+            "{field}: IN and NIN need an array value"
+        )));
     }
-    Ok(Query::Filter { field: field.to_owned(), op, value })
+    Ok(Query::Filter {
+        field: field.to_owned(),
+        op,
+        value,
+    })
 }
 
 impl Query {
@@ -140,8 +168,12 @@ fn test(field: &Fv<'_>, op: Op, value: &Value) -> bool {
     match op {
         Op::Eq => any(field, &|f| equals(f, value)),
         Op::Ne => !any(field, &|f| equals(f, value)),
-        Op::In => value.as_array().is_some_and(|vs| vs.iter().any(|v| any(field, &|f| equals(f, v)))),
-        Op::Nin => !value.as_array().is_some_and(|vs| vs.iter().any(|v| any(field, &|f| equals(f, v)))),
+        Op::In => value
+            .as_array()
+            .is_some_and(|vs| vs.iter().any(|v| any(field, &|f| equals(f, v)))),
+        Op::Nin => !value
+            .as_array()
+            .is_some_and(|vs| vs.iter().any(|v| any(field, &|f| equals(f, v)))),
         Op::Lt => any(field, &|f| compare(f, value).is_some_and(|o| o.is_lt())),
         Op::Gt => any(field, &|f| compare(f, value).is_some_and(|o| o.is_gt())),
         Op::Contains => any(field, &|f| text(f, value, |a, b| a.contains(b))),
@@ -224,28 +256,62 @@ mod tests {
 
     #[test]
     fn every_operator() {
-        assert!(check(json!({"field": "email", "operator": "=", "value": "alice@example.com"})));
-        assert!(check(json!({"field": "email", "operator": "!=", "value": "bob@example.com"})));
-        assert!(check(json!({"field": "tag_id", "operator": "IN", "value": ["1", "9"]})));
-        assert!(check(json!({"field": "tag_id", "operator": "NIN", "value": ["1", "2"]})));
-        assert!(check(json!({"field": "created_at", "operator": "<", "value": 101})));
-        assert!(check(json!({"field": "created_at", "operator": ">", "value": "99"})));
-        assert!(check(json!({"field": "email", "operator": "~", "value": "example"})));
-        assert!(check(json!({"field": "email", "operator": "!~", "value": "nope"})));
-        assert!(check(json!({"field": "email", "operator": "^", "value": "ali"})));
-        assert!(check(json!({"field": "email", "operator": "$", "value": ".com"})));
-        assert!(check(json!({"field": "name", "operator": "=", "value": null})));
-        assert!(!check(json!({"field": "created_at", "operator": ">", "value": 100})));
+        assert!(check(
+            json!({"field": "email", "operator": "=", "value": "alice@example.com"})
+        ));
+        assert!(check(
+            json!({"field": "email", "operator": "!=", "value": "bob@example.com"})
+        ));
+        assert!(check(
+            json!({"field": "tag_id", "operator": "IN", "value": ["1", "9"]})
+        ));
+        assert!(check(
+            json!({"field": "tag_id", "operator": "NIN", "value": ["1", "2"]})
+        ));
+        assert!(check(
+            json!({"field": "created_at", "operator": "<", "value": 101})
+        ));
+        assert!(check(
+            json!({"field": "created_at", "operator": ">", "value": "99"})
+        ));
+        assert!(check(
+            json!({"field": "email", "operator": "~", "value": "example"})
+        ));
+        assert!(check(
+            json!({"field": "email", "operator": "!~", "value": "nope"})
+        ));
+        assert!(check(
+            json!({"field": "email", "operator": "^", "value": "ali"})
+        ));
+        assert!(check(
+            json!({"field": "email", "operator": "$", "value": ".com"})
+        ));
+        assert!(check(
+            json!({"field": "name", "operator": "=", "value": null})
+        ));
+        assert!(!check(
+            json!({"field": "created_at", "operator": ">", "value": 100})
+        ));
     }
 
     #[test]
     fn dates_compare_by_day() {
         // 2020-01-01T09:00:00Z: same day as the record, so not greater, but equal.
-        assert!(!check(json!({"field": "signed_up_at", "operator": ">", "value": 1_577_869_200})));
-        assert!(check(json!({"field": "signed_up_at", "operator": "=", "value": 1_577_869_200})));
-        assert!(check(json!({"field": "signed_up_at", "operator": ">", "value": 1_577_836_800 - 1})));
-        assert!(check(json!({"field": "signed_up_at", "operator": "<", "value": 1_577_836_800 + 86_400})));
-        assert!(!check(json!({"field": "signed_up_at", "operator": "<", "value": 1_577_872_900})));
+        assert!(!check(
+            json!({"field": "signed_up_at", "operator": ">", "value": 1_577_869_200})
+        ));
+        assert!(check(
+            json!({"field": "signed_up_at", "operator": "=", "value": 1_577_869_200})
+        ));
+        assert!(check(
+            json!({"field": "signed_up_at", "operator": ">", "value": 1_577_836_800 - 1})
+        ));
+        assert!(check(
+            json!({"field": "signed_up_at", "operator": "<", "value": 1_577_836_800 + 86_400})
+        ));
+        assert!(!check(
+            json!({"field": "signed_up_at", "operator": "<", "value": 1_577_872_900})
+        ));
     }
 
     #[test]
@@ -260,7 +326,10 @@ mod tests {
         assert!(check(q));
         let too_deep = json!({"operator": "AND", "value": [{"operator": "OR", "value": [{"operator": "AND", "value": [
             {"operator": "OR", "value": [{"field": "email", "operator": "=", "value": "a"}]}]}]}]});
-        assert_eq!(parse(&too_deep, &|_| true).unwrap_err().code, "parameter_invalid");
+        assert_eq!(
+            parse(&too_deep, &|_| true).unwrap_err().code,
+            "parameter_invalid"
+        );
         let unknown = json!({"field": "shoe_size", "operator": "=", "value": 1});
         assert!(parse(&unknown, &|f| f == "email").is_err());
         let bad_op = json!({"field": "email", "operator": "LIKE", "value": 1});

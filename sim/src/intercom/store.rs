@@ -56,7 +56,12 @@ impl Admin {
         })
     }
     pub fn author(&self) -> Author {
-        Author { kind: AuthorKind::Admin, id: self.id.to_string(), name: Some(self.name.clone()), email: Some(self.email.clone()) }
+        Author {
+            kind: AuthorKind::Admin,
+            id: self.id.to_string(),
+            name: Some(self.name.clone()),
+            email: Some(self.email.clone()),
+        }
     }
 }
 
@@ -122,7 +127,10 @@ impl Contact {
     }
 
     pub fn email_domain(&self) -> Option<&str> {
-        self.email.as_deref().and_then(|e| e.split_once('@')).map(|(_, d)| d)
+        self.email
+            .as_deref()
+            .and_then(|e| e.split_once('@'))
+            .map(|(_, d)| d)
     }
 
     pub fn reference(&self) -> Value {
@@ -180,7 +188,11 @@ pub struct Author {
 impl Author {
     pub fn of_contact(c: &Contact) -> Author {
         Author {
-            kind: if c.role == Role::User { AuthorKind::User } else { AuthorKind::Lead },
+            kind: if c.role == Role::User {
+                AuthorKind::User
+            } else {
+                AuthorKind::Lead
+            },
             id: c.id.clone(),
             name: c.name.clone(),
             email: Some(c.email.clone().unwrap_or_default()),
@@ -283,6 +295,40 @@ pub struct Conversation {
     pub tag_ids: Vec<u64>,
 }
 
+impl Conversation {
+    /// A new conversation with one contact as every one starts: open, unread, unassigned, no parts;
+    /// callers fill in the first message's body (and what else differs) with `..`.
+    pub fn started(
+        id: u64,
+        source_id: u64,
+        at: i64,
+        contact_id: String,
+        author: Author,
+        delivered_as: &'static str,
+    ) -> Conversation {
+        Conversation {
+            id,
+            created_at: at,
+            updated_at: at,
+            state: ConvState::Open,
+            read: false,
+            snoozed_until: None,
+            waiting_since: None,
+            admin_assignee_id: None,
+            team_assignee_id: None,
+            contact_ids: vec![contact_id],
+            source_id,
+            delivered_as,
+            subject: String::new(),
+            body: String::new(),
+            author,
+            attachments: vec![],
+            parts: vec![],
+            tag_ids: vec![],
+        }
+    }
+}
+
 /// Conversation parts in an answer: at most the 500 latest, as the real API does.
 pub const MAX_PARTS: usize = 500;
 
@@ -304,7 +350,11 @@ pub struct DataAttribute {
 
 impl DataAttribute {
     pub fn full_name(&self) -> String {
-        if self.custom { format!("custom_attributes.{}", self.name) } else { self.name.clone() }
+        if self.custom {
+            format!("custom_attributes.{}", self.name)
+        } else {
+            self.name.clone()
+        }
     }
     pub fn json(&self) -> Value {
         let mut v = json!({
@@ -346,6 +396,8 @@ pub struct Workspace {
     next_part: u64,
     next_tag: u64,
     next_attribute: u64,
+    /// How many contacts are archived (listings leave them out).
+    pub archived_count: usize,
 }
 
 const CONVERSATION_ID_BASE: u64 = 215_472_621_202_600;
@@ -392,7 +444,11 @@ impl Workspace {
             ("updated_at", "Updated", "date"),
             ("signed_up_at", "Signed up at", "date"),
             ("last_seen_at", "Last seen", "date"),
-            ("unsubscribed_from_emails", "Unsubscribed from emails", "boolean"),
+            (
+                "unsubscribed_from_emails",
+                "Unsubscribed from emails",
+                "boolean",
+            ),
         ];
         let company = [
             ("name", "Company name", "string"),
@@ -417,7 +473,10 @@ impl Workspace {
                     data_type: (*ty).into(),
                     options: vec![],
                     custom: false,
-                    api_writable: !matches!(*name, "created_at" | "updated_at" | "user_count" | "role"),
+                    api_writable: !matches!(
+                        *name,
+                        "created_at" | "updated_at" | "user_count" | "role"
+                    ),
                     archived: false,
                     created_at: 0,
                     admin_id: None,
@@ -427,7 +486,9 @@ impl Workspace {
     }
 
     pub fn custom_attribute(&self, model: &str, name: &str) -> Option<&DataAttribute> {
-        self.data_attributes.iter().find(|a| a.custom && a.model == model && a.name == name)
+        self.data_attributes
+            .iter()
+            .find(|a| a.custom && a.model == model && a.name == name)
     }
 
     pub fn add_custom_attribute(
@@ -470,7 +531,10 @@ impl Workspace {
             return t.clone();
         }
         self.next_tag += 1;
-        let tag = Tag { id: self.next_tag, name: name.to_owned() };
+        let tag = Tag {
+            id: self.next_tag,
+            name: name.to_owned(),
+        };
         self.tags.push(tag.clone());
         tag
     }
@@ -506,13 +570,16 @@ impl Workspace {
     }
 
     pub fn insert_company(&mut self, c: Company) {
-        self.companies_by_company_id.insert(c.company_id.clone(), c.id.clone());
+        self.companies_by_company_id
+            .insert(c.company_id.clone(), c.id.clone());
         self.companies.insert(c.id.clone(), c);
     }
 
     /// Attaches a company to a contact; false when it already was.
     pub fn attach(&mut self, contact_id: &str, company_id: &str) -> bool {
-        let Some(contact) = self.contacts.get_mut(contact_id) else { return false };
+        let Some(contact) = self.contacts.get_mut(contact_id) else {
+            return false;
+        };
         if contact.company_ids.iter().any(|c| c == company_id) {
             return false;
         }
@@ -524,7 +591,9 @@ impl Workspace {
     }
 
     pub fn detach(&mut self, contact_id: &str, company_id: &str) -> bool {
-        let Some(contact) = self.contacts.get_mut(contact_id) else { return false };
+        let Some(contact) = self.contacts.get_mut(contact_id) else {
+            return false;
+        };
         let before = contact.company_ids.len();
         contact.company_ids.retain(|c| c != company_id);
         if contact.company_ids.len() == before {
@@ -545,7 +614,11 @@ impl Workspace {
             json!({"type": "list", "data": data.clone(), "url": format!("/contacts/{}/{what}", c.id),
                    "total_count": data.len(), "has_more": false})
         };
-        let tags = c.tag_ids.iter().map(|t| json!({"type": "tag", "id": t.to_string(), "url": format!("/tags/{t}")})).collect();
+        let tags = c
+            .tag_ids
+            .iter()
+            .map(|t| json!({"type": "tag", "id": t.to_string(), "url": format!("/tags/{t}")}))
+            .collect();
         let companies = c
             .company_ids
             .iter()
@@ -619,16 +692,27 @@ impl Workspace {
                     None => json!({}),
                 };
                 obj.insert("plan".into(), plan);
-                let tags: Vec<Value> = c.tag_ids.iter().filter_map(|t| self.tag(*t)).map(Tag::json).collect();
+                let tags: Vec<Value> = c
+                    .tag_ids
+                    .iter()
+                    .filter_map(|t| self.tag(*t))
+                    .map(Tag::json)
+                    .collect();
                 obj.insert("tags".into(), json!({"type": "tag.list", "tags": tags}));
-                obj.insert("segments".into(), json!({"type": "segment.list", "segments": []}));
+                obj.insert(
+                    "segments".into(),
+                    json!({"type": "segment.list", "segments": []}),
+                );
             }
             Style::Webhook => {
                 obj.insert("created_at".into(), json!(iso_millis(c.created_ms)));
                 obj.insert("updated_at".into(), json!(iso_millis(c.updated_ms)));
                 // Company webhooks carry `plan: null` and bare tag ids, unlike REST.
                 obj.insert("plan".into(), Value::Null);
-                obj.insert("tag_ids".into(), json!(c.tag_ids.iter().map(u64::to_string).collect::<Vec<_>>()));
+                obj.insert(
+                    "tag_ids".into(),
+                    json!(c.tag_ids.iter().map(u64::to_string).collect::<Vec<_>>()),
+                );
             }
         }
         v
@@ -656,7 +740,12 @@ impl Workspace {
         teammates.sort_unstable();
         teammates.dedup();
         let stat = Stats::of(c);
-        let tags: Vec<Value> = c.tag_ids.iter().filter_map(|t| self.tag(*t)).map(Tag::json).collect();
+        let tags: Vec<Value> = c
+            .tag_ids
+            .iter()
+            .filter_map(|t| self.tag(*t))
+            .map(Tag::json)
+            .collect();
         json!({
             "type": "conversation", "id": c.id.to_string(), "created_at": c.created_at,
             "updated_at": c.updated_at, "waiting_since": c.waiting_since, "snoozed_until": c.snoozed_until,
@@ -698,7 +787,12 @@ impl Workspace {
 
 pub fn plan_id(name: &str) -> String {
     // Stable small number per plan name, like the real numeric plan ids.
-    (name.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 900_000 + 100_000).to_string()
+    (name
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 900_000
+        + 100_000)
+        .to_string()
 }
 
 struct Stats {
@@ -720,7 +814,8 @@ struct Stats {
 impl Stats {
     fn of(c: &Conversation) -> Stats {
         let mut s = Stats {
-            first_contact_reply_at: (c.delivered_as == "customer_initiated").then_some(c.created_at),
+            first_contact_reply_at: (c.delivered_as == "customer_initiated")
+                .then_some(c.created_at),
             last_contact_reply_at: (c.delivered_as == "customer_initiated").then_some(c.created_at),
             first_admin_reply_at: None,
             last_admin_reply_at: None,

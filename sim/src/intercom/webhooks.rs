@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 /// How long a receiver has to answer, as on the real service.
 const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 /// In out-of-order mode a notification waits this long for a successor to overtake it.
-const HOLD_FOR_REORDER: Duration = Duration::from_millis(150);
+const HOLD_FOR_REORDER: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Subscription {
@@ -102,7 +102,10 @@ impl Hub {
             mode: Mutex::new(DeliveryMode::default()),
             changed: watch::channel(0).0,
             queue,
-            client: reqwest::Client::builder().timeout(ANSWER_WITHIN).build().expect("http client"),
+            client: reqwest::Client::builder()
+                .timeout(ANSWER_WITHIN)
+                .build()
+                .expect("http client"),
         });
         tokio::spawn(run(Arc::downgrade(&hub), rx));
         hub
@@ -123,6 +126,19 @@ impl Hub {
         self.subscriptions.lock().clone()
     }
 
+    /// What the Developer Hub does when an endpoint is saved: probe it with HEAD, and only
+    /// subscribe when it answers 2xx.
+    pub async fn register(&self, url: &str, topics: &[&str]) -> Result<Subscription, String> {
+        match self.client.head(url).send().await {
+            Ok(r) if r.status().is_success() => Ok(self.subscribe(url, topics)),
+            Ok(r) => Err(format!(
+                "HEAD {url} answered {}: the endpoint must answer HEAD with 200",
+                r.status()
+            )),
+            Err(e) => Err(format!("HEAD {url} failed: {e}")),
+        }
+    }
+
     pub fn set_mode(&self, mode: DeliveryMode) {
         *self.mode.lock() = mode;
     }
@@ -132,7 +148,11 @@ impl Hub {
     }
 
     /// Waits until `done` holds for the delivery log, or `timeout` passes (then returns the log as is).
-    pub async fn wait_for(&self, timeout: Duration, done: impl Fn(&[Delivery]) -> bool) -> Vec<Delivery> {
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[Delivery]) -> bool,
+    ) -> Vec<Delivery> {
         let mut rx = self.changed.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -142,7 +162,10 @@ impl Hub {
                     return log.clone();
                 }
             }
-            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
                 return self.deliveries();
             }
         }
@@ -150,7 +173,11 @@ impl Hub {
 
     /// Queues a notification; only subscriptions that asked for the topic get it.
     pub fn emit(&self, topic: &str, item: Value) {
-        let wanted = self.subscriptions.lock().iter().any(|s| s.active && s.topics.iter().any(|t| t == topic));
+        let wanted = self
+            .subscriptions
+            .lock()
+            .iter()
+            .any(|s| s.active && s.topics.iter().any(|t| t == topic));
         if !wanted {
             return;
         }
@@ -228,7 +255,13 @@ async fn dispatch(hub: &Arc<Hub>, n: Notification) {
     let first_sent_at = chrono::Utc::now().timestamp();
     for sub in subs {
         let ok = attempt(hub, &sub, &n, 1, first_sent_at).await;
-        if !ok && hub.subscriptions.lock().iter().any(|s| s.id == sub.id && s.active) {
+        if !ok
+            && hub
+                .subscriptions
+                .lock()
+                .iter()
+                .any(|s| s.id == sub.id && s.active)
+        {
             let hub = hub.clone();
             let n = n.clone();
             tokio::spawn(async move {
@@ -239,7 +272,13 @@ async fn dispatch(hub: &Arc<Hub>, n: Notification) {
     }
 }
 
-async fn attempt(hub: &Hub, sub: &Subscription, n: &Notification, attempt: u32, first_sent_at: i64) -> bool {
+async fn attempt(
+    hub: &Hub,
+    sub: &Subscription,
+    n: &Notification,
+    attempt: u32,
+    first_sent_at: i64,
+) -> bool {
     let body = hub.envelope(n, attempt, first_sent_at);
     let signature = hub_signature(&hub.secret, body.as_bytes());
     let result = hub
@@ -256,7 +295,12 @@ async fn attempt(hub: &Hub, sub: &Subscription, n: &Notification, attempt: u32, 
         Err(e) => (None, Some(e.to_string())),
     };
     if status == Some(410) {
-        for s in hub.subscriptions.lock().iter_mut().filter(|s| s.id == sub.id) {
+        for s in hub
+            .subscriptions
+            .lock()
+            .iter_mut()
+            .filter(|s| s.id == sub.id)
+        {
             s.active = false;
         }
     }

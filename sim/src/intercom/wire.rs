@@ -15,10 +15,18 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Access Token Invalid")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Access Token Invalid",
+        )
     }
     pub fn not_found(message: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
@@ -51,8 +59,13 @@ pub type ApiResult = Result<axum::Json<Value>, ApiError>;
 
 /// Parses a JSON request body; malformed input gets Intercom's own error body, not axum's.
 pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("Request body is not valid JSON: {e}")))
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("Request body is not valid JSON: {e}")))
 }
 
 /// Contacts and companies have Mongo-style ids: 8 hex digits of creation time, 16 of sequence.
@@ -71,7 +84,10 @@ pub fn iso_millis(ms: i64) -> String {
 
 /// Conversation statistics use the `Z` form.
 pub fn iso_z(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 pub fn now_millis() -> i64 {
@@ -93,15 +109,18 @@ pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
 
 /// API versions the `Intercom-Version` header accepts.
 pub const VERSIONS: &[&str] = &[
-    "1.0", "1.1", "1.2", "1.3", "1.4", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "2.9",
-    "2.10", "2.11", "Unstable",
+    "1.0", "1.1", "1.2", "1.3", "1.4", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7",
+    "2.8", "2.9", "2.10", "2.11", "Unstable",
 ];
 pub const DEFAULT_VERSION: &str = "2.11";
 
 /// The `pages` object of cursor listings; `next` is left out on the last page.
 pub fn cursor_pages(page: usize, per_page: usize, total: usize, next: Option<String>) -> Value {
-    let total_pages = total.div_ceil(per_page.max(1)).max(if total == 0 { 0 } else { 1 });
-    let mut pages = json!({"type": "pages", "page": page, "per_page": per_page, "total_pages": total_pages});
+    let total_pages = total
+        .div_ceil(per_page.max(1))
+        .max(if total == 0 { 0 } else { 1 });
+    let mut pages =
+        json!({"type": "pages", "page": page, "per_page": per_page, "total_pages": total_pages});
     if let Some(next) = next {
         pages["next"] = json!({"per_page": per_page, "starting_after": next});
     }
@@ -123,7 +142,10 @@ mod tests {
 
     #[test]
     fn iso_has_millis_and_offset() {
-        assert_eq!(iso_millis(1_768_018_948_240), "2026-01-10T04:22:28.240+00:00");
+        assert_eq!(
+            iso_millis(1_768_018_948_240),
+            "2026-01-10T04:22:28.240+00:00"
+        );
         assert_eq!(iso_z(1_768_031_789), "2026-01-10T07:56:29.000Z");
     }
 

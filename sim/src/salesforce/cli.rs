@@ -39,15 +39,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let url = sim.url();
     let token = sim.access_token();
     tracing::info!(seed = %args.common.seed, elapsed_ms = started.elapsed().as_millis() as u64, "salesforce simulator ready");
-    println!("Salesforce simulator at {url}");
-    println!("access token: {token}");
-    println!("client_id: {}", sim.client_id());
-    println!("client_secret: {}", sim.client_secret());
+    // Written before printing, so whoever reads the printed lines finds the file complete.
     if let Some(path) = &args.common.credentials_json {
         let creds = serde_json::json!({"url": url, "access_token": token, "instance_url": url,
                                        "client_id": sim.client_id(), "client_secret": sim.client_secret()});
         std::fs::write(path, serde_json::to_vec_pretty(&creds)?)?;
     }
+    println!("Salesforce simulator at {url}");
+    println!("access token: {token}");
+    println!("client_id: {}", sim.client_id());
+    println!("client_secret: {}", sim.client_secret());
     tokio::signal::ctrl_c().await?;
     sim.shutdown().await;
     Ok(())

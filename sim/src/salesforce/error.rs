@@ -10,8 +10,8 @@ pub struct SfError {
     pub code: &'static str,
     pub message: String,
     pub fields: Vec<String>,
-    /// Extra keys next to the code (e.g. `duplicateResult`).
-    pub extra: Map<String, Value>,
+    /// Extra keys next to the code (e.g. `duplicateResult`); boxed to keep results small.
+    pub extra: Box<Map<String, Value>>,
 }
 
 impl SfError {
@@ -20,7 +20,7 @@ impl SfError {
             code,
             message: message.into(),
             fields: Vec::new(),
-            extra: Map::new(),
+            extra: Box::default(),
         }
     }
     pub fn with_fields(mut self, fields: &[&str]) -> SfError {
@@ -29,7 +29,7 @@ impl SfError {
     }
     /// REST shape. `fields` is present on DML errors only, as in Salesforce.
     pub fn rest_json(&self, with_fields: bool) -> Value {
-        let mut m = self.extra.clone();
+        let mut m = (*self.extra).clone();
         m.insert("message".into(), json!(self.message));
         m.insert("errorCode".into(), json!(self.code));
         if with_fields {
@@ -39,7 +39,7 @@ impl SfError {
     }
     /// Batch save-result shape.
     pub fn status_json(&self) -> Value {
-        let mut m = self.extra.clone();
+        let mut m = (*self.extra).clone();
         m.insert("statusCode".into(), json!(self.code));
         m.insert("message".into(), json!(self.message));
         m.insert("fields".into(), json!(self.fields));

@@ -157,8 +157,11 @@ impl Org {
     }
 
     pub fn get(&self, id: &str) -> Option<&Row> {
-        let id = ids::to18(id)?;
-        let (obj, i) = self.index.get(&id)?;
+        // Fast path: ids the API hands out are already in canonical 18-character form.
+        let (obj, i) = match self.index.get(id) {
+            Some(found) => found,
+            None => self.index.get(&ids::to18(id)?)?,
+        };
         self.tables.get(obj)?.get(*i)
     }
 
@@ -293,9 +296,8 @@ impl Org {
                 row.insert((*field).into(), json!(value));
             }
         }
-        if obj.name == "User" || obj.name == "Task" {
+        if obj.name == "User" {
             row.insert("IsActive".into(), Value::Bool(true));
-            row.retain(|k, _| obj.field(k).is_some());
         }
         for (k, v) in values {
             row.insert(k, v);
@@ -330,6 +332,8 @@ impl Org {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let changed: Vec<String> = values.keys().cloned().collect();
+        // Rows are stored sparse (a missing field reads as null) so that millions fit in memory.
+        row.retain(|_, v| !v.is_null());
         self.put_raw(obj.name, row);
         journal.undo.push(Undo::Inserted(id.clone()));
         let change = self.change(obj.name, &id, "CREATE", changed, values, ctx, now);
@@ -356,7 +360,7 @@ impl Org {
         if self.object_of(&id) != Some(obj.name) {
             return Err(vec![malformed_id(&id)]);
         }
-        if old["IsDeleted"] == json!(true) {
+        if old.get("IsDeleted") == Some(&json!(true)) {
             return Err(vec![SfError::new("ENTITY_IS_DELETED", "entity is deleted")]);
         }
         if !obj.updateable {
@@ -365,7 +369,7 @@ impl Org {
                 format!("Cannot update {}", obj.name),
             )]);
         }
-        if obj.name == "Lead" && old["IsConverted"] == json!(true) {
+        if obj.name == "Lead" && old.get("IsConverted") == Some(&json!(true)) {
             return Err(vec![SfError::new(
                 "CANNOT_UPDATE_CONVERTED_LEAD",
                 "cannot reference converted lead",
@@ -394,14 +398,14 @@ impl Org {
         self.check_rules(obj, &row, Some(&old), ctx)?;
         let mut changed: Vec<String> = row
             .iter()
-            .filter(|(k, v)| old.get(*k) != Some(*v))
+            .filter(|(k, v)| old.get(*k).unwrap_or(&Value::Null) != *v)
             .map(|(k, _)| k.clone())
             .collect();
         row.insert("LastModifiedDate".into(), json!(stamp));
         row.insert("LastModifiedById".into(), json!(ctx.user_id));
         row.insert("SystemModstamp".into(), json!(stamp));
         changed.push("LastModifiedDate".into());
-        if old["LastModifiedById"] != json!(ctx.user_id) {
+        if old.get("LastModifiedById") != Some(&json!(ctx.user_id)) {
             changed.push("LastModifiedById".into());
         }
         let values = changed
@@ -433,7 +437,7 @@ impl Org {
             .object(obj_name)
             .expect("stored objects are described");
         let old = self.get(&id).cloned().expect("indexed");
-        if old["IsDeleted"] == json!(true) {
+        if old.get("IsDeleted") == Some(&json!(true)) {
             return Err(vec![SfError::new("ENTITY_IS_DELETED", "entity is deleted")]);
         }
         if !obj.deletable {
@@ -474,7 +478,7 @@ impl Org {
                 "The requested resource does not exist",
             )]);
         };
-        if old["IsDeleted"] != json!(true) {
+        if old.get("IsDeleted") != Some(&json!(true)) {
             return Err(vec![SfError::new(
                 "UNDELETE_FAILED",
                 "Entity is not in the recycle bin",
@@ -672,7 +676,7 @@ impl Org {
                     .with_fields(&[field.name]));
                 }
                 match self.get(&id) {
-                    Some(r) if r["IsDeleted"] == json!(true) => {
+                    Some(r) if r.get("IsDeleted") == Some(&json!(true)) => {
                         Err(SfError::new("ENTITY_IS_DELETED", "entity is deleted")
                             .with_fields(&[field.name]))
                     }

@@ -24,7 +24,11 @@ pub struct Cursor {
     batch: usize,
     offset: usize,
     all: bool,
+    /// Salesforce drops a locator after 15 idle minutes; so does the simulator.
+    last_used: std::time::Instant,
 }
+
+const CURSOR_IDLE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// `Sforce-Query-Options: batchSize=N` (200..=2000; a hint, clamped as Salesforce does).
 fn batch_size(headers: &HeaderMap) -> usize {
@@ -103,17 +107,19 @@ pub fn run(
                     "/services/data/v{v}/{}/{locator}-{batch}",
                     if all { "queryAll" } else { "query" }
                 );
-                shared.cursors.lock().insert(
-                    locator,
-                    Cursor {
-                        query: prepared,
-                        ids: rest,
-                        total,
-                        batch,
-                        offset: batch,
-                        all,
-                    },
-                );
+                let mut cursors = shared.cursors.lock();
+                cursors.retain(|_, c| c.last_used.elapsed() < CURSOR_IDLE);
+                let last_used = std::time::Instant::now();
+                let cursor = Cursor {
+                    query: prepared,
+                    ids: rest,
+                    total,
+                    batch,
+                    offset: batch,
+                    all,
+                    last_used,
+                };
+                cursors.insert(locator, cursor);
                 json!({"totalSize": total, "done": false, "nextRecordsUrl": next, "records": records})
             }
         }
@@ -137,9 +143,10 @@ pub async fn more(
     let offset: usize = offset.parse().map_err(|_| invalid())?;
     let mut cursors = shared.cursors.lock();
     let cursor = cursors.get_mut(base).ok_or_else(invalid)?;
-    if offset != cursor.offset {
+    if offset != cursor.offset || cursor.last_used.elapsed() >= CURSOR_IDLE {
         return Err(invalid());
     }
+    cursor.last_used = std::time::Instant::now();
     let take = cursor.batch.min(cursor.ids.len());
     let page: Vec<String> = cursor.ids.drain(..take).collect();
     cursor.offset += take;

@@ -19,6 +19,9 @@ pub struct SeedUser {
     pub active: bool,
 }
 
+/// How many demo contacts are also users in the demo Intercom workspace (`u-1001`..`u-1012`).
+pub const DEMO_INTERCOM_USERS: usize = 12;
+
 pub const PROFILES: &[&str] = &["System Administrator", "Standard User", "Support Agent"];
 /// Whether each profile may edit Cases.
 const PROFILE_EDITS_CASES: &[bool] = &[true, false, true];
@@ -88,11 +91,8 @@ fn row(object: &str, id: &str, stamp: &str, by: &str, fields: Value) -> Map<Stri
     let obj = schema()
         .object(object)
         .expect("seeded objects are described");
-    let mut r: Map<String, Value> = obj
-        .fields
-        .iter()
-        .map(|f| (f.name.to_owned(), Value::Null))
-        .collect();
+    // Built sparse from the start: a full row of nulls per record would fragment the heap.
+    let mut r: Map<String, Value> = Map::new();
     for f in &obj.fields {
         if f.kind == super::soql::FieldKind::Boolean {
             r.insert(f.name.into(), json!(false));
@@ -112,7 +112,14 @@ fn row(object: &str, id: &str, stamp: &str, by: &str, fields: Value) -> Map<Stri
         r.extend(m);
     }
     derive(obj, &mut r, None, stamp);
-    r
+    // Re-collected in schema order with exact capacity: a million rows' slack adds up.
+    obj.fields
+        .iter()
+        .filter_map(|f| r.remove_entry(f.name))
+        .filter(|(_, v)| !v.is_null())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// Users, profiles, permissions, record types and the organization row: the same in every seed.
@@ -404,15 +411,15 @@ fn demo(org: &mut Org) {
             first.to_lowercase(),
             ascii(last).to_lowercase()
         );
-        let id = insert(
-            org,
-            "Contact",
-            1,
-            json!({"FirstName": first, "LastName": last, "Email": email, "AccountId": account,
+        let mut contact = json!({"FirstName": first, "LastName": last, "Email": email, "AccountId": account,
                    "Title": (["CTO", "Head of Support", "VP Sales", "Engineer"][i % 4]), "LeadSource": SOURCES[i % 4],
-                   "Phone": format!("+1 555 02{:02}", i)}),
-            &mut journal,
-        );
+                   "Phone": format!("+1 555 02{:02}", i)});
+        // The first contacts are the demo Intercom users `u-1001`.. (same order, same emails),
+        // so identity mapping by external id and by email both find them.
+        if i < DEMO_INTERCOM_USERS {
+            contact["Intercom_Contact_Id__c"] = json!(format!("u-{}", 1001 + i));
+        }
+        let id = insert(org, "Contact", 1, contact, &mut journal);
         contacts.push(id);
     }
     for i in 0..30 {
@@ -456,6 +463,22 @@ fn demo(org: &mut Org) {
             row.insert("ConvertedAccountId".into(), account);
         }
     }
+    // The last demo Intercom user also exists as a Lead: one person matching two records, where
+    // the contact must win.
+    let twin = org
+        .get(&contacts[DEMO_INTERCOM_USERS - 1])
+        .cloned()
+        .expect("the contact was just inserted");
+    tick(org);
+    insert(
+        org,
+        "Lead",
+        1,
+        json!({"FirstName": twin["FirstName"], "LastName": twin["LastName"], "Email": twin["Email"],
+               "Company": "Vandelay Industries", "Status": STATUSES[0], "LeadSource": SOURCES[0],
+               "Region__c": REGIONS[0]}),
+        &mut journal,
+    );
     let mut opps = Vec::new();
     for i in 0..20 {
         tick(org);

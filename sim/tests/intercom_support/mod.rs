@@ -19,15 +19,25 @@ pub async fn start() -> TestSim {
 
 pub async fn start_with(config: Config) -> TestSim {
     let sim = IntercomSim::start(config).await.expect("simulator starts");
-    TestSim { sim, http: reqwest::Client::new() }
+    TestSim {
+        sim,
+        http: reqwest::Client::new(),
+    }
 }
 
 pub async fn start_empty() -> TestSim {
-    start_with(Config { seed: Seed::Empty, ..Config::default() }).await
+    start_with(Config {
+        seed: Seed::Empty,
+        ..Config::default()
+    })
+    .await
 }
 
 pub fn fast_retry() -> Config {
-    Config { webhook_retry_delay: Duration::from_millis(50), ..Config::default() }
+    Config {
+        webhook_retry_delay: Duration::from_millis(50),
+        ..Config::default()
+    }
 }
 
 impl TestSim {
@@ -39,7 +49,12 @@ impl TestSim {
             .header("Accept", "application/json")
     }
 
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.request(method, path);
         if let Some(body) = body {
             req = req.json(&body);
@@ -47,7 +62,10 @@ impl TestSim {
         let resp = req.send().await.expect("request reaches the simulator");
         let status = resp.status();
         let text = resp.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> Value {
@@ -88,7 +106,9 @@ impl TestSim {
     }
 
     pub async fn contact_id(&self, email: &str) -> String {
-        self.sim.contact_id_by_email(email).unwrap_or_else(|| panic!("demo contact {email}"))
+        self.sim
+            .contact_id_by_email(email)
+            .unwrap_or_else(|| panic!("demo contact {email}"))
     }
 }
 
@@ -99,11 +119,13 @@ pub fn error_code(body: &Value) -> &str {
 }
 
 pub fn is_hex24(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| s.len() == 24 && s.chars().all(|c| c.is_ascii_hexdigit()))
+    v.as_str()
+        .is_some_and(|s| s.len() == 24 && s.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 pub fn is_numeric_string(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+    v.as_str()
+        .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A webhook receiver / Canvas Kit app on 127.0.0.1: records what arrives, answers from a script.
@@ -143,19 +165,37 @@ pub mod receiver {
         let (tx, arrivals) = mpsc::unbounded_channel();
         let script: Arc<Mutex<VecDeque<(u16, Value)>>> = Arc::default();
         let answers = script.clone();
-        let app = Router::new().fallback(any(move |method: axum::http::Method, headers: HeaderMap, body: Bytes| {
-            let tx = tx.clone();
-            let answers = answers.clone();
-            async move {
-                let _ = tx.send(Received { method: method.to_string(), headers, body });
-                let (status, body) = answers.lock().pop_front().unwrap_or((200, serde_json::json!({})));
-                (StatusCode::from_u16(status).expect("status"), axum::Json(body))
-            }
-        }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let app = Router::new().fallback(any(
+            move |method: axum::http::Method, headers: HeaderMap, body: Bytes| {
+                let tx = tx.clone();
+                let answers = answers.clone();
+                async move {
+                    let _ = tx.send(Received {
+                        method: method.to_string(),
+                        headers,
+                        body,
+                    });
+                    let (status, body) = answers
+                        .lock()
+                        .pop_front()
+                        .unwrap_or((200, serde_json::json!({})));
+                    (
+                        StatusCode::from_u16(status).expect("status"),
+                        axum::Json(body),
+                    )
+                }
+            },
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
         tokio::spawn(async move { axum::serve(listener, app).await.expect("receiver serves") });
-        Receiver { url, script, arrivals }
+        Receiver {
+            url,
+            script,
+            arrivals,
+        }
     }
 
     impl Receiver {

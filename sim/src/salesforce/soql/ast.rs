@@ -50,6 +50,8 @@ pub enum SelectItem {
     },
     /// `(SELECT .. FROM Opportunities ..)`
     Subquery(Box<Query>),
+    /// `Name n` in an aggregate query: a grouped field under another key.
+    AliasedField(Path, Ident),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +60,7 @@ pub struct Query {
     pub from: Ident,
     pub filter: Option<Condition>,
     pub group_by: Vec<Path>,
+    pub having: Option<Condition>,
     pub order_by: Vec<OrderKey>,
     pub limit: Option<(u64, usize)>,
     pub offset: Option<(u64, usize)>,
@@ -65,7 +68,9 @@ pub struct Query {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderKey {
+    /// The field, or the aggregated field when `aggregate` is set (`ORDER BY COUNT(Id) DESC`).
     pub path: Path,
+    pub aggregate: Option<AggregateFn>,
     pub descending: bool,
     /// `None`: Salesforce's default (nulls first ascending, last descending).
     pub nulls_first: Option<bool>,
@@ -125,6 +130,14 @@ pub enum Condition {
     Like {
         path: Path,
         pattern: Vec<LikePart>,
+        pos: usize,
+    },
+    /// `COUNT(Id) > 1` in HAVING.
+    AggregateCompare {
+        func: AggregateFn,
+        path: Option<Path>,
+        op: CmpOp,
+        value: Literal,
         pos: usize,
     },
     /// Multi-select picklists: `INCLUDES ('a;b', 'c')` (each value: all of its `;` parts).

@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::ast::AggregateFn;
-use super::plan::{AggItem, ChildPlan, FieldPath, OutItem, Output, Plan, Pred, SortKey, Test};
+use super::plan::{
+    AggItem, ChildPlan, FieldPath, GroupPred, OutItem, Output, Plan, Pred, SortKey, Test,
+    aggregate_cat,
+};
 use super::values::{Cat, Key, V, compare, equals, id15, multi_parts, order_values, typed};
 use super::{Row, Source};
 
@@ -106,34 +109,13 @@ fn ordered_indexes(
         }
     }
     let cmp = |a: &usize, b: &usize| -> Ordering {
-        for (j, o) in order.iter().enumerate() {
-            let (x, y) = (keys[a * k + j], keys[b * k + j]);
-            let ord = match (x, y) {
-                (V::Null, V::Null) => Ordering::Equal,
-                (V::Null, _) => {
-                    if o.nulls_first {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    }
-                }
-                (_, V::Null) => {
-                    if o.nulls_first {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                _ => {
-                    let ord = order_values(cats[j], x, y);
-                    if o.descending { ord.reverse() } else { ord }
-                }
-            };
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        }
-        a.cmp(b)
+        compare_sort_keys(
+            order,
+            &cats,
+            &keys[a * k..a * k + k],
+            &keys[b * k..b * k + k],
+        )
+        .then(a.cmp(b))
     };
     let mut idx: Vec<usize> = (0..n).collect();
     if wanted < n {
@@ -164,6 +146,59 @@ const STANDARD_PREFIXES: &[(&str, &str)] = &[
     ("500", "Case"),
     ("701", "Campaign"),
 ];
+
+/// Order of two rows' sort keys (`order[j]` compares `a[j]` with `b[j]`), nulls placed as
+/// each key says.
+fn compare_sort_keys(order: &[SortKey], cats: &[Cat], a: &[V<'_>], b: &[V<'_>]) -> Ordering {
+    for (j, o) in order.iter().enumerate() {
+        let ord = match (a[j], b[j]) {
+            (V::Null, V::Null) => Ordering::Equal,
+            (V::Null, _) => {
+                if o.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (_, V::Null) => {
+                if o.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (x, y) => {
+                let ord = order_values(cats[j], x, y);
+                if o.descending { ord.reverse() } else { ord }
+            }
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
+impl GroupPred {
+    fn eval(&self, source: &dyn Source, group: &[&Row]) -> bool {
+        match self {
+            GroupPred::And(items) => items.iter().all(|p| p.eval(source, group)),
+            GroupPred::Or(items) => items.iter().any(|p| p.eval(source, group)),
+            GroupPred::Not(inner) => !inner.eval(source, group),
+            GroupPred::Grouped(pred) => group.first().is_some_and(|r| pred.eval(source, r)),
+            GroupPred::Aggregate {
+                func,
+                path,
+                op,
+                key,
+            } => {
+                let value = aggregate_value(source, group, *func, path.as_ref());
+                let cat = aggregate_cat(*func, path.as_ref());
+                compare(cat, typed(cat, Some(&value)), *op, key)
+            }
+        }
+    }
+}
 
 /// Builds answer records, caching what a page needs (polymorphic parent types).
 pub(crate) struct Renderer<'s> {
@@ -230,6 +265,10 @@ impl<'s> Renderer<'s> {
         let Output::Records(items) = &plan.output else {
             return Vec::new();
         };
+        if rows.is_empty() {
+            // Nothing to render: spare the child-table scans.
+            return Vec::new();
+        }
         let children: Vec<HashMap<&str, Vec<&Row>>> = items
             .iter()
             .filter_map(|i| match i {
@@ -346,14 +385,17 @@ impl<'s> Renderer<'s> {
     }
 }
 
-/// Aggregate rows (`AggregateResult`), grouped as the plan says, ordered and windowed.
-pub(crate) fn aggregate(
-    source: &dyn Source,
-    plan: &Plan,
-    group_by: &[FieldPath],
-    items: &[AggItem],
-    include_deleted: bool,
-) -> Vec<Value> {
+/// Aggregate rows (`AggregateResult`), grouped as the plan says, filtered by HAVING,
+/// ordered and windowed.
+pub(crate) fn aggregate(source: &dyn Source, plan: &Plan, include_deleted: bool) -> Vec<Value> {
+    let Output::Aggregate {
+        group_by,
+        items,
+        having,
+    } = &plan.output
+    else {
+        return Vec::new();
+    };
     let mut rows = source.rows(&plan.object, include_deleted);
     if let Some(filter) = &plan.filter {
         rows.retain(|r| filter.eval(source, r));
@@ -380,17 +422,13 @@ pub(crate) fn aggregate(
             groups[at].push(row);
         }
     }
-    let representatives: Vec<&Row> = groups.iter().filter_map(|g| g.first().copied()).collect();
+    if let Some(having) = having {
+        groups.retain(|g| having.eval(source, g));
+    }
     let order: Vec<usize> = if group_by.is_empty() {
-        vec![0]
+        (0..groups.len()).collect()
     } else {
-        ordered_indexes(
-            source,
-            &representatives,
-            &plan.order,
-            plan.offset,
-            plan.limit,
-        )
+        group_order(source, &groups, &plan.order, plan.offset, plan.limit)
     };
     order
         .into_iter()
@@ -418,6 +456,56 @@ pub(crate) fn aggregate(
             Value::Object(out)
         })
         .collect()
+}
+
+/// Groups in ORDER BY order (grouped fields or aggregates), first-seen order for ties.
+fn group_order(
+    source: &dyn Source,
+    groups: &[Vec<&Row>],
+    order: &[SortKey],
+    offset: usize,
+    limit: Option<usize>,
+) -> Vec<usize> {
+    let k = order.len();
+    let cats: Vec<Cat> = order
+        .iter()
+        .map(|o| match o.aggregate {
+            Some(func) => aggregate_cat(func, Some(&o.path)),
+            None => o.path.cat(),
+        })
+        .collect();
+    let values: Vec<Value> = groups
+        .iter()
+        .flat_map(|g| {
+            order.iter().map(move |o| match o.aggregate {
+                Some(func) => aggregate_value(source, g, func, Some(&o.path)),
+                None => g
+                    .first()
+                    .and_then(|r| o.path.get(source, r).cloned())
+                    .unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    let keys: Vec<V<'_>> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| typed(cats[i % k.max(1)], Some(v)))
+        .collect();
+    let mut idx: Vec<usize> = (0..groups.len()).collect();
+    if k > 0 {
+        idx.sort_by(|a, b| {
+            compare_sort_keys(
+                order,
+                &cats,
+                &keys[a * k..a * k + k],
+                &keys[b * k..b * k + k],
+            )
+        });
+    }
+    let end = limit.map_or(idx.len(), |l| offset.saturating_add(l).min(idx.len()));
+    idx.truncate(end);
+    idx.drain(..offset.min(idx.len()));
+    idx
 }
 
 fn aggregate_value(

@@ -5,14 +5,15 @@
 //!
 //! Supported: field lists with parent paths (up to 5 relationships, polymorphic lookups
 //! answered as the `Name` entity), child subqueries with their own WHERE/ORDER BY/LIMIT/OFFSET,
-//! `COUNT()`, `COUNT/COUNT_DISTINCT/SUM/AVG/MIN/MAX(field) [alias]` with GROUP BY on fields;
-//! WHERE with `= != <> < <= > >= IN NOT IN LIKE INCLUDES EXCLUDES`, semi-joins
-//! (`Id IN (SELECT ..)`), AND/OR/NOT and parentheses (mixing AND and OR unparenthesised is
-//! refused, as in Salesforce), string/number/boolean/null/date/dateTime and relative date
-//! literals; ORDER BY with ASC/DESC and NULLS FIRST/LAST; LIMIT; OFFSET (at most 2000);
-//! `FROM Object alias`; `WITH SECURITY_ENFORCED|USER_MODE|SYSTEM_MODE` and `FOR VIEW|REFERENCE|UPDATE`
-//! (accepted, no effect). Not supported: TYPEOF, FIELDS(), HAVING, date functions, ORDER BY an
-//! aggregate, toLabel/FORMAT/convertCurrency, USING SCOPE.
+//! `COUNT()`, `COUNT/COUNT_DISTINCT/SUM/AVG/MIN/MAX(field) [alias]` with GROUP BY on fields
+//! (grouped fields may carry an alias),
+//! HAVING and ORDER BY an aggregate; WHERE with `= != <> < <= > >= IN NOT IN LIKE INCLUDES
+//! EXCLUDES`, semi-joins (`Id IN (SELECT ..)`), AND/OR/NOT and parentheses (mixing AND and OR
+//! unparenthesised is refused, as in Salesforce), string/number/boolean/null/date/dateTime and
+//! relative date literals (UTC); ORDER BY with ASC/DESC and NULLS FIRST/LAST; LIMIT; OFFSET (at
+//! most 2000); `FROM Object alias`; `WITH SECURITY_ENFORCED|USER_MODE|SYSTEM_MODE` and
+//! `FOR VIEW|REFERENCE|UPDATE` (accepted, no effect). Not supported: TYPEOF, FIELDS(), date
+//! functions, toLabel/FORMAT/convertCurrency, USING SCOPE, time literals.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -217,13 +218,9 @@ impl PreparedQuery {
                 let n = exec::select_rows(source, &unwindowed, self.include_deleted).len();
                 Matches::Count(n)
             }
-            plan::Output::Aggregate { group_by, items } => Matches::Aggregates(exec::aggregate(
-                source,
-                &self.plan,
-                group_by,
-                items,
-                self.include_deleted,
-            )),
+            plan::Output::Aggregate { .. } => {
+                Matches::Aggregates(exec::aggregate(source, &self.plan, self.include_deleted))
+            }
         }
     }
 

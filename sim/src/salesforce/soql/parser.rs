@@ -29,6 +29,9 @@ pub fn parse(soql: &str) -> Result<Query, SoqlError> {
     Ok(q)
 }
 
+/// An aggregate function call: the function, its field (none for `COUNT()`), its position.
+type AggregateCall = (AggregateFn, Option<Path>, usize);
+
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
@@ -176,12 +179,28 @@ impl Parser<'_> {
                 }
             }
         }
+        let having = if self.eat_kw("HAVING") {
+            Some(self.condition()?)
+        } else {
+            None
+        };
         let mut order_by = Vec::new();
         if self.is_kw("ORDER") {
             self.bump();
             self.expect_kw("BY")?;
             loop {
-                let path = self.path()?;
+                let (path, aggregate) = match self.aggregate_call()? {
+                    Some((func, Some(path), _)) => (path, Some(func)),
+                    Some((_, None, pos)) => {
+                        return Err(SoqlError::at(
+                            MALFORMED_QUERY,
+                            self.src,
+                            pos,
+                            "unexpected token: 'COUNT'",
+                        ));
+                    }
+                    None => (self.path()?, None),
+                };
                 let descending = if self.eat_kw("DESC") {
                     true
                 } else {
@@ -201,6 +220,7 @@ impl Parser<'_> {
                 };
                 order_by.push(OrderKey {
                     path,
+                    aggregate,
                     descending,
                     nulls_first,
                 });
@@ -244,6 +264,7 @@ impl Parser<'_> {
             from,
             filter,
             group_by,
+            having,
             order_by,
             limit,
             offset,
@@ -272,45 +293,58 @@ impl Parser<'_> {
             self.expect(&Tok::RParen)?;
             return Ok(SelectItem::Subquery(Box::new(q)));
         }
-        if let Tok::Ident(word) = &self.peek().tok
-            && *self.peek_at(1) == Tok::LParen
-        {
-            let func = match word.to_ascii_uppercase().as_str() {
-                "COUNT" => Some(AggregateFn::Count),
-                "COUNT_DISTINCT" => Some(AggregateFn::CountDistinct),
-                "SUM" => Some(AggregateFn::Sum),
-                "AVG" => Some(AggregateFn::Avg),
-                "MIN" => Some(AggregateFn::Min),
-                "MAX" => Some(AggregateFn::Max),
+        if let Some((func, field, pos)) = self.aggregate_call()? {
+            let alias = match &self.peek().tok {
+                Tok::Ident(s)
+                    if field.is_some() && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) =>
+                {
+                    Some(self.name()?)
+                }
                 _ => None,
             };
-            if let Some(func) = func {
-                let pos = self.bump().start;
-                self.bump();
-                let field = if func == AggregateFn::Count && self.peek().tok == Tok::RParen {
-                    None
-                } else {
-                    Some(self.path()?)
-                };
-                self.expect(&Tok::RParen)?;
-                let alias = match &self.peek().tok {
-                    Tok::Ident(s)
-                        if field.is_some()
-                            && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) =>
-                    {
-                        Some(self.name()?)
-                    }
-                    _ => None,
-                };
-                return Ok(SelectItem::Aggregate {
-                    func,
-                    field,
-                    alias,
-                    pos,
-                });
-            }
+            return Ok(SelectItem::Aggregate {
+                func,
+                field,
+                alias,
+                pos,
+            });
         }
-        Ok(SelectItem::Field(self.path()?))
+        let path = self.path()?;
+        match &self.peek().tok {
+            Tok::Ident(s) if !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) => {
+                let alias = self.name()?;
+                Ok(SelectItem::AliasedField(path, alias))
+            }
+            _ => Ok(SelectItem::Field(path)),
+        }
+    }
+
+    /// `COUNT()`, `COUNT(Id)`, `SUM(Amount)`...: the function, its field, its position.
+    fn aggregate_call(&mut self) -> Result<Option<AggregateCall>, SoqlError> {
+        let Tok::Ident(word) = &self.peek().tok else {
+            return Ok(None);
+        };
+        if *self.peek_at(1) != Tok::LParen {
+            return Ok(None);
+        }
+        let func = match word.to_ascii_uppercase().as_str() {
+            "COUNT" => AggregateFn::Count,
+            "COUNT_DISTINCT" => AggregateFn::CountDistinct,
+            "SUM" => AggregateFn::Sum,
+            "AVG" => AggregateFn::Avg,
+            "MIN" => AggregateFn::Min,
+            "MAX" => AggregateFn::Max,
+            _ => return Ok(None),
+        };
+        let pos = self.bump().start;
+        self.bump();
+        let field = if func == AggregateFn::Count && self.peek().tok == Tok::RParen {
+            None
+        } else {
+            Some(self.path()?)
+        };
+        self.expect(&Tok::RParen)?;
+        Ok(Some((func, field, pos)))
     }
 
     /// A chain of terms joined by one kind of operator: SOQL refuses `a AND b OR c` without
@@ -350,6 +384,20 @@ impl Parser<'_> {
             let c = self.condition()?;
             self.expect(&Tok::RParen)?;
             return Ok(c);
+        }
+        if let Some((func, path, pos)) = self.aggregate_call()? {
+            let Tok::Op(op) = self.peek().tok else {
+                return Err(self.unexpected());
+            };
+            self.bump();
+            let value = self.literal()?;
+            return Ok(Condition::AggregateCompare {
+                func,
+                path,
+                op,
+                value,
+                pos,
+            });
         }
         let path = self.path()?;
         if let Tok::Op(op) = self.peek().tok {
@@ -471,6 +519,10 @@ fn strip_alias(q: &mut Query, alias: &str) {
                 items.iter_mut().for_each(|i| walk(i, alias));
             }
             Condition::Not(inner) => walk(inner, alias),
+            Condition::AggregateCompare {
+                path: Some(path), ..
+            } => strip(path, alias),
+            Condition::AggregateCompare { path: None, .. } => {}
             Condition::Compare { path, .. }
             | Condition::In { path, .. }
             | Condition::InSubquery { path, .. }
@@ -480,14 +532,14 @@ fn strip_alias(q: &mut Query, alias: &str) {
     }
     for item in &mut q.select {
         match item {
-            SelectItem::Field(path) => strip(path, alias),
+            SelectItem::Field(path) | SelectItem::AliasedField(path, _) => strip(path, alias),
             SelectItem::Aggregate {
                 field: Some(path), ..
             } => strip(path, alias),
             _ => {}
         }
     }
-    if let Some(c) = &mut q.filter {
+    for c in [&mut q.filter, &mut q.having].into_iter().flatten() {
         walk(c, alias);
     }
     q.group_by.iter_mut().for_each(|p| strip(p, alias));

@@ -73,6 +73,8 @@ pub(crate) enum Test {
 #[derive(Debug, Clone)]
 pub(crate) struct SortKey {
     pub path: FieldPath,
+    /// Set when ordering groups by an aggregate of `path` (`ORDER BY COUNT(Id) DESC`).
+    pub aggregate: Option<AggregateFn>,
     pub descending: bool,
     pub nulls_first: bool,
 }
@@ -117,7 +119,33 @@ pub(crate) enum Output {
     Aggregate {
         group_by: Vec<FieldPath>,
         items: Vec<AggItem>,
+        having: Option<GroupPred>,
     },
+}
+
+/// A HAVING condition, evaluated once per group.
+#[derive(Debug, Clone)]
+pub(crate) enum GroupPred {
+    And(Vec<GroupPred>),
+    Or(Vec<GroupPred>),
+    Not(Box<GroupPred>),
+    /// On a grouped field: any row of the group answers the same.
+    Grouped(Pred),
+    Aggregate {
+        func: AggregateFn,
+        path: Option<FieldPath>,
+        op: CmpOp,
+        key: Key,
+    },
+}
+
+/// The category an aggregate's value compares in: counts and sums are numbers, MIN/MAX
+/// keep their field's type.
+pub(crate) fn aggregate_cat(func: AggregateFn, path: Option<&FieldPath>) -> Cat {
+    match (func, path) {
+        (AggregateFn::Min | AggregateFn::Max, Some(p)) => p.cat(),
+        _ => Cat::Num,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +245,14 @@ impl Binder<'_> {
                             plan,
                         })));
                     }
+                    SelectItem::AliasedField(_, alias) => {
+                        // Aliases name grouped fields only.
+                        return Err(self.err(
+                            MALFORMED_QUERY,
+                            alias.pos,
+                            format!("unexpected token: '{}'", alias.text),
+                        ));
+                    }
                     SelectItem::Aggregate { .. } => unreachable!("aggregate queries handled above"),
                 }
             }
@@ -230,6 +266,22 @@ impl Binder<'_> {
         let mut order = Vec::new();
         for key in &q.order_by {
             let (path, _) = self.resolve(&object, &key.path)?;
+            if key.aggregate.is_some() {
+                if !matches!(output, Output::Aggregate { .. }) {
+                    return Err(self.err(
+                        MALFORMED_QUERY,
+                        key.path.pos(),
+                        "Aggregate functions are only allowed in aggregate queries",
+                    ));
+                }
+                order.push(SortKey {
+                    path,
+                    aggregate: key.aggregate,
+                    descending: key.descending,
+                    nulls_first: key.nulls_first.unwrap_or(!key.descending),
+                });
+                continue;
+            }
             if matches!(path.cat(), Cat::Compound | Cat::Multi) {
                 return Err(self.err(
                     INVALID_FIELD,
@@ -253,6 +305,7 @@ impl Binder<'_> {
             }
             order.push(SortKey {
                 path,
+                aggregate: None,
                 descending: key.descending,
                 nulls_first: key.nulls_first.unwrap_or(!key.descending),
             });
@@ -282,14 +335,14 @@ impl Binder<'_> {
                 ..
             }]
         );
-        if count_only && group_by.is_empty() {
+        if count_only && group_by.is_empty() && q.having.is_none() {
             return Ok(Output::CountOnly);
         }
         let mut items = Vec::new();
         let mut unnamed = 0;
         for item in &q.select {
             match item {
-                SelectItem::Field(path) => {
+                SelectItem::Field(path) | SelectItem::AliasedField(path, _) => {
                     let (fp, _) = self.resolve(object, path)?;
                     let idx = group_by
                         .iter()
@@ -301,7 +354,11 @@ impl Binder<'_> {
                                 format!("Field must be grouped or aggregated: {}", fp.field),
                             )
                         })?;
-                    items.push(AggItem::Group(fp.field.clone(), idx));
+                    let key = match item {
+                        SelectItem::AliasedField(_, alias) => alias.text.clone(),
+                        _ => fp.field.clone(),
+                    };
+                    items.push(AggItem::Group(key, idx));
                 }
                 SelectItem::Aggregate {
                     func,
@@ -357,7 +414,16 @@ impl Binder<'_> {
                 }
             }
         }
-        Ok(Output::Aggregate { group_by, items })
+        let having = q
+            .having
+            .as_ref()
+            .map(|c| self.having(object, c, &group_by))
+            .transpose()?;
+        Ok(Output::Aggregate {
+            group_by,
+            items,
+            having,
+        })
     }
 
     /// Resolves `Account.Owner.Name` from `object`: relationship names then a field.
@@ -443,6 +509,13 @@ impl Binder<'_> {
                     .collect::<Result<_, _>>()?,
             ),
             Condition::Not(inner) => Pred::Not(Box::new(self.condition(object, inner)?)),
+            Condition::AggregateCompare { pos, .. } => {
+                return Err(self.err(
+                    MALFORMED_QUERY,
+                    *pos,
+                    "Aggregate functions are not allowed in the WHERE clause",
+                ));
+            }
             Condition::Compare { path, op, value } => {
                 let fp = self.filter_path(object, path)?;
                 let key = self.key(&fp, path, value)?;
@@ -557,6 +630,83 @@ impl Binder<'_> {
         })
     }
 
+    fn having(
+        &self,
+        object: &str,
+        c: &Condition,
+        group_by: &[FieldPath],
+    ) -> Result<GroupPred, SoqlError> {
+        let all = |items: &[Condition]| -> Result<Vec<GroupPred>, SoqlError> {
+            items
+                .iter()
+                .map(|i| self.having(object, i, group_by))
+                .collect()
+        };
+        Ok(match c {
+            Condition::And(items) => GroupPred::And(all(items)?),
+            Condition::Or(items) => GroupPred::Or(all(items)?),
+            Condition::Not(inner) => {
+                GroupPred::Not(Box::new(self.having(object, inner, group_by)?))
+            }
+            Condition::AggregateCompare {
+                func,
+                path,
+                op,
+                value,
+                ..
+            } => {
+                let fp = path
+                    .as_ref()
+                    .map(|p| self.resolve(object, p).map(|r| r.0))
+                    .transpose()?;
+                let key = match (aggregate_cat(*func, fp.as_ref()), &value.kind) {
+                    (_, LiteralKind::Null) => Key::Null,
+                    (Cat::Num, LiteralKind::Number(n)) => Key::Num(*n),
+                    (Cat::Num, _) => {
+                        return Err(self.err(
+                            MALFORMED_QUERY,
+                            value.pos,
+                            format!("unexpected token: '{}'", literal_text(self.soql, value)),
+                        ));
+                    }
+                    _ => {
+                        let fp = fp.as_ref().expect("MIN/MAX have a field");
+                        let p = path.as_ref().expect("MIN/MAX have a field");
+                        self.key(fp, p, value)?
+                    }
+                };
+                GroupPred::Aggregate {
+                    func: *func,
+                    path: fp,
+                    op: *op,
+                    key,
+                }
+            }
+            other => {
+                let path = match other {
+                    Condition::Compare { path, .. }
+                    | Condition::In { path, .. }
+                    | Condition::InSubquery { path, .. }
+                    | Condition::Like { path, .. }
+                    | Condition::Includes { path, .. } => path,
+                    _ => unreachable!("combinators handled above"),
+                };
+                let (fp, _) = self.resolve(object, path)?;
+                if !group_by
+                    .iter()
+                    .any(|g| g.hops == fp.hops && g.field == fp.field)
+                {
+                    return Err(self.err(
+                        MALFORMED_QUERY,
+                        path.pos(),
+                        format!("Field must be grouped or aggregated: {}", fp.field),
+                    ));
+                }
+                GroupPred::Grouped(self.condition(object, other)?)
+            }
+        })
+    }
+
     fn filter_path(&self, object: &str, path: &Path) -> Result<FieldPath, SoqlError> {
         let (fp, _) = self.resolve(object, path)?;
         if fp.cat() == Cat::Compound {
@@ -653,6 +803,15 @@ impl Binder<'_> {
             })
             .collect())
     }
+}
+
+/// The literal as written, for error messages.
+fn literal_text<'q>(soql: &'q str, lit: &ast::Literal) -> &'q str {
+    let rest = &soql[lit.pos..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ')' || c == ',')
+        .unwrap_or(rest.len());
+    &rest[..end]
 }
 
 fn agg_name(f: AggregateFn) -> &'static str {

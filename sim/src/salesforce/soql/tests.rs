@@ -648,6 +648,53 @@ fn count_and_aggregates() {
             json!({"attributes": {"type": "AggregateResult"}, "AccountId": id("001", 2), "total": 1, "expr0": 2500.5}),
         ]
     );
+    // HAVING on aggregates and grouped fields; ORDER BY an aggregate.
+    let out = query(
+        "SELECT StageName, COUNT(Id) n FROM Opportunity GROUP BY StageName HAVING COUNT(Id) >= 1 AND StageName != 'Mid' ORDER BY StageName DESC LIMIT 2",
+    );
+    let stages: Vec<&Value> = out.records.iter().map(|r| &r["StageName"]).collect();
+    assert_eq!(stages, ["Prospecting", "Negotiation"]);
+    let out = query(
+        "SELECT AccountId, COUNT(Id) FROM Contact GROUP BY AccountId HAVING COUNT(Id) > 0 ORDER BY COUNT(Id) DESC, AccountId NULLS FIRST",
+    );
+    let counts: Vec<(Value, Value)> = out
+        .records
+        .iter()
+        .map(|r| (r["AccountId"].clone(), r["expr0"].clone()))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            (json!(id("001", 1)), json!(2)),
+            (Value::Null, json!(1)),
+            (json!(id("001", 2)), json!(1)),
+        ]
+    );
+    assert_eq!(
+        query("SELECT StageName s, MAX(Amount) top FROM Opportunity WHERE IsWon = true GROUP BY StageName").records,
+        vec![json!({"attributes": {"type": "AggregateResult"}, "s": "Closed Won", "top": 5000})]
+    );
+    let q = "SELECT LastName n FROM Contact";
+    assert_eq!(fail(q).message, caret(q, 17, "unexpected token: 'n'"));
+    assert_eq!(
+        query("SELECT AccountId FROM Opportunity GROUP BY AccountId HAVING SUM(Amount) > 3000")
+            .total_size,
+        1
+    );
+    assert_eq!(
+        query("SELECT AccountId FROM Opportunity GROUP BY AccountId HAVING MAX(CloseDate) < 2026-04-01").records[0]["AccountId"],
+        json!(id("001", 1))
+    );
+    assert!(
+        fail("SELECT Id FROM Contact WHERE COUNT(Id) > 1")
+            .message
+            .ends_with("Aggregate functions are not allowed in the WHERE clause")
+    );
+    assert!(
+        fail("SELECT AccountId FROM Contact GROUP BY AccountId HAVING Email = null")
+            .message
+            .ends_with("Field must be grouped or aggregated: Email")
+    );
     let e = fail("SELECT Name, COUNT(Id) FROM Account");
     assert_eq!(e.code, "MALFORMED_QUERY");
     assert!(
@@ -922,6 +969,10 @@ fn arbitrary_input_never_panics() {
         "CreatedDate",
         "AccountId",
         "INCLUDES",
+        "HAVING",
+        "SUM",
+        "MAX",
+        "a",
         "é",
         "\n",
         "Amount",
@@ -965,4 +1016,35 @@ fn arbitrary_input_never_panics() {
         }
     }
     assert!(answered > 0);
+}
+
+/// Key order is only observable when serde_json keeps insertion order (its `preserve_order`
+/// feature); then `attributes` comes first and fields follow in the order selected.
+#[test]
+fn records_list_attributes_then_fields_in_selected_order() {
+    let mut probe = serde_json::Map::new();
+    probe.insert("b".into(), Value::Null);
+    probe.insert("a".into(), Value::Null);
+    let preserves = probe.keys().next().map(String::as_str) == Some("b");
+    let out =
+        query("SELECT LastName, Id, Account.Owner.Name, Account.Name, Email FROM Contact LIMIT 1");
+    let keys: Vec<&str> = out.records[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let nested: Vec<&str> = out.records[0]["Account"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    if preserves {
+        assert_eq!(keys, ["attributes", "LastName", "Id", "Account", "Email"]);
+        assert_eq!(nested, ["attributes", "Owner", "Name"]);
+    } else {
+        assert_eq!(keys, ["Account", "Email", "Id", "LastName", "attributes"]);
+        assert_eq!(nested, ["Name", "Owner", "attributes"]);
+    }
 }

@@ -70,9 +70,9 @@ async function main() {
   // Limits
   const limits = await conn.limits();
   assert.ok(limits.DailyApiRequests.Max > 0);
-  assert.ok(conn.limitInfo && conn.limitInfo.api && conn.limitInfo.api.used > 0);
+  assert.ok(conn.limitInfo.apiUsage.used > 0 && conn.limitInfo.apiUsage.limit === limits.DailyApiRequests.Max);
 
-  console.log(JSON.stringify({ ok: true, contacts: all.totalSize, apiUsed: conn.limitInfo.api.used }));
+  console.log(JSON.stringify({ ok: true, contacts: all.totalSize, apiUsed: conn.limitInfo.apiUsage.used }));
 }
 
 main().catch((err) => {

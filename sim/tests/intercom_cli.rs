@@ -1,0 +1,67 @@
+//! `sfbridge-sim intercom --port 0 --seed demo --credentials-json PATH` prints and writes its
+//! URL and credentials, and serves the API with them.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[tokio::test]
+async fn cli_prints_and_writes_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds_path = dir.path().join("intercom.json");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sfbridge-sim"))
+        .args([
+            "intercom",
+            "--port",
+            "0",
+            "--seed",
+            "demo",
+            "--credentials-json",
+        ])
+        .arg(&creds_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let read = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let done = line.starts_with("client_secret:");
+            printed.push(line);
+            if done {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("ready within 30 s");
+    let field = |name: &str| {
+        printed
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("{name} printed: {printed:?}"))
+    };
+    let (url, token, secret) = (field("url"), field("access_token"), field("client_secret"));
+    assert!(url.starts_with("http://127.0.0.1:"));
+    let written: Value = serde_json::from_slice(&std::fs::read(&creds_path).unwrap()).unwrap();
+    assert_eq!(written["url"], url.as_str());
+    assert_eq!(written["access_token"], token.as_str());
+    assert_eq!(written["client_secret"], secret.as_str());
+    let me: Value = reqwest::Client::new()
+        .get(format!("{url}/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "alice@example.com");
+    child.kill().await.unwrap();
+}
