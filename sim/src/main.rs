@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "sfbridge-sim", version, about = "Simulated Salesforce org and Intercom workspace")]
+#[command(
+    name = "sfbridge-sim",
+    version,
+    about = "Simulated Salesforce org and Intercom workspace"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -18,7 +18,10 @@ impl Worlds {
     async fn soql(&self, query: &str) -> Vec<Value> {
         let answer: Value = self
             .http
-            .get(format!("{}/services/data/v62.0/query", self.salesforce.url()))
+            .get(format!(
+                "{}/services/data/v62.0/query",
+                self.salesforce.url()
+            ))
             .query(&[("q", query)])
             .bearer_auth(self.salesforce.access_token())
             .send()
@@ -61,7 +64,10 @@ async fn the_demo_workspace_and_org_describe_the_same_customers() {
     for admin in admins["admins"].as_array().unwrap() {
         let email = admin["email"].as_str().unwrap();
         let users = worlds
-            .soql(&format!("SELECT Name, IsActive FROM User WHERE Email = {}", quoted(email)))
+            .soql(&format!(
+                "SELECT Name, IsActive FROM User WHERE Email = {}",
+                quoted(email)
+            ))
             .await;
         assert_eq!(users.len(), 1, "teammate {email}");
         assert_eq!(users[0]["Name"], admin["name"], "teammate {email}");
@@ -73,7 +79,10 @@ async fn the_demo_workspace_and_org_describe_the_same_customers() {
     for person in contacts["data"].as_array().unwrap() {
         let email = person["email"].as_str().unwrap();
         let by_email = worlds
-            .soql(&format!("SELECT Id FROM Contact WHERE Email = {}", quoted(email)))
+            .soql(&format!(
+                "SELECT Id FROM Contact WHERE Email = {}",
+                quoted(email)
+            ))
             .await
             .len()
             + worlds
@@ -103,7 +112,10 @@ async fn the_demo_workspace_and_org_describe_the_same_customers() {
         }
     }
     assert_eq!(by_id, 12, "users matched by external id");
-    assert!(by_email_only >= 3, "leads matched by email: {by_email_only}");
+    assert!(
+        by_email_only >= 3,
+        "leads matched by email: {by_email_only}"
+    );
     assert!(nothing >= 3, "people matching nothing: {nothing}");
     assert_eq!(two, 1, "exactly one person matches two records");
 

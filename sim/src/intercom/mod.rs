@@ -2,10 +2,10 @@
 //! Canvas Kit caller acting as the inbox, and a control surface under `/__sim/`.
 //!
 //! Code map: `wire` (errors, ids, times, cursors), `store` (records and their JSON),
-//! `search` (query DSL), `api` (REST handlers), `webhooks` (subscriptions, delivery, log),
-//! `canvas` (Canvas Kit caller and response checks), `control` (`/__sim/`: people, faults,
-//! counters), `gate` (auth, version, rate limits, faults), `payloads` (strict webhook types),
-//! `demo` (seed tables), `cli`.
+//! `search` (query DSL), `api` (REST handlers, a module per resource), `webhooks`
+//! (subscriptions, delivery, log), `canvas` (Canvas Kit caller and response checks), `control`
+//! (`/__sim/`: people, faults, counters), `gate` (auth, version, rate limits, faults),
+//! `payloads` (strict webhook types), `demo` (seed tables), `cli`.
 //!
 //! Control surface (no auth): `POST /__sim/contacts/{id}/conversations {"body","attachments"}`,
 //! `POST /__sim/conversations/{id}/contact_reply {"body","attachments","contact_id"?}`,

@@ -43,13 +43,15 @@ async fn list_admins(st: AxState) -> ApiResult {
 async fn get_admin(st: AxState, Path(id): Path<String>) -> ApiResult {
     let ws = st.ws.read();
     let admin = id.parse().ok().and_then(|id| ws.admin(id));
-    admin.map(|a| Json(a.json())).ok_or_else(|| {
-        ApiError::new(
-            http::StatusCode::NOT_FOUND,
-            "admin_not_found",
-            "Admin not found",
-        )
-    })
+    admin.map(|a| Json(a.json())).ok_or_else(admin_not_found)
+}
+
+pub(super) fn admin_not_found() -> ApiError {
+    ApiError::new(
+        http::StatusCode::NOT_FOUND,
+        "admin_not_found",
+        "Admin not found",
+    )
 }
 
 fn team_json(t: &Team) -> Value {

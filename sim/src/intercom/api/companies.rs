@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::data_attributes::check_custom_attributes;
+use super::data_attributes::set_custom_attributes;
 use super::{AxState, MAX_PER_PAGE, opt_string, per_page};
 use crate::intercom::State;
 use crate::intercom::store::{Company, Style, Workspace};
@@ -73,10 +73,7 @@ fn apply_company_body(ws: &Workspace, c: &mut Company, b: &CompanyBody) -> Resul
         c.remote_created_at = b.remote_created_at;
     }
     if let Some(attrs) = &b.custom_attributes {
-        check_custom_attributes(ws, "company", attrs)?;
-        for (k, v) in attrs {
-            c.custom_attributes.insert(k.clone(), v.clone());
-        }
+        set_custom_attributes(ws, "company", attrs, &mut c.custom_attributes)?;
     }
     Ok(())
 }

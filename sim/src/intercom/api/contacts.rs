@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::companies::company_not_found;
-use super::data_attributes::check_custom_attributes;
+use super::data_attributes::set_custom_attributes;
 use super::{
     AxState, PageQuery, SearchBody, list_cursor, list_position, now_s, opt_int, opt_string,
     per_page, search_pages, search_window,
@@ -117,10 +117,7 @@ fn apply_contact_body(ws: &Workspace, c: &mut Contact, b: &ContactBody) -> Resul
         c.unsubscribed_from_emails = u;
     }
     if let Some(attrs) = &b.custom_attributes {
-        check_custom_attributes(ws, "contact", attrs)?;
-        for (k, v) in attrs {
-            c.custom_attributes.insert(k.clone(), v.clone());
-        }
+        set_custom_attributes(ws, "contact", attrs, &mut c.custom_attributes)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::admins::admin_not_found;
 use super::contacts::contact_not_found;
 use super::conversations::{conversation_id, conversation_not_found, html};
 use super::{AxState, now_s, opt_int};
@@ -140,13 +141,7 @@ pub(crate) fn add_part(st: &State, id: &str, input: PartInput) -> Result<Value, 
                 .ok_or_else(|| ApiError::parameter_not_found("admin_id is required"))?;
             ws.admin(admin_id as u64)
                 .map(|a| a.author())
-                .ok_or_else(|| {
-                    ApiError::new(
-                        http::StatusCode::NOT_FOUND,
-                        "admin_not_found",
-                        "Admin not found",
-                    )
-                })?
+                .ok_or_else(admin_not_found)?
         } else {
             let contact = if let Some(cid) = &input.intercom_user_id {
                 ws.contacts.get(cid)

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::admins::admin_not_found;
 use super::contacts::contact_not_found;
 use super::{
     AxState, PageQuery, SearchBody, list_cursor, list_position, now_s, opt_int, opt_string,
@@ -88,6 +89,23 @@ struct FromRef {
     id: Value,
 }
 
+/// Who writes a new conversation's first message, which the API requires.
+fn sender(from: Option<FromRef>) -> Result<FromRef, ApiError> {
+    from.ok_or_else(|| ApiError::parameter_not_found("from is required"))
+}
+
+/// A contact (named by `from`) starts a conversation, as through the Messenger.
+fn contact_writes_in(st: &State, from: &FromRef, text: &str) -> ApiResult {
+    let id = opt_string(&from.id).unwrap_or_default();
+    start_conversation(st, &id, text, vec![]).map(Json)
+}
+
+/// A new conversation's first message, which may not be empty.
+fn message_text(body: Option<String>) -> Result<String, ApiError> {
+    body.filter(|b| !b.is_empty())
+        .ok_or_else(|| ApiError::parameter_invalid("Body is required"))
+}
+
 #[derive(Deserialize)]
 struct ConversationBody {
     from: Option<FromRef>,
@@ -96,20 +114,14 @@ struct ConversationBody {
 
 async fn create_conversation(st: AxState, body: Bytes) -> ApiResult {
     let b: ConversationBody = parse_body(&body)?;
-    let from = b
-        .from
-        .ok_or_else(|| ApiError::parameter_not_found("from is required"))?;
+    let from = sender(b.from)?;
     if !["user", "lead", "contact"].contains(&from.kind.as_str()) {
         return Err(ApiError::parameter_invalid(
             "from.type must be user, lead or contact",
         ));
     }
-    let text = b
-        .body
-        .filter(|b| !b.is_empty())
-        .ok_or_else(|| ApiError::parameter_invalid("Body is required"))?;
-    let id = opt_string(&from.id).unwrap_or_default();
-    start_conversation(&st, &id, &text, vec![]).map(Json)
+    let text = message_text(b.body)?;
+    contact_writes_in(&st, &from, &text)
 }
 
 #[derive(Deserialize)]
@@ -124,16 +136,10 @@ struct MessageBody {
 /// `POST /messages`: an admin starts a conversation with a contact (or a contact writes in).
 async fn create_message(st: AxState, body: Bytes) -> ApiResult {
     let b: MessageBody = parse_body(&body)?;
-    let from = b
-        .from
-        .ok_or_else(|| ApiError::parameter_not_found("from is required"))?;
-    let text = b
-        .body
-        .filter(|b| !b.is_empty())
-        .ok_or_else(|| ApiError::parameter_invalid("Body is required"))?;
+    let from = sender(b.from)?;
+    let text = message_text(b.body)?;
     if from.kind != "admin" {
-        let id = opt_string(&from.id).unwrap_or_default();
-        return start_conversation(&st, &id, &text, vec![]).map(Json);
+        return contact_writes_in(&st, &from, &text);
     }
     if b.message_type.as_deref() == Some("email") && b.subject.is_none() {
         return Err(ApiError::new(
@@ -147,13 +153,7 @@ async fn create_message(st: AxState, body: Bytes) -> ApiResult {
     let (item, answer) = {
         let mut ws = st.ws.write();
         let admin_id = opt_int(&from.id).unwrap_or(0) as u64;
-        let admin = ws.admin(admin_id).cloned().ok_or_else(|| {
-            ApiError::new(
-                http::StatusCode::NOT_FOUND,
-                "admin_not_found",
-                "Admin not found",
-            )
-        })?;
+        let admin = ws.admin(admin_id).cloned().ok_or_else(admin_not_found)?;
         let to_id = opt_string(&to.id).unwrap_or_default();
         let contact = ws
             .contacts

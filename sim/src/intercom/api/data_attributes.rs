@@ -172,8 +172,22 @@ async fn update_data_attribute(st: AxState, Path(id): Path<String>, body: Bytes)
     Ok(Json(attr.json()))
 }
 
+/// Checks custom attribute values against the workspace's definitions, then sets them on a record.
+pub(super) fn set_custom_attributes(
+    ws: &Workspace,
+    model: &str,
+    given: &Map<String, Value>,
+    record: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    check_custom_attributes(ws, model, given)?;
+    for (k, v) in given {
+        record.insert(k.clone(), v.clone());
+    }
+    Ok(())
+}
+
 /// Checks custom attribute values against the workspace's definitions (names and types).
-pub(super) fn check_custom_attributes(
+fn check_custom_attributes(
     ws: &Workspace,
     model: &str,
     attrs: &Map<String, Value>,

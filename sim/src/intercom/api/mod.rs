@@ -1,5 +1,6 @@
 //! The REST API: contacts, companies, conversations, admins, teams, tags, data attributes, `/me`.
-//! Handlers parse, change the workspace under its lock, render, and queue webhooks.
+//! Handlers parse, change the workspace under its lock, render, and queue webhooks. Each resource's
+//! module brings its own routes; this one joins them behind the gate and keeps the paging helpers.
 
 mod admins;
 mod companies;
