@@ -1,7 +1,6 @@
 //! The three roles of the binary: `serve`, `demo` and `migrate`.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::config::Config;
 use crate::connections;
@@ -62,10 +61,10 @@ pub async fn serve(config: Config) -> Result<(), ExitError> {
                 .into(),
         )
     })?;
-    let cipher = Arc::new(Cipher::new(key));
+    let cipher = Cipher::new(key);
     let store = open_store(&config).await?;
     let checks = {
-        let (store, cipher) = (store.clone(), cipher.clone());
+        let store = store.clone();
         // Checking connections must not hold up serving: the page shows states as they arrive.
         tokio::spawn(async move {
             if let Err(error) = connections::check_all(&store, &cipher).await {
@@ -73,18 +72,17 @@ pub async fn serve(config: Config) -> Result<(), ExitError> {
             }
         })
     };
-    run(&config, store, cipher).await?;
+    run(&config, store).await?;
     checks.abort();
     Ok(())
 }
 
 /// Bind, announce and serve until a shutdown signal.
-pub async fn run(config: &Config, store: Store, cipher: Arc<Cipher>) -> anyhow::Result<()> {
+pub async fn run(config: &Config, store: Store) -> anyhow::Result<()> {
     warn_if_no_front_end(&config.static_dir);
     let router = http::router(
         AppState {
             store: store.clone(),
-            cipher,
         },
         &config.static_dir,
     );

@@ -2,7 +2,6 @@
 //! both seeded and running in this process, so the whole product can be tried offline.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 
 use secrecy::SecretString;
 use shared::SalesforceEnvironment;
@@ -31,7 +30,7 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> 
         .secret_key
         .as_ref()
         .expect("the demo always has a key (configured or generated)");
-    let cipher = Arc::new(Cipher::new(key));
+    let cipher = Cipher::new(key);
 
     let salesforce = SalesforceSim::start(sim::salesforce::Config {
         bind: SocketAddr::new(options.host, options.salesforce_port),
@@ -64,7 +63,7 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> 
         .await
         .map_err(anyhow::Error::from)?;
 
-    let result = app::run(&config, store, cipher).await;
+    let result = app::run(&config, store).await;
     salesforce.shutdown().await;
     intercom.shutdown().await;
     Ok(result?)

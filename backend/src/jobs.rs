@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-/// Retry policy as data: exponential backoff from `base`, capped, for at most `max_attempts`.
+/// Retry policy as data: exponential backoff from `base`, capped. How many attempts a job gets
+/// travels with the job itself (`NewJob::max_attempts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     pub base: Duration,
     pub cap: Duration,
-    pub max_attempts: i64,
 }
 
 impl Default for RetryPolicy {
@@ -15,7 +15,6 @@ impl Default for RetryPolicy {
         Self {
             base: Duration::from_secs(5),
             cap: Duration::from_secs(60 * 60),
-            max_attempts: 8,
         }
     }
 }
@@ -37,7 +36,6 @@ mod tests {
         let policy = RetryPolicy {
             base: Duration::from_secs(5),
             cap: Duration::from_secs(60),
-            max_attempts: 10,
         };
         let waits: Vec<u64> = (1..=6).map(|n| policy.backoff(n).as_secs()).collect();
         assert_eq!(waits, [5, 10, 20, 40, 60, 60]);

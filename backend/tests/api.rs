@@ -37,7 +37,6 @@ async fn spawn_app() -> TestApp {
     let router = router(
         AppState {
             store: store.clone(),
-            cipher: cipher.clone(),
         },
         &dist,
     );

@@ -411,7 +411,6 @@ async fn failures_back_off_then_park_and_a_person_can_retry() {
         let policy = RetryPolicy {
             base: std::time::Duration::from_millis(100),
             cap: std::time::Duration::from_secs(60),
-            max_attempts: 3,
         };
         let id = db
             .store

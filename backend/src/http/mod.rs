@@ -5,7 +5,6 @@
 mod error;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
@@ -20,14 +19,12 @@ use tower_http::trace::TraceLayer;
 pub use error::AppError;
 
 use crate::connections;
-use crate::crypto::Cipher;
 use crate::store::Store;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub cipher: Arc<Cipher>,
 }
 
 /// The whole application, without a socket (tests drive it with `oneshot`).
