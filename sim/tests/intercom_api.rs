@@ -6,7 +6,7 @@ mod intercom_support;
 use intercom_support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sim::intercom::Config;
+use sim::intercom::{Config, Fault, FaultKind};
 
 #[tokio::test]
 async fn requests_without_the_token_get_unauthorized() {
@@ -84,14 +84,101 @@ async fn rate_limit_headers_and_429_when_the_window_is_spent() {
     );
     let mut limited = None;
     for _ in 0..25 {
-        let (status, body) = t.call(Method::GET, "/me", None).await;
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            limited = Some(body);
+        let resp = t.request(Method::GET, "/me").send().await.unwrap();
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(resp);
             break;
         }
     }
-    let body = limited.expect("a 429 within 25 calls at 10 per window");
+    let resp = limited.expect("a 429 within 25 calls at 10 per window");
+    let h = resp.headers();
+    assert_eq!(h["x-ratelimit-limit"], "60");
+    assert_eq!(
+        h["x-ratelimit-remaining"], "0",
+        "the 429 says the window is spent"
+    );
+    let reset: i64 = h["x-ratelimit-reset"].to_str().unwrap().parse().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    assert!(reset >= now && reset <= now + 10, "wait until {reset}");
+    assert_eq!(h["intercom-version"], "2.11");
+    let body: Value = resp.json().await.unwrap();
     assert_eq!(error_code(&body), "rate_limit_exceeded");
+    assert_eq!(
+        body["errors"][0]["message"], "Exceeded rate limit of 60 in 60 seconds",
+        "the message names the configured limit"
+    );
+}
+
+#[tokio::test]
+async fn the_gates_own_errors_carry_the_version_and_rate_headers() {
+    let t = start_with(Config {
+        rate_limit_per_minute: 600,
+        ..Config::default()
+    })
+    .await;
+    // No token: 401 in the default version.
+    let resp = t
+        .http
+        .get(format!("{}/me", t.sim.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.headers()["intercom-version"], "2.11");
+    // A bad token with a known version: 401 in that version.
+    let resp = t
+        .http
+        .get(format!("{}/me", t.sim.url()))
+        .bearer_auth("wrong")
+        .header("Intercom-Version", "2.10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.headers()["intercom-version"], "2.10");
+    // An unknown version: answered in the default one.
+    let resp = t
+        .http
+        .get(format!("{}/me", t.sim.url()))
+        .bearer_auth(t.sim.access_token())
+        .header("Intercom-Version", "9.99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(resp.headers()["intercom-version"], "2.11");
+
+    t.sim.inject_fault(Fault::next(1, FaultKind::Status(503)));
+    let resp = t.request(Method::GET, "/me").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(resp.headers()["intercom-version"], "2.11");
+    assert_eq!(resp.headers()["x-ratelimit-limit"], "600");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(error_code(&body), "server_error");
+
+    // An injected 429 comes while the real window still has room, yet says it is spent.
+    t.sim.inject_fault(Fault::next(1, FaultKind::RateLimited));
+    let resp = t.request(Method::GET, "/me").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let h = resp.headers();
+    assert_eq!(h["intercom-version"], "2.11");
+    assert_eq!(h["x-ratelimit-limit"], "600");
+    assert_eq!(h["x-ratelimit-remaining"], "0");
+    assert!(h.contains_key("x-ratelimit-reset"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(error_code(&body), "rate_limit_exceeded");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Exceeded rate limit of 600 in 60 seconds"
+    );
+    let resp = t.request(Method::GET, "/me").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "the fault was for one call");
+    let remaining: u64 = resp.headers()["x-ratelimit-remaining"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(remaining > 0, "the real window was not spent");
 }
 
 #[tokio::test]
@@ -885,9 +972,21 @@ async fn admin_initiated_messages_start_conversations() {
 #[tokio::test]
 async fn unknown_routes_answer_not_found_in_error_list() {
     let t = start().await;
-    let (status, body) = t.call(Method::GET, "/nothing/here", None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let resp = t
+        .request(Method::GET, "/nothing/here")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let h = resp.headers();
+    assert_eq!(h["x-ratelimit-limit"], "10000");
+    assert!(h.contains_key("x-ratelimit-remaining"));
+    assert!(h.contains_key("x-ratelimit-reset"));
+    assert_eq!(h["intercom-version"], "2.11");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["type"], "error.list");
     assert_eq!(error_code(&body), "not_found");
+    assert_eq!(body["errors"][0]["message"], "Resource Not Found");
     let resp = t
         .request(Method::POST, "/contacts")
         .body("{not json")
@@ -1033,4 +1132,42 @@ async fn demo_seed_is_deterministic() {
     }
     assert_eq!(a.sim.access_token(), b.sim.access_token());
     assert_eq!(a.sim.client_secret(), b.sim.client_secret());
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_go_through_the_gate() {
+    let t = start().await;
+    // The token is checked first: an unknown route with a bad token is a 401, not a 404.
+    let resp = t
+        .http
+        .get(format!("{}/nothing/here", t.sim.url()))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.headers()["intercom-version"], "2.11");
+    assert!(resp.headers().contains_key("x-ratelimit-limit"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(error_code(&body), "unauthorized");
+
+    // A known route with the wrong method: also 401 without the token.
+    let resp = t
+        .http
+        .delete(format!("{}/me", t.sim.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let resp = t.request(Method::DELETE, "/me").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(resp.headers().contains_key("x-ratelimit-remaining"));
+    assert_eq!(resp.headers()["intercom-version"], "2.11");
+
+    let (status, _) = t.call(Method::GET, "/nothing/here", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let counts = t.sim.request_counts();
+    assert_eq!(counts["GET (unknown route)"], 2);
+    assert_eq!(counts["DELETE /me"], 2);
+    assert_eq!(counts["total"], 4, "every call is counted, answered or not");
 }

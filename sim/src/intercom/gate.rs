@@ -16,8 +16,10 @@ use super::State;
 use super::control::{Fault, FaultKind};
 use super::wire::{ApiError, DEFAULT_VERSION, VERSIONS};
 
-/// The real API enforces its per-minute limit in 10-second windows.
-const WINDOW_SECS: i64 = 10;
+/// The limit is set per minute, and the real API enforces it in 10-second windows of a sixth each.
+const LIMIT_SECS: i64 = 60;
+const WINDOWS_PER_LIMIT: u64 = 6;
+const WINDOW_SECS: i64 = LIMIT_SECS / WINDOWS_PER_LIMIT as i64;
 
 pub(crate) struct Gate {
     per_window: u64,
@@ -31,7 +33,7 @@ pub(crate) struct Gate {
 impl Gate {
     pub fn new(per_minute: u32) -> Gate {
         Gate {
-            per_window: (u64::from(per_minute) / 6).max(1),
+            per_window: (u64::from(per_minute) / WINDOWS_PER_LIMIT).max(1),
             per_minute,
             window: Mutex::new((0, 0)),
             faults: Mutex::new(Vec::new()),
@@ -101,23 +103,40 @@ fn rate_headers(resp: &mut Response, limit: u32, remaining: u64, reset: i64) {
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
 }
 
-/// Middleware for the public API.
+/// Middleware for the whole public API, unknown routes and wrong methods included, since the
+/// real API checks the token and counts the call before it knows whether the route exists.
 pub(crate) async fn api_gate(
     axum::extract::State(state): axum::extract::State<State>,
     req: Request,
     next: Next,
 ) -> Response {
     let gate = &state.gate;
+    // Unknown paths are counted under one label so that a scanner cannot grow the counters.
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
+        .map_or(UNKNOWN_ROUTE, |m| m.as_str())
+        .to_owned();
     gate.count(format!("{} {route}", req.method()));
 
+    let asked = req.headers().get("intercom-version").map(|v| {
+        v.to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|v| VERSIONS.contains(v))
+            .map(str::to_owned)
+    });
+    // Errors, the gate's own included, answer in the asked version, or the default one when the
+    // asked version does not exist.
+    let version = asked.clone().flatten();
+    let answered_version = version.as_deref().unwrap_or(DEFAULT_VERSION).to_owned();
     let (allowed, remaining, reset) = gate.take();
     let limit = gate.per_minute;
-    let finish = |mut resp: Response| {
+    let finish = |mut resp: Response, remaining: u64| {
         rate_headers(&mut resp, limit, remaining, reset);
+        if let Ok(v) = HeaderValue::from_str(&answered_version) {
+            resp.headers_mut().insert("intercom-version", v);
+        }
         resp
     };
 
@@ -125,11 +144,10 @@ pub(crate) async fn api_gate(
         Some(FaultKind::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let err = ApiError::new(status, "server_error", "Simulated failure");
-            return finish(err.into_response());
+            return finish(err.into_response(), remaining);
         }
-        Some(FaultKind::RateLimited) => {
-            return finish(rate_limited());
-        }
+        // A 429 always says the window is spent, whatever the real window holds.
+        Some(FaultKind::RateLimited) => return finish(gate.rate_limited(), 0),
         Some(FaultKind::Latency(ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
         None => {}
     }
@@ -141,39 +159,38 @@ pub(crate) async fn api_gate(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     if token != Some(state.creds.access_token.as_str()) {
-        return finish(ApiError::unauthorized().into_response());
+        return finish(ApiError::unauthorized().into_response(), remaining);
     }
-    let version = match req.headers().get("intercom-version") {
-        None => DEFAULT_VERSION.to_owned(),
-        Some(v) => match v.to_str() {
-            Ok(v) if VERSIONS.contains(&v.trim()) => v.trim().to_owned(),
-            _ => {
-                let err = ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "intercom_version_invalid",
-                    "The requested version could not be found",
-                );
-                return finish(err.into_response());
-            }
-        },
-    };
+    if asked.is_some() && version.is_none() {
+        let err = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "intercom_version_invalid",
+            "The requested version could not be found",
+        );
+        return finish(err.into_response(), remaining);
+    }
     if allowed.is_err() {
-        return finish(rate_limited());
+        return finish(gate.rate_limited(), 0);
     }
-    let mut resp = next.run(req).await;
-    if let Ok(v) = HeaderValue::from_str(&version) {
-        resp.headers_mut().insert("intercom-version", v);
-    }
-    finish(resp)
+    finish(next.run(req).await, remaining)
 }
 
-fn rate_limited() -> Response {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limit_exceeded",
-        "Exceeded rate limit of 10000 in 60 seconds",
-    )
-    .into_response()
+/// The counters' label for paths that match no route.
+pub(crate) const UNKNOWN_ROUTE: &str = "(unknown route)";
+
+impl Gate {
+    /// The 429 names the limit as configured: calls per minute.
+    fn rate_limited(&self) -> Response {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_exceeded",
+            format!(
+                "Exceeded rate limit of {} in {} seconds",
+                self.per_minute, LIMIT_SECS
+            ),
+        )
+        .into_response()
+    }
 }
 
 #[cfg(test)]

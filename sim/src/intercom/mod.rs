@@ -212,7 +212,8 @@ impl IntercomSim {
         self.shared.gate.clear_faults();
     }
 
-    /// Requests answered per route (`"GET /contacts/{id}"`) plus `"total"`.
+    /// Requests answered per route (`"GET /contacts/{id}"`) plus `"total"`; paths that match no
+    /// route count as `"GET (unknown route)"`.
     pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
         self.shared.gate.counts()
     }

@@ -34,11 +34,13 @@ pub(crate) fn router(state: State) -> Router {
         .merge(companies::routes())
         .merge(conversations::routes())
         .merge(conversation_parts::routes())
-        .route_layer(axum::middleware::from_fn_with_state(
+        .fallback(|| async { ApiError::not_found("Resource Not Found") })
+        // `layer` after the fallback, not `route_layer`: unknown routes and wrong methods go
+        // through the gate too (token, counters, rate limit), as on the real API.
+        .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             super::gate::api_gate,
         ))
-        .fallback(|| async { ApiError::not_found("Resource Not Found") })
         .with_state(state)
 }
 
