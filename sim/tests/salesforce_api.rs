@@ -833,3 +833,292 @@ async fn opportunity_fields_follow_the_stage() {
         "Evaluator"
     );
 }
+
+#[tokio::test]
+async fn assignment_rule_runs_on_update_unless_told_not_to() {
+    let org = Org::start().await;
+    let admin = org.sim.admin_user_id();
+    let carol = org
+        .query("SELECT Id FROM User WHERE Email = 'carol@example.com'")
+        .await["records"][0]["Id"]
+        .clone();
+    let (status, case) = send(
+        org.req(reqwest::Method::POST, "/sobjects/Case/")
+            .header("Sforce-Auto-Assign", "FALSE")
+            .json(&json!({"Subject": "Kept", "OwnerId": admin})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_str().unwrap().to_owned();
+    let owner = |org: &Org| org.sim.record(&id).unwrap()["OwnerId"].clone();
+    assert_eq!(owner(&org), json!(admin));
+
+    // Absent header on update means TRUE: the active rule routes the case to support.
+    let (status, body) = org
+        .patch(
+            &format!("/sobjects/Case/{id}"),
+            json!({"Subject": "Edited"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(owner(&org), carol);
+
+    // FALSE keeps the owner the caller gives.
+    let (status, body) = send(
+        org.req(reqwest::Method::PATCH, &format!("/sobjects/Case/{id}"))
+            .header("Sforce-Auto-Assign", "FALSE")
+            .json(&json!({"OwnerId": admin})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(owner(&org), json!(admin));
+
+    // A person editing in the UI does not re-run assignment unless they tick the box.
+    let ui = format!("{}/__sim/ui/Case/{id}", org.sim.url());
+    let r = org
+        .http
+        .patch(&ui)
+        .json(&json!({"fields": {"Subject": "Edited in the UI"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(owner(&org), json!(admin));
+    let r = org
+        .http
+        .patch(&ui)
+        .json(&json!({"assign": true, "fields": {"Subject": "Reassigned in the UI"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(owner(&org), carol);
+}
+
+#[tokio::test]
+async fn collections_update_and_upsert() {
+    let org = Org::start().await;
+    let (_, created) = org
+        .post(
+            "/composite/sobjects",
+            json!({"records": [
+                {"attributes": {"type": "Account"}, "Name": "Coll A"},
+                {"attributes": {"type": "Account"}, "Name": "Coll B"},
+            ]}),
+        )
+        .await;
+    let a = created[0]["id"].as_str().unwrap().to_owned();
+    let b = created[1]["id"].as_str().unwrap().to_owned();
+
+    let (status, results) = org
+        .patch(
+            "/composite/sobjects",
+            json!({"allOrNone": false, "records": [
+                {"attributes": {"type": "Account"}, "id": a, "Name": "Coll A2"},
+                {"attributes": {"type": "Account"}, "id": b, "Health_Score__c": 5},
+                {"attributes": {"type": "Account"}, "Name": "No id"},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(results[0], json!({"id": a, "success": true, "errors": []}));
+    assert_eq!(results[1]["success"], false);
+    assert_eq!(
+        results[1]["errors"][0]["statusCode"],
+        "INVALID_FIELD_FOR_INSERT_UPDATE"
+    );
+    assert_eq!(results[2]["errors"][0]["statusCode"], "MISSING_ARGUMENT");
+    assert_eq!(org.sim.record(&a).unwrap()["Name"], "Coll A2");
+    assert_eq!(org.sim.record(&b).unwrap()["Name"], "Coll B");
+
+    // allOrNone: one bad record rolls the good one back.
+    let (_, results) = org
+        .patch(
+            "/composite/sobjects",
+            json!({"allOrNone": true, "records": [
+                {"attributes": {"type": "Account"}, "id": a, "Name": "Never"},
+                {"attributes": {"type": "Account"}, "id": b, "Health_Score__c": 5},
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        results[0]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
+    assert_eq!(org.sim.record(&a).unwrap()["Name"], "Coll A2");
+
+    let path = "/composite/sobjects/Contact/Intercom_Contact_Id__c";
+    let (status, results) = org
+        .patch(
+            path,
+            json!({"allOrNone": false, "records": [
+                {"attributes": {"type": "Contact"}, "Intercom_Contact_Id__c": "ic-coll-1", "LastName": "One", "Email": "one@coll.example.com"},
+                {"attributes": {"type": "Contact"}, "Intercom_Contact_Id__c": "ic-coll-2", "LastName": "Two", "Email": "two@coll.example.com"},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (results[0]["created"].clone(), results[1]["created"].clone()),
+        (json!(true), json!(true)),
+        "{results}"
+    );
+    let first = results[0]["id"].as_str().unwrap().to_owned();
+
+    let (_, results) = org
+        .patch(
+            path,
+            json!({"allOrNone": false, "records": [
+                {"attributes": {"type": "Contact"}, "Intercom_Contact_Id__c": "ic-coll-1", "Title": "Updated"},
+                {"attributes": {"type": "Contact"}, "Intercom_Contact_Id__c": "ic-coll-3", "LastName": "Three"},
+                {"attributes": {"type": "Contact"}, "Intercom_Contact_Id__c": "ic-coll-dup", "LastName": "Dup A"},
+                {"attributes": {"type": "Contact"}, "Intercom_Contact_Id__c": "ic-coll-dup", "LastName": "Dup B"},
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        results[0],
+        json!({"id": first, "success": true, "errors": [], "created": false})
+    );
+    assert_eq!(org.sim.record(&first).unwrap()["Title"], "Updated");
+    assert_eq!(
+        (results[1]["success"].clone(), results[1]["created"].clone()),
+        (json!(true), json!(true))
+    );
+    // The same external id twice in one request: both refused, neither created.
+    for dup in &results.as_array().unwrap()[2..] {
+        assert_eq!(dup["success"], false);
+        assert_eq!(dup["errors"][0]["statusCode"], "DUPLICATE_EXTERNAL_ID");
+        assert_eq!(
+            dup["errors"][0]["message"],
+            "Duplicate external id specified: ic-coll-dup"
+        );
+        assert_eq!(
+            dup["errors"][0]["fields"],
+            json!(["Intercom_Contact_Id__c"])
+        );
+    }
+    let dups = org
+        .query("SELECT Id FROM Contact WHERE Intercom_Contact_Id__c = 'ic-coll-dup'")
+        .await;
+    assert_eq!(dups["totalSize"], 0);
+
+    let (status, body) = org
+        .patch(
+            "/composite/sobjects/Contact/Nope__c",
+            json!({"records": [{"attributes": {"type": "Contact"}, "LastName": "x"}]}),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn composite_takes_at_most_25_subrequests() {
+    let org = Org::start().await;
+    let subrequests = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"method": "GET", "url": "/services/data/v62.0/limits", "referenceId": format!("r{i}")}))
+            .collect()
+    };
+    let (status, body) = org
+        .post("/composite", json!({"compositeRequest": subrequests(25)}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["compositeResponse"].as_array().unwrap().len(), 25);
+    let calls = org.sim.api_calls();
+    let (status, body) = org
+        .post("/composite", json!({"compositeRequest": subrequests(26)}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    assert_eq!(
+        body[0]["message"],
+        "Composite request may contain at most 25 subrequests"
+    );
+    assert_eq!(
+        org.sim.api_calls(),
+        calls + 1,
+        "a refused composite runs none of its subrequests"
+    );
+}
+
+#[tokio::test]
+async fn upsert_by_an_unknown_record_id_is_not_found() {
+    let org = Org::start().await;
+    let (status, body) = org
+        .patch(
+            "/sobjects/Contact/Id/003000000000000AAA",
+            json!({"LastName": "Ghost"}),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    let ghosts = org
+        .query("SELECT Id FROM Contact WHERE LastName = 'Ghost'")
+        .await;
+    assert_eq!(ghosts["totalSize"], 0, "nothing was created");
+}
+
+#[tokio::test]
+async fn limit_info_is_on_error_answers_too() {
+    let org = Org::start().await;
+    let resp = org
+        .req(reqwest::Method::GET, "/sobjects/Contact/003000000000000AAA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(resp.headers()["sforce-limit-info"], "api-usage=1/15000");
+    let resp = org
+        .http
+        .get(org.url("/limits/"))
+        .bearer_auth("not-a-session")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let info = resp.headers()["sforce-limit-info"].to_str().unwrap();
+    assert!(info.starts_with("api-usage="), "{info}");
+}
+
+#[tokio::test]
+async fn rate_and_latency_faults() {
+    let org = Org::start().await;
+    let faults = format!("{}/__sim/faults", org.sim.url());
+    let r = org
+        .http
+        .post(&faults)
+        .json(&json!({"kind": "500", "rate": 1.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    for _ in 0..5 {
+        let (status, body) = org.get("/limits/").await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::INTERNAL_SERVER_ERROR, "UNKNOWN_EXCEPTION")
+        );
+    }
+    let r = org.http.delete(&faults).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, _) = org.get("/limits/").await;
+    assert_eq!(status, StatusCode::OK, "cleared faults stop");
+
+    let injected = std::time::Duration::from_millis(300);
+    org.http
+        .post(&faults)
+        .json(&json!({"kind": "latency", "latencyMs": 300, "next": 1}))
+        .send()
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (status, _) = org.get("/limits/").await;
+    assert_eq!(status, StatusCode::OK, "latency delays but does not fail");
+    assert!(
+        started.elapsed() >= injected,
+        "answered after {:?}",
+        started.elapsed()
+    );
+}

@@ -175,3 +175,47 @@ async fn handshake_with_a_bad_session_is_refused() {
     );
     assert_eq!(sim.api_calls(), 0, "streaming is not counted");
 }
+
+#[tokio::test]
+async fn replay_from_a_stored_replay_id_delivers_only_later_events() {
+    let sim = SalesforceSim::start(Config {
+        cometd_timeout: Duration::from_millis(200),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let admin = sim.admin_user_id();
+    let mut ids = Vec::new();
+    for name in ["First", "Second", "Third"] {
+        let id = sim
+            .ui_create(&admin, "Account", json!({"Name": format!("Replay {name}")}))
+            .unwrap();
+        ids.push(id);
+    }
+    // A client that saw everything stores the replay id of the first event...
+    let first = Stream::open(&sim).await;
+    first.subscribe("/data/AccountChangeEvent", -2).await;
+    let seen = first.connect().await;
+    assert_eq!(seen.len(), 3);
+    let stored = seen[0]["data"]["event"]["replayId"].as_i64().unwrap();
+
+    // ...and resumes from it later: only what came after is delivered, in order.
+    let resumed = Stream::open(&sim).await;
+    let reply = resumed.subscribe("/data/AccountChangeEvent", stored).await;
+    assert_eq!(reply["successful"], true, "{reply}");
+    let later = resumed.connect().await;
+    let record_ids: Vec<Value> = later
+        .iter()
+        .map(|e| e["data"]["payload"]["ChangeEventHeader"]["recordIds"][0].clone())
+        .collect();
+    assert_eq!(record_ids, vec![json!(ids[1]), json!(ids[2])]);
+    assert!(
+        later
+            .iter()
+            .all(|e| e["data"]["event"]["replayId"].as_i64().unwrap() > stored)
+    );
+    assert!(
+        resumed.connect().await.is_empty(),
+        "nothing is delivered twice"
+    );
+}

@@ -299,7 +299,8 @@ pub fn write_ctx(caller: &Caller, headers: &HeaderMap, version: &str) -> WriteCt
                 .then(|| val.trim().to_owned())
         })
     });
-    let auto_assign = header("sforce-auto-assign").map(|v| !v.eq_ignore_ascii_case("false"));
+    // Absent means TRUE on create and update alike; an AssignmentRule id also runs the rules.
+    let auto_assign = header("sforce-auto-assign").is_none_or(|v| !v.eq_ignore_ascii_case("false"));
     let allow_duplicates = header("sforce-duplicate-rule-header").is_some_and(|v| {
         v.split(',').any(|p| {
             let p = p.replace(' ', "");

@@ -317,6 +317,26 @@ pub async fn upsert(
     })?;
     let batch = parse_batch(&body)?;
     let ctx: WriteCtx = write_ctx(&caller, &headers, &v);
+    let values: Vec<String> = batch
+        .records
+        .iter()
+        .map(|record| {
+            record
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(field))
+                .map(|(_, v)| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    // Salesforce refuses every record whose external id appears twice in one request, rather
+    // than creating with the first and updating with the second.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for value in values.iter().filter(|v| !v.is_empty()) {
+        *seen.entry(value.as_str()).or_default() += 1;
+    }
     let results = run_batch(
         &shared,
         batch.all_or_none,
@@ -326,14 +346,17 @@ pub async fn upsert(
             if record_type(&record).is_some_and(|t| !t.eq_ignore_ascii_case(obj.name)) {
                 return Err(missing_type());
             }
-            let value = record
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(field))
-                .map(|(_, v)| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .unwrap_or_default();
+            let value = values[i].clone();
+            if seen.get(value.as_str()).is_some_and(|n| *n > 1) {
+                return Err(failure(
+                    &[SfError::new(
+                        "DUPLICATE_EXTERNAL_ID",
+                        format!("Duplicate external id specified: {value}"),
+                    )
+                    .with_fields(&[field])],
+                    None,
+                ));
+            }
             record.retain(|k, _| !k.eq_ignore_ascii_case(field));
             match upsert_one(obj, field, &value, record, &ctx, org, j) {
                 Ok(Upserted::Done { id, created }) => {

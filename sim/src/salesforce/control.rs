@@ -122,6 +122,12 @@ fn split(body: Value) -> (Map<String, Value>, Map<String, Value>) {
     (body, fields)
 }
 
+/// `"assign": true|false`: the "Assign using active assignment rule" checkbox of the edit page.
+/// Left alone it is ticked on new records and unticked on edits, as on a default page layout.
+fn assign_box(body: &Map<String, Value>) -> Option<bool> {
+    body.get("assign").and_then(Value::as_bool)
+}
+
 async fn ui_create(
     State(shared): State<AppState>,
     Path(sobject): Path<String>,
@@ -131,7 +137,7 @@ async fn ui_create(
     let Some(user) = acting_user(&shared, &body) else {
         return bad("unknown user");
     };
-    match shared.ui_create(&user, &sobject, &fields) {
+    match shared.ui_create(&user, &sobject, &fields, assign_box(&body)) {
         Ok(id) => (StatusCode::CREATED, axum::Json(json!({"id": id}))).into_response(),
         Err(e) => errors(e),
     }
@@ -146,7 +152,7 @@ async fn ui_update(
     let Some(user) = acting_user(&shared, &body) else {
         return bad("unknown user");
     };
-    match shared.ui_update(&user, &sobject, &id, &fields) {
+    match shared.ui_update(&user, &sobject, &id, &fields, assign_box(&body)) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => errors(e),
     }

@@ -148,7 +148,8 @@ impl SalesforceSim {
     pub fn count(&self, object: &str) -> usize {
         self.shared.org.read().count(object)
     }
-    /// Changes a record as `user_id` would in the UI: not an API call, still a CDC event.
+    /// Changes a record as `user_id` would in the UI: not an API call, still a CDC event. Like a
+    /// person who leaves the assignment checkbox unticked, it never re-runs assignment rules.
     pub fn ui_update(
         &self,
         user_id: &str,
@@ -157,7 +158,7 @@ impl SalesforceSim {
         fields: serde_json::Value,
     ) -> Result<(), Vec<error::SfError>> {
         let fields = fields.as_object().cloned().unwrap_or_default();
-        self.shared.ui_update(user_id, object, id, &fields)
+        self.shared.ui_update(user_id, object, id, &fields, None)
     }
     /// Creates a record as `user_id` would in the UI; returns its id.
     pub fn ui_create(
@@ -167,7 +168,7 @@ impl SalesforceSim {
         fields: serde_json::Value,
     ) -> Result<String, Vec<error::SfError>> {
         let fields = fields.as_object().cloned().unwrap_or_default();
-        self.shared.ui_create(user_id, object, &fields)
+        self.shared.ui_create(user_id, object, &fields, None)
     }
     /// Injects a fault into the API (see [`Fault`]).
     pub fn inject(&self, fault: Fault) {

@@ -32,8 +32,10 @@ pub struct WriteCtx {
     pub user_id: String,
     /// `Sforce-Call-Options: client=..`
     pub client: Option<String>,
-    /// `Sforce-Auto-Assign`: `None` when absent (TRUE on create), `Some(false)` for FALSE.
-    pub auto_assign: Option<bool>,
+    /// Whether the active assignment rules run on this create or update. Over the API this is
+    /// `Sforce-Auto-Assign`: absent, TRUE or a rule id run them, FALSE keeps the given owner.
+    /// In the UI it is the "Assign using active assignment rule" checkbox.
+    pub auto_assign: bool,
     /// `Sforce-Duplicate-Rule-Header: allowSave=true`
     pub allow_duplicates: bool,
     /// `None` for a person in the UI; `Some(version)` for the REST API.
@@ -45,7 +47,8 @@ impl WriteCtx {
         WriteCtx {
             user_id: user_id.into(),
             client: None,
-            auto_assign: None,
+            // A person editing a record does not re-run assignment unless they tick the box.
+            auto_assign: false,
             allow_duplicates: false,
             api_version: None,
         }
@@ -319,7 +322,7 @@ impl Org {
                 json!(format!("{:08}", self.case_number)),
             );
         }
-        if ctx.auto_assign.unwrap_or(true) {
+        if ctx.auto_assign {
             self.assign(obj, &mut row);
         }
         derive(obj, &mut row, None, &stamp);
@@ -391,7 +394,7 @@ impl Org {
         for (k, v) in values {
             row.insert(k, v);
         }
-        if ctx.auto_assign == Some(true) {
+        if ctx.auto_assign {
             self.assign(obj, &mut row);
         }
         derive(obj, &mut row, Some(&old), &stamp);

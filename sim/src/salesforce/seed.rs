@@ -366,7 +366,7 @@ fn demo(org: &mut Org) {
     let ctx = |user: usize| WriteCtx {
         user_id: user_id(user),
         client: None,
-        auto_assign: Some(false),
+        auto_assign: false,
         allow_duplicates: true,
         api_version: None,
     };

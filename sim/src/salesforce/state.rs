@@ -237,24 +237,32 @@ impl Shared {
         self.cdc.publish(changes);
     }
 
+    /// An edit in the UI; `assign` is the "Assign using active assignment rule" checkbox,
+    /// unticked unless given.
     pub fn ui_update(
         &self,
         user_id: &str,
         object: &str,
         id: &str,
         fields: &Map<String, Value>,
+        assign: Option<bool>,
     ) -> Result<(), Vec<SfError>> {
-        self.write(|org, j| org.update(object, id, fields, &WriteCtx::ui(user_id), j))
+        let mut ctx = WriteCtx::ui(user_id);
+        ctx.auto_assign = assign.unwrap_or(false);
+        self.write(|org, j| org.update(object, id, fields, &ctx, j))
     }
 
+    /// A new record from the UI; the assignment checkbox is ticked by default on new records.
     pub fn ui_create(
         &self,
         user_id: &str,
         object: &str,
         fields: &Map<String, Value>,
+        assign: Option<bool>,
     ) -> Result<String, Vec<SfError>> {
         let mut ctx = WriteCtx::ui(user_id);
         ctx.allow_duplicates = false;
+        ctx.auto_assign = assign.unwrap_or(true);
         self.write(|org, j| org.insert(object, fields, &ctx, j))
     }
 
