@@ -23,17 +23,6 @@ fn capture(name: &str) -> Value {
     serde_json::from_str(&text).expect("capture is JSON")
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// Maps whose keys are data, not schema.
 fn free_form(path: &str) -> bool {
     ["custom_attributes", "metadata", "event_details", "links"]

@@ -13,17 +13,6 @@ fn examples() -> Value {
     serde_json::from_str::<Value>(text).expect("examples JSON")["examples"].clone()
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// Keys of the example missing from ours, or with another type (null matches anything).
 fn covers(path: &str, example: &Value, ours: &Value, errors: &mut Vec<String>) {
     match (example, ours) {

@@ -208,3 +208,15 @@ pub mod receiver {
         }
     }
 }
+
+/// A JSON value's type, for comparing shapes rather than values.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
