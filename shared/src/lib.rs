@@ -4,7 +4,10 @@
 //! browser and the server agree on every shape by construction.
 
 pub mod api_error;
+pub mod card;
 pub mod connections;
+pub mod inbox;
+pub mod owner;
 
 pub use api_error::ApiError;
 pub use connections::{
