@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum CardView {
     /// The person is in Salesforce.
-    Found(Card),
+    Found(Box<Card>),
     /// Salesforce holds no record for this person; `reason` says why.
     NotInSalesforce {
         conversation_id: String,
