@@ -5,6 +5,7 @@
 
 pub mod api_error;
 pub mod card;
+pub mod case_form;
 pub mod connections;
 pub mod inbox;
 pub mod owner;
