@@ -8,6 +8,7 @@ pub mod card;
 pub mod connections;
 pub mod inbox;
 pub mod owner;
+pub mod sync;
 
 pub use api_error::ApiError;
 pub use connections::{
