@@ -1,0 +1,187 @@
+//! The sync settings of one installation and their whole-settings validation.
+//!
+//! Required Lead fields are ordinary mappings that the rules pin: they sync from Intercom to
+//! Salesforce, cannot be removed, and a custom required field must be given one.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::fields::{PERSON_COMPANY_NAME, SyncMetadata};
+use super::identity::{IdentityRefusal, IdentitySettings};
+use super::mapping::{AttributeMapping, MappingRefusal, required_lead_fields, validate_mapping};
+use super::{Direction, SalesforceObject};
+
+/// Identity settings and attribute mappings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSettings {
+    pub identity: IdentitySettings,
+    pub mappings: Vec<AttributeMapping>,
+}
+
+impl Default for SyncSettings {
+    /// Email matching, `AccountNumber` for companies, and the two standard required Lead fields.
+    fn default() -> Self {
+        Self {
+            identity: IdentitySettings::default(),
+            mappings: standard_lead_mappings(),
+        }
+    }
+}
+
+/// `name` -> `LastName` and the person's company name -> `Company`, Intercom to Salesforce.
+pub fn standard_lead_mappings() -> Vec<AttributeMapping> {
+    vec![
+        AttributeMapping::new(
+            SalesforceObject::Lead,
+            "name",
+            "LastName",
+            Direction::ToSalesforce,
+        ),
+        AttributeMapping::new(
+            SalesforceObject::Lead,
+            PERSON_COMPANY_NAME,
+            "Company",
+            Direction::ToSalesforce,
+        ),
+    ]
+}
+
+impl SyncSettings {
+    /// The mappings of one object.
+    pub fn mappings_of(&self, object: SalesforceObject) -> impl Iterator<Item = &AttributeMapping> {
+        self.mappings.iter().filter(move |m| m.object == object)
+    }
+
+    /// Adds a mapping if it keeps every rule.
+    pub fn add_mapping(
+        &mut self,
+        mapping: AttributeMapping,
+        metadata: &SyncMetadata,
+    ) -> Result<(), Vec<MappingRefusal>> {
+        validate_mapping(&mapping, &self.mappings, &self.identity, metadata)?;
+        self.mappings.push(mapping);
+        Ok(())
+    }
+
+    /// Replaces the mapping at `index` (an edit) if the new one keeps every rule.
+    /// Panics if `index` is out of bounds, like slice indexing.
+    pub fn replace_mapping(
+        &mut self,
+        index: usize,
+        mapping: AttributeMapping,
+        metadata: &SyncMetadata,
+    ) -> Result<(), Vec<MappingRefusal>> {
+        let others = self.others(index);
+        validate_mapping(&mapping, &others, &self.identity, metadata)?;
+        self.mappings[index] = mapping;
+        Ok(())
+    }
+
+    /// Removes the mapping at `index`, unless it is what feeds a required Lead field.
+    /// Panics if `index` is out of bounds, like slice indexing.
+    pub fn remove_mapping(
+        &mut self,
+        index: usize,
+        metadata: &SyncMetadata,
+    ) -> Result<AttributeMapping, MappingRefusal> {
+        let mapping = &self.mappings[index];
+        if mapping.object == SalesforceObject::Lead && mapping.direction == Direction::ToSalesforce
+        {
+            let others = self.others(index);
+            if let Some(field) = required_lead_fields(metadata).into_iter().find(|r| {
+                mapping.salesforce_field.eq_ignore_ascii_case(r) && !feeds_lead_field(&others, r)
+            }) {
+                return Err(MappingRefusal::RequiredLeadFieldRemoved { field });
+            }
+        }
+        Ok(self.mappings.remove(index))
+    }
+
+    fn others(&self, index: usize) -> Vec<AttributeMapping> {
+        let mut others = self.mappings.clone();
+        others.remove(index);
+        others
+    }
+}
+
+fn feeds_lead_field(mappings: &[AttributeMapping], field: &str) -> bool {
+    mappings.iter().any(|m| {
+        m.direction == Direction::ToSalesforce
+            && m.uses_salesforce_field(SalesforceObject::Lead, field)
+    })
+}
+
+/// One problem found in the settings, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum SettingsProblem {
+    PeopleIdentity {
+        refusal: IdentityRefusal,
+    },
+    CompanyIdentity {
+        refusal: IdentityRefusal,
+    },
+    /// The mapping at `index` of [`SyncSettings::mappings`].
+    Mapping {
+        index: usize,
+        refusal: MappingRefusal,
+    },
+    /// A field Salesforce requires to create a lead has no Intercom -> Salesforce mapping.
+    RequiredLeadFieldUnmapped {
+        field: String,
+    },
+}
+
+impl fmt::Display for SettingsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PeopleIdentity { refusal } => write!(f, "People matching: {refusal}"),
+            Self::CompanyIdentity { refusal } => write!(f, "Company matching: {refusal}"),
+            Self::Mapping { index, refusal } => write!(f, "Mapping {}: {refusal}", index + 1),
+            Self::RequiredLeadFieldUnmapped { field } => write!(
+                f,
+                "Lead.{field} is required to create leads: map an Intercom attribute to it."
+            ),
+        }
+    }
+}
+
+/// Every problem in the settings: both identity settings, each mapping against all the others,
+/// and the required Lead fields. The settings page shows them all at once.
+pub fn validate_settings(
+    settings: &SyncSettings,
+    metadata: &SyncMetadata,
+) -> Result<(), Vec<SettingsProblem>> {
+    let mut problems = Vec::new();
+    if let Err(refusal) = settings.identity.people.validate(metadata) {
+        problems.push(SettingsProblem::PeopleIdentity { refusal });
+    }
+    if let Err(refusal) = settings.identity.companies.validate(metadata) {
+        problems.push(SettingsProblem::CompanyIdentity { refusal });
+    }
+    for (index, mapping) in settings.mappings.iter().enumerate() {
+        let others = settings.others(index);
+        if let Err(refusals) = validate_mapping(mapping, &others, &settings.identity, metadata) {
+            problems.extend(
+                refusals
+                    .into_iter()
+                    .map(|refusal| SettingsProblem::Mapping { index, refusal }),
+            );
+        }
+    }
+    for field in required_lead_fields(metadata) {
+        let mapped = settings
+            .mappings
+            .iter()
+            .any(|m| m.uses_salesforce_field(SalesforceObject::Lead, &field));
+        if !mapped {
+            problems.push(SettingsProblem::RequiredLeadFieldUnmapped { field });
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
