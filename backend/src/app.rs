@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use crate::card::Cards;
+use crate::clients::Clients;
 use crate::config::Config;
 use crate::connections;
 use crate::crypto::{Cipher, SecretKey};
@@ -65,6 +67,7 @@ pub async fn serve(config: Config) -> Result<(), ExitError> {
     let store = open_store(&config).await?;
     let checks = {
         let store = store.clone();
+        let cipher = cipher.clone();
         // Checking connections must not hold up serving: the page shows states as they arrive.
         tokio::spawn(async move {
             if let Err(error) = connections::check_all(&store, &cipher).await {
@@ -72,26 +75,42 @@ pub async fn serve(config: Config) -> Result<(), ExitError> {
             }
         })
     };
-    run(&config, store).await?;
+    run(&config, store, cipher).await?;
     checks.abort();
     Ok(())
 }
 
-/// Bind, announce and serve until a shutdown signal.
-pub async fn run(config: &Config, store: Store) -> anyhow::Result<()> {
+/// Bind and announce; serving starts with [`Server::run`]. Returns the handlers' shared state
+/// (the store, each installation's clients, the card cache) with the public URL settled.
+pub async fn bind(
+    config: &Config,
+    store: Store,
+    cipher: Cipher,
+) -> anyhow::Result<(Server, AppState)> {
     warn_if_no_front_end(&config.static_dir);
-    let router = http::router(
-        AppState {
-            store: store.clone(),
-        },
-        &config.static_dir,
-    );
-    let server = Server::bind(config.listen, router)
+    let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        clients: Clients::new(store.clone(), cipher),
+        cards: Cards::new(config.card_cache_ttl),
+        public_url: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
+        store,
+    };
+    let server = Server::on(listener, http::router(state.clone(), &config.static_dir));
     // Tests and scripts read this exact line to learn the port.
-    println!("sfbridge listening on http://{}", server.local_addr());
-    tracing::info!(addr = %server.local_addr(), "serving");
+    println!("sfbridge listening on http://{addr}");
+    tracing::info!(%addr, "serving");
+    Ok((server, state))
+}
+
+/// Bind, announce and serve until a shutdown signal.
+pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Result<()> {
+    let (server, _) = bind(config, store.clone(), cipher).await?;
     server.run(server::shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");

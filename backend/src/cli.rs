@@ -55,6 +55,9 @@ pub enum Command {
         /// Folder of the built web pages.
         #[arg(long)]
         static_dir: Option<String>,
+        /// Also write the app URL and each simulator's URL and tokens to this file, as JSON.
+        #[arg(long)]
+        credentials_json: Option<PathBuf>,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -93,6 +96,7 @@ pub async fn run(cli: Cli) -> Result<(), ExitError> {
             salesforce_port,
             intercom_port,
             static_dir,
+            credentials_json,
         } => {
             std::fs::create_dir_all(&data_dir).map_err(|e| {
                 ExitError::Usage(format!(
@@ -116,6 +120,7 @@ pub async fn run(cli: Cli) -> Result<(), ExitError> {
                     host,
                     salesforce_port,
                     intercom_port,
+                    credentials_json,
                 },
             )
             .await

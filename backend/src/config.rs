@@ -25,6 +25,11 @@ pub struct Config {
     /// The built front end (`dist/`), served with a fallback to `index.html`.
     pub static_dir: PathBuf,
     pub log_format: LogFormat,
+    /// Where browsers reach this server (OAuth redirects come back here); unset means
+    /// `http://` and the bound address.
+    pub public_url: Option<String>,
+    /// How long an inbox card is served from the cache before Salesforce is read again.
+    pub card_cache_ttl: std::time::Duration,
 }
 
 /// A configuration problem, phrased for the person who made it: which key, what is wrong.
@@ -62,6 +67,8 @@ pub struct RawConfig {
     pub secret_key: Option<SecretString>,
     pub static_dir: Option<String>,
     pub log_format: Option<String>,
+    pub public_url: Option<String>,
+    pub card_cache_ttl_seconds: Option<u64>,
 }
 
 impl Serialize for SecretWrapper<'_> {
@@ -77,6 +84,7 @@ struct SecretWrapper<'a>(&'a SecretString);
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://sfbridge.db";
 pub const DEFAULT_STATIC_DIR: &str = "dist";
+pub const DEFAULT_CARD_CACHE_TTL_SECONDS: u64 = 600;
 
 /// Layer the sources: defaults < file < environment < flags (`overrides`).
 pub fn load(file: Option<&std::path::Path>, overrides: RawConfig) -> Result<Config, ConfigError> {
@@ -177,12 +185,37 @@ pub fn parse(
         None => LogFormat::Text,
         Some(value) => value.parse().map_err(|e: String| fail("log_format", e))?,
     };
+    let public_url = match raw.public_url.as_deref() {
+        None => None,
+        Some(value) => match url::Url::parse(value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(value.trim_end_matches('/').to_owned())
+            }
+            _ => {
+                return Err(fail(
+                    "public_url",
+                    format!("{value:?} is not an http(s) URL like https://sfbridge.example.com"),
+                ));
+            }
+        },
+    };
+    let card_cache_ttl = raw
+        .card_cache_ttl_seconds
+        .unwrap_or(DEFAULT_CARD_CACHE_TTL_SECONDS);
+    if card_cache_ttl == 0 {
+        return Err(fail(
+            "card_cache_ttl_seconds",
+            "must be at least 1 second".to_owned(),
+        ));
+    }
     Ok(Config {
         listen,
         database_url,
         secret_key,
         static_dir: PathBuf::from(raw.static_dir.as_deref().unwrap_or(DEFAULT_STATIC_DIR)),
         log_format,
+        public_url,
+        card_cache_ttl: std::time::Duration::from_secs(card_cache_ttl),
     })
 }
 

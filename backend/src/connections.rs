@@ -59,7 +59,10 @@ async fn check(credentials: &installations::Credentials) -> (ContactOutcome, Con
         &credentials.salesforce_instance_url,
         &credentials.salesforce_access_token,
     ) {
-        (Some(url), Some(token)) => match salesforce::Client::new(url).identity(token).await {
+        (Some(url), Some(token)) => match salesforce::Client::with_token(url, token.clone())
+            .identity()
+            .await
+        {
             Ok(identity) => ContactOutcome::Reached {
                 remote_id: identity.org_id,
                 user_id: Some(identity.user_id),

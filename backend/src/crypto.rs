@@ -72,6 +72,7 @@ impl std::fmt::Debug for Sealed {
 pub struct OpenError;
 
 /// Seals and opens secrets with one key.
+#[derive(Clone)]
 pub struct Cipher {
     aead: XChaCha20Poly1305,
 }

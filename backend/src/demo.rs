@@ -1,9 +1,14 @@
 //! `sfbridge demo`: the server paired with a simulated Salesforce org and Intercom workspace,
 //! both seeded and running in this process, so the whole product can be tried offline.
+//!
+//! Salesforce is connected through the real OAuth web-server flow (the simulator approves on
+//! its own), so the demo exercises the same path an admin takes.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use secrecy::SecretString;
+use serde::Serialize;
 use shared::SalesforceEnvironment;
 use sim::Seed;
 use sim::intercom::IntercomSim;
@@ -14,15 +19,39 @@ use crate::config::Config;
 use crate::connections;
 use crate::crypto::Cipher;
 use crate::installations::Pairing;
+use crate::oauth;
+use crate::server;
+use crate::settings::{self, Identity, PeopleIdentity};
 
 /// The demo installation's id: a restarted demo updates it rather than adding another.
 pub const DEMO_INSTALLATION_ID: &str = "demo";
 
-#[derive(Debug, Clone, Copy)]
+/// The Salesforce field the demo org keeps Intercom user ids in.
+pub const DEMO_IDENTITY_FIELD: &str = "Intercom_Contact_Id__c";
+
+#[derive(Debug, Clone)]
 pub struct DemoOptions {
     pub host: IpAddr,
     pub salesforce_port: u16,
     pub intercom_port: u16,
+    /// Where to write the URLs and tokens as JSON.
+    pub credentials_json: Option<PathBuf>,
+}
+
+/// What the demo prints and writes with `--credentials-json`.
+#[derive(Debug, Serialize)]
+pub struct DemoCredentials {
+    pub app: String,
+    pub salesforce: ServiceCredentials,
+    pub intercom: ServiceCredentials,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceCredentials {
+    pub url: String,
+    pub access_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
 }
 
 pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> {
@@ -46,40 +75,126 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> 
     })
     .await
     .map_err(|e| anyhow::anyhow!("cannot start the simulated Intercom workspace: {e:#}"))?;
-    println!("simulated Salesforce org at {}", salesforce.url());
-    println!("simulated Intercom workspace at {}", intercom.url());
 
     let store = app::open_store(&config).await?;
-    let pairing = pairing(&salesforce, &intercom);
+    let now = chrono::Utc::now().timestamp_millis();
     store
-        .save_installation(
-            &pairing.seal(&cipher),
-            chrono::Utc::now().timestamp_millis(),
-        )
+        .save_installation(&pairing(&salesforce, &intercom).seal(&cipher), now)
         .await
         .map_err(anyhow::Error::from)?;
+    settings::save_identity(&store, DEMO_INSTALLATION_ID, &demo_identity(), now)
+        .await
+        .map_err(anyhow::Error::from)?;
+
+    let (server, state) = app::bind(&config, store.clone(), cipher.clone()).await?;
+    let serving = tokio::spawn(server.run(server::shutdown_signal()));
+
+    connect_salesforce(&state.clients, &state.public_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect the simulated Salesforce org: {e:#}"))?;
     // Both simulators are up, so the first page load already shows live connection states.
     connections::check_all(&store, &cipher)
         .await
         .map_err(anyhow::Error::from)?;
 
-    let result = app::run(&config, store).await;
+    let credentials = DemoCredentials {
+        app: state.public_url.clone(),
+        salesforce: ServiceCredentials {
+            url: salesforce.url(),
+            access_token: salesforce.access_token(),
+            client_secret: None,
+        },
+        intercom: ServiceCredentials {
+            url: intercom.url(),
+            access_token: intercom.access_token(),
+            client_secret: Some(intercom.client_secret()),
+        },
+    };
+    announce(&credentials, options.credentials_json.as_deref())?;
+
+    let result = serving
+        .await
+        .map_err(|e| anyhow::anyhow!("the server stopped unexpectedly: {e}"))?;
+    store.close().await;
     salesforce.shutdown().await;
     intercom.shutdown().await;
-    Ok(result?)
+    result.map_err(|e| ExitError::Failed(e.into()))
 }
 
-/// The demo installation: the simulated org paired with the simulated workspace.
+/// The demo org stores Intercom user ids on its contacts; match on them, email otherwise.
+pub fn demo_identity() -> Identity {
+    Identity {
+        people: PeopleIdentity {
+            external_id_field: Some(DEMO_IDENTITY_FIELD.to_owned()),
+            email_fallback: true,
+        },
+    }
+}
+
+/// Walks the OAuth web-server flow as a browser would: start, the simulator's approval, the
+/// callback. Fails unless the installation ends up with tokens.
+pub async fn connect_salesforce(
+    clients: &crate::clients::Clients,
+    public_url: &str,
+) -> anyhow::Result<()> {
+    let authorize = oauth::start(clients, public_url, DEMO_INSTALLATION_ID).await?;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()?;
+    let landed = browser.get(&authorize).send().await?;
+    let path = landed.url().path().to_owned();
+    if !landed.status().is_success() || path != "/" {
+        let status = landed.status();
+        let body = landed.text().await.unwrap_or_default();
+        anyhow::bail!("the OAuth flow ended at {path} with HTTP {status}: {body}");
+    }
+    // The callback stored the tokens; a first call proves they work.
+    clients
+        .salesforce(DEMO_INSTALLATION_ID)
+        .await?
+        .identity()
+        .await?;
+    Ok(())
+}
+
+fn announce(
+    credentials: &DemoCredentials,
+    json_path: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    println!("demo inbox: {}/inbox", credentials.app);
+    println!(
+        "simulated Salesforce org at {} (access token {})",
+        credentials.salesforce.url, credentials.salesforce.access_token
+    );
+    println!(
+        "simulated Intercom workspace at {} (access token {}, client secret {})",
+        credentials.intercom.url,
+        credentials.intercom.access_token,
+        credentials
+            .intercom
+            .client_secret
+            .as_deref()
+            .unwrap_or_default()
+    );
+    if let Some(path) = json_path {
+        let json = serde_json::to_string_pretty(credentials)?;
+        std::fs::write(path, json)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The demo installation: the simulated org (not yet authorised) paired with the simulated workspace.
 pub fn pairing(salesforce: &SalesforceSim, intercom: &IntercomSim) -> Pairing {
     Pairing {
         id: DEMO_INSTALLATION_ID.to_owned(),
         name: "Demo workspace".to_owned(),
         salesforce_environment: SalesforceEnvironment::Production,
         salesforce_login_url: salesforce.url(),
-        salesforce_instance_url: Some(salesforce.url()),
+        salesforce_instance_url: None,
         salesforce_client_id: Some(salesforce.client_id()),
         salesforce_client_secret: Some(SecretString::from(salesforce.client_secret())),
-        salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
+        salesforce_access_token: None,
         salesforce_refresh_token: None,
         intercom_api_base_url: intercom.url(),
         intercom_access_token: Some(SecretString::from(intercom.access_token())),

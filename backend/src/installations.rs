@@ -28,7 +28,7 @@ pub struct Pairing {
 }
 
 /// Where each secret lives, bound into its ciphertext.
-fn context(id: &str, column: &str) -> String {
+pub fn context(id: &str, column: &str) -> String {
     format!("installations/{id}/{column}")
 }
 
@@ -65,10 +65,15 @@ impl Pairing {
 
 /// The secrets needed to call both services on an installation's behalf.
 pub struct Credentials {
+    pub salesforce_login_url: String,
     pub salesforce_instance_url: Option<String>,
+    pub salesforce_client_id: Option<String>,
+    pub salesforce_client_secret: Option<SecretString>,
     pub salesforce_access_token: Option<SecretString>,
+    pub salesforce_refresh_token: Option<SecretString>,
     pub intercom_api_base_url: String,
     pub intercom_access_token: Option<SecretString>,
+    pub intercom_client_secret: Option<SecretString>,
 }
 
 pub fn credentials(row: &InstallationRow, cipher: &Cipher) -> Result<Credentials, OpenError> {
@@ -79,10 +84,15 @@ pub fn credentials(row: &InstallationRow, cipher: &Cipher) -> Result<Credentials
             .transpose()
     };
     Ok(Credentials {
+        salesforce_login_url: row.salesforce_login_url.clone(),
         salesforce_instance_url: row.salesforce_instance_url.clone(),
+        salesforce_client_id: row.salesforce_client_id.clone(),
+        salesforce_client_secret: open(&row.salesforce_client_secret, "salesforce_client_secret")?,
         salesforce_access_token: open(&row.salesforce_access_token, "salesforce_access_token")?,
+        salesforce_refresh_token: open(&row.salesforce_refresh_token, "salesforce_refresh_token")?,
         intercom_api_base_url: row.intercom_api_base_url.clone(),
         intercom_access_token: open(&row.intercom_access_token, "intercom_access_token")?,
+        intercom_client_secret: open(&row.intercom_client_secret, "intercom_client_secret")?,
     })
 }
 

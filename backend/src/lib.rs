@@ -2,7 +2,9 @@
 //! webhooks, runs sync jobs and stores state in SQLite or PostgreSQL.
 
 pub mod app;
+pub mod card;
 pub mod cli;
+pub mod clients;
 pub mod config;
 pub mod connections;
 pub mod crypto;
@@ -11,7 +13,9 @@ pub mod http;
 pub mod installations;
 pub mod intercom;
 pub mod jobs;
+pub mod oauth;
 pub mod salesforce;
 pub mod server;
+pub mod settings;
 pub mod store;
 pub mod telemetry;

@@ -18,6 +18,11 @@ impl Server {
         Ok(Server { listener, router })
     }
 
+    /// Serve `router` on a listener bound earlier (when the router needs the bound address).
+    pub fn on(listener: TcpListener, router: Router) -> Server {
+        Server { listener, router }
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

@@ -6,6 +6,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use secrecy::SecretString;
+use sfbridge::card::Cards;
+use sfbridge::clients::Clients;
 use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::http::{AppState, router};
 use sfbridge::installations::Pairing;
@@ -37,6 +39,9 @@ async fn spawn_app() -> TestApp {
     let router = router(
         AppState {
             store: store.clone(),
+            clients: Clients::new(store.clone(), (*cipher).clone()),
+            cards: Cards::new(std::time::Duration::from_secs(60)),
+            public_url: "http://127.0.0.1:8080".to_owned(),
         },
         &dist,
     );

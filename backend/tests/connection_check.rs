@@ -28,7 +28,12 @@ impl World {
         let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
         let store = Store::open(&url.parse().unwrap()).await.unwrap();
         let cipher = Cipher::new(&SecretKey::generate());
-        let pairing = adjust(demo::pairing(&salesforce, &intercom));
+        // Authorised already, as after the OAuth flow.
+        let pairing = adjust(Pairing {
+            salesforce_instance_url: Some(salesforce.url()),
+            salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
+            ..demo::pairing(&salesforce, &intercom)
+        });
         store
             .save_installation(&pairing.seal(&cipher), 1_000)
             .await

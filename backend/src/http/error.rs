@@ -5,7 +5,13 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use shared::ApiError;
+use shared::api_error::codes;
 
+use crate::card::CardError;
+use crate::clients::ClientError;
+use crate::oauth::OAuthError;
+use crate::salesforce::SalesforceError;
+use crate::settings::SettingsError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,18 +20,133 @@ pub enum AppError {
     NotFound(String),
     #[error("the database is not reachable")]
     DatabaseUnreachable,
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// A refusal people can act on: its status, stable code and sentence.
+    #[error("{message}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    /// Something broke inside; logged, never sent.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl AppError {
+    pub fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Refused {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::DatabaseUnreachable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "database_unreachable")
             }
-            AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            AppError::Refused { status, code, .. } => (*status, code),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        AppError::Internal(error.to_string())
+    }
+}
+
+impl From<SettingsError> for AppError {
+    fn from(error: SettingsError) -> Self {
+        AppError::Internal(error.to_string())
+    }
+}
+
+impl From<&SalesforceError> for AppError {
+    fn from(error: &SalesforceError) -> Self {
+        let message = error.to_string();
+        match error {
+            SalesforceError::ReconnectNeeded(_) => AppError::refused(
+                StatusCode::CONFLICT,
+                codes::SALESFORCE_RECONNECT_NEEDED,
+                "Salesforce no longer accepts this connection: reconnect Salesforce",
+            ),
+            SalesforceError::LimitExceeded(_) => AppError::refused(
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::SALESFORCE_LIMIT_EXCEEDED,
+                message,
+            ),
+            SalesforceError::ApiDisabled(_) => {
+                AppError::refused(StatusCode::FORBIDDEN, "salesforce_api_disabled", message)
+            }
+            SalesforceError::Unavailable(_) | SalesforceError::Transport(_) => AppError::refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::SALESFORCE_UNREACHABLE,
+                message,
+            ),
+            SalesforceError::Refused { .. } => {
+                AppError::refused(StatusCode::BAD_GATEWAY, "salesforce_refused", message)
+            }
+            SalesforceError::Unexpected(_) => AppError::Internal(message),
+        }
+    }
+}
+
+impl From<SalesforceError> for AppError {
+    fn from(error: SalesforceError) -> Self {
+        AppError::from(&error)
+    }
+}
+
+impl From<ClientError> for AppError {
+    fn from(error: ClientError) -> Self {
+        match error {
+            ClientError::NoInstallation(id) => AppError::refused(
+                StatusCode::NOT_FOUND,
+                codes::INSTALLATION_NOT_FOUND,
+                format!("there is no installation {id:?}"),
+            ),
+            ClientError::Salesforce(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<CardError> for AppError {
+    fn from(error: CardError) -> Self {
+        match error {
+            CardError::Salesforce(e) => AppError::from(&*e),
+            CardError::Store(e) => e.into(),
+            CardError::Settings(e) => e.into(),
+            CardError::BadIdentityField(_) => AppError::Internal(error.to_string()),
+        }
+    }
+}
+
+impl From<OAuthError> for AppError {
+    fn from(error: OAuthError) -> Self {
+        let message = error.to_string();
+        match error {
+            OAuthError::NoInstallation(_) => AppError::refused(
+                StatusCode::NOT_FOUND,
+                codes::INSTALLATION_NOT_FOUND,
+                message,
+            ),
+            OAuthError::NoClientId => {
+                AppError::refused(StatusCode::CONFLICT, "salesforce_not_configured", message)
+            }
+            OAuthError::UnknownState | OAuthError::Expired | OAuthError::NoCode => {
+                AppError::refused(StatusCode::BAD_REQUEST, "oauth_flow_invalid", message)
+            }
+            OAuthError::Denied(_) => {
+                AppError::refused(StatusCode::FORBIDDEN, "salesforce_access_denied", message)
+            }
+            OAuthError::Salesforce(e) => e.into(),
+            OAuthError::Client(e) => e.into(),
+            OAuthError::Store(e) => e.into(),
         }
     }
 }
@@ -34,8 +155,8 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let message = match &self {
-            AppError::Store(error) => {
-                tracing::error!(error = %error, "request failed");
+            AppError::Internal(error) => {
+                tracing::error!(%error, "request failed");
                 "the server could not complete the request; the error is in its log".to_owned()
             }
             other => other.to_string(),

@@ -3,6 +3,7 @@
 //! Handlers parse, call one function, and map the result to a response.
 
 mod error;
+mod oauth;
 
 use std::path::Path;
 
@@ -18,6 +19,8 @@ use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
 
+use crate::card::Cards;
+use crate::clients::Clients;
 use crate::connections;
 use crate::store::Store;
 
@@ -25,6 +28,10 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub clients: Clients,
+    pub cards: Cards,
+    /// Where browsers reach this server.
+    pub public_url: String,
 }
 
 /// The whole application, without a socket (tests drive it with `oneshot`).
@@ -39,6 +46,8 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/oauth/salesforce/start", get(oauth::start))
+        .route(crate::oauth::CALLBACK_PATH, get(oauth::callback))
         .nest("/api", api)
         .fallback_service(pages)
         .layer(CompressionLayer::new())

@@ -202,3 +202,96 @@ impl Store {
         Ok(done == 1)
     }
 }
+
+/// An OAuth web-server flow in flight.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OAuthFlow {
+    pub state: String,
+    pub installation_id: String,
+    pub code_verifier: Vec<u8>,
+    pub redirect_uri: String,
+    pub created_at: i64,
+}
+
+/// Tokens a grant produced, sealed.
+pub struct SalesforceGrant {
+    pub instance_url: String,
+    pub org_id: String,
+    pub user_id: String,
+    pub access_token: Sealed,
+    pub refresh_token: Option<Sealed>,
+}
+
+impl Store {
+    /// Stores the tokens of a completed OAuth flow and marks Salesforce connected.
+    pub async fn save_salesforce_grant(
+        &self,
+        id: &str,
+        grant: &SalesforceGrant,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE installations SET salesforce_instance_url = $2,
+            salesforce_org_id = $3, salesforce_user_id = $4, salesforce_access_token = $5,
+            salesforce_refresh_token = COALESCE($6, salesforce_refresh_token),
+            salesforce_state = 'connected', salesforce_last_contact_at = $7,
+            salesforce_last_error = NULL, updated_at = $7 WHERE id = $1";
+        let done = on_db!(&self.pool, pool => sqlx::query(SQL)
+            .bind(id)
+            .bind(&grant.instance_url)
+            .bind(&grant.org_id)
+            .bind(&grant.user_id)
+            .bind(&grant.access_token.0)
+            .bind(grant.refresh_token.as_ref().map(|s| s.0.clone()))
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(done == 1)
+    }
+
+    /// Replaces the access token after a refresh (and the refresh token, if it rotated).
+    pub async fn save_salesforce_access_token(
+        &self,
+        id: &str,
+        access_token: &Sealed,
+        refresh_token: Option<&Sealed>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE installations SET salesforce_access_token = $2,
+            salesforce_refresh_token = COALESCE($3, salesforce_refresh_token), updated_at = $4
+            WHERE id = $1";
+        on_db!(&self.pool, pool => {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(&access_token.0)
+                .bind(refresh_token.map(|s| s.0.clone()))
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn save_oauth_flow(&self, flow: &OAuthFlow) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO oauth_flows (state, installation_id, code_verifier,
+            redirect_uri, created_at) VALUES ($1, $2, $3, $4, $5)";
+        on_db!(&self.pool, pool => {
+            sqlx::query(SQL)
+                .bind(&flow.state)
+                .bind(&flow.installation_id)
+                .bind(&flow.code_verifier)
+                .bind(&flow.redirect_uri)
+                .bind(flow.created_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Removes and returns the flow for `state`: a state is good for one callback only.
+    pub async fn take_oauth_flow(&self, state: &str) -> Result<Option<OAuthFlow>, StoreError> {
+        const SQL: &str = "DELETE FROM oauth_flows WHERE state = $1
+            RETURNING state, installation_id, code_verifier, redirect_uri, created_at";
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL).bind(state).fetch_optional(pool).await?))
+    }
+}

@@ -6,6 +6,7 @@
 
 mod installations;
 mod jobs;
+mod links;
 mod migrate;
 mod url;
 
@@ -18,8 +19,11 @@ use sqlx::sqlite::{
 };
 use sqlx::{Postgres, Sqlite, Transaction};
 
-pub use installations::{ContactOutcome, InstallationRow, NewInstallation, Service};
+pub use installations::{
+    ContactOutcome, InstallationRow, NewInstallation, OAuthFlow, SalesforceGrant, Service,
+};
 pub use jobs::{FailOutcome, Job, JobCounts, JobId, NewJob};
+pub use links::PersonLink;
 pub use migrate::MigrateError;
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};
 

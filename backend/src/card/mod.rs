@@ -1,0 +1,241 @@
+//! The inbox card service: a conversation's person as Salesforce knows them.
+//!
+//! A cold card costs one Salesforce call (see [`crate::salesforce::person`]); the records are
+//! cached per person with a TTL, so a warm card costs none, and concurrent requests for one cold
+//! card share a single call. The sync engine invalidates entries when records change.
+
+pub mod build;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use moka::future::Cache;
+use shared::card::{CardView, MatchedBy, NoMatch};
+use shared::owner::Teammate;
+
+use crate::salesforce::person::{ContactKey, LinkedRecord, Lookup, PersonRecords};
+use crate::salesforce::soql::Field;
+use crate::salesforce::{self, SalesforceError};
+use crate::settings::{self, SettingsError};
+use crate::store::{Store, StoreError};
+
+/// Who the conversation is with, as Intercom knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactIdentity {
+    pub id: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// The Intercom teammates, and the one who installed the app.
+#[derive(Debug, Clone, Default)]
+pub struct Team {
+    pub teammates: Vec<Teammate>,
+    pub installer: Option<Teammate>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    #[error(transparent)]
+    Salesforce(Arc<SalesforceError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("the identity field setting is not a Salesforce field name: {0}")]
+    BadIdentityField(String),
+}
+
+/// What Salesforce said about one person, kept between requests.
+#[derive(Debug)]
+struct Entry {
+    records: Option<PersonRecords>,
+    matched_by: MatchedBy,
+    fetched_at: DateTime<Utc>,
+}
+
+type Key = (String, String);
+
+/// Cards for every installation. Cheap to clone.
+#[derive(Clone)]
+pub struct Cards {
+    cache: Cache<Key, Arc<Entry>>,
+}
+
+/// One card request.
+pub struct Request<'a> {
+    pub installation_id: &'a str,
+    pub conversation_id: &'a str,
+    /// `None`: the conversation has no contact.
+    pub contact: Option<&'a ContactIdentity>,
+    pub include_closed: bool,
+}
+
+impl Cards {
+    pub fn new(ttl: Duration) -> Cards {
+        Cards {
+            cache: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+
+    /// The card for a conversation's contact.
+    pub async fn card(
+        &self,
+        store: &Store,
+        salesforce: &salesforce::Client,
+        team: &Team,
+        request: Request<'_>,
+    ) -> Result<CardView, CardError> {
+        let not_found = |reason| CardView::NotInSalesforce {
+            conversation_id: request.conversation_id.to_owned(),
+            reason,
+        };
+        let Some(contact) = request.contact else {
+            return Ok(not_found(NoMatch::NoContact));
+        };
+        let key = (request.installation_id.to_owned(), contact.id.clone());
+        let entry = match self.cache.get(&key).await {
+            Some(entry) => entry,
+            None => {
+                let lookup = self.lookup(store, request.installation_id, contact).await?;
+                let Some((lookup, matched_by)) = lookup else {
+                    return Ok(not_found(NoMatch::NoEmail));
+                };
+                let salesforce = salesforce.clone();
+                // Concurrent misses for one person wait for this one load.
+                self.cache
+                    .try_get_with(key, async move {
+                        let records = salesforce.person(&lookup).await?;
+                        Ok::<_, SalesforceError>(Arc::new(Entry {
+                            records,
+                            matched_by,
+                            fetched_at: Utc::now(),
+                        }))
+                    })
+                    .await
+                    .map_err(CardError::Salesforce)?
+            }
+        };
+        let Some(records) = &entry.records else {
+            return Ok(not_found(NoMatch::NoEmail));
+        };
+        let url = |object: &str, id: &str| salesforce.record_url(object, id);
+        Ok(build::card(
+            records,
+            &build::Context {
+                conversation_id: request.conversation_id,
+                intercom_contact_id: &contact.id,
+                matched_by: entry.matched_by,
+                teammates: &team.teammates,
+                installer: team.installer.as_ref(),
+                record_url: &url,
+                include_closed: request.include_closed,
+                fetched_at: entry.fetched_at,
+            },
+        ))
+    }
+
+    /// The stored link, else the identity key, else email; `None` when there is nothing to
+    /// search by.
+    async fn lookup(
+        &self,
+        store: &Store,
+        installation_id: &str,
+        contact: &ContactIdentity,
+    ) -> Result<Option<(Lookup, MatchedBy)>, CardError> {
+        if let Some(link) = store.person_link(installation_id, &contact.id).await? {
+            let lookup = Lookup {
+                link: Some(LinkedRecord {
+                    lead: link.salesforce_object == "Lead",
+                    id: link.salesforce_id,
+                }),
+                ..Lookup::default()
+            };
+            return Ok(Some((lookup, MatchedBy::Link)));
+        }
+        let identity = settings::identity(store, installation_id).await?.people;
+        let email = contact
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned);
+        let external_id = contact
+            .external_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty());
+        let (contact_key, matched_by) = match (&identity.external_id_field, external_id) {
+            (Some(field), Some(value)) => {
+                let field =
+                    Field::parse(field).map_err(|_| CardError::BadIdentityField(field.clone()))?;
+                (
+                    Some(ContactKey::Field(field, value.to_owned())),
+                    MatchedBy::ExternalId,
+                )
+            }
+            (Some(_), None) if !identity.email_fallback => (None, MatchedBy::Email),
+            _ => (email.clone().map(ContactKey::Email), MatchedBy::Email),
+        };
+        if contact_key.is_none() && email.is_none() {
+            return Ok(None);
+        }
+        let lookup = Lookup {
+            link: None,
+            contact: contact_key,
+            lead_email: email,
+        };
+        Ok(Some((lookup, matched_by)))
+    }
+
+    /// Forgets one person's card (their Intercom contact changed).
+    pub async fn invalidate_contact(&self, installation_id: &str, intercom_contact_id: &str) {
+        self.cache
+            .invalidate(&(installation_id.to_owned(), intercom_contact_id.to_owned()))
+            .await;
+    }
+
+    /// Forgets every card that shows this Salesforce record (person, account, opportunity or owner).
+    pub fn invalidate_salesforce_record(&self, installation_id: &str, salesforce_id: &str) {
+        let installation = installation_id.to_owned();
+        let id = salesforce_id.to_owned();
+        // Registering the predicate cannot fail: invalidation closures are enabled above.
+        let _ = self.cache.invalidate_entries_if(move |key, entry| {
+            key.0 == installation && entry.records.as_ref().is_some_and(|r| mentions(r, &id))
+        });
+    }
+
+    /// Forgets every card of an installation (it was reconnected).
+    pub fn invalidate_installation(&self, installation_id: &str) {
+        let installation = installation_id.to_owned();
+        let _ = self
+            .cache
+            .invalidate_entries_if(move |key, _| key.0 == installation);
+    }
+
+    /// Entries held, for tests and metrics (after pending maintenance).
+    pub async fn cached_cards(&self) -> u64 {
+        self.cache.run_pending_tasks().await;
+        self.cache.entry_count()
+    }
+}
+
+fn mentions(records: &PersonRecords, id: &str) -> bool {
+    let contact = records.contact.as_ref().is_some_and(|c| {
+        c.id == id
+            || c.owner.as_ref().is_some_and(|o| o.id == id)
+            || c.account
+                .as_ref()
+                .is_some_and(|a| a.id == id || a.owner.as_ref().is_some_and(|o| o.id == id))
+    });
+    let lead = records
+        .lead
+        .as_ref()
+        .is_some_and(|l| l.id == id || l.owner.as_ref().is_some_and(|o| o.id == id));
+    contact || lead || records.opportunities.iter().any(|o| o.id == id)
+}
