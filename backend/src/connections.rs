@@ -76,18 +76,20 @@ async fn check(credentials: &installations::Credentials) -> (ContactOutcome, Con
         },
     };
     let intercom = match &credentials.intercom_access_token {
-        Some(token) => match intercom::Client::new(&credentials.intercom_api_base_url)
-            .me(token)
-            .await
-        {
-            Ok(me) => ContactOutcome::Reached {
-                remote_id: me.workspace_id,
-                user_id: None,
-            },
-            Err(error) => ContactOutcome::Failed {
-                error: error.to_string(),
-            },
-        },
+        Some(token) => {
+            match intercom::Client::new(&credentials.intercom_api_base_url, token.clone())
+                .me()
+                .await
+            {
+                Ok(me) => ContactOutcome::Reached {
+                    remote_id: me.workspace_id,
+                    user_id: None,
+                },
+                Err(error) => ContactOutcome::Failed {
+                    error: error.to_string(),
+                },
+            }
+        }
         None => ContactOutcome::Failed {
             error: "no access token yet: connect the Intercom workspace".into(),
         },

@@ -1,132 +1,104 @@
-//! The Intercom client. Only this module knows Intercom's JSON.
+//! The Intercom client and Canvas Kit. Only this module knows Intercom's JSON.
+//!
+//! Code map: `transport` (headers, timeouts, retries, the rate limit), `rate_limit` (the
+//! `X-RateLimit-*` headers and what to do about them), `error` (`error.list` to
+//! [`IntercomError`]), `wire` (Intercom's JSON shapes), `admins` (`/me`, teammates),
+//! `conversations` (the inbox list and transcripts), `contacts`, `text` (HTML bodies to plain
+//! text), `canvas` (Canvas Kit: signatures, requests, the card's rendering).
 
+mod admins;
+pub mod canvas;
+mod contacts;
+mod conversations;
+mod error;
+mod rate_limit;
+mod text;
+mod transport;
+mod wire;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use secrecy::SecretString;
+
+pub use admins::Me;
+pub use contacts::{Contact, ContactRole};
+pub use error::IntercomError;
+pub use rate_limit::RateLimit;
+pub use text::html_to_text;
 
 /// The API version every call asks for.
 pub const API_VERSION: &str = "2.11";
 
-/// The workspace and admin behind an access token (`GET /me`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Me {
-    pub workspace_id: String,
-    pub admin_email: Option<String>,
+/// How a client talks to Intercom. [`Config::new`] gives the production values.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `https://api.intercom.io` (or the EU/AU one, or a simulator's).
+    pub base_url: String,
+    /// The whole of one attempt: connecting, sending and reading the answer.
+    pub request_timeout: Duration,
+    /// Setting up the TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// Attempts per read (GET) when Intercom fails (5xx), times out or drops the connection.
+    pub attempts: u32,
+    /// The wait before the first retry; it doubles for each one after.
+    pub retry_backoff: Duration,
+    /// The longest a call waits for a spent rate-limit window to refill; beyond it the call
+    /// fails at once with [`IntercomError::RateLimited`].
+    pub max_rate_limit_wait: Duration,
+    /// Conversations per page when listing (Intercom allows 1 to 150).
+    pub page_size: usize,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum IntercomError {
-    /// Intercom answered with an `error.list`; `code` is its first error's code verbatim.
-    #[error("Intercom refused ({status}): {code}: {message}")]
-    Api {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    #[error("Intercom could not be reached: {0}")]
-    Transport(String),
-    #[error("Intercom sent an answer this client does not understand: {0}")]
-    Unexpected(String),
+impl Config {
+    /// Production settings for the API at `base_url`: 10 s per request, 3 attempts per read,
+    /// waits of up to 10 s for the rate limit, pages of 50.
+    pub fn new(base_url: &str) -> Config {
+        Config {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            request_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+            attempts: 3,
+            retry_backoff: Duration::from_millis(200),
+            max_rate_limit_wait: Duration::from_secs(10),
+            page_size: 50,
+        }
+    }
 }
 
-#[derive(Deserialize)]
-struct MeBody {
-    email: Option<String>,
-    app: MeApp,
-}
-
-#[derive(Deserialize)]
-struct MeApp {
-    id_code: String,
-}
-
-#[derive(Deserialize)]
-struct ErrorList {
-    errors: Vec<ErrorEntry>,
-}
-
-#[derive(Deserialize)]
-struct ErrorEntry {
-    code: String,
-    message: Option<String>,
-}
-
+/// A client for one workspace's access token. Cheap to clone; clones share the connection pool
+/// and what Intercom last said about the rate limit, which it counts per app.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
-    base_url: String,
+    config: Arc<Config>,
+    token: SecretString,
+    rate: rate_limit::Tracker,
 }
 
 impl Client {
-    pub fn new(base_url: &str) -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("a TLS backend is compiled in"),
-            base_url: base_url.trim_end_matches('/').to_owned(),
+    /// A client with the production settings.
+    pub fn new(base_url: &str, token: SecretString) -> Client {
+        Client::with_config(Config::new(base_url), token)
+    }
+
+    /// A client with chosen settings (tests shorten the waits).
+    pub fn with_config(config: Config, token: SecretString) -> Client {
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .expect("a TLS backend is compiled in");
+        Client {
+            http,
+            config: Arc::new(config),
+            token,
+            rate: rate_limit::Tracker::default(),
         }
     }
 
-    pub async fn me(&self, token: &SecretString) -> Result<Me, IntercomError> {
-        let response = self
-            .http
-            .get(format!("{}/me", self.base_url))
-            .bearer_auth(token.expose_secret())
-            .header("Accept", "application/json")
-            .header("Intercom-Version", API_VERSION)
-            .send()
-            .await
-            .map_err(|e| IntercomError::Transport(e.without_url().to_string()))?;
-        let status = response.status();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| IntercomError::Transport(e.without_url().to_string()))?;
-        if !status.is_success() {
-            return Err(api_error(status.as_u16(), &body));
-        }
-        let me: MeBody =
-            serde_json::from_str(&body).map_err(|e| IntercomError::Unexpected(e.to_string()))?;
-        Ok(Me {
-            workspace_id: me.app.id_code,
-            admin_email: me.email,
-        })
-    }
-}
-
-fn api_error(status: u16, body: &str) -> IntercomError {
-    match serde_json::from_str::<ErrorList>(body) {
-        Ok(list) if !list.errors.is_empty() => {
-            let first = &list.errors[0];
-            IntercomError::Api {
-                status,
-                code: first.code.clone(),
-                message: first.message.clone().unwrap_or_default(),
-            }
-        }
-        _ => IntercomError::Api {
-            status,
-            code: format!("http_{status}"),
-            message: body.chars().take(200).collect(),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_an_error_list() {
-        let body = r#"{"type":"error.list","request_id":"r1","errors":[{"code":"unauthorized","message":"Access Token Invalid"}]}"#;
-        match api_error(401, body) {
-            IntercomError::Api { code, message, .. } => {
-                assert_eq!(code, "unauthorized");
-                assert_eq!(message, "Access Token Invalid");
-            }
-            other => panic!("unexpected {other:?}"),
-        }
+    /// The rate limit as of Intercom's latest answer to this client or a clone of it.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate.latest()
     }
 }
