@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::connections;
 use crate::crypto::{Cipher, SecretKey};
 use crate::http::{self, AppState};
+use crate::inbox::Inbox;
 use crate::server::{self, Server};
 use crate::store::Store;
 
@@ -95,6 +96,7 @@ pub async fn bind(
     let state = AppState {
         clients: Clients::new(store.clone(), cipher),
         cards: Cards::new(config.card_cache_ttl),
+        inbox: Inbox::default(),
         public_url: config
             .public_url
             .clone()

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 
 use crate::crypto::{Cipher, OpenError};
 use crate::installations::{self, Credentials, context};
+use crate::intercom::{self, IntercomError};
 use crate::salesforce::{self, SalesforceError};
 use crate::store::{Store, StoreError};
 
@@ -22,6 +23,11 @@ pub enum ClientError {
     Sealed(#[from] OpenError),
     #[error(transparent)]
     Salesforce(#[from] SalesforceError),
+    #[error(transparent)]
+    Intercom(#[from] IntercomError),
+    /// A failure another request met first (a shared load), as text.
+    #[error("{0}")]
+    Shared(String),
 }
 
 /// The clients of every installation. Cheap to clone.
@@ -36,6 +42,7 @@ struct Inner {
     http: reqwest::Client,
     retry: salesforce::Retry,
     salesforce: Mutex<HashMap<String, salesforce::Client>>,
+    intercom: Mutex<HashMap<String, intercom::Client>>,
 }
 
 impl Clients {
@@ -51,6 +58,7 @@ impl Clients {
                 http: salesforce::http_client(),
                 retry,
                 salesforce: Mutex::new(HashMap::new()),
+                intercom: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -125,9 +133,71 @@ impl Clients {
             .clone())
     }
 
+    /// The installation's Intercom client; `Unauthorized` when it has no token.
+    pub async fn intercom(&self, installation_id: &str) -> Result<intercom::Client, ClientError> {
+        if let Some(client) = self.inner.intercom.lock().get(installation_id) {
+            return Ok(client.clone());
+        }
+        let credentials = self.credentials(installation_id).await?;
+        let Some(token) = credentials.intercom_access_token else {
+            return Err(IntercomError::Unauthorized {
+                code: "not_connected".to_owned(),
+                message: "Intercom is not connected yet".to_owned(),
+            }
+            .into());
+        };
+        let client = intercom::Client::new(&credentials.intercom_api_base_url, token);
+        Ok(self
+            .inner
+            .intercom
+            .lock()
+            .entry(installation_id.to_owned())
+            .or_insert(client)
+            .clone())
+    }
+
+    /// The installation whose Intercom client secret signed `body`, checked against every
+    /// installation's secret before anything in the body is read.
+    pub async fn installation_signing(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<Option<String>, ClientError> {
+        if signature.is_none() {
+            return Ok(None);
+        }
+        for row in self.inner.store.installations().await? {
+            let credentials = installations::credentials(&row, &self.inner.cipher)?;
+            if let Some(secret) = &credentials.intercom_client_secret
+                && intercom::canvas::verify_signature(secret, body, signature)
+            {
+                return Ok(Some(row.id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The one installation, when `requested` is `None` and there is exactly one.
+    pub async fn resolve_installation(
+        &self,
+        requested: Option<&str>,
+    ) -> Result<String, ClientError> {
+        if let Some(id) = requested {
+            return Ok(id.to_owned());
+        }
+        let all = self.inner.store.installations().await?;
+        match all.as_slice() {
+            [only] => Ok(only.id.clone()),
+            _ => Err(ClientError::NoInstallation(
+                "(none named; pass installation_id)".to_owned(),
+            )),
+        }
+    }
+
     /// Drops the installation's clients, after its connection settings changed.
     pub fn forget(&self, installation_id: &str) {
         self.inner.salesforce.lock().remove(installation_id);
+        self.inner.intercom.lock().remove(installation_id);
     }
 
     /// Seals and stores tokens a refresh produced.

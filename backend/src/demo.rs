@@ -138,15 +138,34 @@ pub async fn connect_salesforce(
     public_url: &str,
 ) -> anyhow::Result<()> {
     let authorize = oauth::start(clients, public_url, DEMO_INSTALLATION_ID).await?;
+    // Follow the simulator's approval back to the callback; stop at the callback's answer.
+    let callback = format!("{public_url}{}", oauth::CALLBACK_PATH);
     let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > 5 {
+                attempt.error("too many redirects")
+            } else if attempt
+                .previous()
+                .last()
+                .is_some_and(|u| u.as_str().starts_with(&callback))
+            {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }))
         .build()?;
-    let landed = browser.get(&authorize).send().await?;
-    let path = landed.url().path().to_owned();
-    if !landed.status().is_success() || path != "/" {
-        let status = landed.status();
-        let body = landed.text().await.unwrap_or_default();
-        anyhow::bail!("the OAuth flow ended at {path} with HTTP {status}: {body}");
+    let answer = browser.get(&authorize).send().await?;
+    let landing = answer
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if !answer.status().is_redirection() || !landing.starts_with("/?connected=salesforce") {
+        let status = answer.status();
+        let body = answer.text().await.unwrap_or_default();
+        anyhow::bail!("the OAuth callback answered HTTP {status}: {body}");
     }
     // The callback stored the tokens; a first call proves they work.
     clients

@@ -10,6 +10,7 @@ pub mod connections;
 pub mod crypto;
 pub mod demo;
 pub mod http;
+pub mod inbox;
 pub mod installations;
 pub mod intercom;
 pub mod jobs;

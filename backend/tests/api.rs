@@ -10,6 +10,7 @@ use sfbridge::card::Cards;
 use sfbridge::clients::Clients;
 use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::http::{AppState, router};
+use sfbridge::inbox::Inbox;
 use sfbridge::installations::Pairing;
 use sfbridge::store::{ContactOutcome, Service, Store};
 use shared::{ApiError, ConnectionState, ConnectionsView, SalesforceEnvironment};
@@ -41,6 +42,7 @@ async fn spawn_app() -> TestApp {
             store: store.clone(),
             clients: Clients::new(store.clone(), (*cipher).clone()),
             cards: Cards::new(std::time::Duration::from_secs(60)),
+            inbox: Inbox::default(),
             public_url: "http://127.0.0.1:8080".to_owned(),
         },
         &dist,

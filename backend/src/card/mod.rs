@@ -14,6 +14,8 @@ use moka::future::Cache;
 use shared::card::{CardView, MatchedBy, NoMatch};
 use shared::owner::Teammate;
 
+use crate::clients::{ClientError, Clients};
+use crate::inbox::Inbox;
 use crate::salesforce::person::{ContactKey, LinkedRecord, Lookup, PersonRecords};
 use crate::salesforce::soql::Field;
 use crate::salesforce::{self, SalesforceError};
@@ -45,6 +47,8 @@ pub enum CardError {
     Settings(#[from] SettingsError),
     #[error("the identity field setting is not a Salesforce field name: {0}")]
     BadIdentityField(String),
+    #[error(transparent)]
+    Client(#[from] ClientError),
 }
 
 /// What Salesforce said about one person, kept between requests.
@@ -81,6 +85,44 @@ impl Cards {
                 .support_invalidation_closures()
                 .build(),
         }
+    }
+
+    /// The card beside a conversation: its contact from Intercom, then Salesforce.
+    pub async fn for_conversation(
+        &self,
+        clients: &Clients,
+        inbox: &Inbox,
+        installation_id: &str,
+        conversation_id: &str,
+        include_closed: bool,
+    ) -> Result<CardView, CardError> {
+        let contact = inbox
+            .contact_of(clients, installation_id, conversation_id)
+            .await?;
+        self.for_contact(
+            clients,
+            inbox,
+            Request {
+                installation_id,
+                conversation_id,
+                contact: contact.as_deref(),
+                include_closed,
+            },
+        )
+        .await
+    }
+
+    /// The card for a contact Intercom already named (Canvas Kit sends it with the request).
+    pub async fn for_contact(
+        &self,
+        clients: &Clients,
+        inbox: &Inbox,
+        request: Request<'_>,
+    ) -> Result<CardView, CardError> {
+        let team = inbox.team(clients, request.installation_id).await?;
+        let salesforce = clients.salesforce(request.installation_id).await?;
+        self.card(clients.store(), &salesforce, &team, request)
+            .await
     }
 
     /// The card for a conversation's contact.

@@ -9,6 +9,7 @@ use shared::api_error::codes;
 
 use crate::card::CardError;
 use crate::clients::ClientError;
+use crate::intercom::IntercomError;
 use crate::oauth::OAuthError;
 use crate::salesforce::SalesforceError;
 use crate::settings::SettingsError;
@@ -39,6 +40,11 @@ impl AppError {
             code,
             message: message.into(),
         }
+    }
+
+    /// The stable code the response will carry.
+    pub fn code(&self) -> Option<&'static str> {
+        Some(self.status_and_code().1)
     }
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -110,7 +116,27 @@ impl From<ClientError> for AppError {
                 format!("there is no installation {id:?}"),
             ),
             ClientError::Salesforce(e) => e.into(),
+            ClientError::Intercom(e) => e.into(),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<IntercomError> for AppError {
+    fn from(error: IntercomError) -> Self {
+        let message = error.to_string();
+        match (&error, error.api_code()) {
+            // The only records the API asks Intercom for by id are conversations.
+            (IntercomError::NotFound { .. }, _) => AppError::refused(
+                StatusCode::NOT_FOUND,
+                codes::CONVERSATION_NOT_FOUND,
+                message,
+            ),
+            (_, Some(code)) if code == codes::INTERCOM_RECONNECT_NEEDED => {
+                AppError::refused(StatusCode::CONFLICT, code, message)
+            }
+            (_, Some(code)) => AppError::refused(StatusCode::SERVICE_UNAVAILABLE, code, message),
+            (_, None) => AppError::refused(StatusCode::BAD_GATEWAY, "intercom_refused", message),
         }
     }
 }
@@ -121,6 +147,7 @@ impl From<CardError> for AppError {
             CardError::Salesforce(e) => AppError::from(&*e),
             CardError::Store(e) => e.into(),
             CardError::Settings(e) => e.into(),
+            CardError::Client(e) => e.into(),
             CardError::BadIdentityField(_) => AppError::Internal(error.to_string()),
         }
     }

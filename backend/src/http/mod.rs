@@ -2,7 +2,10 @@
 //!
 //! Handlers parse, call one function, and map the result to a response.
 
+mod canvas;
+mod card;
 mod error;
+mod inbox;
 mod oauth;
 
 use std::path::Path;
@@ -10,7 +13,7 @@ use std::path::Path;
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
@@ -22,6 +25,7 @@ pub use error::AppError;
 use crate::card::Cards;
 use crate::clients::Clients;
 use crate::connections;
+use crate::inbox::Inbox;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -30,6 +34,7 @@ pub struct AppState {
     pub store: Store,
     pub clients: Clients,
     pub cards: Cards,
+    pub inbox: Inbox,
     /// Where browsers reach this server.
     pub public_url: String,
 }
@@ -38,6 +43,9 @@ pub struct AppState {
 pub fn router(state: AppState, static_dir: &Path) -> Router {
     let api = Router::new()
         .route("/connections", get(get_connections))
+        .route("/card", get(card::get_card))
+        .route("/inbox/conversations", get(inbox::list))
+        .route("/inbox/conversations/{id}", get(inbox::one))
         .fallback(api_not_found);
     // Unknown paths get the app's index.html so deep links open the right page.
     let pages = ServeDir::new(static_dir)
@@ -46,6 +54,8 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/canvas/initialize", post(canvas::initialize))
+        .route("/canvas/submit", post(canvas::submit))
         .route("/oauth/salesforce/start", get(oauth::start))
         .route(crate::oauth::CALLBACK_PATH, get(oauth::callback))
         .nest("/api", api)

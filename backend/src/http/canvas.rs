@@ -1,0 +1,83 @@
+//! `POST /canvas/initialize` and `POST /canvas/submit`: the card inside Intercom's inbox.
+//!
+//! The signature is checked against the raw body before anything in it is read; an unsigned
+//! or forged request gets 401 and calls nothing.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::Value;
+use shared::api_error::codes;
+
+use super::{AppError, AppState};
+use crate::card::{ContactIdentity, Request};
+use crate::intercom::canvas::{self, CanvasRequest, render_card, render_error};
+
+pub async fn initialize(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    respond(&state, &headers, &body).await
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    respond(&state, &headers, &body).await
+}
+
+async fn respond(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Json<Value>, AppError> {
+    let signature = headers
+        .get(canvas::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let Some(installation) = state.clients.installation_signing(body, signature).await? else {
+        return Err(AppError::refused(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "the X-Body-Signature header is missing or does not match the body",
+        ));
+    };
+    let request = CanvasRequest::parse(body).map_err(|e| {
+        AppError::refused(
+            StatusCode::BAD_REQUEST,
+            "invalid_canvas_request",
+            e.to_string(),
+        )
+    })?;
+    let contact = request.contact.as_ref().map(|c| ContactIdentity {
+        id: c.id.clone(),
+        email: c.email.clone(),
+        external_id: c.external_id.clone(),
+    });
+    let conversation_id = request.conversation_id.clone().unwrap_or_default();
+    let result = state
+        .cards
+        .for_contact(
+            &state.clients,
+            &state.inbox,
+            Request {
+                installation_id: &installation,
+                conversation_id: &conversation_id,
+                contact: contact.as_ref(),
+                include_closed: false,
+            },
+        )
+        .await;
+    // Intercom shows whatever canvas it gets: failures become a card saying what to do.
+    Ok(Json(match result {
+        Ok(view) => render_card(&view, request.selected_opportunity()),
+        Err(error) => {
+            let error = AppError::from(error);
+            let code = error.code().unwrap_or(codes::SALESFORCE_UNREACHABLE);
+            render_error(code, &error.to_string())
+        }
+    }))
+}

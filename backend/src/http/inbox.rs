@@ -1,0 +1,46 @@
+//! `GET /api/inbox/conversations` and `GET /api/inbox/conversations/{id}`: the demo inbox.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use shared::inbox::{Conversation, ConversationList};
+
+use super::{AppError, AppState};
+
+#[derive(Deserialize)]
+pub struct Installation {
+    installation_id: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+) -> Result<Json<ConversationList>, AppError> {
+    let installation = state
+        .clients
+        .resolve_installation(query.installation_id.as_deref())
+        .await?;
+    Ok(Json(
+        state
+            .inbox
+            .conversations(&state.clients, &installation)
+            .await?,
+    ))
+}
+
+pub async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<Installation>,
+) -> Result<Json<Conversation>, AppError> {
+    let installation = state
+        .clients
+        .resolve_installation(query.installation_id.as_deref())
+        .await?;
+    Ok(Json(
+        state
+            .inbox
+            .conversation(&state.clients, &installation, &id)
+            .await?,
+    ))
+}
