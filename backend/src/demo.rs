@@ -4,6 +4,7 @@
 //! Salesforce is connected through the real OAuth web-server flow (the simulator approves on
 //! its own), so the demo exercises the same path an admin takes.
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -18,10 +19,12 @@ use crate::app::{self, ExitError};
 use crate::config::Config;
 use crate::connections;
 use crate::crypto::Cipher;
+use crate::http::AppState;
 use crate::installations::Pairing;
 use crate::oauth;
 use crate::server;
 use crate::settings::{self, Identity, PeopleIdentity};
+use crate::store::Store;
 
 /// The demo installation's id: a restarted demo updates it rather than adding another.
 pub const DEMO_INSTALLATION_ID: &str = "demo";
@@ -54,71 +57,106 @@ pub struct ServiceCredentials {
     pub client_secret: Option<String>,
 }
 
+/// A running demo: both simulators, the store and the app, Salesforce connected.
+pub struct Demo {
+    pub salesforce: SalesforceSim,
+    pub intercom: IntercomSim,
+    pub store: Store,
+    pub state: AppState,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Demo {
+    /// Starts the simulators and the app (serving until `shutdown` resolves), then connects
+    /// Salesforce through OAuth and checks both connections.
+    pub async fn start(
+        config: &Config,
+        cipher: Cipher,
+        options: &DemoOptions,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<Demo> {
+        let salesforce = SalesforceSim::start(sim::salesforce::Config {
+            bind: SocketAddr::new(options.host, options.salesforce_port),
+            seed: Seed::Demo,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the simulated Salesforce org: {e:#}"))?;
+        let intercom = IntercomSim::start(sim::intercom::Config {
+            bind: SocketAddr::new(options.host, options.intercom_port),
+            seed: Seed::Demo,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the simulated Intercom workspace: {e:#}"))?;
+
+        let store = app::open_store(config).await?;
+        let now = chrono::Utc::now().timestamp_millis();
+        store
+            .save_installation(&pairing(&salesforce, &intercom).seal(&cipher), now)
+            .await?;
+        settings::save_identity(&store, DEMO_INSTALLATION_ID, &demo_identity(), now).await?;
+
+        let (server, state) = app::bind(config, store.clone(), cipher.clone()).await?;
+        let serving = tokio::spawn(server.run(shutdown));
+        connect_salesforce(&state.clients, &state.public_url)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect the simulated Salesforce org: {e:#}"))?;
+        // Both simulators are up, so the first page load already shows live connection states.
+        connections::check_all(&store, &cipher).await?;
+        Ok(Demo {
+            salesforce,
+            intercom,
+            store,
+            state,
+            serving,
+        })
+    }
+
+    /// The app's URL and each simulator's URL and tokens.
+    pub fn credentials(&self) -> DemoCredentials {
+        DemoCredentials {
+            app: self.state.public_url.clone(),
+            salesforce: ServiceCredentials {
+                url: self.salesforce.url(),
+                access_token: self.salesforce.access_token(),
+                client_secret: None,
+            },
+            intercom: ServiceCredentials {
+                url: self.intercom.url(),
+                access_token: self.intercom.access_token(),
+                client_secret: Some(self.intercom.client_secret()),
+            },
+        }
+    }
+
+    /// Waits for the app to stop (its shutdown future), then stops the simulators.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        let result = self
+            .serving
+            .await
+            .map_err(|e| anyhow::anyhow!("the server stopped unexpectedly: {e}"))?;
+        self.store.close().await;
+        self.salesforce.shutdown().await;
+        self.intercom.shutdown().await;
+        Ok(result?)
+    }
+}
+
 pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> {
     let key = config
         .secret_key
         .as_ref()
         .expect("the demo always has a key (configured or generated)");
-    let cipher = Cipher::new(key);
-
-    let salesforce = SalesforceSim::start(sim::salesforce::Config {
-        bind: SocketAddr::new(options.host, options.salesforce_port),
-        seed: Seed::Demo,
-        ..Default::default()
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("cannot start the simulated Salesforce org: {e:#}"))?;
-    let intercom = IntercomSim::start(sim::intercom::Config {
-        bind: SocketAddr::new(options.host, options.intercom_port),
-        seed: Seed::Demo,
-        ..Default::default()
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("cannot start the simulated Intercom workspace: {e:#}"))?;
-
-    let store = app::open_store(&config).await?;
-    let now = chrono::Utc::now().timestamp_millis();
-    store
-        .save_installation(&pairing(&salesforce, &intercom).seal(&cipher), now)
-        .await
-        .map_err(anyhow::Error::from)?;
-    settings::save_identity(&store, DEMO_INSTALLATION_ID, &demo_identity(), now)
-        .await
-        .map_err(anyhow::Error::from)?;
-
-    let (server, state) = app::bind(&config, store.clone(), cipher.clone()).await?;
-    let serving = tokio::spawn(server.run(server::shutdown_signal()));
-
-    connect_salesforce(&state.clients, &state.public_url)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect the simulated Salesforce org: {e:#}"))?;
-    // Both simulators are up, so the first page load already shows live connection states.
-    connections::check_all(&store, &cipher)
-        .await
-        .map_err(anyhow::Error::from)?;
-
-    let credentials = DemoCredentials {
-        app: state.public_url.clone(),
-        salesforce: ServiceCredentials {
-            url: salesforce.url(),
-            access_token: salesforce.access_token(),
-            client_secret: None,
-        },
-        intercom: ServiceCredentials {
-            url: intercom.url(),
-            access_token: intercom.access_token(),
-            client_secret: Some(intercom.client_secret()),
-        },
-    };
-    announce(&credentials, options.credentials_json.as_deref())?;
-
-    let result = serving
-        .await
-        .map_err(|e| anyhow::anyhow!("the server stopped unexpectedly: {e}"))?;
-    store.close().await;
-    salesforce.shutdown().await;
-    intercom.shutdown().await;
-    result.map_err(|e| ExitError::Failed(e.into()))
+    let demo = Demo::start(
+        &config,
+        Cipher::new(key),
+        &options,
+        server::shutdown_signal(),
+    )
+    .await?;
+    announce(&demo.credentials(), options.credentials_json.as_deref())?;
+    Ok(demo.finish().await?)
 }
 
 /// The demo org stores Intercom user ids on its contacts; match on them, email otherwise.

@@ -1,51 +1,32 @@
-//! Both simulators with the demo seeds, and the app serving on a free port, connected to the
-//! org through the real OAuth flow: the world the end-to-end tests run in.
+//! The demo (both simulators with their seeds, the app on a free port, Salesforce connected
+//! through the real OAuth flow) as the world the end-to-end tests run in.
 
 #![allow(dead_code)] // each test binary uses part of it
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
-use sfbridge::app;
 use sfbridge::config::{self, RawConfig};
 use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::demo;
-use sfbridge::http::AppState;
-use sfbridge::settings;
-use sfbridge::store::Store;
-use sim::Seed;
-use sim::intercom::IntercomSim;
-use sim::salesforce::SalesforceSim;
+use sfbridge::demo::{Demo, DemoOptions};
 
 pub struct World {
-    pub salesforce: SalesforceSim,
-    pub intercom: IntercomSim,
-    pub store: Store,
-    pub state: AppState,
+    pub demo: Demo,
     /// `http://127.0.0.1:port` of the app.
     pub app: String,
     pub http: reqwest::Client,
-    server: tokio::task::JoinHandle<()>,
     stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
 
+impl std::ops::Deref for World {
+    type Target = Demo;
+    fn deref(&self) -> &Demo {
+        &self.demo
+    }
+}
+
 impl World {
     pub async fn start() -> World {
-        let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
-        let salesforce = SalesforceSim::start(sim::salesforce::Config {
-            bind: localhost(0),
-            seed: Seed::Demo,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let intercom = IntercomSim::start(sim::intercom::Config {
-            bind: localhost(0),
-            seed: Seed::Demo,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let config = config::parse(
             RawConfig {
@@ -60,41 +41,28 @@ impl World {
             |_| None,
         )
         .unwrap();
-        let cipher = Cipher::new(&SecretKey::generate());
-        let store = app::open_store(&config).await.unwrap();
-        store
-            .save_installation(&demo::pairing(&salesforce, &intercom).seal(&cipher), 1)
-            .await
-            .unwrap();
-        settings::save_identity(
-            &store,
-            demo::DEMO_INSTALLATION_ID,
-            &demo::demo_identity(),
-            1,
+        let options = DemoOptions {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            salesforce_port: 0,
+            intercom_port: 0,
+            credentials_json: None,
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let demo = Demo::start(
+            &config,
+            Cipher::new(&SecretKey::generate()),
+            &options,
+            shutdown,
         )
         .await
         .unwrap();
-        let (server, state) = app::bind(&config, store.clone(), cipher).await.unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            server
-                .run(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
-        demo::connect_salesforce(&state.clients, &state.public_url)
-            .await
-            .unwrap();
         World {
-            app: state.public_url.clone(),
-            salesforce,
-            intercom,
-            store,
-            state,
+            app: demo.state.public_url.clone(),
+            demo,
             http: reqwest::Client::new(),
-            server,
             stop,
             _dir: dir,
         }
@@ -114,8 +82,6 @@ impl World {
 
     pub async fn stop(self) {
         let _ = self.stop.send(());
-        self.server.await.unwrap();
-        self.salesforce.shutdown().await;
-        self.intercom.shutdown().await;
+        self.demo.finish().await.unwrap();
     }
 }
