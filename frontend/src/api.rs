@@ -1,15 +1,25 @@
-//! Talking to the back end: `GET /api/connections`, and what a failed answer means for people.
+//! Talking to the back end's JSON API, and what a failed answer means for people.
 
 use std::fmt;
 
-use gloo_net::http::Request;
-use shared::{ApiError, ConnectionsView};
-use web_sys::AbortSignal;
+use gloo_net::http::{Request, RequestBuilder};
+use leptos::prelude::on_cleanup;
+use send_wrapper::SendWrapper;
+use serde::de::DeserializeOwned;
+use shared::ApiError;
+use shared::ConnectionsView;
+use shared::card::CardView;
+use shared::inbox::{Conversation, ConversationList};
+use web_sys::{AbortController, AbortSignal};
 
 /// The endpoint behind the Connections page.
 pub const CONNECTIONS_PATH: &str = "/api/connections";
+/// The inbox card of one conversation.
+pub const CARD_PATH: &str = "/api/card";
+/// The demo inbox's conversations; one conversation's transcript is below it.
+pub const CONVERSATIONS_PATH: &str = "/api/inbox/conversations";
 
-/// Why the Connections page could not get its data.
+/// Why a page could not get its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadError {
     /// The back end answered with its own error body.
@@ -63,7 +73,7 @@ impl fmt::Display for LoadError {
 }
 
 /// Reads the body of a successful answer.
-pub fn decode_connections(body: &str) -> Result<ConnectionsView, LoadError> {
+pub fn decode<T: DeserializeOwned>(body: &str) -> Result<T, LoadError> {
     serde_json::from_str(body).map_err(|e| LoadError::Decode(e.to_string()))
 }
 
@@ -81,7 +91,55 @@ pub fn classify_failure(status: u16, status_text: &str, body: &str) -> LoadError
 
 /// `GET /api/connections`. `abort` lets the caller cancel the request when the page goes away.
 pub async fn fetch_connections(abort: Option<&AbortSignal>) -> Result<ConnectionsView, LoadError> {
-    let response = Request::get(CONNECTIONS_PATH)
+    get_json(Request::get(CONNECTIONS_PATH), abort).await
+}
+
+/// `GET /api/card?conversation_id=..`; with `closed`, the closed opportunities follow the
+/// open ones.
+pub async fn fetch_card(
+    conversation_id: &str,
+    closed: bool,
+    abort: Option<&AbortSignal>,
+) -> Result<CardView, LoadError> {
+    let request = Request::get(CARD_PATH).query(card_query(conversation_id, closed));
+    get_json(request, abort).await
+}
+
+/// `GET /api/inbox/conversations`: newest first.
+pub async fn fetch_conversations(
+    abort: Option<&AbortSignal>,
+) -> Result<ConversationList, LoadError> {
+    get_json(Request::get(CONVERSATIONS_PATH), abort).await
+}
+
+/// `GET /api/inbox/conversations/{id}`: the transcript, oldest part first.
+pub async fn fetch_conversation(
+    conversation_id: &str,
+    abort: Option<&AbortSignal>,
+) -> Result<Conversation, LoadError> {
+    get_json(Request::get(&conversation_url(conversation_id)), abort).await
+}
+
+/// The card's query parameters (the request encodes them).
+pub fn card_query(conversation_id: &str, closed: bool) -> Vec<(&'static str, &str)> {
+    let mut query = vec![("conversation_id", conversation_id)];
+    if closed {
+        query.push(("closed", "true"));
+    }
+    query
+}
+
+/// A conversation's address; the id is encoded, since it comes from the page's URL.
+pub fn conversation_url(conversation_id: &str) -> String {
+    let id = String::from(js_sys::encode_uri_component(conversation_id));
+    format!("{CONVERSATIONS_PATH}/{id}")
+}
+
+async fn get_json<T: DeserializeOwned>(
+    request: RequestBuilder,
+    abort: Option<&AbortSignal>,
+) -> Result<T, LoadError> {
+    let response = request
         .header("Accept", "application/json")
         .abort_signal(abort)
         .send()
@@ -92,7 +150,7 @@ pub async fn fetch_connections(abort: Option<&AbortSignal>) -> Result<Connection
         .await
         .map_err(|e| LoadError::Network(e.to_string()))?;
     if response.ok() {
-        decode_connections(&body)
+        decode(&body)
     } else {
         Err(classify_failure(
             response.status(),
@@ -100,4 +158,19 @@ pub async fn fetch_connections(abort: Option<&AbortSignal>) -> Result<Connection
             &body,
         ))
     }
+}
+
+/// A signal that aborts the request it is given when the current reactive scope is cleaned
+/// up: the reader navigated away, or a newer request replaced this one.
+pub fn abort_on_cleanup() -> Option<AbortSignal> {
+    let controller = AbortController::new().ok();
+    let signal = controller.as_ref().map(AbortController::signal);
+    // Cleanups must be Send; the controller never leaves the browser's one thread.
+    let controller = SendWrapper::new(controller);
+    on_cleanup(move || {
+        if let Some(controller) = controller.take() {
+            controller.abort();
+        }
+    });
+    signal
 }

@@ -1,24 +1,34 @@
 //! The app shell: the router, the header every page shares, and the page for unknown paths.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::components::{A, FlatRoutes, Redirect, Route, Router};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
+use crate::card::CardPage;
 use crate::connections::ConnectionsPage;
+use crate::inbox::InboxPage;
 
-/// The whole app: every page inside the shared [`Shell`].
+/// The whole app: the card page alone, every other page inside the shared [`Shell`].
 #[component]
 pub fn App() -> impl IntoView {
     view! {
         <Router>
-            <Shell>
-                <Routes fallback=NotFound>
-                    // Connections is the only page so far, so it is also the home page.
-                    <Route path=path!("/") view=|| view! { <Redirect path="/connections" /> } />
-                    <Route path=path!("/connections") view=ConnectionsPage />
-                </Routes>
-            </Shell>
+            // Flat routes: no page nests another, and the flat router is the smaller one.
+            <FlatRoutes fallback=|| view! { <Shell><NotFound /></Shell> }>
+                // Without the shell, so an inbox can show the card in a narrow side panel.
+                <Route path=path!("/card/:conversation_id") view=CardPage />
+                <Route path=path!("/") view=|| view! { <Redirect path="/connections" /> } />
+                <Route
+                    path=path!("/connections")
+                    view=|| view! { <Shell><ConnectionsPage /></Shell> }
+                />
+                // One route for the list alone and with a selection, so selecting keeps the list.
+                <Route
+                    path=path!("/inbox/:conversation_id?")
+                    view=|| view! { <Shell><InboxPage /></Shell> }
+                />
+            </FlatRoutes>
         </Router>
     }
 }
@@ -35,6 +45,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                         <span class="brand-name">"sfbridge"</span>
                     </A>
                     <nav class="nav" aria-label="Main">
+                        <A href="/inbox" attr:class="nav-link">
+                            "Inbox"
+                        </A>
                         <A href="/connections" attr:class="nav-link">
                             "Connections"
                         </A>

@@ -3,7 +3,12 @@
 //! They take "now" as an argument instead of reading a clock, so tests give exact answers.
 
 use chrono::{DateTime, Utc};
+use shared::api_error::codes;
+use shared::card::{MatchedBy, NoMatch, Opportunity, OwnerSource};
+use shared::inbox::{Author, AuthorKind, ContactRef, ConversationState};
 use shared::{ConnectionState, DatabaseHealth};
+
+use crate::api::LoadError;
 
 /// "just now", "5 minutes ago", "3 days ago"; the date itself after a month.
 ///
@@ -77,4 +82,165 @@ pub fn last_contact(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
         Some(at) => relative_time(at, now),
         None => "Never".to_owned(),
     }
+}
+
+/// Who a conversation is with: the contact's name, else their email.
+pub fn contact_label(contact: Option<&ContactRef>) -> String {
+    match contact {
+        Some(contact) => contact
+            .name
+            .as_deref()
+            .or(contact.email.as_deref())
+            .filter(|label| !label.trim().is_empty())
+            .unwrap_or("Unnamed contact")
+            .to_owned(),
+        None => "No contact".to_owned(),
+    }
+}
+
+pub fn conversation_state_label(state: ConversationState) -> &'static str {
+    match state {
+        ConversationState::Open => "Open",
+        ConversationState::Closed => "Closed",
+        ConversationState::Snoozed => "Snoozed",
+    }
+}
+
+/// The state as the back end spells it, for `data-state`.
+pub fn conversation_state_name(state: ConversationState) -> &'static str {
+    match state {
+        ConversationState::Open => "open",
+        ConversationState::Closed => "closed",
+        ConversationState::Snoozed => "snoozed",
+    }
+}
+
+/// Open conversations need someone; closed and snoozed ones do not, for now.
+pub fn conversation_state_class(state: ConversationState) -> &'static str {
+    match state {
+        ConversationState::Open => "badge badge-ok",
+        ConversationState::Closed => "badge badge-idle",
+        ConversationState::Snoozed => "badge badge-warn",
+    }
+}
+
+pub fn author_kind_label(kind: AuthorKind) -> &'static str {
+    match kind {
+        AuthorKind::Contact => "Customer",
+        AuthorKind::Teammate => "Teammate",
+        AuthorKind::Bot => "Bot",
+    }
+}
+
+/// The kind as the back end spells it, for `data-author-kind` and classes.
+pub fn author_kind_name(kind: AuthorKind) -> &'static str {
+    match kind {
+        AuthorKind::Contact => "contact",
+        AuthorKind::Teammate => "teammate",
+        AuthorKind::Bot => "bot",
+    }
+}
+
+/// Who wrote a part: their name, else what they are.
+pub fn author_label(author: &Author) -> String {
+    author
+        .name
+        .clone()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| author_kind_label(author.kind).to_owned())
+}
+
+/// The reason as the back end spells it, for `data-reason`.
+pub fn no_match_name(reason: NoMatch) -> &'static str {
+    match reason {
+        NoMatch::NoContact => "no_contact",
+        NoMatch::NoEmail => "no_email",
+        NoMatch::NoMatch => "no_match",
+    }
+}
+
+pub fn matched_by(how: MatchedBy) -> &'static str {
+    match how {
+        MatchedBy::Link => "Matched by its stored link",
+        MatchedBy::ExternalId => "Matched by user id",
+        MatchedBy::Email => "Matched by email",
+    }
+}
+
+/// Why this owner is shown: the hover text of the owner line.
+pub fn owner_source(source: OwnerSource) -> &'static str {
+    match source {
+        OwnerSource::AccountOwner => {
+            "Salesforce assigned this owner: the account's owner, matched to a teammate by email."
+        }
+        OwnerSource::ContactOwner => {
+            "Salesforce assigned this owner: the contact's owner, matched to a teammate by email."
+        }
+        OwnerSource::LeadOwner => {
+            "Salesforce assigned this owner: the lead's owner, matched to a teammate by email."
+        }
+        OwnerSource::Installer => {
+            "No Salesforce owner matches a teammate, so the teammate who installed sfbridge is shown."
+        }
+    }
+}
+
+/// The amount as a plain number for machines (`125000`, `99.5`), empty when there is none.
+pub fn amount_value(opportunity: &Opportunity) -> String {
+    opportunity
+        .amount
+        .map(|amount| amount.to_string())
+        .unwrap_or_default()
+}
+
+/// The close date as `2026-12-31` for machines, empty when there is none.
+pub fn close_date_value(opportunity: &Opportunity) -> String {
+    opportunity
+        .close_date
+        .map(|date| date.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// "Won" or "Lost" for a closed opportunity; nothing for an open one.
+pub fn outcome(opportunity: &Opportunity) -> Option<&'static str> {
+    match (opportunity.is_closed, opportunity.is_won) {
+        (false, _) => None,
+        (true, true) => Some("Won"),
+        (true, false) => Some("Lost"),
+    }
+}
+
+/// An entry of the opportunity picker: its name, and the outcome when it is closed.
+pub fn opportunity_option(opportunity: &Opportunity) -> String {
+    match outcome(opportunity) {
+        Some(outcome) => format!("{} ({outcome})", opportunity.name),
+        None => opportunity.name.clone(),
+    }
+}
+
+/// The heading of the opportunities section: "2 open", "1 open, 3 closed".
+pub fn opportunity_counts(opportunities: &[Opportunity]) -> String {
+    let open = opportunities.iter().filter(|o| !o.is_closed).count();
+    let closed = opportunities.len() - open;
+    if closed == 0 {
+        format!("{open} open")
+    } else {
+        format!("{open} open, {closed} closed")
+    }
+}
+
+/// The headline of a failed load, in the words of what the reader can do about it.
+/// `what` names the thing that did not load ("the card").
+pub fn problem_title(error: &LoadError, what: &str) -> String {
+    let known = match error.code() {
+        Some(codes::CONVERSATION_NOT_FOUND) => "Conversation not found",
+        Some(codes::INSTALLATION_NOT_FOUND) => "No installation to ask",
+        Some(codes::SALESFORCE_UNREACHABLE) => "Salesforce is unreachable",
+        Some(codes::SALESFORCE_RECONNECT_NEEDED) => "Salesforce needs reconnecting",
+        Some(codes::SALESFORCE_LIMIT_EXCEEDED) => "Salesforce API limit reached",
+        Some(codes::INTERCOM_UNREACHABLE) => "Intercom is unreachable",
+        Some(codes::INTERCOM_RECONNECT_NEEDED) => "Intercom needs reconnecting",
+        _ => return format!("Could not load {what}"),
+    };
+    known.to_owned()
 }

@@ -5,9 +5,13 @@
 
 pub mod api;
 pub mod app;
+pub mod card;
 pub mod clock;
 pub mod connections;
 pub mod format;
+pub mod inbox;
+pub mod moment;
+pub mod problem;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -5,36 +5,10 @@ mod support;
 
 use leptos::mount::mount_to;
 use sfbridge_frontend::app::App;
-use support::{container, text, wait_for, wait_for_testid};
+use support::{container, pathname, restore, text, visit, wait_for, wait_for_testid};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Puts the test page at `path` (without loading anything) and gives back the path it had,
-/// so the test can restore it for the runner.
-fn visit(path: &str) -> String {
-    let window = web_sys::window().unwrap();
-    let before = window.location().pathname().unwrap();
-    window
-        .history()
-        .unwrap()
-        .push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
-        .unwrap();
-    before
-}
-
-fn restore(path: &str) {
-    web_sys::window()
-        .unwrap()
-        .history()
-        .unwrap()
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
-        .unwrap();
-}
-
-fn pathname() -> String {
-    web_sys::window().unwrap().location().pathname().unwrap()
-}
 
 #[wasm_bindgen_test]
 async fn an_unknown_path_shows_not_found_inside_the_shell() {
@@ -84,6 +58,26 @@ async fn the_home_page_leads_to_connections() {
         root.inner_html()
     );
     assert!(text(&root, "connections-refresh").contains("Refresh"));
+
+    drop(mounted);
+    root.remove();
+    restore(&before);
+}
+
+#[wasm_bindgen_test]
+async fn the_card_page_shows_the_card_alone() {
+    let before = visit("/card/215");
+    let root = container();
+    let mounted = mount_to(root.clone(), App);
+
+    // The runner's server has no API, so the card ends in its failure panel.
+    wait_for_testid(&root, "card-error").await;
+    assert!(root.query_selector(".card-page").unwrap().is_some());
+    assert!(
+        root.query_selector(".topbar").unwrap().is_none(),
+        "no shell around the card: {}",
+        root.inner_html()
+    );
 
     drop(mounted);
     root.remove();

@@ -273,20 +273,8 @@ async fn the_page_fetches_and_reports_an_http_failure() {
     root.remove();
 }
 
-/// How many requests this page has made to `/api/connections`, from the browser's own
-/// resource timing records.
 fn connections_requests() -> u32 {
-    let window = web_sys::window().unwrap();
-    let url = format!(
-        "{}{}",
-        window.location().origin().unwrap(),
-        sfbridge_frontend::api::CONNECTIONS_PATH
-    );
-    window
-        .performance()
-        .unwrap()
-        .get_entries_by_name(&url)
-        .length()
+    support::requests_to(sfbridge_frontend::api::CONNECTIONS_PATH)
 }
 
 #[wasm_bindgen_test]

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use shared::{ConnectionState, InstallationStatus, IntercomWorkspace, SalesforceOrg};
 
 use crate::format;
+use crate::moment::Moment;
 
 #[component]
 pub fn InstallationCard(installation: InstallationStatus, now: DateTime<Utc>) -> impl IntoView {
@@ -128,16 +129,6 @@ fn Identifier(value: Option<String>, testid: &'static str) -> impl IntoView {
         None => {
             view! { <span class="muted" data-testid=testid>"Not connected yet"</span> }.into_any()
         }
-    }
-}
-
-/// A relative time with the exact one in its tooltip.
-#[component]
-fn Moment(at: DateTime<Utc>, now: DateTime<Utc>) -> impl IntoView {
-    view! {
-        <time datetime=at.to_rfc3339() title=format::timestamp(at)>
-            {format::relative_time(at, now)}
-        </time>
     }
 }
 

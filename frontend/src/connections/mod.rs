@@ -9,9 +9,7 @@ mod installation;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 use shared::ConnectionsView;
-use web_sys::AbortController;
 
 pub use health::HealthPanel;
 pub use installation::InstallationCard;
@@ -57,16 +55,8 @@ pub fn ConnectionsPage() -> impl IntoView {
 
 /// Starts one request; the page's cleanup aborts it if the reader navigates away first.
 fn load_connections() -> impl Future<Output = Result<ConnectionsView, LoadError>> {
-    let controller = AbortController::new().ok();
-    let signal = controller.as_ref().map(AbortController::signal);
-    // Cleanups must be Send; the controller never leaves the browser's one thread.
-    let controller = SendWrapper::new(controller);
-    on_cleanup(move || {
-        if let Some(controller) = controller.take() {
-            controller.abort();
-        }
-    });
-    async move { api::fetch_connections(signal.as_ref()).await }
+    let abort = api::abort_on_cleanup();
+    async move { api::fetch_connections(abort.as_ref()).await }
 }
 
 #[component]

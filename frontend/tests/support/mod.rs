@@ -5,7 +5,7 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Element, HtmlElement};
+use web_sys::{Element, Event, EventInit, HtmlElement, HtmlSelectElement};
 
 /// How long a test waits for the page to change before it fails.
 const DEADLINE_MS: f64 = 5_000.0;
@@ -84,4 +84,75 @@ pub async fn wait_for<T>(root: &Element, what: &str, check: impl Fn() -> Option<
 /// Waits for the element with this test id to appear.
 pub async fn wait_for_testid(root: &Element, testid: &str) -> Element {
     wait_for(root, testid, || maybe_by_testid(root, testid)).await
+}
+
+/// Clicks the element as a reader would.
+pub fn click(element: &Element) {
+    element.unchecked_ref::<HtmlElement>().click();
+}
+
+/// Picks `value` in a `<select>` and fires the `change` event the page listens for
+/// (bubbling, as Leptos listens on the document).
+pub fn choose(select: &Element, value: &str) {
+    select.unchecked_ref::<HtmlSelectElement>().set_value(value);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let change = Event::new_with_event_init_dict("change", &init).unwrap();
+    select.dispatch_event(&change).unwrap();
+}
+
+/// An attribute that must be there.
+pub fn attr(element: &Element, name: &str) -> String {
+    element
+        .get_attribute(name)
+        .unwrap_or_else(|| panic!("no {name} on {}", element.outer_html()))
+}
+
+/// How many requests this page has made to `path` (with its query), from the browser's own
+/// resource timing records.
+pub fn requests_to(path: &str) -> u32 {
+    let window = web_sys::window().unwrap();
+    let url = format!("{}{path}", window.location().origin().unwrap());
+    window
+        .performance()
+        .unwrap()
+        .get_entries_by_name(&url)
+        .length()
+}
+
+/// Puts the test page at `path` (without loading anything) and gives back the path it had,
+/// so the test can restore it for the runner.
+pub fn visit(path: &str) -> String {
+    let window = web_sys::window().unwrap();
+    let before = window.location().pathname().unwrap();
+    window
+        .history()
+        .unwrap()
+        .push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+        .unwrap();
+    before
+}
+
+pub fn restore(path: &str) {
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+        .unwrap();
+}
+
+pub fn pathname() -> String {
+    web_sys::window().unwrap().location().pathname().unwrap()
+}
+
+/// Moves the page to `path` the way the Back and Forward buttons do: the address changes and
+/// the router hears `popstate`.
+pub fn go_back_or_forward_to(path: &str) {
+    visit(path);
+    let popstate = Event::new("popstate").unwrap();
+    web_sys::window()
+        .unwrap()
+        .dispatch_event(&popstate)
+        .unwrap();
 }
