@@ -20,6 +20,24 @@ const LISTENING: &str = "sfbridge listening on ";
 /// Starting includes migrations and, in demo mode, seeding the simulators.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Where `demo()` asks the demo to write its URLs and tokens.
+const CREDENTIALS_FILE: &str = "credentials.json";
+
+/// What `sfbridge demo --credentials-json` writes.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DemoCredentials {
+    pub app: String,
+    pub salesforce: ServiceCredentials,
+    pub intercom: ServiceCredentials,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ServiceCredentials {
+    pub url: String,
+    pub access_token: String,
+    pub client_secret: Option<String>,
+}
+
 /// A running `sfbridge`, killed when dropped; its data folder is removed after it.
 pub struct Sfbridge {
     base_url: String,
@@ -64,9 +82,21 @@ impl Sfbridge {
             ])
             .arg("--data-dir")
             .arg(data_dir.path())
+            .arg("--credentials-json")
+            .arg(data_dir.path().join(CREDENTIALS_FILE))
             .arg("--static-dir")
             .arg(paths::dist_dir());
         Self::start(cmd, data_dir).await
+    }
+
+    /// The demo's URLs and tokens, once it has connected everything and written them.
+    pub async fn demo_credentials(&self) -> Result<DemoCredentials> {
+        let path = self.data_dir.path().join(CREDENTIALS_FILE);
+        crate::poll("the demo's credentials file", START_TIMEOUT, || async {
+            let text = std::fs::read_to_string(&path)?;
+            Ok(Some(serde_json::from_str::<DemoCredentials>(&text)?))
+        })
+        .await
     }
 
     async fn start(mut cmd: Command, data_dir: TempDir) -> Result<Self> {
