@@ -128,16 +128,21 @@ async fn the_demo_inbox_card_shows_what_salesforce_holds() {
         if let Ok(select) = &select {
             select.clone().select_by_value(id).await.unwrap();
         }
-        browser
-            .wait_for_text(
-                "[data-testid=opportunity-stage]",
-                "to show the chosen one",
-                |_| true,
-            )
-            .await
-            .unwrap();
-        let shown_id = attribute(&browser, "[data-testid=opportunity]", "data-id").await;
-        assert_eq!(shown_id.as_deref(), Some(id));
+        poll(
+            "the chosen opportunity on the card",
+            PAGE_TIMEOUT,
+            || async {
+                let shown = browser
+                    .client()
+                    .find(Locator::Css("[data-testid=opportunity]"))
+                    .await?
+                    .attr("data-id")
+                    .await?;
+                Ok((shown.as_deref() == Some(id)).then_some(()))
+            },
+        )
+        .await
+        .unwrap();
         let stage = attribute(&browser, "[data-testid=opportunity]", "data-stage").await;
         assert_eq!(stage.as_deref(), record["StageName"].as_str());
         let amount: f64 = attribute(&browser, "[data-testid=opportunity]", "data-amount")

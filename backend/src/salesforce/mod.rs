@@ -11,6 +11,7 @@ pub mod limits;
 pub mod oauth;
 pub mod person;
 pub mod soql;
+pub mod streaming;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -99,6 +100,8 @@ pub(crate) struct Call<'a> {
     pub headers: Vec<(&'static str, String)>,
     /// Whether sending it twice is harmless (reads); only those are retried after a lost answer.
     pub idempotent: bool,
+    /// Overrides the client's request timeout (a streaming long poll outlasts it).
+    pub timeout: Option<Duration>,
 }
 
 impl<'a> Call<'a> {
@@ -110,6 +113,7 @@ impl<'a> Call<'a> {
             body: None,
             headers: Vec::new(),
             idempotent: true,
+            timeout: None,
         }
     }
 }
@@ -228,6 +232,9 @@ impl Client {
             if let Some(body) = call.body {
                 request = request.json(body);
             }
+            if let Some(timeout) = call.timeout {
+                request = request.timeout(timeout);
+            }
             let retry_allowed = call.idempotent && attempt < inner.retry.attempts;
             let response = match request.send().await {
                 Ok(response) => response,
@@ -345,6 +352,7 @@ impl Client {
             headers: Vec::new(),
             // Only reads inside: safe to send again.
             idempotent: true,
+            timeout: None,
         };
         let answer: Body = parse(&self.send(call).await?.body)?;
         Ok(answer
