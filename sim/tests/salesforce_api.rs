@@ -1122,3 +1122,106 @@ async fn rate_and_latency_faults() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn organization_is_queryable_describable_and_read_only() {
+    let org = Org::start().await;
+    let org_id = org.sim.org_id();
+    assert_eq!(org_id, "00D5g0000000001EAA");
+
+    let body = org
+        .query(
+            "SELECT Id, Name, DefaultCurrencyIsoCode, IsSandbox, OrganizationType, InstanceName, \
+             LanguageLocaleKey, TimeZoneSidKey FROM Organization",
+        )
+        .await;
+    assert_eq!(body["totalSize"], 1);
+    let record = &body["records"][0];
+    assert_eq!(record["attributes"]["type"], "Organization");
+    assert_eq!(
+        record["attributes"]["url"],
+        format!("/services/data/v62.0/sobjects/Organization/{org_id}")
+    );
+    assert_eq!(record["Id"], org_id.as_str());
+    assert_eq!(record["Name"], "Acme Demo Org");
+    assert_eq!(record["DefaultCurrencyIsoCode"], "USD");
+    assert_eq!(record["IsSandbox"], false);
+    assert_eq!(record["OrganizationType"], "Enterprise Edition");
+    assert_eq!(record["InstanceName"], "SIM1");
+    assert_eq!(record["LanguageLocaleKey"], "en_US");
+    assert_eq!(record["TimeZoneSidKey"], "America/Los_Angeles");
+    let filtered = org
+        .query("SELECT Id FROM Organization WHERE IsSandbox = false AND DefaultCurrencyIsoCode = 'USD'")
+        .await;
+    assert_eq!(filtered["totalSize"], 1);
+
+    let (status, read) = org.get(&format!("/sobjects/Organization/{org_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["Id"], org_id.as_str());
+    assert_eq!(read["OrganizationType"], "Enterprise Edition");
+    assert!(
+        read["CreatedDate"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("+0000"))
+    );
+
+    let (status, describe) = org.get("/sobjects/Organization/describe").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(describe["keyPrefix"], "00D");
+    assert_eq!(describe["createable"], false);
+    assert_eq!(describe["updateable"], false);
+    assert_eq!(describe["deletable"], false);
+    assert_eq!(describe["queryable"], true);
+    let field = |name: &str| {
+        describe["fields"]
+            .as_array()
+            .and_then(|fields| fields.iter().find(|f| f["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("Organization describes {name}"))
+    };
+    for (name, ty) in [
+        ("Id", "id"),
+        ("Name", "string"),
+        ("DefaultCurrencyIsoCode", "picklist"),
+        ("IsSandbox", "boolean"),
+        ("OrganizationType", "picklist"),
+        ("InstanceName", "string"),
+        ("LanguageLocaleKey", "picklist"),
+        ("TimeZoneSidKey", "picklist"),
+    ] {
+        let f = field(name);
+        assert_eq!(f["type"], ty, "{name}");
+        assert_eq!(f["createable"], false, "{name}");
+        assert_eq!(f["updateable"], false, "{name}");
+    }
+    let currencies = field("DefaultCurrencyIsoCode")["picklistValues"].clone();
+    assert!(
+        currencies
+            .as_array()
+            .is_some_and(|values| values.iter().any(|v| v["value"] == "USD")),
+        "{currencies}"
+    );
+    let (status, global) = org.get("/sobjects").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        global["sobjects"]
+            .as_array()
+            .is_some_and(|objects| objects.iter().any(|o| o["name"] == "Organization"))
+    );
+
+    let (status, body) = org
+        .post("/sobjects/Organization", json!({"Name": "Another"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body), "INVALID_TYPE");
+    let (status, body) = org
+        .patch(
+            &format!("/sobjects/Organization/{org_id}"),
+            json!({"Name": "Renamed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body), "INVALID_TYPE");
+    let unchanged = org.query("SELECT Name FROM Organization").await;
+    assert_eq!(unchanged["records"][0]["Name"], "Acme Demo Org");
+}

@@ -329,11 +329,11 @@ pub fn check_version(version: &str) -> Result<String, ApiError> {
 /// A stored row as the REST API sends it: `attributes` first, optionally only `fields`.
 pub fn record_json(
     object: &str,
-    row: &Map<String, Value>,
+    row: &super::record::Record,
     version: &str,
     fields: Option<&[String]>,
 ) -> Value {
-    let id = row.get("Id").and_then(Value::as_str).unwrap_or_default();
+    let id = row.id();
     let mut out = Map::new();
     out.insert(
         "attributes".into(),
@@ -347,16 +347,13 @@ pub fn record_json(
                     .and_then(|o| o.field(f))
                     .map(|f| f.name.to_owned())
                     .unwrap_or_else(|| f.clone());
-                out.insert(name.clone(), row.get(&name).cloned().unwrap_or(Value::Null));
+                out.insert(name.clone(), row.value(&name));
             }
         }
         None => {
             if let Some(obj) = schema().object(object) {
                 for f in &obj.fields {
-                    out.insert(
-                        f.name.into(),
-                        row.get(f.name).cloned().unwrap_or(Value::Null),
-                    );
+                    out.insert(f.name.into(), row.value(f.name));
                 }
             }
         }

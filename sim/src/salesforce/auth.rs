@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::api::{AppState, bearer};
 use super::seed;
+use super::soql::FieldValue;
 use super::state::{AuthCode, RefreshGrant};
 
 /// Every seeded user's password for the username-password flow.
@@ -168,7 +169,7 @@ async fn decide(
         let org = shared.org.read();
         org.find_by("User", "Email", &email)
             .first()
-            .and_then(|u| u["Id"].as_str().map(str::to_owned))
+            .map(|u| u.id().to_owned())
     };
     let user = user.unwrap_or_else(|| shared.org.read().admin_user_id.clone());
     let code = issue_code(&shared, &user, &params);
@@ -288,8 +289,8 @@ async fn token(
                 let org = shared.org.read();
                 org.find_by("User", "Username", &username)
                     .first()
-                    .filter(|u| u.get("IsActive") == Some(&Value::Bool(true)))
-                    .and_then(|u| u["Id"].as_str().map(str::to_owned))
+                    .filter(|u| u.get("IsActive") == FieldValue::Bool(true))
+                    .map(|u| u.id().to_owned())
             };
             match user {
                 Some(user) if params.get("password").map(String::as_str) == Some(SEED_PASSWORD) => {
@@ -345,7 +346,7 @@ fn do_revoke(shared: &AppState, token: Option<&String>) -> Response {
 
 fn user_of(shared: &AppState, headers: &HeaderMap) -> Option<serde_json::Map<String, Value>> {
     let user_id = bearer(headers).and_then(|t| shared.session_user(&t))?;
-    shared.org.read().get(&user_id).cloned()
+    shared.org.read().get(&user_id).map(|u| u.to_map())
 }
 
 fn urls(shared: &AppState, org: &str, user: &str) -> Value {

@@ -256,10 +256,7 @@ fn retrieve_rows(
         .map(|id| {
             ids::to18(id)
                 .and_then(|id| org.get(&id))
-                .filter(|r| {
-                    r.get("IsDeleted") != Some(&Value::Bool(true))
-                        && org.object_of(r["Id"].as_str().unwrap_or_default()) == Some(obj.name)
-                })
+                .filter(|r| !r.is_deleted() && r.object().name == obj.name)
                 .map(|r| record_json(obj.name, r, &v, Some(&fields)))
                 .unwrap_or(Value::Null)
         })

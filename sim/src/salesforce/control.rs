@@ -97,10 +97,8 @@ fn acting_user(shared: &AppState, body: &Map<String, Value>) -> Option<String> {
         Some(who) if who.contains('@') => org
             .find_by("User", "Email", who)
             .first()
-            .and_then(|u| u["Id"].as_str().map(str::to_owned)),
-        Some(id) => org
-            .get(id)
-            .and_then(|u| u["Id"].as_str().map(str::to_owned)),
+            .map(|u| u.id().to_owned()),
+        Some(id) => org.get(id).map(|u| u.id().to_owned()),
     }
 }
 
@@ -182,7 +180,7 @@ async fn ui_undelete(
 
 async fn record(State(shared): State<AppState>, Path(id): Path<String>) -> Response {
     match shared.org.read().get(&id) {
-        Some(r) => axum::Json(Value::Object(r.clone())).into_response(),
+        Some(r) => axum::Json(Value::Object(r.to_map())).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -77,15 +77,15 @@ pub async fn basic_info(
         .table(obj.name)
         .iter()
         .rev()
-        .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
+        .filter(|r| !r.is_deleted())
         .take(5)
         .map(|r| {
-            let id = r.get("Id").and_then(Value::as_str).unwrap_or_default();
+            let id = r.id();
             let mut m = Map::new();
             m.insert("attributes".into(), json!({"type": obj.name, "url": format!("/services/data/v{v}/sobjects/{}/{id}", obj.name)}));
             m.insert("Id".into(), json!(id));
             if let Some(name) = obj.fields.iter().find(|f| f.name_field) {
-                m.insert(name.name.into(), r.get(name.name).cloned().unwrap_or(Value::Null));
+                m.insert(name.name.into(), r.value(name.name));
             }
             Value::Object(m)
         })

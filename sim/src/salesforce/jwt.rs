@@ -2,9 +2,9 @@
 //! checked against its configured public key (`iss` = consumer key, `sub` = username,
 //! `aud` = the login host, `exp` in the future).
 
+use super::soql::FieldValue;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::api::AppState;
 
@@ -43,7 +43,7 @@ pub fn verify(shared: &AppState, assertion: Option<&String>) -> Result<String, &
     let org = shared.org.read();
     org.find_by("User", "Username", &data.claims.sub)
         .first()
-        .filter(|u| u.get("IsActive") == Some(&Value::Bool(true)))
-        .and_then(|u| u["Id"].as_str().map(str::to_owned))
+        .filter(|u| u.get("IsActive") == FieldValue::Bool(true))
+        .map(|u| u.id().to_owned())
         .ok_or("user hasn't approved this consumer")
 }

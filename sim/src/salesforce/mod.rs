@@ -15,6 +15,7 @@ pub mod ids;
 mod jwt;
 pub mod org;
 mod query;
+pub mod record;
 mod rest;
 pub mod schema;
 pub mod seed;
@@ -142,7 +143,7 @@ impl SalesforceSim {
             .org
             .read()
             .get(id)
-            .map(|r| serde_json::Value::Object(r.clone()))
+            .map(|r| serde_json::Value::Object(r.to_map()))
     }
     /// Number of stored rows of an object, deleted ones included.
     pub fn count(&self, object: &str) -> usize {

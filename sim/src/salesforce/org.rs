@@ -9,13 +9,14 @@ use serde_json::{Map, Value, json};
 
 use super::error::SfError;
 use super::ids;
+use super::record::{self, Record};
 use super::schema::{Field, OPPORTUNITY_STAGES, Object, schema};
 use super::soql::{self, FieldKind, Row};
 
 pub const API_VERSION: &str = "62.0";
 
 pub fn format_datetime(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+    soql::format_datetime(t.timestamp_millis())
 }
 
 /// Parses the dateTime forms the API accepts (`Z`, `+0000`, `+00:00`, with or without millis).
@@ -80,9 +81,24 @@ pub struct Change {
     pub sequence_number: u64,
 }
 
+/// A record being written: every field it has, as JSON. Writes work on drafts (validation,
+/// derived fields, the changed-field diff) and store the result as a compact [`Record`].
+pub type Draft = Map<String, Value>;
+
+/// An id's case-sensitive 15-character form: what tells records apart (the 3-character
+/// suffix of an 18-character id only repeats the case of the first 15).
+type IdKey = [u8; 15];
+
+fn id_key(id: &str) -> Option<IdKey> {
+    if !matches!(id.len(), 15 | 18) || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    id.as_bytes()[..15].try_into().ok()
+}
+
 enum Undo {
     Inserted(String),
-    Replaced(String, Box<Row>),
+    Replaced(String, Box<Record>),
 }
 
 /// A unit of work: rolled back as a whole (allOrNone), or committed and its changes published.
@@ -110,8 +126,10 @@ pub struct Deletion {
 pub struct Org {
     pub org_id: String,
     pub admin_user_id: String,
-    tables: HashMap<&'static str, Vec<Row>>,
-    index: HashMap<String, (&'static str, usize)>,
+    /// Records per object, in the schema's object order.
+    tables: Vec<Vec<Record>>,
+    /// Where each record is: (object's position in the schema, position in its table).
+    index: HashMap<IdKey, (u8, u32)>,
     counters: HashMap<&'static str, u64>,
     case_number: u64,
     pub deletions: Vec<Deletion>,
@@ -138,7 +156,7 @@ impl Org {
         Org {
             org_id,
             admin_user_id: String::new(),
-            tables: HashMap::new(),
+            tables: schema().objects.iter().map(|_| Vec::new()).collect(),
             index: HashMap::new(),
             counters: HashMap::new(),
             case_number: 0,
@@ -154,41 +172,42 @@ impl Org {
         self.clock_override.unwrap_or_else(Utc::now)
     }
 
-    pub fn reserve(&mut self, object: &'static str, additional: usize) {
-        self.tables.entry(object).or_default().reserve(additional);
+    pub fn reserve(&mut self, object: &str, additional: usize) {
+        if let Some(t) = schema().index_of(object) {
+            self.tables[t].reserve(additional);
+        }
         self.index.reserve(additional);
     }
 
-    pub fn get(&self, id: &str) -> Option<&Row> {
-        // Fast path: ids the API hands out are already in canonical 18-character form.
-        let (obj, i) = match self.index.get(id) {
-            Some(found) => found,
-            None => self.index.get(&ids::to18(id)?)?,
-        };
-        self.tables.get(obj)?.get(*i)
+    /// A record by its 15- or 18-character id, deleted or not.
+    pub fn get(&self, id: &str) -> Option<&Record> {
+        let (t, i) = *self.index.get(&id_key(id)?)?;
+        self.tables.get(usize::from(t))?.get(i as usize)
     }
 
     pub fn object_of(&self, id: &str) -> Option<&'static str> {
-        let id = ids::to18(id)?;
-        self.index.get(&id).map(|(o, _)| *o)
+        let (t, _) = *self.index.get(&id_key(id)?)?;
+        Some(schema().objects[usize::from(t)].name)
     }
 
-    fn get_mut(&mut self, id: &str) -> Option<&mut Row> {
-        let (obj, i) = *self.index.get(id)?;
-        self.tables.get_mut(obj)?.get_mut(i)
+    fn get_mut(&mut self, id: &str) -> Option<&mut Record> {
+        let (t, i) = *self.index.get(&id_key(id)?)?;
+        self.tables.get_mut(usize::from(t))?.get_mut(i as usize)
     }
 
-    pub fn row_mut(&mut self, id: &str) -> Option<&mut Row> {
-        let id = ids::to18(id)?;
-        self.get_mut(&id)
+    pub fn row_mut(&mut self, id: &str) -> Option<&mut Record> {
+        self.get_mut(id)
     }
 
     pub fn set_case_number(&mut self, n: u64) {
         self.case_number = n;
     }
 
-    pub fn table(&self, object: &str) -> &[Row] {
-        self.tables.get(object).map(|v| v.as_slice()).unwrap_or(&[])
+    pub fn table(&self, object: &str) -> &[Record] {
+        schema()
+            .index_of(object)
+            .and_then(|t| self.tables.get(t))
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn count(&self, object: &str) -> usize {
@@ -201,22 +220,34 @@ impl Org {
         ids::make(prefix_object.key_prefix, *n + 1000)
     }
 
-    /// Stores a row built elsewhere (the seed), bypassing validation and events.
-    pub fn put_raw(&mut self, object: &'static str, row: Row) {
-        let id = row["Id"].as_str().expect("rows carry an Id").to_owned();
-        let table = self.tables.entry(object).or_default();
-        self.index.insert(id, (object, table.len()));
+    /// Stores a record built elsewhere (the seed), bypassing validation and events.
+    pub fn put_raw(&mut self, row: Record) {
+        let key = id_key(row.id()).expect("records carry an id");
+        let t = schema()
+            .objects
+            .iter()
+            .position(|o| std::ptr::eq(o, row.object()))
+            .expect("records are of described objects");
+        let table = &mut self.tables[t];
+        let at = u32::try_from(table.len()).expect("fewer than 4 billion records per object");
+        self.index.insert(key, (t as u8, at));
         table.push(row);
     }
 
     /// Finds records of `object` whose `field` equals `value` (case-insensitive, live rows only).
-    pub fn find_by(&self, object: &str, field: &str, value: &str) -> Vec<&Row> {
-        self.table(object)
+    pub fn find_by(&self, object: &str, field: &str, value: &str) -> Vec<&Record> {
+        let Some(obj) = schema().object(object) else {
+            return Vec::new();
+        };
+        let (Some(deleted), Some(at)) = (obj.position("IsDeleted"), obj.position(field)) else {
+            return Vec::new();
+        };
+        self.table(obj.name)
             .iter()
-            .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
+            .filter(|r| r.get_at(deleted) != soql::FieldValue::Bool(true))
             .filter(|r| {
-                r.get(field)
-                    .and_then(Value::as_str)
+                r.get_at(at)
+                    .as_str()
                     .is_some_and(|v| v.eq_ignore_ascii_case(value))
             })
             .collect()
@@ -232,8 +263,9 @@ impl Org {
         for undo in std::mem::take(&mut journal.undo).into_iter().rev() {
             match undo {
                 Undo::Inserted(id) => {
-                    if let Some((obj, _)) = self.index.remove(&id) {
-                        self.tables.get_mut(obj).and_then(|t| t.pop());
+                    let found = id_key(&id).and_then(|k| self.index.remove(&k));
+                    if let Some((t, _)) = found {
+                        self.tables[usize::from(t)].pop();
                     }
                 }
                 Undo::Replaced(id, old) => {
@@ -285,7 +317,7 @@ impl Org {
         let now = self.now();
         let stamp = format_datetime(now);
         let id = self.next_id(obj);
-        let mut row = Row::new();
+        let mut row = Draft::new();
         for f in &obj.fields {
             let v = match f.kind {
                 FieldKind::Boolean => Value::Bool(false),
@@ -335,9 +367,7 @@ impl Org {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let changed: Vec<String> = values.keys().cloned().collect();
-        // Rows are stored sparse (a missing field reads as null) so that millions fit in memory.
-        row.retain(|_, v| !v.is_null());
-        self.put_raw(obj.name, row);
+        self.put_raw(Record::from_map(obj, &row));
         journal.undo.push(Undo::Inserted(id.clone()));
         let change = self.change(obj.name, &id, "CREATE", changed, values, ctx, now);
         journal.changes.push(change);
@@ -354,7 +384,7 @@ impl Org {
     ) -> Result<(), Vec<SfError>> {
         let obj = writable_object(object)?;
         let id = ids::to18(id).ok_or_else(|| vec![malformed_id(id)])?;
-        let Some(old) = self.get(&id).cloned() else {
+        let Some(stored) = self.get(&id).cloned() else {
             return Err(vec![SfError::new(
                 "NOT_FOUND",
                 "The requested resource does not exist",
@@ -363,6 +393,7 @@ impl Org {
         if self.object_of(&id) != Some(obj.name) {
             return Err(vec![malformed_id(&id)]);
         }
+        let old = stored.to_map();
         if old.get("IsDeleted") == Some(&json!(true)) {
             return Err(vec![SfError::new("ENTITY_IS_DELETED", "entity is deleted")]);
         }
@@ -415,8 +446,10 @@ impl Org {
             .iter()
             .map(|k| (k.clone(), row[k].clone()))
             .collect();
-        *self.get_mut(&id).expect("row exists") = row;
-        journal.undo.push(Undo::Replaced(id.clone(), Box::new(old)));
+        *self.get_mut(&id).expect("row exists") = Record::from_map(obj, &row);
+        journal
+            .undo
+            .push(Undo::Replaced(id.clone(), Box::new(stored)));
         let change = self.change(obj.name, &id, "UPDATE", changed, values, ctx, now);
         journal.changes.push(change);
         Ok(())
@@ -440,7 +473,7 @@ impl Org {
             .object(obj_name)
             .expect("stored objects are described");
         let old = self.get(&id).cloned().expect("indexed");
-        if old.get("IsDeleted") == Some(&json!(true)) {
+        if old.is_deleted() {
             return Err(vec![SfError::new("ENTITY_IS_DELETED", "entity is deleted")]);
         }
         if !obj.deletable {
@@ -452,10 +485,10 @@ impl Org {
         let now = self.now();
         let stamp = format_datetime(now);
         let row = self.get_mut(&id).expect("indexed");
-        row.insert("IsDeleted".into(), json!(true));
-        row.insert("SystemModstamp".into(), json!(stamp));
-        row.insert("LastModifiedDate".into(), json!(stamp));
-        row.insert("LastModifiedById".into(), json!(ctx.user_id));
+        row.set("IsDeleted", &json!(true));
+        row.set("SystemModstamp", &json!(stamp));
+        row.set("LastModifiedDate", &json!(stamp));
+        row.set("LastModifiedById", &json!(ctx.user_id));
         journal.undo.push(Undo::Replaced(id.clone(), Box::new(old)));
         self.deletions.push(Deletion {
             id: id.clone(),
@@ -481,7 +514,7 @@ impl Org {
                 "The requested resource does not exist",
             )]);
         };
-        if old.get("IsDeleted") != Some(&json!(true)) {
+        if !old.is_deleted() {
             return Err(vec![SfError::new(
                 "UNDELETE_FAILED",
                 "Entity is not in the recycle bin",
@@ -491,11 +524,11 @@ impl Org {
         let now = self.now();
         let stamp = format_datetime(now);
         let row = self.get_mut(&id).expect("indexed");
-        row.insert("IsDeleted".into(), json!(false));
-        row.insert("SystemModstamp".into(), json!(stamp));
+        row.set("IsDeleted", &json!(false));
+        row.set("SystemModstamp", &json!(stamp));
         journal.undo.push(Undo::Replaced(id.clone(), Box::new(old)));
         self.deletions.retain(|d| d.id != id);
-        let values = self.get(&id).cloned().unwrap_or_default();
+        let values = self.get(&id).map(Record::to_map).unwrap_or_default();
         let change = self.change(obj_name, &id, "UNDELETE", Vec::new(), values, ctx, now);
         journal.changes.push(change);
         Ok(())
@@ -527,7 +560,7 @@ impl Org {
     }
 
     /// The org's active assignment rules: Cases by record type, Leads to the sales owner.
-    fn assign(&self, obj: &Object, row: &mut Row) {
+    fn assign(&self, obj: &Object, row: &mut Draft) {
         let users = &self.assignment_users;
         let owner = match obj.name {
             "Case" => {
@@ -679,7 +712,7 @@ impl Org {
                     .with_fields(&[field.name]));
                 }
                 match self.get(&id) {
-                    Some(r) if r.get("IsDeleted") == Some(&json!(true)) => {
+                    Some(r) if r.is_deleted() => {
                         Err(SfError::new("ENTITY_IS_DELETED", "entity is deleted")
                             .with_fields(&[field.name]))
                     }
@@ -745,8 +778,8 @@ impl Org {
     fn check_rules(
         &self,
         obj: &Object,
-        row: &Row,
-        old: Option<&Row>,
+        row: &Draft,
+        old: Option<&Draft>,
         ctx: &WriteCtx,
     ) -> Result<(), Vec<SfError>> {
         let missing: Vec<&str> = obj
@@ -826,10 +859,10 @@ impl Org {
             let email_changed = old.is_none_or(|o| o.get("Email") != row.get("Email"));
             if let Some(email) = email.filter(|_| email_changed) {
                 let own_id = row.get("Id").and_then(Value::as_str);
-                let matches: Vec<&Row> = self
+                let matches: Vec<&Record> = self
                     .find_by(obj.name, "Email", email)
                     .into_iter()
-                    .filter(|r| r.get("Id").and_then(Value::as_str) != own_id)
+                    .filter(|r| Some(r.id()) != own_id)
                     .collect();
                 if !matches.is_empty() {
                     return Err(vec![duplicate_error(obj.name, &matches)]);
@@ -840,13 +873,13 @@ impl Org {
     }
 }
 
-fn duplicate_error(object: &str, matches: &[&Row]) -> SfError {
+fn duplicate_error(object: &str, matches: &[&Record]) -> SfError {
     let message =
         "You're creating a duplicate record. We recommend you use an existing record instead.";
     let records: Vec<Value> = matches
         .iter()
         .map(|r| {
-            let id = r["Id"].as_str().unwrap_or_default();
+            let id = r.id();
             json!({
                 "additionalInformation": [],
                 "fieldDiffs": [],
@@ -926,8 +959,8 @@ fn clean_input(input: &Map<String, Value>) -> Map<String, Value> {
 }
 
 /// Fields Salesforce computes: names, compound addresses, stage-derived values, formulas.
-pub fn derive(obj: &Object, row: &mut Row, old: Option<&Row>, stamp: &str) {
-    let s = |row: &Row, k: &str| row.get(k).and_then(Value::as_str).map(str::to_owned);
+pub fn derive(obj: &Object, row: &mut Draft, old: Option<&Draft>, stamp: &str) {
+    let s = |row: &Draft, k: &str| row.get(k).and_then(Value::as_str).map(str::to_owned);
     if obj.field("FirstName").is_some() && obj.field("LastName").is_some() {
         let name = [s(row, "FirstName"), s(row, "LastName")]
             .into_iter()
@@ -944,27 +977,9 @@ pub fn derive(obj: &Object, row: &mut Row, old: Option<&Row>, stamp: &str) {
         );
     }
     for compound in obj.fields.iter().filter(|f| f.kind == FieldKind::Address) {
-        let prefix = compound.name.trim_end_matches("Address");
-        let part = |p: &str| {
-            row.get(&format!("{prefix}{p}"))
-                .cloned()
-                .unwrap_or(Value::Null)
-        };
-        let parts = [
-            "Street",
-            "City",
-            "State",
-            "PostalCode",
-            "Country",
-            "GeocodeAccuracy",
-        ]
-        .map(part);
-        let address = if parts.iter().all(Value::is_null) {
-            Value::Null
-        } else {
-            json!({"city": parts[1], "country": parts[4], "geocodeAccuracy": parts[5], "latitude": null, "longitude": null,
-                   "postalCode": parts[3], "state": parts[2], "street": parts[0]})
-        };
+        let address = record::address(compound, |part| {
+            row.get(part).cloned().unwrap_or(Value::Null)
+        });
         row.insert(compound.name.into(), address);
     }
     match obj.name {
@@ -1048,10 +1063,11 @@ impl soql::Source for Org {
     fn rows(&self, object: &str, include_deleted: bool) -> Vec<&Row> {
         self.table(object)
             .iter()
-            .filter(|r| include_deleted || r.get("IsDeleted") != Some(&Value::Bool(true)))
+            .filter(|r| include_deleted || !r.is_deleted())
+            .map(|r| r as &Row)
             .collect()
     }
     fn row(&self, id: &str) -> Option<&Row> {
-        self.get(id)
+        self.get(id).map(|r| r as &Row)
     }
 }

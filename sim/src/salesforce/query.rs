@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::api::{AppState, check_version};
 use super::error::ApiError;
@@ -98,7 +98,7 @@ pub fn run(
             } else {
                 let rest: Vec<String> = rows[batch..]
                     .iter()
-                    .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
+                    .filter_map(|r| r.get("Id").as_str().map(str::to_owned))
                     .collect();
                 drop(org);
                 let n = shared.cursor_counter.fetch_add(1, Ordering::Relaxed) + 1;
@@ -151,7 +151,10 @@ pub async fn more(
     let page: Vec<String> = cursor.ids.drain(..take).collect();
     cursor.offset += take;
     let org = shared.org.read();
-    let rows: Vec<&soql::Row> = page.iter().filter_map(|id| org.get(id)).collect();
+    let rows: Vec<&soql::Row> = page
+        .iter()
+        .filter_map(|id| org.get(id).map(|r| r as &soql::Row))
+        .collect();
     let records = cursor.query.render(&*org, &rows, &v);
     let body = if cursor.ids.is_empty() {
         let total = cursor.total;

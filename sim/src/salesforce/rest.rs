@@ -178,7 +178,7 @@ pub async fn read(
                 not_external(&id)
             }
         })?;
-    if row.get("IsDeleted") == Some(&Value::Bool(true)) {
+    if row.is_deleted() {
         return Err(ApiError::one(
             StatusCode::NOT_FOUND,
             "ENTITY_IS_DELETED",
@@ -232,13 +232,13 @@ pub fn external_matches(shared: &AppState, obj: &Object, field: &str, value: &st
     if field == "Id" {
         return ids::to18(value)
             .and_then(|id| org.get(&id))
-            .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
-            .map(|r| vec![r["Id"].as_str().unwrap_or_default().to_owned()])
+            .filter(|r| !r.is_deleted())
+            .map(|r| vec![r.id().to_owned()])
             .unwrap_or_default();
     }
     org.find_by(obj.name, field, value)
         .into_iter()
-        .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
+        .map(|r| r.id().to_owned())
         .collect()
 }
 
@@ -301,7 +301,7 @@ pub fn upsert_one(
     } else {
         org.find_by(obj.name, field, value)
             .into_iter()
-            .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
+            .map(|r| r.id().to_owned())
             .collect()
     };
     match matches.as_slice() {
@@ -434,17 +434,17 @@ pub async fn updated(
     let obj = object(&sobject)?;
     let (start, end, covered) = replication_window(&shared, &params)?;
     let org = shared.org.read();
+    let (start, end) = (start.timestamp_millis(), end.timestamp_millis());
     let ids: Vec<&str> = org
         .table(obj.name)
         .iter()
-        .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
+        .filter(|r| !r.is_deleted())
         .filter(|r| {
             r.get("SystemModstamp")
-                .and_then(Value::as_str)
-                .and_then(parse_datetime)
+                .millis()
                 .is_some_and(|t| t >= start && t < end)
         })
-        .filter_map(|r| r.get("Id").and_then(Value::as_str))
+        .map(|r| r.id())
         .collect();
     if ids.len() > 600_000 {
         return Err(ApiError::bad_request(

@@ -258,9 +258,16 @@ pub struct Object {
 
 impl Object {
     pub fn field(&self, name: &str) -> Option<&Field> {
-        self.fields
-            .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
+        self.position(name).map(|i| &self.fields[i])
+    }
+    /// Index of a field in `fields` (case-insensitive). Callers mostly pass the canonical
+    /// name, so an exact pass comes first: records are read this way millions of times.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name).or_else(|| {
+            self.fields
+                .iter()
+                .position(|f| f.name.eq_ignore_ascii_case(name))
+        })
     }
     pub fn has_owner(&self) -> bool {
         self.field("OwnerId").is_some()
@@ -284,6 +291,12 @@ impl Schema {
         self.objects
             .iter()
             .find(|o| o.name.eq_ignore_ascii_case(name))
+    }
+    /// Position of an object in `objects` (case-insensitive name).
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.objects
+            .iter()
+            .position(|o| o.name.eq_ignore_ascii_case(name))
     }
     pub fn object_for_id(&self, id: &str) -> Option<&Object> {
         let prefix = id.get(..3)?;
@@ -455,6 +468,12 @@ fn child(name: &'static str, object: &'static str, field: &'static str, cascade:
     }
 }
 
+const TIME_ZONES: &[&str] = &[
+    "America/Los_Angeles",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Paris",
+];
 const LEAD_SOURCES: &[&str] = &[
     "Web",
     "Phone Inquiry",
@@ -509,16 +528,7 @@ fn build() -> Schema {
         required(lookup("ProfileId", "Profile ID", &["Profile"], "Profile")),
         text("Title", "Title", 80),
         text("Department", "Department", 80),
-        required(picklist(
-            "TimeZoneSidKey",
-            "Time Zone",
-            &[
-                "America/Los_Angeles",
-                "America/New_York",
-                "Europe/London",
-                "Europe/Paris",
-            ],
-        )),
+        required(picklist("TimeZoneSidKey", "Time Zone", TIME_ZONES)),
     ]);
 
     let mut profile = object("Profile", "Profile", "Profiles", "00e");
@@ -560,13 +570,46 @@ fn build() -> Schema {
         flag("PermissionsDelete", "Delete Records"),
     ]);
 
+    // The org's own settings: read-only through the API, with describe's lengths.
+    let setting =
+        |name: &'static str, label: &'static str, values: &[&'static str], length| Field {
+            length,
+            ..read_only(restricted(picklist(name, label, values)))
+        };
     let mut org = object("Organization", "Organization", "Organizations", "00D");
     org.fields = system_fields(false);
     org.fields.extend([
         read_only(text("Name", "Name", 80)),
-        read_only(text("OrganizationType", "Edition", 40)),
+        setting(
+            "DefaultCurrencyIsoCode",
+            "Locale Currency",
+            &["USD", "EUR", "GBP", "JPY", "CAD", "AUD"],
+            3,
+        ),
+        setting(
+            "OrganizationType",
+            "Edition",
+            &[
+                "Team Edition",
+                "Professional Edition",
+                "Enterprise Edition",
+                "Developer Edition",
+                "Personal Edition",
+                "Unlimited Edition",
+                "Contact Manager Edition",
+                "Base Edition",
+            ],
+            40,
+        ),
         read_only(flag("IsSandbox", "Is Sandbox")),
         read_only(text("InstanceName", "Instance Name", 5)),
+        setting(
+            "LanguageLocaleKey",
+            "Language",
+            &["en_US", "en_GB", "fr", "de", "es", "ja"],
+            40,
+        ),
+        setting("TimeZoneSidKey", "Time Zone", TIME_ZONES, 40),
     ]);
     org.createable = false;
     org.updateable = false;
@@ -1065,23 +1108,32 @@ fn build() -> Schema {
     ]);
 
     user.children = vec![];
-    Schema {
-        objects: vec![
-            account,
-            contact,
-            lead,
-            opp,
-            ocr,
-            case,
-            task,
-            user,
-            profile,
-            permset,
-            objperm,
-            record_type,
-            org,
-        ],
+    let objects = vec![
+        account,
+        contact,
+        lead,
+        opp,
+        ocr,
+        case,
+        task,
+        user,
+        profile,
+        permset,
+        objperm,
+        record_type,
+        org,
+    ];
+    // The org indexes records by object position in a byte.
+    assert!(objects.len() <= usize::from(u8::MAX));
+    for o in &objects {
+        // Records keep a bitmap of which fields are set.
+        assert!(
+            o.fields.len() <= super::record::MAX_FIELDS,
+            "{} has too many fields for a record",
+            o.name
+        );
     }
+    Schema { objects }
 }
 
 fn dep(value: &'static str, valid_for: &[&'static str]) -> PicklistValue {

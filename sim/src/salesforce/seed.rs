@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::ids;
 use super::org::{Journal, Org, WriteCtx, derive, format_datetime};
+use super::record::Record;
 use super::schema::{OPPORTUNITY_STAGES, record_type_id, schema};
 use crate::Seed;
 
@@ -87,7 +88,9 @@ fn at(minutes: i64) -> DateTime<Utc> {
         + Duration::minutes(minutes)
 }
 
-fn row(object: &str, id: &str, stamp: &str, by: &str, fields: Value) -> Map<String, Value> {
+/// One record as the seed writes it: system fields, booleans false, derived fields filled.
+/// Built one at a time, so that loading never holds more than one record as JSON.
+fn row(object: &str, id: &str, stamp: &str, by: &str, fields: Value) -> Record {
     let obj = schema()
         .object(object)
         .expect("seeded objects are described");
@@ -112,14 +115,7 @@ fn row(object: &str, id: &str, stamp: &str, by: &str, fields: Value) -> Map<Stri
         r.extend(m);
     }
     derive(obj, &mut r, None, stamp);
-    // Re-collected in schema order with exact capacity: a million rows' slack adds up.
-    obj.fields
-        .iter()
-        .filter_map(|f| r.remove_entry(f.name))
-        .filter(|(_, v)| !v.is_null())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+    Record::from_map(obj, &r)
 }
 
 /// Users, profiles, permissions, record types and the organization row: the same in every seed.
@@ -128,21 +124,25 @@ fn metadata(org: &mut Org) {
     let stamp = format_datetime(at(-60 * 24 * 30));
     org.admin_user_id = admin.clone();
     let org_id = org.org_id.clone();
-    org.put_raw(
+    org.put_raw(row(
         "Organization",
-        row("Organization", &org_id, &stamp, &admin, json!({"Name": "Acme Demo Org", "OrganizationType": "Developer Edition", "InstanceName": "SIM1"})),
-    );
+        &org_id,
+        &stamp,
+        &admin,
+        json!({"Name": "Acme Demo Org", "DefaultCurrencyIsoCode": "USD", "OrganizationType": "Enterprise Edition",
+               "InstanceName": "SIM1", "LanguageLocaleKey": "en_US", "TimeZoneSidKey": "America/Los_Angeles"}),
+    ));
     for (i, name) in PROFILES.iter().enumerate() {
         let pid = ids::make("00e", i as u64 + 1);
-        org.put_raw(
-            "Profile",
-            row("Profile", &pid, &stamp, &admin, json!({"Name": name})),
-        );
+        org.put_raw(row("Profile", &pid, &stamp, &admin, json!({"Name": name})));
         let psid = ids::make("0PS", i as u64 + 1);
-        org.put_raw(
+        org.put_raw(row(
             "PermissionSet",
-            row("PermissionSet", &psid, &stamp, &admin, json!({"Name": format!("X00e{i}"), "Label": name, "IsOwnedByProfile": true, "ProfileId": pid})),
-        );
+            &psid,
+            &stamp,
+            &admin,
+            json!({"Name": format!("X00e{i}"), "Label": name, "IsOwnedByProfile": true, "ProfileId": pid}),
+        ));
         for (j, object) in ["Case", "Lead", "Contact", "Account", "Opportunity", "Task"]
             .iter()
             .enumerate()
@@ -152,40 +152,37 @@ fn metadata(org: &mut Org) {
             } else {
                 true
             };
-            org.put_raw(
+            org.put_raw(row(
                 "ObjectPermissions",
-                row(
-                    "ObjectPermissions",
-                    &ids::make("110", (i * 10 + j) as u64 + 1),
-                    &stamp,
-                    &admin,
-                    json!({"ParentId": psid, "SobjectType": object, "PermissionsRead": true, "PermissionsCreate": edit,
-                           "PermissionsEdit": edit, "PermissionsDelete": edit && i == 0}),
-                ),
-            );
+                &ids::make("110", (i * 10 + j) as u64 + 1),
+                &stamp,
+                &admin,
+                json!({"ParentId": psid, "SobjectType": object, "PermissionsRead": true, "PermissionsCreate": edit,
+                       "PermissionsEdit": edit, "PermissionsDelete": edit && i == 0}),
+            ));
         }
     }
     for (i, u) in USERS.iter().enumerate() {
-        org.put_raw(
+        org.put_raw(row(
             "User",
-            row(
-                "User",
-                &user_id(i),
-                &stamp,
-                &admin,
-                json!({"Username": username(u.email), "FirstName": u.first, "LastName": u.last, "Email": u.email,
-                       "Alias": u.alias, "IsActive": u.active, "ProfileId": ids::make("00e", u.profile as u64 + 1),
-                       "TimeZoneSidKey": "Europe/London",
-                       "Title": (["CRM Administrator", "Account Executive", "Support Lead", "Support Engineer", "Support Agent"][i])}),
-            ),
-        );
+            &user_id(i),
+            &stamp,
+            &admin,
+            json!({"Username": username(u.email), "FirstName": u.first, "LastName": u.last, "Email": u.email,
+                   "Alias": u.alias, "IsActive": u.active, "ProfileId": ids::make("00e", u.profile as u64 + 1),
+                   "TimeZoneSidKey": "Europe/London",
+                   "Title": (["CRM Administrator", "Account Executive", "Support Lead", "Support Engineer", "Support Agent"][i])}),
+        ));
     }
     let case = schema().object("Case").expect("Case is described");
     for rt in &case.record_types {
-        org.put_raw(
+        org.put_raw(row(
             "RecordType",
-            row("RecordType", rt.id, &stamp, &admin, json!({"Name": rt.name, "DeveloperName": rt.developer_name, "SobjectType": "Case", "IsActive": true})),
-        );
+            rt.id,
+            &stamp,
+            &admin,
+            json!({"Name": rt.name, "DeveloperName": rt.developer_name, "SobjectType": "Case", "IsActive": true}),
+        ));
     }
     org.assignment_users.case_default = Some(user_id(2));
     org.assignment_users.case_bug = Some(user_id(3));
@@ -453,21 +450,20 @@ fn demo(org: &mut Org) {
             let contact = &contacts[i - 28];
             let account = org
                 .get(contact)
-                .and_then(|c| c.get("AccountId").cloned())
-                .unwrap_or(Value::Null);
+                .map_or(Value::Null, |c| c.value("AccountId"));
             let row = org_row_mut(org, &id);
-            row.insert("IsConverted".into(), json!(true));
-            row.insert("Status".into(), json!("Closed - Converted"));
-            row.insert("ConvertedDate".into(), json!("2026-01-06"));
-            row.insert("ConvertedContactId".into(), json!(contact));
-            row.insert("ConvertedAccountId".into(), account);
+            row.set("IsConverted", &json!(true));
+            row.set("Status", &json!("Closed - Converted"));
+            row.set("ConvertedDate", &json!("2026-01-06"));
+            row.set("ConvertedContactId", &json!(contact));
+            row.set("ConvertedAccountId", &account);
         }
     }
     // The last demo Intercom user also exists as a Lead: one person matching two records, where
     // the contact must win.
     let twin = org
         .get(&contacts[DEMO_INTERCOM_USERS - 1])
-        .cloned()
+        .map(Record::to_map)
         .expect("the contact was just inserted");
     tick(org);
     insert(
@@ -508,8 +504,7 @@ fn demo(org: &mut Org) {
         let contact = &contacts[i % contacts.len()];
         let account = org
             .get(contact)
-            .and_then(|c| c.get("AccountId").cloned())
-            .unwrap_or(Value::Null);
+            .map_or(Value::Null, |c| c.value("AccountId"));
         let rt = rts[i % 3];
         let mut case = json!({"RecordTypeId": rt, "Subject": format!("{} #{}", ["Cannot log in", "Invoice question", "Sync fails"][i % 3], i + 1),
             "Description": "Reported by the customer.", "Status": (["New", "Working", "Escalated", "Closed"][i % 4]),
@@ -545,7 +540,7 @@ fn demo(org: &mut Org) {
     org.commit(journal);
 }
 
-fn org_row_mut<'a>(org: &'a mut Org, id: &str) -> &'a mut Map<String, Value> {
+fn org_row_mut<'a>(org: &'a mut Org, id: &str) -> &'a mut Record {
     org.row_mut(id).expect("seeded row exists")
 }
 
@@ -570,56 +565,65 @@ fn scale(org: &mut Org, n: u64) {
     for i in 0..accounts {
         let stamp = stamp_for(i);
         let (name, _, industry, city) = COMPANIES[(i % COMPANIES.len() as u64) as usize];
-        org.put_raw(
+        org.put_raw(row(
             "Account",
-            row(
-                "Account",
-                &account_id(i),
-                &stamp,
-                &admin,
-                json!({"Name": format!("{name} {i}"), "AccountNumber": format!("SC-{i:07}"),
+            &account_id(i),
+            &stamp,
+            &admin,
+            json!({"Name": format!("{name} {i}"), "AccountNumber": format!("SC-{i:07}"),
                 "Industry": industry, "BillingCity": city, "OwnerId": owners[(i % 4) as usize]}),
-            ),
-        );
+        ));
     }
     org.reserve("Contact", contacts as usize);
     for i in 0..contacts {
         let stamp = stamp_for(i);
-        org.put_raw(
+        org.put_raw(row(
             "Contact",
-            row("Contact", &contact_id(i), &stamp, &admin, json!({"FirstName": FIRST[(i % 20) as usize], "LastName": format!("Person{i}"),
-                "Email": format!("contact{i}@scale.example.com"), "AccountId": account_id(i % accounts), "OwnerId": owners[(i % 4) as usize]})),
-        );
+            &contact_id(i),
+            &stamp,
+            &admin,
+            json!({"FirstName": FIRST[(i % 20) as usize], "LastName": format!("Person{i}"),
+                "Email": format!("contact{i}@scale.example.com"), "AccountId": account_id(i % accounts), "OwnerId": owners[(i % 4) as usize]}),
+        ));
     }
     org.reserve("Lead", leads as usize);
     for i in 0..leads {
         let stamp = stamp_for(i);
-        org.put_raw(
+        org.put_raw(row(
             "Lead",
-            row("Lead", &ids::make("00Q", i + 1_000_000), &stamp, &admin, json!({"LastName": format!("Prospect{i}"), "Company": format!("Company {i}"),
+            &ids::make("00Q", i + 1_000_000),
+            &stamp,
+            &admin,
+            json!({"LastName": format!("Prospect{i}"), "Company": format!("Company {i}"),
                 "Email": format!("lead{i}@scale.example.com"), "Status": STATUSES[(i % 3) as usize], "Region__c": REGIONS[(i % 3) as usize],
-                "OwnerId": owners[1]})),
-        );
+                "OwnerId": owners[1]}),
+        ));
     }
     org.reserve("Opportunity", opps as usize);
     for i in 0..opps {
         let stamp = stamp_for(i);
         let stage = OPPORTUNITY_STAGES[(i % 10) as usize].0;
-        org.put_raw(
+        org.put_raw(row(
             "Opportunity",
-            row("Opportunity", &ids::make("006", i + 1_000_000), &stamp, &admin, json!({"Name": format!("Deal {i}"), "StageName": stage,
-                "CloseDate": "2026-06-30", "Amount": (i % 100) as f64 * 1000.0, "AccountId": account_id(i % accounts), "OwnerId": owners[1]})),
-        );
+            &ids::make("006", i + 1_000_000),
+            &stamp,
+            &admin,
+            json!({"Name": format!("Deal {i}"), "StageName": stage,
+                "CloseDate": "2026-06-30", "Amount": (i % 100) as f64 * 1000.0, "AccountId": account_id(i % accounts), "OwnerId": owners[1]}),
+        ));
     }
     org.reserve("Case", cases as usize);
     for i in 0..cases {
         let stamp = stamp_for(i);
-        org.put_raw(
+        org.put_raw(row(
             "Case",
-            row("Case", &ids::make("500", i + 1_000_000), &stamp, &admin, json!({"CaseNumber": format!("{:08}", i + 1), "Subject": format!("Issue {i}"),
+            &ids::make("500", i + 1_000_000),
+            &stamp,
+            &admin,
+            json!({"CaseNumber": format!("{:08}", i + 1), "Subject": format!("Issue {i}"),
                 "Status": "New", "Priority": "Medium", "RecordTypeId": record_type_id(1 + i % 3), "ContactId": contact_id(i % contacts.max(1)),
-                "OwnerId": owners[2 + (i % 2) as usize]})),
-        );
+                "OwnerId": owners[2 + (i % 2) as usize]}),
+        ));
     }
     org.set_case_number(cases);
 }

@@ -17,6 +17,35 @@ pub fn days_from_ymd(y: i32, m: u32, d: u32) -> Option<i32> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// The civil date (year, month, day) of a day count since 1970-01-01 (the inverse of
+/// [`days_from_ymd`], same algorithm).
+fn ymd_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// A date as the REST API writes it: `2010-01-01`.
+pub fn format_date(days: i32) -> String {
+    let (y, m, d) = ymd_from_days(days.into());
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A dateTime as the REST API writes it: `2011-07-07T00:37:00.000+0000` (always UTC).
+pub fn format_datetime(millis: i64) -> String {
+    let day = 86_400_000;
+    let (y, mo, d) = ymd_from_days(millis.div_euclid(day));
+    let t = millis.rem_euclid(day);
+    let (h, mi, s, ms) = (t / 3_600_000, t / 60_000 % 60, t / 1000 % 60, t % 1000);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}+0000")
+}
+
 fn days_in_month(y: i32, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -194,6 +223,27 @@ mod tests {
         assert_eq!(fast, slow);
         assert_eq!(fast, 1_309_999_020_000);
         assert_eq!(parse_datetime("nope"), None);
+    }
+
+    #[test]
+    fn formats_print_back_what_parses() {
+        for s in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-12-31",
+            "1969-07-20",
+            "0001-01-01",
+        ] {
+            assert_eq!(format_date(parse_date(s).unwrap()), s);
+        }
+        for s in [
+            "2011-07-07T00:37:00.000+0000",
+            "2026-01-05T09:00:00.123+0000",
+            "1969-12-31T23:59:59.999+0000",
+            "2000-02-29T12:00:00.000+0000",
+        ] {
+            assert_eq!(format_datetime(parse_datetime(s).unwrap()), s);
+        }
     }
 
     #[test]

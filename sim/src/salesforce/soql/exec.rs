@@ -12,7 +12,7 @@ use super::plan::{
     aggregate_cat,
 };
 use super::values::{Cat, Key, V, compare, equals, id15, multi_parts, order_values, typed};
-use super::{Row, Source};
+use super::{FieldValue, Row, Source};
 
 impl Pred {
     pub(crate) fn eval(&self, source: &dyn Source, row: &Row) -> bool {
@@ -69,7 +69,7 @@ pub(crate) fn select_rows<'s>(
 ) -> Vec<&'s Row> {
     let mut rows = source.rows(&plan.object, include_deleted);
     if let Some(filter) = &plan.filter {
-        rows.retain(|r| filter.eval(source, r));
+        rows.retain(|r| filter.eval(source, *r));
     }
     window(source, rows, &plan.order, plan.offset, plan.limit)
 }
@@ -105,7 +105,7 @@ fn ordered_indexes(
     let mut keys: Vec<V<'_>> = Vec::with_capacity(n * k);
     for row in rows {
         for (o, cat) in order.iter().zip(&cats) {
-            keys.push(typed(*cat, o.path.get(source, row)));
+            keys.push(typed(*cat, o.path.get(source, *row)));
         }
     }
     let cmp = |a: &usize, b: &usize| -> Ordering {
@@ -185,7 +185,7 @@ impl GroupPred {
             GroupPred::And(items) => items.iter().all(|p| p.eval(source, group)),
             GroupPred::Or(items) => items.iter().any(|p| p.eval(source, group)),
             GroupPred::Not(inner) => !inner.eval(source, group),
-            GroupPred::Grouped(pred) => group.first().is_some_and(|r| pred.eval(source, r)),
+            GroupPred::Grouped(pred) => group.first().is_some_and(|r| pred.eval(source, *r)),
             GroupPred::Aggregate {
                 func,
                 path,
@@ -194,7 +194,7 @@ impl GroupPred {
             } => {
                 let value = aggregate_value(source, group, *func, path.as_ref());
                 let cat = aggregate_cat(*func, path.as_ref());
-                compare(cat, typed(cat, Some(&value)), *op, key)
+                compare(cat, typed(cat, FieldValue::from_json(&value)), *op, key)
             }
         }
     }
@@ -221,7 +221,7 @@ impl<'s> Renderer<'s> {
     /// `type` is the object, except through a polymorphic lookup (`What`, a queue-or-user
     /// `Owner`) where Salesforce answers with the `Name` entity; `url` always names the object.
     fn attributes(&self, label: &str, object: &str, row: &Row) -> Value {
-        let id = row.get("Id").and_then(Value::as_str).unwrap_or_default();
+        let id = row.get("Id").as_str().unwrap_or_default();
         json!({
             "type": label,
             "url": format!("/services/data/v{}/sobjects/{object}/{id}", self.version),
@@ -245,7 +245,7 @@ impl<'s> Renderer<'s> {
         for target in targets {
             let sample = self.source.rows(target, true).first().and_then(|r| {
                 r.get("Id")
-                    .and_then(Value::as_str)
+                    .as_str()
                     .and_then(|i| i.get(..3))
                     .map(str::to_string)
             });
@@ -277,7 +277,7 @@ impl<'s> Renderer<'s> {
             })
             .collect();
         rows.iter()
-            .map(|row| self.record(&plan.object, &plan.object, row, items, &children))
+            .map(|row| self.record(&plan.object, &plan.object, *row, items, &children))
             .collect()
     }
 
@@ -295,7 +295,7 @@ impl<'s> Renderer<'s> {
         for item in items {
             match item {
                 OutItem::Field(name) => {
-                    out.insert(name.clone(), row.get(name).cloned().unwrap_or(Value::Null));
+                    out.insert(name.clone(), row.get(name).to_json());
                 }
                 OutItem::Parent {
                     name,
@@ -305,7 +305,7 @@ impl<'s> Renderer<'s> {
                 } => {
                     let parent = row
                         .get(lookup)
-                        .and_then(Value::as_str)
+                        .as_str()
                         .and_then(|id| Some((id, self.source.row(id)?)));
                     let value = match parent {
                         Some((id, parent_row)) => {
@@ -322,7 +322,7 @@ impl<'s> Renderer<'s> {
                     out.insert(name.clone(), value);
                 }
                 OutItem::Children(child) => {
-                    let id = row.get("Id").and_then(Value::as_str).map(id15);
+                    let id = row.get("Id").as_str().map(id15);
                     let group = id.and_then(|id| children.get(child_index)?.get(id));
                     child_index += 1;
                     let value = match group {
@@ -334,7 +334,7 @@ impl<'s> Renderer<'s> {
                                 .iter()
                                 .map(|r| {
                                     let object = &child.plan.object;
-                                    self.record(object, object, r, child_items, &[])
+                                    self.record(object, object, *r, child_items, &[])
                                 })
                                 .collect();
                             json!({"totalSize": records.len(), "done": true, "records": records})
@@ -353,24 +353,24 @@ impl<'s> Renderer<'s> {
     fn child_groups(&self, child: &ChildPlan, parents: &[&Row]) -> HashMap<&'s str, Vec<&'s Row>> {
         let wanted: std::collections::HashSet<&str> = parents
             .iter()
-            .filter_map(|r| r.get("Id").and_then(Value::as_str).map(id15))
+            .filter_map(|r| r.get("Id").as_str().map(id15))
             .collect();
         let mut rows = self.source.rows(&child.plan.object, self.include_deleted);
         rows.retain(|r| {
             r.get(&child.field)
-                .and_then(Value::as_str)
+                .as_str()
                 .is_some_and(|p| wanted.contains(id15(p)))
                 && child
                     .plan
                     .filter
                     .as_ref()
-                    .is_none_or(|f| f.eval(self.source, r))
+                    .is_none_or(|f| f.eval(self.source, *r))
         });
         // Order everything once; grouping then keeps each group's order.
         let ordered = window(self.source, rows, &child.plan.order, 0, None);
         let mut groups: HashMap<&str, Vec<&Row>> = HashMap::new();
         for row in ordered {
-            if let Some(parent) = row.get(&child.field).and_then(Value::as_str) {
+            if let Some(parent) = row.get(&child.field).as_str() {
                 groups.entry(id15(parent)).or_default().push(row);
             }
         }
@@ -398,7 +398,7 @@ pub(crate) fn aggregate(source: &dyn Source, plan: &Plan, include_deleted: bool)
     };
     let mut rows = source.rows(&plan.object, include_deleted);
     if let Some(filter) = &plan.filter {
-        rows.retain(|r| filter.eval(source, r));
+        rows.retain(|r| filter.eval(source, *r));
     }
     let mut groups: Vec<Vec<&Row>> = Vec::new();
     if group_by.is_empty() {
@@ -411,7 +411,7 @@ pub(crate) fn aggregate(source: &dyn Source, plan: &Plan, include_deleted: bool)
                 .map(|g| match typed(g.cat(), g.get(source, row)) {
                     V::Null => "\u{0}null".to_string(),
                     V::Text(s) if matches!(g.cat(), Cat::Text | Cat::Multi) => s.to_lowercase(),
-                    _ => g.get(source, row).map(Value::to_string).unwrap_or_default(),
+                    _ => g.get(source, row).to_json().to_string(),
                 })
                 .collect();
             let next = groups.len();
@@ -441,8 +441,7 @@ pub(crate) fn aggregate(source: &dyn Source, plan: &Plan, include_deleted: bool)
                     AggItem::Group(key, g) => {
                         let value = group
                             .first()
-                            .and_then(|r| group_by[*g].get(source, r).cloned())
-                            .unwrap_or(Value::Null);
+                            .map_or(Value::Null, |r| group_by[*g].get(source, *r).to_json());
                         out.insert(key.clone(), value);
                     }
                     AggItem::Agg { key, func, path } => {
@@ -481,15 +480,14 @@ fn group_order(
                 Some(func) => aggregate_value(source, g, func, Some(&o.path)),
                 None => g
                     .first()
-                    .and_then(|r| o.path.get(source, r).cloned())
-                    .unwrap_or(Value::Null),
+                    .map_or(Value::Null, |r| o.path.get(source, *r).to_json()),
             })
         })
         .collect();
     let keys: Vec<V<'_>> = values
         .iter()
         .enumerate()
-        .map(|(i, v)| typed(cats[i % k.max(1)], Some(v)))
+        .map(|(i, v)| typed(cats[i % k.max(1)], FieldValue::from_json(v)))
         .collect();
     let mut idx: Vec<usize> = (0..groups.len()).collect();
     if k > 0 {
@@ -519,8 +517,8 @@ fn aggregate_value(
     };
     let cat = path.cat();
     let present = rows.iter().filter_map(|r| {
-        let raw = path.get(source, r)?;
-        match typed(cat, Some(raw)) {
+        let raw = path.get(source, *r);
+        match typed(cat, raw.clone()) {
             V::Null => None,
             v => Some((raw, v)),
         }
@@ -532,7 +530,7 @@ fn aggregate_value(
                 .map(|(raw, v)| match v {
                     V::Text(s) if cat == Cat::Text => s.to_lowercase(),
                     V::Text(s) if cat == Cat::Id => id15(s).to_string(),
-                    _ => raw.to_string(),
+                    _ => raw.to_json().to_string(),
                 })
                 .collect();
             json!(distinct.len())
@@ -561,7 +559,7 @@ fn aggregate_value(
                 };
                 if take_b { b } else { a }
             });
-            best.map_or(Value::Null, |(raw, _)| raw.clone())
+            best.map_or(Value::Null, |(raw, _)| raw.to_json())
         }
     }
 }

@@ -15,8 +15,10 @@
 //! `FOR VIEW|REFERENCE|UPDATE` (accepted, no effect). Not supported: TYPEOF, FIELDS(), date
 //! functions, toLabel/FORMAT/convertCurrency, USING SCOPE, time literals.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub mod ast;
 mod dates;
@@ -30,16 +32,90 @@ mod values;
 #[cfg(test)]
 mod tests;
 
+pub use dates::{format_date, format_datetime, parse_date, parse_datetime};
 pub use error::{
     INVALID_FIELD, INVALID_QUERY_FILTER_OPERATOR, INVALID_TYPE, MALFORMED_QUERY,
     NUMBER_OUTSIDE_VALID_RANGE, SoqlError,
 };
 pub use parser::parse;
 
-/// A stored record: field API name -> value exactly as the REST API sends it
-/// (`Id`, system fields, dateTime strings like `2011-07-07T00:37:00.000+0000`, `null`s...).
-/// It does not carry `attributes`; the engine adds them to answers.
-pub type Row = Map<String, Value>;
+/// A stored record, read one field at a time. It does not carry `attributes`; the engine
+/// adds them to answers.
+pub trait Fields {
+    /// The value of `field` (canonical API name); `FieldValue::Null` when empty or unknown.
+    fn get(&self, field: &str) -> FieldValue<'_>;
+}
+
+/// What the engine holds rows as: any store's records, through [`Fields`].
+pub type Row = dyn Fields;
+
+/// A stored value, borrowed from its record. Dates and dateTimes may be held as numbers or
+/// as the REST API's strings (`2011-07-07T00:37:00.000+0000`); the engine accepts both.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Text(&'a str),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Milliseconds since the epoch, UTC.
+    DateTime(i64),
+    /// Anything else (a compound address), as JSON.
+    Json(Cow<'a, Value>),
+}
+
+impl<'a> FieldValue<'a> {
+    /// A JSON value seen as a stored value (numbers stay whole or fractional as given).
+    pub fn from_json(v: &'a Value) -> FieldValue<'a> {
+        match v {
+            Value::Null => FieldValue::Null,
+            Value::Bool(b) => FieldValue::Bool(*b),
+            Value::Number(n) => match (n.as_i64(), n.is_f64()) {
+                (Some(i), _) => FieldValue::Int(i),
+                (None, true) => FieldValue::Double(n.as_f64().unwrap_or_default()),
+                (None, false) => FieldValue::Json(Cow::Borrowed(v)),
+            },
+            Value::String(s) => FieldValue::Text(s),
+            _ => FieldValue::Json(Cow::Borrowed(v)),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        *self == FieldValue::Null
+    }
+
+    pub fn as_str(&self) -> Option<&'a str> {
+        match self {
+            FieldValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A dateTime as epoch milliseconds, whether held as a number or a string.
+    pub fn millis(&self) -> Option<i64> {
+        match self {
+            FieldValue::DateTime(t) => Some(*t),
+            FieldValue::Text(s) => parse_datetime(s),
+            _ => None,
+        }
+    }
+
+    /// The value as the REST API sends it (`2011-07-07T00:37:00.000+0000` for a dateTime).
+    pub fn to_json(&self) -> Value {
+        match self {
+            FieldValue::Null => Value::Null,
+            FieldValue::Bool(b) => Value::Bool(*b),
+            FieldValue::Int(i) => Value::from(*i),
+            FieldValue::Double(d) => Value::from(*d),
+            FieldValue::Text(s) => Value::String((*s).to_owned()),
+            FieldValue::Date(d) => Value::String(format_date(*d)),
+            FieldValue::DateTime(t) => Value::String(format_datetime(*t)),
+            FieldValue::Json(v) => v.as_ref().clone(),
+        }
+    }
+}
 
 /// The field types SOQL needs to compare and order values (describe's `type` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +230,6 @@ pub fn run_at(
 
 /// What a query matched, before rendering: lets the HTTP layer render one page at a time
 /// (keep the ids of the rest for `nextRecordsUrl`) instead of building every record up front.
-#[derive(Debug)]
 pub enum Matches<'s> {
     /// Matching rows, ordered and windowed; render with [`PreparedQuery::render`].
     Rows(Vec<&'s Row>),
@@ -162,6 +237,16 @@ pub enum Matches<'s> {
     Count(usize),
     /// `AggregateResult` records, already rendered.
     Aggregates(Vec<Value>),
+}
+
+impl std::fmt::Debug for Matches<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Matches::Rows(rows) => write!(f, "Rows({} rows)", rows.len()),
+            Matches::Count(n) => write!(f, "Count({n})"),
+            Matches::Aggregates(records) => f.debug_tuple("Aggregates").field(records).finish(),
+        }
+    }
 }
 
 impl Matches<'_> {

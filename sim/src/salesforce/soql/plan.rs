@@ -3,16 +3,14 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
-use serde_json::Value;
-
 use super::ast::{self, AggregateFn, CmpOp, Condition, LiteralKind, Path, Query, SelectItem};
 use super::dates;
 use super::error::{
     self, INVALID_FIELD, INVALID_QUERY_FILTER_OPERATOR, INVALID_TYPE, MALFORMED_QUERY, SoqlError,
 };
 use super::values::{Cat, Key, Like, id15, multi_parts, type_name};
-use super::{FieldKind, Row, Source};
+use super::{FieldKind, FieldValue, Row, Source};
+use chrono::{DateTime, Utc};
 
 /// A field reached from a row, possibly through lookups (`Account.Owner.Name`).
 #[derive(Debug, Clone)]
@@ -24,11 +22,14 @@ pub(crate) struct FieldPath {
 }
 
 impl FieldPath {
-    pub fn get<'s>(&self, source: &'s dyn Source, row: &'s Row) -> Option<&'s Value> {
+    pub fn get<'s>(&self, source: &'s dyn Source, row: &'s Row) -> FieldValue<'s> {
         let mut current = row;
         for hop in &self.hops {
-            let id = current.get(hop)?.as_str()?;
-            current = source.row(id)?;
+            let parent = current.get(hop).as_str().and_then(|id| source.row(id));
+            match parent {
+                Some(p) => current = p,
+                None => return FieldValue::Null,
+            }
         }
         current.get(&self.field)
     }
@@ -797,7 +798,7 @@ impl Binder<'_> {
         Ok(rows
             .iter()
             .filter_map(|r| {
-                fp.get(self.source, r)?
+                fp.get(self.source, *r)
                     .as_str()
                     .map(|s| id15(s).to_string())
             })

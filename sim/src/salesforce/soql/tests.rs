@@ -3,14 +3,21 @@
 use std::collections::HashMap;
 
 use chrono::{TimeZone, Utc};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::*;
+
+/// The engine's rows here are plain JSON objects, dates as the API's strings.
+impl Fields for Map<String, Value> {
+    fn get(&self, field: &str) -> FieldValue<'_> {
+        Map::get(self, field).map_or(FieldValue::Null, FieldValue::from_json)
+    }
+}
 
 struct Org {
     /// object -> (fields, rows in insertion order)
     objects: Vec<(&'static str, Vec<FieldInfo>)>,
-    rows: Vec<(&'static str, Row)>,
+    rows: Vec<(&'static str, Map<String, Value>)>,
     by_id: HashMap<String, usize>,
     parents: Vec<(&'static str, ParentRelationship)>,
     children: Vec<(&'static str, ChildRelationship)>,
@@ -69,7 +76,7 @@ impl Source for Org {
         self.rows
             .iter()
             .filter(|(o, r)| *o == object && (include_deleted || r["IsDeleted"] != json!(true)))
-            .map(|(_, r)| r)
+            .map(|(_, r)| r as &Row)
             .collect()
     }
     fn row(&self, id: &str) -> Option<&Row> {
@@ -81,7 +88,7 @@ impl Source for Org {
         } else {
             id
         };
-        self.by_id.get(full).map(|i| &self.rows[*i].1)
+        self.by_id.get(full).map(|i| &self.rows[*i].1 as &Row)
     }
 }
 

@@ -3,10 +3,8 @@
 
 use std::cmp::Ordering;
 
-use serde_json::Value;
-
-use super::FieldKind;
 use super::dates;
+use super::{FieldKind, FieldValue};
 
 /// How a field's values compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,17 +66,20 @@ pub(crate) enum V<'a> {
     Int(i64),
 }
 
-pub(crate) fn typed(cat: Cat, v: Option<&Value>) -> V<'_> {
+pub(crate) fn typed(cat: Cat, v: FieldValue<'_>) -> V<'_> {
     match (cat, v) {
-        (_, None | Some(Value::Null)) => V::Null,
-        (Cat::Date, Some(Value::String(s))) => {
+        (_, FieldValue::Null) => V::Null,
+        (Cat::Date, FieldValue::Date(d)) => V::Int(d.into()),
+        (Cat::Date, FieldValue::Text(s)) => {
             dates::parse_date(s).map_or(V::Null, |d| V::Int(d.into()))
         }
-        (Cat::DateTime, Some(Value::String(s))) => dates::parse_datetime(s).map_or(V::Null, V::Int),
-        (Cat::Num, Some(Value::Number(n))) => n.as_f64().map_or(V::Null, V::Num),
-        (Cat::Num, Some(Value::String(s))) => s.parse().map_or(V::Null, V::Num),
-        (Cat::Bool, Some(Value::Bool(b))) => V::Bool(*b),
-        (_, Some(Value::String(s))) => V::Text(s),
+        (Cat::DateTime, FieldValue::DateTime(t)) => V::Int(t),
+        (Cat::DateTime, FieldValue::Text(s)) => dates::parse_datetime(s).map_or(V::Null, V::Int),
+        (Cat::Num, FieldValue::Int(i)) => V::Num(i as f64),
+        (Cat::Num, FieldValue::Double(d)) => V::Num(d),
+        (Cat::Num, FieldValue::Text(s)) => s.parse().map_or(V::Null, V::Num),
+        (Cat::Bool, FieldValue::Bool(b)) => V::Bool(b),
+        (_, FieldValue::Text(s)) => V::Text(s),
         _ => V::Null,
     }
 }
