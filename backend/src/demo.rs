@@ -57,6 +57,27 @@ pub struct ServiceCredentials {
     pub client_secret: Option<String>,
 }
 
+/// A demo that keeps everything in `dir` and takes free ports: for tests and benchmarks.
+pub fn scratch(dir: &std::path::Path) -> (Config, DemoOptions) {
+    let config = crate::config::parse(
+        crate::config::RawConfig {
+            listen: Some("127.0.0.1:0".to_owned()),
+            database_url: Some(format!("sqlite://{}", dir.join("sfbridge.db").display())),
+            static_dir: Some(dir.display().to_string()),
+            ..Default::default()
+        },
+        |_| None,
+    )
+    .expect("a fixed, valid configuration");
+    let options = DemoOptions {
+        host: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        salesforce_port: 0,
+        intercom_port: 0,
+        credentials_json: None,
+    };
+    (config, options)
+}
+
 /// A running demo: both simulators, the store and the app, Salesforce connected.
 pub struct Demo {
     pub salesforce: SalesforceSim,

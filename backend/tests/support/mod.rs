@@ -3,11 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses part of it
 
-use std::net::{IpAddr, Ipv4Addr};
-
-use sfbridge::config::{self, RawConfig};
 use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::demo::{Demo, DemoOptions};
+use sfbridge::demo::{self, Demo};
 
 pub struct World {
     pub demo: Demo,
@@ -28,25 +25,7 @@ impl std::ops::Deref for World {
 impl World {
     pub async fn start() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let config = config::parse(
-            RawConfig {
-                listen: Some("127.0.0.1:0".to_owned()),
-                database_url: Some(format!(
-                    "sqlite://{}",
-                    dir.path().join("db.sqlite").display()
-                )),
-                static_dir: Some(dir.path().display().to_string()),
-                ..RawConfig::default()
-            },
-            |_| None,
-        )
-        .unwrap();
-        let options = DemoOptions {
-            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            salesforce_port: 0,
-            intercom_port: 0,
-            credentials_json: None,
-        };
+        let (config, options) = demo::scratch(dir.path());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let shutdown = async {
             let _ = stopped.await;
