@@ -5,6 +5,7 @@
 //! tags every call with `Sforce-Call-Options: client=sfbridge`, and keeps the last
 //! `Sforce-Limit-Info` it saw.
 
+pub mod changes;
 pub mod describe;
 pub mod error;
 pub mod limits;
@@ -315,10 +316,25 @@ impl Client {
         Ok(())
     }
 
-    /// One `/composite` call of GET subrequests (each a SOQL query), answers by reference id.
+    /// One `/composite` call of SOQL queries, answers by reference id.
     pub(crate) async fn composite_queries(
         &self,
         queries: &[(&str, String)],
+    ) -> Result<Vec<(String, Result<Value, Vec<Refusal>>)>, SalesforceError> {
+        let gets: Vec<(&str, String)> = queries
+            .iter()
+            .map(|(reference, soql)| {
+                let path = format!("/services/data/{API_VERSION}/query");
+                (*reference, with_query(&path, &[("q", soql)]))
+            })
+            .collect();
+        self.composite_gets(&gets).await
+    }
+
+    /// One `/composite` call of GET subrequests (`path?query` each), answers by reference id.
+    pub(crate) async fn composite_gets(
+        &self,
+        gets: &[(&str, String)],
     ) -> Result<Vec<(String, Result<Value, Vec<Refusal>>)>, SalesforceError> {
         #[derive(Deserialize)]
         struct Body {
@@ -333,14 +349,10 @@ impl Client {
             #[serde(rename = "referenceId")]
             reference: String,
         }
-        let requests: Vec<Value> = queries
+        let requests: Vec<Value> = gets
             .iter()
-            .map(|(reference, soql)| {
-                let mut url = url::Url::parse("http://x/").expect("a fixed base");
-                url.set_path(&format!("/services/data/{API_VERSION}/query"));
-                url.query_pairs_mut().append_pair("q", soql);
-                let path_and_query = format!("{}?{}", url.path(), url.query().unwrap_or_default());
-                serde_json::json!({"method": "GET", "url": path_and_query, "referenceId": reference})
+            .map(|(reference, url)| {
+                serde_json::json!({"method": "GET", "url": url, "referenceId": reference})
             })
             .collect();
         let body = serde_json::json!({"allOrNone": false, "compositeRequest": requests});
@@ -368,6 +380,14 @@ impl Client {
             })
             .collect())
     }
+}
+
+/// `path?k=v&..` with every value percent-encoded.
+pub(crate) fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse("http://x/").expect("a fixed base");
+    url.set_path(path);
+    url.query_pairs_mut().extend_pairs(pairs);
+    format!("{}?{}", url.path(), url.query().unwrap_or_default())
 }
 
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, SalesforceError> {

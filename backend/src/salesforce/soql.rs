@@ -227,6 +227,20 @@ impl Query {
         }
     }
 
+    /// From an object named by input (checked), with fields known at compile time.
+    pub fn select_from(object: Field, fields: &[&'static str]) -> Query {
+        Query {
+            items: fields
+                .iter()
+                .map(|f| Item::Field(Field::known(f)))
+                .collect(),
+            from: object,
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+        }
+    }
+
     pub fn field(mut self, field: Field) -> Query {
         self.items.push(Item::Field(field));
         self

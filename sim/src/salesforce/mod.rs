@@ -175,6 +175,11 @@ impl SalesforceSim {
     pub fn inject(&self, fault: Fault) {
         self.shared.faults.lock().push(fault);
     }
+    /// Sets the org's clock (`None`: the real time again), for tests of time windows such as
+    /// the replication endpoints' whole minutes.
+    pub fn set_clock(&self, at: Option<chrono::DateTime<chrono::Utc>>) {
+        self.shared.org.write().clock_override = at;
+    }
     /// Makes every access token issued so far invalid, as an expired session.
     pub fn expire_sessions(&self) {
         self.shared.expire_sessions();
