@@ -1,6 +1,7 @@
 //! The three roles of the binary: `serve`, `demo` and `migrate`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::card::Cards;
 use crate::clients::Clients;
@@ -9,6 +10,7 @@ use crate::connections;
 use crate::crypto::{Cipher, SecretKey};
 use crate::http::{self, AppState};
 use crate::inbox::Inbox;
+use crate::listener::{ListenerConfig, Listeners};
 use crate::server::{self, Server};
 use crate::store::Store;
 
@@ -81,6 +83,29 @@ pub async fn serve(config: Config) -> Result<(), ExitError> {
     Ok(())
 }
 
+/// What the handlers share: the store, each installation's clients, the card cache, the
+/// Salesforce listeners.
+pub fn state(config: &Config, store: Store, cipher: Cipher, public_url: String) -> AppState {
+    let clients = Clients::new(store.clone(), cipher);
+    let cards = Cards::new(config.card_cache_ttl);
+    let listeners = Listeners::new(
+        clients.clone(),
+        Arc::new(cards.clone()),
+        ListenerConfig {
+            sweep_every: config.sweep_every,
+            ..ListenerConfig::default()
+        },
+    );
+    AppState {
+        clients,
+        cards,
+        listeners,
+        inbox: Inbox::default(),
+        public_url,
+        store,
+    }
+}
+
 /// Bind and announce; serving starts with [`Server::run`]. Returns the handlers' shared state
 /// (the store, each installation's clients, the card cache) with the public URL settled.
 pub async fn bind(
@@ -93,16 +118,11 @@ pub async fn bind(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr()?;
-    let state = AppState {
-        clients: Clients::new(store.clone(), cipher),
-        cards: Cards::new(config.card_cache_ttl),
-        inbox: Inbox::default(),
-        public_url: config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}")),
-        store,
-    };
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let state = state(config, store, cipher, public_url);
     let server = Server::on(listener, http::router(state.clone(), &config.static_dir));
     // Tests and scripts read this exact line to learn the port.
     println!("sfbridge listening on http://{addr}");
@@ -112,8 +132,10 @@ pub async fn bind(
 
 /// Bind, announce and serve until a shutdown signal.
 pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Result<()> {
-    let (server, _) = bind(config, store.clone(), cipher).await?;
+    let (server, state) = bind(config, store.clone(), cipher).await?;
+    state.listeners.start_connected().await?;
     server.run(server::shutdown_signal()).await?;
+    state.listeners.stop_all();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -30,6 +30,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// How long an inbox card is served from the cache before Salesforce is read again.
     pub card_cache_ttl: std::time::Duration,
+    /// How often the reconciling sweep reads what changed in Salesforce (the stream is live).
+    pub sweep_every: std::time::Duration,
 }
 
 /// A configuration problem, phrased for the person who made it: which key, what is wrong.
@@ -69,6 +71,7 @@ pub struct RawConfig {
     pub log_format: Option<String>,
     pub public_url: Option<String>,
     pub card_cache_ttl_seconds: Option<u64>,
+    pub sweep_every_seconds: Option<u64>,
 }
 
 impl Serialize for SecretWrapper<'_> {
@@ -85,6 +88,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://sfbridge.db";
 pub const DEFAULT_STATIC_DIR: &str = "dist";
 pub const DEFAULT_CARD_CACHE_TTL_SECONDS: u64 = 600;
+pub const DEFAULT_SWEEP_EVERY_SECONDS: u64 = 300;
 
 /// Layer the sources: defaults < file < environment < flags (`overrides`).
 pub fn load(file: Option<&std::path::Path>, overrides: RawConfig) -> Result<Config, ConfigError> {
@@ -208,6 +212,15 @@ pub fn parse(
             "must be at least 1 second".to_owned(),
         ));
     }
+    let sweep_every = raw
+        .sweep_every_seconds
+        .unwrap_or(DEFAULT_SWEEP_EVERY_SECONDS);
+    if sweep_every < 10 {
+        return Err(fail(
+            "sweep_every_seconds",
+            format!("{sweep_every} is too often; at least 10 seconds"),
+        ));
+    }
     Ok(Config {
         listen,
         database_url,
@@ -216,6 +229,7 @@ pub fn parse(
         log_format,
         public_url,
         card_cache_ttl: std::time::Duration::from_secs(card_cache_ttl),
+        sweep_every: std::time::Duration::from_secs(sweep_every),
     })
 }
 

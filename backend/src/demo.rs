@@ -125,6 +125,14 @@ impl Demo {
             .map_err(|e| anyhow::anyhow!("cannot connect the simulated Salesforce org: {e:#}"))?;
         // Both simulators are up, so the first page load already shows live connection states.
         connections::check_all(&store, &cipher).await?;
+        // Changes made in the simulated org reach the app from the start.
+        state.listeners.start_connected().await?;
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            state.listeners.live(DEMO_INSTALLATION_ID),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("the simulated org's change stream did not start"))?;
         Ok(Demo {
             salesforce,
             intercom,
@@ -153,6 +161,7 @@ impl Demo {
 
     /// Waits for the app to stop (its shutdown future), then stops the simulators.
     pub async fn finish(self) -> anyhow::Result<()> {
+        self.state.listeners.stop_all();
         let result = self
             .serving
             .await

@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod installations;
 pub mod intercom;
 pub mod jobs;
+pub mod listener;
 pub mod oauth;
 pub mod salesforce;
 pub mod server;

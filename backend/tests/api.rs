@@ -6,11 +6,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use secrecy::SecretString;
-use sfbridge::card::Cards;
-use sfbridge::clients::Clients;
 use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::http::{AppState, router};
-use sfbridge::inbox::Inbox;
+use sfbridge::http::router;
 use sfbridge::installations::Pairing;
 use sfbridge::store::{ContactOutcome, Service, Store};
 use shared::{ApiError, ConnectionState, ConnectionsView, SalesforceEnvironment};
@@ -37,14 +34,14 @@ async fn spawn_app() -> TestApp {
     let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
     let store = Store::open(&url.parse().unwrap()).await.unwrap();
     let cipher = Arc::new(Cipher::new(&SecretKey::generate()));
+    let config = sfbridge::config::parse(Default::default(), |_| None).unwrap();
     let router = router(
-        AppState {
-            store: store.clone(),
-            clients: Clients::new(store.clone(), (*cipher).clone()),
-            cards: Cards::new(std::time::Duration::from_secs(60)),
-            inbox: Inbox::default(),
-            public_url: "http://127.0.0.1:8080".to_owned(),
-        },
+        sfbridge::app::state(
+            &config,
+            store.clone(),
+            (*cipher).clone(),
+            "http://127.0.0.1:8080".to_owned(),
+        ),
         &dist,
     );
     TestApp {

@@ -236,3 +236,34 @@ async fn canvas_kit_renders_the_card_and_refuses_a_forged_signature() {
     assert_eq!(world.intercom.request_counts()["total"], intercom_before);
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_change_in_salesforce_reaches_the_card_within_seconds() {
+    let world = World::start().await;
+    let conversation = conversation_of(&world, "maya.patel@globex.example.com").await;
+    let (_, before) = card(&world, &conversation).await;
+    let contact = before["person"]["id"].as_str().unwrap().to_owned();
+    world
+        .salesforce
+        .ui_update(
+            &world.salesforce.admin_user_id(),
+            "Contact",
+            &contact,
+            serde_json::json!({"Title": "Head of Streaming"}),
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    let after = world
+        .eventually(
+            "the new title on the card",
+            std::time::Duration::from_secs(10),
+            || async {
+                let (_, now) = card(&world, &conversation).await;
+                (now["person"]["title"] == "Head of Streaming").then_some(now)
+            },
+        )
+        .await;
+    assert_eq!(after["person"]["id"], contact.as_str());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    world.stop().await;
+}

@@ -267,6 +267,22 @@ impl Cards {
     }
 }
 
+/// Salesforce changes refresh the cards that show the changed records.
+impl crate::listener::ChangeSink for Cards {
+    fn changed<'a>(
+        &'a self,
+        installation_id: &'a str,
+        changes: Vec<crate::listener::RecordChange>,
+    ) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            for change in changes {
+                self.invalidate_salesforce_record(installation_id, &change.id);
+            }
+            Ok(())
+        })
+    }
+}
+
 fn mentions(records: &PersonRecords, id: &str) -> bool {
     let contact = records.contact.as_ref().is_some_and(|c| {
         c.id == id

@@ -26,6 +26,7 @@ use crate::card::Cards;
 use crate::clients::Clients;
 use crate::connections;
 use crate::inbox::Inbox;
+use crate::listener::Listeners;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -35,6 +36,8 @@ pub struct AppState {
     pub clients: Clients,
     pub cards: Cards,
     pub inbox: Inbox,
+    /// Salesforce change listeners, one per connected installation.
+    pub listeners: Listeners,
     /// Where browsers reach this server.
     pub public_url: String,
 }

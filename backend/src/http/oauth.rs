@@ -26,6 +26,7 @@ pub async fn callback(
 ) -> Result<Redirect, AppError> {
     let installation = oauth::finish(&state.clients, callback).await?;
     state.cards.invalidate_installation(&installation);
+    state.listeners.ensure(&installation);
     let installation: String =
         url::form_urlencoded::byte_serialize(installation.as_bytes()).collect();
     Ok(Redirect::to(&format!(

@@ -59,6 +59,30 @@ impl World {
         (status, response.json().await.unwrap())
     }
 
+    /// Polls `check` until it gives a value, for at most `within`; panics naming `what`.
+    pub async fn eventually<T, F, Fut>(
+        &self,
+        what: &str,
+        within: std::time::Duration,
+        mut check: F,
+    ) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(value) = check().await {
+                return value;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "gave up waiting for {what}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     pub async fn stop(self) {
         let _ = self.stop.send(());
         self.demo.finish().await.unwrap();

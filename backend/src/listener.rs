@@ -1,0 +1,405 @@
+//! Listening to Salesforce: the change stream (CDC over CometD) with its replay id stored per
+//! installation, and the reconciling sweep behind it. Both feed one [`ChangeSink`].
+//!
+//! The stream brings changes within seconds and costs no API calls; the sweep (one call per
+//! period for every object) catches what the stream cannot carry: formula fields, bulk writes,
+//! gaps, a replay window that expired while the process was down, and a stream that dropped.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::future::BoxFuture;
+use shared::sync::convert::SyncValue;
+use tokio::sync::Notify;
+
+use crate::clients::{ClientError, Clients};
+use crate::salesforce::changes::ObjectCursor;
+use crate::salesforce::streaming::{ChangeType, Replay, StreamError};
+use crate::salesforce::{self, SalesforceError};
+use crate::store::{Store, StoreError};
+
+/// The objects whose changes matter to the sync and the card.
+pub const OBJECTS: &[&str] = &["Lead", "Contact", "Account", "User"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Upsert,
+    Delete,
+}
+
+/// One record that changed in Salesforce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordChange {
+    pub object: String,
+    pub id: String,
+    pub kind: ChangeKind,
+    /// This app made the change (its `changeOrigin` client name): an echo of our own write.
+    pub ours: bool,
+    /// The fields the stream says changed; empty when only the sweep saw it (read them all).
+    pub changed_fields: Vec<String>,
+    /// New values the stream carried.
+    pub values: Vec<(String, SyncValue)>,
+}
+
+/// Where changes go (the sync engine, the card cache). Called again for a change after a crash
+/// or an overlap, so it must be idempotent.
+pub trait ChangeSink: Send + Sync + 'static {
+    fn changed<'a>(
+        &'a self,
+        installation_id: &'a str,
+        changes: Vec<RecordChange>,
+    ) -> BoxFuture<'a, anyhow::Result<()>>;
+}
+
+#[derive(Debug, Clone)]
+pub struct ListenerConfig {
+    /// How often the reconciling sweep runs.
+    pub sweep_every: Duration,
+    /// How far before the last row seen each sweep looks again.
+    pub overlap: Duration,
+    /// Longest wait before reconnecting a dropped stream.
+    pub max_backoff: Duration,
+}
+
+impl Default for ListenerConfig {
+    fn default() -> Self {
+        ListenerConfig {
+            sweep_every: Duration::from_secs(300),
+            overlap: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ListenError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+    #[error(transparent)]
+    Salesforce(#[from] SalesforceError),
+    #[error("handing changes on failed: {0:#}")]
+    Sink(anyhow::Error),
+}
+
+/// Listens for one installation until `stop` is notified.
+pub struct Listener {
+    clients: Clients,
+    sink: Arc<dyn ChangeSink>,
+    config: ListenerConfig,
+    installation_id: String,
+    /// Wakes the sweep early (a gap, a lost replay position, a reconnect).
+    sweep_now: Notify,
+    /// Whether the stream is subscribed right now.
+    live: tokio::sync::watch::Sender<bool>,
+}
+
+impl Listener {
+    pub fn new(
+        clients: Clients,
+        sink: Arc<dyn ChangeSink>,
+        config: ListenerConfig,
+        installation_id: &str,
+    ) -> Arc<Listener> {
+        Arc::new(Listener {
+            clients,
+            sink,
+            config,
+            installation_id: installation_id.to_owned(),
+            sweep_now: Notify::new(),
+            live: tokio::sync::watch::Sender::new(false),
+        })
+    }
+
+    /// Resolves once the stream is subscribed (changes from then on arrive within seconds).
+    pub async fn live(&self) {
+        let mut live = self.live.subscribe();
+        let _ = live.wait_for(|live| *live).await;
+    }
+
+    fn store(&self) -> &Store {
+        self.clients.store()
+    }
+
+    /// Runs the stream and the sweep side by side until `stop` resolves.
+    pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
+        let stream = {
+            let me = self.clone();
+            tokio::spawn(async move { me.stream_forever().await })
+        };
+        let sweep = {
+            let me = self.clone();
+            tokio::spawn(async move { me.sweep_forever().await })
+        };
+        stop.await;
+        stream.abort();
+        sweep.abort();
+    }
+
+    async fn stream_forever(&self) {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            let outcome = self.stream_once().await;
+            self.live.send_replace(false);
+            match outcome {
+                Ok(()) => backoff = Duration::from_secs(1),
+                Err(error) => {
+                    tracing::warn!(installation = %self.installation_id, %error,
+                        "the Salesforce change stream stopped; the sweep covers until it is back");
+                    // Whatever happened while it was down is found by the sweep.
+                    self.sweep_now.notify_one();
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(self.config.max_backoff);
+                }
+            }
+        }
+    }
+
+    /// One stream session: subscribe from the stored replay id, hand on batches until it ends.
+    async fn stream_once(&self) -> Result<(), ListenError> {
+        let client = self.clients.salesforce(&self.installation_id).await?;
+        let stored = self
+            .store()
+            .salesforce_cursors(&self.installation_id)
+            .await?;
+        let replay = stored.replay_id.map_or(Replay::New, Replay::After);
+        let channels: Vec<(String, Replay)> = OBJECTS
+            .iter()
+            .map(|o| (format!("/data/{o}ChangeEvent"), replay))
+            .collect();
+        let mut stream = match client.stream(&channels).await {
+            Ok(stream) => stream,
+            Err(StreamError::ReplayUnavailable(why)) => {
+                // Too old to replay: start from now, and let the sweep read what was missed.
+                tracing::warn!(installation = %self.installation_id, %why, "replay position lost; sweeping");
+                self.store()
+                    .clear_replay_id(&self.installation_id, now())
+                    .await?;
+                self.sweep_now.notify_one();
+                return Ok(());
+            }
+            Err(other) => return Err(other.into()),
+        };
+        self.live.send_replace(true);
+        loop {
+            let events = match stream.next_batch().await {
+                Ok(events) => events,
+                Err(StreamError::Rehandshake(why)) => {
+                    tracing::debug!(%why, "the streaming session ended; subscribing again");
+                    return Ok(());
+                }
+                Err(other) => return Err(other.into()),
+            };
+            let Some(last) = events.iter().map(|e| e.replay_id).max() else {
+                continue;
+            };
+            let mut changes = Vec::new();
+            for event in events {
+                let kind = match event.change_type {
+                    ChangeType::Create | ChangeType::Update | ChangeType::Undelete => {
+                        ChangeKind::Upsert
+                    }
+                    ChangeType::Delete => ChangeKind::Delete,
+                    ChangeType::Gap(_) => {
+                        // The event says records changed but not how: the sweep reads them.
+                        self.sweep_now.notify_one();
+                        continue;
+                    }
+                };
+                let ours = event.client.as_deref() == Some(salesforce::CLIENT_NAME);
+                for id in &event.record_ids {
+                    changes.push(RecordChange {
+                        object: event.entity.clone(),
+                        id: id.clone(),
+                        kind,
+                        ours,
+                        changed_fields: event.changed_fields.clone(),
+                        values: event.values.clone(),
+                    });
+                }
+            }
+            if !changes.is_empty() {
+                self.sink
+                    .changed(&self.installation_id, changes)
+                    .await
+                    .map_err(ListenError::Sink)?;
+            }
+            // Stored only once handed on: a crash before this replays the batch.
+            self.store()
+                .save_replay_id(&self.installation_id, last, now())
+                .await?;
+        }
+    }
+
+    async fn sweep_forever(&self) {
+        loop {
+            let wait = tokio::time::sleep(self.config.sweep_every);
+            tokio::select! {
+                () = wait => {}
+                () = self.sweep_now.notified() => {}
+            }
+            if let Err(error) = self.sweep_once().await {
+                tracing::warn!(installation = %self.installation_id, %error, "the reconciling sweep failed");
+            }
+        }
+    }
+
+    /// One sweep of every object (one API call, more only when a page was full).
+    pub async fn sweep_once(&self) -> Result<(), SweepError> {
+        let result: Result<(), ListenError> = async {
+            let client = self.clients.salesforce(&self.installation_id).await?;
+            let stored = self
+                .store()
+                .salesforce_cursors(&self.installation_id)
+                .await?;
+            let mut cursors: Vec<ObjectCursor> = stored
+                .sweep
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_else(|| {
+                    OBJECTS
+                        .iter()
+                        .map(|o| ObjectCursor {
+                            object: (*o).to_owned(),
+                            modified: None,
+                            deleted_until: None,
+                        })
+                        .collect()
+                });
+            // A first sweep starts now: history is the backfill's work, not the listener's.
+            let start =
+                Utc::now() - chrono::Duration::from_std(self.config.overlap).unwrap_or_default();
+            loop {
+                let sweep = client
+                    .sweep(&cursors, start, self.config.overlap, Utc::now())
+                    .await?;
+                let mut changes: Vec<RecordChange> = sweep
+                    .changed
+                    .iter()
+                    .map(|c| RecordChange {
+                        object: c.object.clone(),
+                        id: c.id.clone(),
+                        kind: ChangeKind::Upsert,
+                        ours: false,
+                        changed_fields: Vec::new(),
+                        values: Vec::new(),
+                    })
+                    .collect();
+                changes.extend(sweep.deleted.iter().map(|d| RecordChange {
+                    object: d.object.clone(),
+                    id: d.id.clone(),
+                    kind: ChangeKind::Delete,
+                    ours: false,
+                    changed_fields: Vec::new(),
+                    values: Vec::new(),
+                }));
+                if !changes.is_empty() {
+                    self.sink
+                        .changed(&self.installation_id, changes)
+                        .await
+                        .map_err(ListenError::Sink)?;
+                }
+                cursors = sweep.cursors;
+                let json = serde_json::to_string(&cursors).expect("cursors serialise");
+                self.store()
+                    .save_sweep(&self.installation_id, &json, now())
+                    .await?;
+                if !sweep.more {
+                    return Ok(());
+                }
+            }
+        }
+        .await;
+        result.map_err(|e| SweepError(e.to_string()))
+    }
+}
+
+/// The running listeners, one per connected installation. Cheap to clone.
+#[derive(Clone)]
+pub struct Listeners {
+    clients: Clients,
+    sink: Arc<dyn ChangeSink>,
+    config: ListenerConfig,
+    running: Arc<parking_lot::Mutex<HashMap<String, Running>>>,
+}
+
+struct Running {
+    listener: Arc<Listener>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Listeners {
+    pub fn new(clients: Clients, sink: Arc<dyn ChangeSink>, config: ListenerConfig) -> Listeners {
+        Listeners {
+            clients,
+            sink,
+            config,
+            running: Arc::default(),
+        }
+    }
+
+    /// Starts listening for the installation unless it already is (e.g. after it connected).
+    pub fn ensure(&self, installation_id: &str) {
+        let mut running = self.running.lock();
+        if running
+            .get(installation_id)
+            .is_some_and(|r| !r.task.is_finished())
+        {
+            return;
+        }
+        let listener = Listener::new(
+            self.clients.clone(),
+            self.sink.clone(),
+            self.config.clone(),
+            installation_id,
+        );
+        let task = tokio::spawn(listener.clone().run(std::future::pending()));
+        running.insert(installation_id.to_owned(), Running { listener, task });
+    }
+
+    /// Resolves once the installation's stream is subscribed (`false` if it has no listener).
+    pub async fn live(&self, installation_id: &str) -> bool {
+        let listener = self
+            .running
+            .lock()
+            .get(installation_id)
+            .map(|r| r.listener.clone());
+        match listener {
+            Some(listener) => {
+                listener.live().await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts listening for every installation connected to Salesforce.
+    pub async fn start_connected(&self) -> Result<(), StoreError> {
+        for row in self.clients.store().installations().await? {
+            if row.salesforce_access_token.is_some() {
+                self.ensure(&row.id);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn stop_all(&self) {
+        for (_, running) in self.running.lock().drain() {
+            running.task.abort();
+        }
+    }
+}
+
+/// A sweep that did not complete; the next one starts from the last cursors stored.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SweepError(String);
+
+fn now() -> i64 {
+    Utc::now().timestamp_millis()
+}
