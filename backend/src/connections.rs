@@ -2,9 +2,21 @@
 
 use shared::{ConnectionsView, DatabaseHealth, Health};
 
+use crate::clients::{ClientError, Clients};
 use crate::crypto::Cipher;
 use crate::store::{ContactOutcome, Service, Store, StoreError};
 use crate::{installations, intercom, salesforce};
+
+async fn identity(
+    clients: &Clients,
+    installation_id: &str,
+) -> Result<salesforce::Identity, ClientError> {
+    Ok(clients
+        .salesforce(installation_id)
+        .await?
+        .identity()
+        .await?)
+}
 
 /// The back end's health and every installation's connection state.
 pub async fn view(store: &Store) -> Result<ConnectionsView, StoreError> {
@@ -27,10 +39,12 @@ pub async fn view(store: &Store) -> Result<ConnectionsView, StoreError> {
 /// Talk to both services of every installation and record how it went.
 /// Costs no Salesforce API call: the userinfo endpoint is not counted against the allocation.
 pub async fn check_all(store: &Store, cipher: &Cipher) -> Result<(), StoreError> {
+    // Clients that refresh an expired session (and store the new token) like every other call.
+    let clients = Clients::new(store.clone(), cipher.clone());
     for row in store.installations().await? {
         let now = || chrono::Utc::now().timestamp_millis();
         let (salesforce, intercom) = match installations::credentials(&row, cipher) {
-            Ok(credentials) => check(&credentials).await,
+            Ok(credentials) => check(&clients, &row.id, &credentials).await,
             Err(error) => {
                 let failed = ContactOutcome::Failed {
                     error: error.to_string(),
@@ -54,15 +68,16 @@ pub async fn check_all(store: &Store, cipher: &Cipher) -> Result<(), StoreError>
     Ok(())
 }
 
-async fn check(credentials: &installations::Credentials) -> (ContactOutcome, ContactOutcome) {
+async fn check(
+    clients: &Clients,
+    installation_id: &str,
+    credentials: &installations::Credentials,
+) -> (ContactOutcome, ContactOutcome) {
     let salesforce = match (
         &credentials.salesforce_instance_url,
         &credentials.salesforce_access_token,
     ) {
-        (Some(url), Some(token)) => match salesforce::Client::with_token(url, token.clone())
-            .identity()
-            .await
-        {
+        (Some(_), Some(_)) => match identity(clients, installation_id).await {
             Ok(identity) => ContactOutcome::Reached {
                 remote_id: identity.org_id,
                 user_id: Some(identity.user_id),

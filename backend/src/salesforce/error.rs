@@ -191,6 +191,10 @@ impl Entry {
 
 /// The typed error for a non-success answer that retries and refreshes did not fix.
 pub(crate) fn from_answer(status: u16, body: &[u8]) -> SalesforceError {
+    if status == 403 && body.starts_with(b"Bad_OAuth_Token") {
+        // The identity endpoints' way of saying INVALID_SESSION_ID.
+        return SalesforceError::ReconnectNeeded("Bad_OAuth_Token".to_owned());
+    }
     let refusals = refusals(status, body);
     let first = refusals.first().map(|r| (&r.code, r.message.clone()));
     match first {

@@ -272,7 +272,10 @@ impl Client {
                         body,
                     });
                 }
-                401 if !refreshed => {
+                // The identity endpoints answer an expired token with 403 `Bad_OAuth_Token`.
+                401 | 403
+                    if !refreshed && (status == 401 || body.starts_with(b"Bad_OAuth_Token")) =>
+                {
                     refreshed = true;
                     attempt -= 1;
                     self.refresh(generation).await?;

@@ -59,6 +59,14 @@ impl World {
         (status, response.json().await.unwrap())
     }
 
+    /// [`World::get`] with an owned path, for futures that outlive the caller's strings.
+    pub fn get_owned(
+        &self,
+        path: String,
+    ) -> impl std::future::Future<Output = (u16, serde_json::Value)> + '_ {
+        async move { self.get(&path).await }
+    }
+
     /// Polls `check` until it gives a value, for at most `within`; panics naming `what`.
     pub async fn eventually<T, F, Fut>(
         &self,
