@@ -60,11 +60,8 @@ impl World {
     }
 
     /// [`World::get`] with an owned path, for futures that outlive the caller's strings.
-    pub fn get_owned(
-        &self,
-        path: String,
-    ) -> impl std::future::Future<Output = (u16, serde_json::Value)> + '_ {
-        async move { self.get(&path).await }
+    pub async fn get_owned(&self, path: String) -> (u16, serde_json::Value) {
+        self.get(&path).await
     }
 
     /// Polls `check` until it gives a value, for at most `within`; panics naming `what`.
