@@ -5,6 +5,7 @@
 //! tags every call with `Sforce-Call-Options: client=sfbridge`, and keeps the last
 //! `Sforce-Limit-Info` it saw.
 
+pub mod cases;
 pub mod describe;
 pub mod error;
 pub mod limits;
@@ -88,6 +89,7 @@ struct Inner {
     on_refresh: Option<TokenSink>,
     retry: Retry,
     describes: describe::Cache,
+    case_metadata: cases::Cache,
 }
 
 /// One HTTP request to the org, relative to its instance URL.
@@ -151,6 +153,7 @@ impl Client {
                 on_refresh,
                 retry,
                 describes: describe::Cache::default(),
+                case_metadata: cases::Cache::default(),
             }),
         }
     }

@@ -4,6 +4,7 @@
 //! Queries are written once with `$N` placeholders, which both drivers bind by position; the
 //! few places where the dialects differ (claiming jobs, locking migrations) say so.
 
+mod cases;
 mod installations;
 mod jobs;
 mod links;
@@ -19,6 +20,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Postgres, Sqlite, Transaction};
 
+pub use cases::{CaseClaim, CaseSubmissionRow};
 pub use installations::{
     ContactOutcome, InstallationRow, NewInstallation, OAuthFlow, SalesforceGrant, Service,
 };
