@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod card;
+pub mod cases;
 pub mod cli;
 pub mod clients;
 pub mod config;

@@ -564,3 +564,107 @@ async fn the_url_scheme_chooses_the_database() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_case_form_instance_is_claimed_once_then_filed_released_or_unknown() {
+    use sfbridge::store::CaseClaim;
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let store = Arc::new(db.store.clone());
+        // Concurrent submits of one form: exactly one claims it.
+        let claims = (0..8).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .claim_case_submission("acme", "form-1", "215", 10)
+                    .await
+                    .unwrap()
+            })
+        });
+        let mut won = 0;
+        for claim in claims {
+            match claim.await.unwrap() {
+                CaseClaim::Claimed => won += 1,
+                CaseClaim::Taken(row) => assert_eq!(row.state, "filing", "{}", db.label),
+            }
+        }
+        assert_eq!(won, 1, "{}", db.label);
+
+        store
+            .finish_case_submission("acme", "form-1", r#"{"case_number":"00001001"}"#, 20)
+            .await
+            .unwrap();
+        let CaseClaim::Taken(filed) = store
+            .claim_case_submission("acme", "form-1", "215", 30)
+            .await
+            .unwrap()
+        else {
+            panic!("{}: a filed form was claimed again", db.label)
+        };
+        assert_eq!(
+            (
+                filed.state.as_str(),
+                filed.outcome.as_deref(),
+                filed.finished_at
+            ),
+            ("filed", Some(r#"{"case_number":"00001001"}"#), Some(20))
+        );
+        // Releasing or marking a filed form changes nothing.
+        store
+            .release_case_submission("acme", "form-1")
+            .await
+            .unwrap();
+        store
+            .mark_case_submission_unknown("acme", "form-1", 40)
+            .await
+            .unwrap();
+        let row = store
+            .case_submission("acme", "form-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.state, "filed");
+
+        // A refused form is released and may be claimed again; a lost answer stays unknown.
+        assert_eq!(
+            store
+                .claim_case_submission("acme", "form-2", "215", 50)
+                .await
+                .unwrap(),
+            CaseClaim::Claimed
+        );
+        store
+            .release_case_submission("acme", "form-2")
+            .await
+            .unwrap();
+        assert_eq!(store.case_submission("acme", "form-2").await.unwrap(), None);
+        assert_eq!(
+            store
+                .claim_case_submission("acme", "form-2", "215", 60)
+                .await
+                .unwrap(),
+            CaseClaim::Claimed
+        );
+        store
+            .mark_case_submission_unknown("acme", "form-2", 70)
+            .await
+            .unwrap();
+        let row = store
+            .case_submission("acme", "form-2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((row.state.as_str(), row.outcome), ("unknown", None));
+        // Form instances are per installation.
+        installation(&db.store, "globex").await;
+        assert_eq!(
+            store
+                .claim_case_submission("globex", "form-1", "9", 80)
+                .await
+                .unwrap(),
+            CaseClaim::Claimed
+        );
+        db
+    })
+    .await;
+}

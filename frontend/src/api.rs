@@ -135,7 +135,8 @@ pub fn conversation_url(conversation_id: &str) -> String {
     format!("{CONVERSATIONS_PATH}/{id}")
 }
 
-async fn get_json<T: DeserializeOwned>(
+/// `GET` a JSON answer; a failure keeps the back end's error body.
+pub async fn get_json<T: DeserializeOwned>(
     request: RequestBuilder,
     abort: Option<&AbortSignal>,
 ) -> Result<T, LoadError> {

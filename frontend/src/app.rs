@@ -6,6 +6,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 use crate::card::CardPage;
+use crate::case::CasePage;
 use crate::connections::ConnectionsPage;
 use crate::inbox::InboxPage;
 
@@ -18,6 +19,8 @@ pub fn App() -> impl IntoView {
             <FlatRoutes fallback=|| view! { <Shell><NotFound /></Shell> }>
                 // Without the shell, so an inbox can show the card in a narrow side panel.
                 <Route path=path!("/card/:conversation_id") view=CardPage />
+                // Reached from the card, so as narrow and as bare.
+                <Route path=path!("/case/:conversation_id") view=CasePage />
                 <Route path=path!("/") view=|| view! { <Redirect path="/connections" /> } />
                 <Route
                     path=path!("/connections")

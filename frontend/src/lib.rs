@@ -6,6 +6,7 @@
 pub mod api;
 pub mod app;
 pub mod card;
+pub mod case;
 pub mod clock;
 pub mod connections;
 pub mod format;

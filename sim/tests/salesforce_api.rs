@@ -263,6 +263,14 @@ async fn writes_are_validated_like_salesforce() {
         );
         assert!(resp[0]["fields"].is_array());
     }
+    // The Case validation rule is shown at its field, so its error names that field.
+    let (_, resp) = org
+        .post(
+            "/sobjects/Case/",
+            json!({"Subject": "s", "Status": "Closed"}),
+        )
+        .await;
+    assert_eq!(resp[0]["fields"], json!(["Description"]));
     // 85 bytes in 29 characters: the limit counts bytes.
     let (status, resp) = org
         .post(
@@ -548,7 +556,7 @@ async fn describe_layouts_and_picklists() {
 
     let resp = org
         .req(reqwest::Method::GET, "/sobjects/Case/describe")
-        .header("If-Modified-Since", last_modified)
+        .header("If-Modified-Since", &last_modified)
         .send()
         .await
         .unwrap();
@@ -588,6 +596,26 @@ async fn describe_layouts_and_picklists() {
         .find(|v| v["value"] == "API")
         .unwrap();
     assert_eq!(api["validFor"], json!([0, 2]));
+    // A record type's layout and picklist values revalidate like the describe.
+    for path in [
+        format!("/sobjects/Case/describe/layouts/{bug_id}"),
+        format!("/ui-api/object-info/Case/picklist-values/{bug_id}"),
+    ] {
+        let resp = org
+            .req(reqwest::Method::GET, &path)
+            .header("If-Modified-Since", &last_modified)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_MODIFIED, "{path}");
+        let resp = org.req(reqwest::Method::GET, &path).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            resp.headers()["last-modified"],
+            last_modified.as_str(),
+            "{path}"
+        );
+    }
     let (status, _) = org.get("/sobjects/Nope/describe").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -1,7 +1,8 @@
 //! `POST /canvas/initialize` and `POST /canvas/submit`: the card inside Intercom's inbox.
 //!
 //! The signature is checked against the raw body before anything in it is read; an unsigned
-//! or forged request gets 401 and calls nothing.
+//! or forged request gets 401 and calls nothing. Submits from the case form go to
+//! [`Cases::canvas`]; every other one redraws the card.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,6 +13,7 @@ use shared::api_error::codes;
 
 use super::{AppError, AppState};
 use crate::card::{ContactIdentity, Request};
+use crate::cases::{self, Cases};
 use crate::intercom::canvas::{self, CanvasRequest, render_card, render_error};
 
 pub async fn initialize(
@@ -57,6 +59,18 @@ async fn respond(
         email: c.email.clone(),
         external_id: c.external_id.clone(),
     });
+    if cases::canvas::handles(&request) {
+        let cases = Cases {
+            clients: &state.clients,
+            cards: &state.cards,
+            inbox: &state.inbox,
+        };
+        let canvas = cases
+            .canvas(&installation, &request, contact.as_ref())
+            .await
+            .unwrap_or_else(|error| failure(AppError::from(error)));
+        return Ok(Json(canvas));
+    }
     let conversation_id = request.conversation_id.clone().unwrap_or_default();
     let result = state
         .cards
@@ -71,13 +85,14 @@ async fn respond(
             },
         )
         .await;
-    // Intercom shows whatever canvas it gets: failures become a card saying what to do.
     Ok(Json(match result {
         Ok(view) => render_card(&view, request.selected_opportunity()),
-        Err(error) => {
-            let error = AppError::from(error);
-            let code = error.code().unwrap_or(codes::SALESFORCE_UNREACHABLE);
-            render_error(code, &error.to_string())
-        }
+        Err(error) => failure(AppError::from(error)),
     }))
+}
+
+/// Intercom shows whatever canvas it gets: failures become a card saying what to do.
+fn failure(error: AppError) -> Value {
+    let code = error.code().unwrap_or(codes::SALESFORCE_UNREACHABLE);
+    render_error(code, &error.to_string())
 }

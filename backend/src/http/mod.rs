@@ -4,6 +4,7 @@
 
 mod canvas;
 mod card;
+mod cases;
 mod error;
 mod inbox;
 mod oauth;
@@ -47,6 +48,12 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
     let api = Router::new()
         .route("/connections", get(get_connections))
         .route("/card", get(card::get_card))
+        .route("/cases", post(cases::file))
+        .route("/cases/form", get(cases::form))
+        .route(
+            "/settings/cases",
+            get(cases::get_settings).put(cases::put_settings),
+        )
         .route("/inbox/conversations", get(inbox::list))
         .route("/inbox/conversations/{id}", get(inbox::one))
         .fallback(api_not_found);

@@ -2,12 +2,16 @@
 //! (`X-Body-Signature`); the app answers with components. `request` reads the requests,
 //! `render` draws the card model and its error states as components.
 
+mod case_form;
 mod render;
 mod request;
 
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 
+pub use case_form::{
+    CaseCanvas, field_component, read_values, render_case_filed, render_case_form, stored_case,
+};
 pub use render::{MAX_KEY_FACTS, render_card, render_error};
 pub use request::{CanvasContact, CanvasRequest, CanvasRequestError};
 
@@ -23,6 +27,18 @@ pub mod component_ids {
     pub const RETRY: &str = "retry";
     /// The "Open in Salesforce" link button (a URL action: never submitted).
     pub const OPEN_IN_SALESFORCE: &str = "open_in_salesforce";
+    /// "Create case" on the card: opens the case form.
+    pub const CREATE_CASE: &str = "create_case";
+    /// The case form's record type dropdown (choosing re-renders the fields).
+    pub const CASE_RECORD_TYPE: &str = "case_record_type";
+    /// Each case field's input is this prefix and the field's api name.
+    pub const CASE_FIELD_PREFIX: &str = "case.";
+    /// "File case".
+    pub const FILE_CASE: &str = "file_case";
+    /// "Cancel" on the form, "Back to the card" once filed.
+    pub const CANCEL_CASE: &str = "cancel_case";
+    /// The filed case's link into Salesforce.
+    pub const OPEN_CASE: &str = "open_case";
 }
 
 /// Whether `header` (`X-Body-Signature`) is the hex HMAC-SHA256 of the raw `body` keyed with

@@ -47,6 +47,9 @@ pub struct FieldDescribe {
     pub length: u32,
     #[serde(default)]
     pub byte_length: u32,
+    /// An integer field's digits (`precision` is for decimals).
+    #[serde(default)]
+    pub digits: u32,
     #[serde(default)]
     pub precision: u32,
     #[serde(default)]
@@ -78,6 +81,9 @@ pub struct FieldDescribe {
     pub relationship_name: Option<String>,
     #[serde(default)]
     pub auto_number: bool,
+    /// The value a new record gets when it is left out (a checkbox's `true`/`false`).
+    #[serde(default)]
+    pub default_value: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,6 +5,7 @@
 //! tags every call with `Sforce-Call-Options: client=sfbridge`, and keeps the last
 //! `Sforce-Limit-Info` it saw.
 
+pub mod cases;
 pub mod changes;
 pub mod describe;
 pub mod error;
@@ -90,6 +91,7 @@ struct Inner {
     on_refresh: Option<TokenSink>,
     retry: Retry,
     describes: describe::Cache,
+    case_metadata: cases::Cache,
 }
 
 /// One HTTP request to the org, relative to its instance URL.
@@ -156,6 +158,7 @@ impl Client {
                 on_refresh,
                 retry,
                 describes: describe::Cache::default(),
+                case_metadata: cases::Cache::default(),
             }),
         }
     }

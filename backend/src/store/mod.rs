@@ -4,6 +4,7 @@
 //! Queries are written once with `$N` placeholders, which both drivers bind by position; the
 //! few places where the dialects differ (claiming jobs, locking migrations) say so.
 
+mod cases;
 mod cursors;
 mod installations;
 mod jobs;
@@ -20,6 +21,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Postgres, Sqlite, Transaction};
 
+pub use cases::{CaseClaim, CaseSubmissionRow};
 pub use cursors::SalesforceCursors;
 pub use installations::{
     ContactOutcome, InstallationRow, NewInstallation, OAuthFlow, SalesforceGrant, Service,

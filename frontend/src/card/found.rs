@@ -16,6 +16,7 @@ pub fn FoundCard(
     #[prop(optional, into)] busy: Signal<bool>,
 ) -> impl IntoView {
     let Card {
+        conversation_id,
         person,
         matched_by,
         owner,
@@ -51,6 +52,7 @@ pub fn FoundCard(
                 })}
             <footer class="sf-card-foot">
                 {format::matched_by(matched_by)} " · read " <Moment at=fetched_at now=now />
+                <CreateCaseLink conversation_id=conversation_id />
             </footer>
         </article>
     }
@@ -239,6 +241,20 @@ pub fn SalesforceLink(url: String, object: &'static str) -> impl IntoView {
             title=format!("Open this {} in Salesforce (new tab)", object.to_lowercase())
         >
             "Open in Salesforce"
+        </a>
+    }
+}
+
+/// Opens the case form of the conversation beside the card.
+#[component]
+pub fn CreateCaseLink(conversation_id: String) -> impl IntoView {
+    let href = format!(
+        "/case/{}",
+        String::from(js_sys::encode_uri_component(&conversation_id))
+    );
+    view! {
+        <a href=href class="sf-create-case" data-testid="card-create-case">
+            "Create case"
         </a>
     }
 }

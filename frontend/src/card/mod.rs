@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::card::{CardView, NoMatch};
 
-use found::FoundCard;
+use found::{CreateCaseLink, FoundCard};
 use opportunities::Opportunities;
 
 use crate::api::{self, LoadError};
@@ -114,14 +114,15 @@ pub fn CardContent(
             <FoundCard card=*card now=now on_show_closed=on_show_closed busy=busy />
         }
         .into_any(),
-        CardView::NotInSalesforce { reason, .. } => {
-            view! { <NotInSalesforce reason=reason /> }.into_any()
-        }
+        CardView::NotInSalesforce {
+            reason,
+            conversation_id,
+        } => view! { <NotInSalesforce reason=reason conversation_id=conversation_id /> }.into_any(),
     }
 }
 
 #[component]
-fn NotInSalesforce(reason: NoMatch) -> impl IntoView {
+fn NotInSalesforce(reason: NoMatch, conversation_id: String) -> impl IntoView {
     view! {
         <div class="sf-card sf-card-empty" data-testid="card-empty">
             <p class="sf-empty-title">"Not in Salesforce"</p>
@@ -132,6 +133,8 @@ fn NotInSalesforce(reason: NoMatch) -> impl IntoView {
             >
                 {reason.explain()}
             </p>
+            // A case needs no contact: it can still be filed.
+            <CreateCaseLink conversation_id=conversation_id />
         </div>
     }
 }

@@ -5,12 +5,16 @@
 //! [`validate`] runs in the browser as the teammate types and in the back end before Salesforce
 //! is called. When Salesforce still refuses, [`refusal_errors`] puts its words on the fields.
 
+pub mod api;
 pub mod refusal;
 pub mod schema;
 pub mod settings;
 pub mod validate;
 pub mod values;
 
+pub use api::{
+    CaseFormView, CaseOwnership, CaseRefusal, CaseSettingsRefusal, CaseSettingsView, FiledCase,
+};
 pub use refusal::{SalesforceRefusal, refusal_errors};
 pub use schema::{
     CaseForm, ConversationPrefill, Dependency, FieldType, FormField, FormSchema, InitialSelection,

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::values::FormValues;
 
-/// Answer of `GET /api/case/form?conversation_id=..`: one form per record type the teammate may
-/// choose. A custom form (or an org without record types) has a single form.
+/// One form per record type the teammate may choose (in [`CaseFormView`](super::CaseFormView)). A custom form (or an org without record types) has a single form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormSchema {
     pub forms: Vec<CaseForm>,
@@ -266,9 +265,9 @@ pub enum InitialSelection<'a> {
     NoneAvailable,
 }
 
-impl InitialSelection<'_> {
-    pub fn form(&self) -> Option<&CaseForm> {
-        match self {
+impl<'a> InitialSelection<'a> {
+    pub fn form(&self) -> Option<&'a CaseForm> {
+        match *self {
             InitialSelection::Only(form) | InitialSelection::Default(form) => Some(form),
             InitialSelection::Choose | InitialSelection::NoneAvailable => None,
         }
@@ -369,6 +368,13 @@ impl CaseForm {
                 values.set(&field.api_name, value);
             }
         }
+        self.drop_disallowed(&mut values);
+        values
+    }
+
+    /// Clears picklist values the form does not offer given the other values: after a
+    /// controlling value changed, the dependent values it does not allow.
+    pub fn drop_disallowed(&self, values: &mut FormValues) {
         for field in self
             .fields
             .iter()
@@ -377,7 +383,7 @@ impl CaseForm {
             let Some(value) = values.get(&field.api_name) else {
                 continue;
             };
-            let allowed = self.options(field, &values);
+            let allowed = self.options(field, values);
             let kept = value
                 .split(';')
                 .filter(|part| allowed.iter().any(|o| o.value == *part))
@@ -387,7 +393,6 @@ impl CaseForm {
                 values.set(&field.api_name, kept);
             }
         }
-        values
     }
 
     /// The picklist values to offer for `field` given the current values: all of the record
@@ -718,10 +723,17 @@ pub(crate) mod tests {
                 }
             }
         }
-        let values = form.initial_values(&ConversationPrefill::default());
+        let mut values = form.initial_values(&ConversationPrefill::default());
         assert_eq!(values.get("Product__c"), Some("Mobile App"));
         // Dashboard belongs to Platform only; Sync is valid for Mobile App.
         assert_eq!(values.get("Product_Area__c"), Some("Sync"));
+        // The controlling value changes: Sync is not a Platform area.
+        values.set("Product__c", "Platform");
+        form.drop_disallowed(&mut values);
+        assert_eq!(values.get("Product_Area__c"), None);
+        values.set("Product_Area__c", "Login");
+        form.drop_disallowed(&mut values);
+        assert_eq!(values.get("Product_Area__c"), Some("Login"));
     }
 
     #[test]

@@ -97,7 +97,7 @@ impl std::fmt::Display for FormInstanceId {
     }
 }
 
-/// Body of `POST /api/case`: the form the teammate filled in.
+/// Body of `POST /api/cases`: the form the teammate filled in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSubmission {
     pub conversation_id: String,
@@ -105,6 +105,9 @@ pub struct CaseSubmission {
     /// The chosen record type; `None` for a form without one.
     pub record_type_id: Option<String>,
     pub values: FormValues,
+    /// The Intercom teammate filing it (who may become the owner); `None`: the installer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teammate_id: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Describe (global, per object, layouts) and the UI API picklist values per record type.
+//! Describe (global, per object, layouts) and the UI API picklist values per record type. Object
+//! describes, one record type's layout and its picklist values answer `If-Modified-Since`.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -425,12 +426,15 @@ pub async fn layouts(
 pub async fn layout(
     State(shared): State<AppState>,
     Path((version, sobject, rt)): Path<(String, String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let _ = shared;
     check_version(&version)?;
     let obj = super::rest::object(&sobject)?;
     let rt = record_type_for(obj, &rt)?;
-    Ok(axum::Json(layout_json(obj, rt)).into_response())
+    if not_modified(&shared, &headers) {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    Ok(with_last_modified(&shared, layout_json(obj, rt)))
 }
 
 fn etag(value: &Value) -> String {
@@ -498,11 +502,14 @@ fn picklist_json(
 pub async fn picklists(
     State(shared): State<AppState>,
     Path((version, sobject, rt)): Path<(String, String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let _ = shared;
     let v = check_version(&version)?;
     let obj = super::rest::object(&sobject)?;
     let rt_def = record_type_for(obj, &rt)?;
+    if not_modified(&shared, &headers) {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
     let rt_id = rt_def.map(|r| r.id).unwrap_or(MASTER_RECORD_TYPE);
     let fields: Map<String, Value> = obj
         .fields
@@ -512,7 +519,7 @@ pub async fn picklists(
         .collect();
     let mut out = json!({"picklistFieldValues": fields});
     out["eTag"] = json!(etag(&out));
-    Ok(axum::Json(out).into_response())
+    Ok(with_last_modified(&shared, out))
 }
 
 pub async fn picklist(

@@ -849,10 +849,14 @@ impl Org {
                 .and_then(Value::as_str)
                 .is_none_or(|d| d.trim().is_empty())
         {
-            return Err(vec![SfError::new(
-                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                "Describe the resolution in the Description before closing the case.",
-            )]);
+            // The rule's error is shown at the Description field, so the API names that field.
+            return Err(vec![
+                SfError::new(
+                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    "Describe the resolution in the Description before closing the case.",
+                )
+                .with_fields(&["Description"]),
+            ]);
         }
         if matches!(obj.name, "Lead" | "Contact") && !ctx.allow_duplicates {
             let email = row.get("Email").and_then(Value::as_str);

@@ -124,6 +124,7 @@ fn found(card: &Card, selected: Option<&str>) -> Value {
                            "label": "Open in Salesforce", "style": "secondary",
                            "action": {"type": "url", "url": person.url}}),
     );
+    components.push(create_case());
     let mut stored = json!({ STORED_CONVERSATION: card.conversation_id });
     if let Some(shown) = shown {
         stored[STORED_OPPORTUNITY] = json!(shown.id);
@@ -202,11 +203,18 @@ fn dropdown(all: &[Opportunity], shown: &Opportunity) -> Value {
     })
 }
 
+/// Opens the case form (a case needs no Salesforce person).
+fn create_case() -> Value {
+    json!({"type": "button", "id": component_ids::CREATE_CASE, "label": "Create case",
+           "style": "primary", "action": {"type": "submit"}})
+}
+
 fn not_in_salesforce(conversation_id: &str, reason: NoMatch) -> Value {
     canvas(
         vec![
             text("Not in Salesforce", "header"),
             text(reason.explain(), "muted"),
+            create_case(),
         ],
         Some(json!({ STORED_CONVERSATION: conversation_id })),
     )
@@ -239,8 +247,8 @@ mod tests {
     use sim::intercom::canvas::check_response;
 
     /// Few components and rows keep the first canvas under Intercom's 400 px: a header line,
-    /// a muted line, a table, a divider, the dropdown, its table and a button at most.
-    const MAX_COMPONENTS: usize = 7;
+    /// a muted line, a table, a divider, the dropdown, its table and two buttons at most.
+    const MAX_COMPONENTS: usize = 8;
     const MAX_TABLE_ROWS: usize = MAX_KEY_FACTS + 3;
 
     fn opportunity(n: u32, stage: &str, amount: Option<f64>) -> Opportunity {
@@ -429,6 +437,9 @@ mod tests {
             button["action"],
             json!({"type": "url", "url": "https://demo.my.salesforce.com/003Dn000001AAAAAA1"})
         );
+        let create = of_type(&canvas, "button")[1];
+        assert_eq!(create["id"], component_ids::CREATE_CASE);
+        assert_eq!(create["action"], json!({"type": "submit"}));
         assert_eq!(
             canvas["canvas"]["stored_data"],
             json!({"conversation_id": "215472621202601", "opportunity": opportunities[0].id})
@@ -561,6 +572,11 @@ mod tests {
             let canvas = render_card(&view, None);
             assert_renders(&canvas);
             assert_eq!(texts(&canvas), ["Not in Salesforce", reason.explain()]);
+            assert_eq!(
+                of_type(&canvas, "button")[0]["id"],
+                component_ids::CREATE_CASE,
+                "a case needs no Salesforce person"
+            );
         }
     }
 

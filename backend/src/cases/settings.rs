@@ -1,0 +1,37 @@
+//! The case settings as stored: one settings document of kind `cases` per installation.
+
+use shared::case_form::CaseSettings;
+
+use crate::settings::SettingsError;
+use crate::store::Store;
+
+pub const KIND: &str = "cases";
+
+/// The saved settings; `None` before an admin saved any.
+pub async fn stored(
+    store: &Store,
+    installation_id: &str,
+) -> Result<Option<CaseSettings>, SettingsError> {
+    match store.setting(installation_id, KIND).await? {
+        None => Ok(None),
+        Some(body) => serde_json::from_str(&body)
+            .map(Some)
+            .map_err(|e| SettingsError::Corrupt {
+                kind: KIND,
+                problem: e.to_string(),
+            }),
+    }
+}
+
+/// Saves settings the shared rules accepted.
+pub async fn save(
+    store: &Store,
+    installation_id: &str,
+    settings: &CaseSettings,
+    now: i64,
+) -> Result<(), SettingsError> {
+    let body = serde_json::to_string(settings).expect("settings serialise");
+    Ok(store
+        .save_setting(installation_id, KIND, &body, now)
+        .await?)
+}
