@@ -97,6 +97,7 @@ pub async fn bind(
         clients: Clients::new(store.clone(), cipher),
         cards: Cards::new(config.card_cache_ttl),
         inbox: Inbox::default(),
+        sync: crate::sync::SyncState::new(config.sync),
         public_url: config
             .public_url
             .clone()
@@ -112,8 +113,10 @@ pub async fn bind(
 
 /// Bind, announce and serve until a shutdown signal.
 pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Result<()> {
-    let (server, _) = bind(config, store.clone(), cipher).await?;
+    let (server, state) = bind(config, store.clone(), cipher).await?;
+    let worker = crate::sync::worker::spawn(state.clients, state.cards, state.sync);
     server.run(server::shutdown_signal()).await?;
+    worker.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

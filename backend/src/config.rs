@@ -30,6 +30,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// How long an inbox card is served from the cache before Salesforce is read again.
     pub card_cache_ttl: std::time::Duration,
+    /// How the sync worker batches, leases, retries and pauses (defaults; tests shorten them).
+    pub sync: crate::sync::worker::WorkerConfig,
 }
 
 /// A configuration problem, phrased for the person who made it: which key, what is wrong.
@@ -216,6 +218,7 @@ pub fn parse(
         log_format,
         public_url,
         card_cache_ttl: std::time::Duration::from_secs(card_cache_ttl),
+        sync: crate::sync::worker::WorkerConfig::default(),
     })
 }
 

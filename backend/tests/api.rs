@@ -43,6 +43,7 @@ async fn spawn_app() -> TestApp {
             clients: Clients::new(store.clone(), (*cipher).clone()),
             cards: Cards::new(std::time::Duration::from_secs(60)),
             inbox: Inbox::default(),
+            sync: sfbridge::sync::SyncState::default(),
             public_url: "http://127.0.0.1:8080".to_owned(),
         },
         &dist,

@@ -10,6 +10,7 @@ pub mod error;
 pub mod limits;
 pub mod oauth;
 pub mod person;
+pub mod records;
 pub mod soql;
 
 use std::sync::Arc;

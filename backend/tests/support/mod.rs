@@ -27,8 +27,13 @@ impl std::ops::Deref for World {
 
 impl World {
     pub async fn start() -> World {
+        World::start_with(|_| {}).await
+    }
+
+    /// A world whose configuration `adjust` changes first (shorter sync waits, say).
+    pub async fn start_with(adjust: impl FnOnce(&mut config::Config)) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let config = config::parse(
+        let mut config = config::parse(
             RawConfig {
                 listen: Some("127.0.0.1:0".to_owned()),
                 database_url: Some(format!(
@@ -41,6 +46,7 @@ impl World {
             |_| None,
         )
         .unwrap();
+        adjust(&mut config);
         let options = DemoOptions {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             salesforce_port: 0,
