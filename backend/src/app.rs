@@ -101,6 +101,7 @@ pub fn state(config: &Config, store: Store, cipher: Cipher, public_url: String) 
         cards,
         listeners,
         inbox: Inbox::default(),
+        sync: crate::sync::SyncState::new(config.sync.clone()),
         public_url,
         store,
     }
@@ -134,8 +135,14 @@ pub async fn bind(
 pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Result<()> {
     let (server, state) = bind(config, store.clone(), cipher).await?;
     state.listeners.start_connected().await?;
+    let worker = crate::sync::worker::spawn(
+        state.clients.clone(),
+        state.cards.clone(),
+        state.sync.clone(),
+    );
     server.run(server::shutdown_signal()).await?;
     state.listeners.stop_all();
+    worker.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

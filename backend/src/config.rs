@@ -32,6 +32,8 @@ pub struct Config {
     pub card_cache_ttl: std::time::Duration,
     /// How often the reconciling sweep reads what changed in Salesforce (the stream is live).
     pub sweep_every: std::time::Duration,
+    /// How the sync worker batches, leases, retries and pauses (defaults; tests shorten them).
+    pub sync: crate::sync::worker::WorkerConfig,
 }
 
 /// A configuration problem, phrased for the person who made it: which key, what is wrong.
@@ -230,6 +232,7 @@ pub fn parse(
         public_url,
         card_cache_ttl: std::time::Duration::from_secs(card_cache_ttl),
         sweep_every: std::time::Duration::from_secs(sweep_every),
+        sync: crate::sync::worker::WorkerConfig::default(),
     })
 }
 

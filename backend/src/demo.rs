@@ -23,14 +23,14 @@ use crate::http::AppState;
 use crate::installations::Pairing;
 use crate::oauth;
 use crate::server;
-use crate::settings::{self, Identity, PeopleIdentity};
+use crate::settings;
 use crate::store::Store;
 
 /// The demo installation's id: a restarted demo updates it rather than adding another.
 pub const DEMO_INSTALLATION_ID: &str = "demo";
 
 /// The Salesforce field the demo org keeps Intercom user ids in.
-pub const DEMO_IDENTITY_FIELD: &str = "Intercom_Contact_Id__c";
+pub const DEMO_IDENTITY_FIELD: &str = crate::sync::demo::IDENTITY_FIELD;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -85,6 +85,7 @@ pub struct Demo {
     pub store: Store,
     pub state: AppState,
     serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    worker: crate::sync::worker::WorkerHandle,
 }
 
 impl Demo {
@@ -116,13 +117,30 @@ impl Demo {
         store
             .save_installation(&pairing(&salesforce, &intercom).seal(&cipher), now)
             .await?;
-        settings::save_identity(&store, DEMO_INSTALLATION_ID, &demo_identity(), now).await?;
+        // The card reads the identity at once; the checked save follows once Salesforce is connected.
+        let demo_settings = crate::sync::demo::demo_settings();
+        settings::save_unchecked(&store, DEMO_INSTALLATION_ID, &demo_settings, now).await?;
 
         let (server, state) = app::bind(config, store.clone(), cipher.clone()).await?;
         let serving = tokio::spawn(server.run(shutdown));
         connect_salesforce(&state.clients, &state.public_url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect the simulated Salesforce org: {e:#}"))?;
+        crate::sync::demo::configure(&state.clients, &state.sync.metadata, DEMO_INSTALLATION_ID)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot set up the demo's sync: {e:#}"))?;
+        // The workspace tells the app of every change, as a subscription in the Developer Hub would.
+        intercom
+            .register_webhook_endpoint(
+                &format!("{}/webhooks/intercom", state.public_url),
+                &crate::intercom::webhooks::SYNC_TOPICS,
+            )
+            .await?;
+        let worker = crate::sync::worker::spawn(
+            state.clients.clone(),
+            state.cards.clone(),
+            state.sync.clone(),
+        );
         // Both simulators are up, so the first page load already shows live connection states.
         connections::check_all(&store, &cipher).await?;
         // Changes made in the simulated org reach the app from the start.
@@ -139,6 +157,7 @@ impl Demo {
             store,
             state,
             serving,
+            worker,
         })
     }
 
@@ -166,6 +185,7 @@ impl Demo {
             .serving
             .await
             .map_err(|e| anyhow::anyhow!("the server stopped unexpectedly: {e}"))?;
+        self.worker.stop().await;
         self.store.close().await;
         self.salesforce.shutdown().await;
         self.intercom.shutdown().await;
@@ -187,16 +207,6 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> 
     .await?;
     announce(&demo.credentials(), options.credentials_json.as_deref())?;
     Ok(demo.finish().await?)
-}
-
-/// The demo org stores Intercom user ids on its contacts; match on them, email otherwise.
-pub fn demo_identity() -> Identity {
-    Identity {
-        people: PeopleIdentity {
-            external_id_field: Some(DEMO_IDENTITY_FIELD.to_owned()),
-            email_fallback: true,
-        },
-    }
 }
 
 /// Walks the OAuth web-server flow as a browser would: start, the simulator's approval, the

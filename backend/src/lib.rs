@@ -21,4 +21,5 @@ pub mod salesforce;
 pub mod server;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

@@ -1,40 +1,24 @@
-//! Installation settings as stored: JSON documents, one per kind, read with their defaults.
+//! Installation settings as stored: JSON documents, one per kind, read with their defaults and
+//! saved only when the shared rules accept them.
+//!
+//! Sync settings are two documents: `identity` (how people and companies are matched) and
+//! `mappings` (the attribute mappings). Changing an identity key unlinks everyone it matched, in
+//! the same transaction that saves it.
 
 use serde::{Deserialize, Serialize};
+use shared::sync::settings::standard_lead_mappings;
+use shared::sync::{
+    AttributeMapping, IdentitySettings, ImportError, MappingsFile, PeopleIdentity, SettingsProblem,
+    SyncMetadata, SyncSettings, export_mappings, import_mappings, required_lead_fields,
+    unlinks_needed, validate_settings,
+};
 
+use crate::clients::Clients;
 use crate::store::{Store, StoreError};
-
-/// How Intercom people are matched to Salesforce people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PeopleIdentity {
-    /// The Salesforce field (on Contact and Lead) that holds the Intercom `external_id`;
-    /// `None` matches by email alone.
-    pub external_id_field: Option<String>,
-    /// Match by email when the person has no `external_id`.
-    #[serde(default = "yes")]
-    pub email_fallback: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Default for PeopleIdentity {
-    fn default() -> Self {
-        PeopleIdentity {
-            external_id_field: None,
-            email_fallback: true,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Identity {
-    #[serde(default)]
-    pub people: PeopleIdentity,
-}
+use crate::sync::metadata::{Metadata, MetadataError};
 
 pub const IDENTITY: &str = "identity";
+pub const MAPPINGS: &str = "mappings";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -42,26 +26,305 @@ pub enum SettingsError {
     Store(#[from] StoreError),
     #[error("the stored {kind} settings cannot be read: {problem}")]
     Corrupt { kind: &'static str, problem: String },
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// The settings break rules: every problem, each naming its rule.
+    #[error("the settings break {} rule(s)", .0.len())]
+    Refused(Vec<SettingsProblem>),
+    #[error("{0}")]
+    Import(ImportError),
 }
 
-pub async fn identity(store: &Store, installation_id: &str) -> Result<Identity, SettingsError> {
-    match store.setting(installation_id, IDENTITY).await? {
-        None => Ok(Identity::default()),
-        Some(body) => serde_json::from_str(&body).map_err(|e| SettingsError::Corrupt {
-            kind: IDENTITY,
-            problem: e.to_string(),
-        }),
+async fn document<T: serde::de::DeserializeOwned>(
+    store: &Store,
+    installation_id: &str,
+    kind: &'static str,
+) -> Result<Option<T>, SettingsError> {
+    match store.setting(installation_id, kind).await? {
+        None => Ok(None),
+        Some(body) => serde_json::from_str(&body)
+            .map(Some)
+            .map_err(|e| SettingsError::Corrupt {
+                kind,
+                problem: e.to_string(),
+            }),
     }
 }
 
-pub async fn save_identity(
+/// The identity document as the inbox card's first release stored it, before companies.
+#[derive(Deserialize)]
+struct CardIdentity {
+    people: CardPeople,
+}
+
+#[derive(Deserialize)]
+struct CardPeople {
+    external_id_field: Option<String>,
+    #[serde(default = "yes")]
+    email_fallback: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Reads the identity document, in today's form or the card's first one.
+fn parse_identity(body: &str) -> Result<IdentitySettings, SettingsError> {
+    serde_json::from_str(body).or_else(|error| {
+        let old: CardIdentity = serde_json::from_str(body).map_err(|_| SettingsError::Corrupt {
+            kind: IDENTITY,
+            problem: error.to_string(),
+        })?;
+        Ok(IdentitySettings {
+            people: match old.people.external_id_field {
+                Some(salesforce_field) => PeopleIdentity::ExternalId {
+                    salesforce_field,
+                    email_fallback: old.people.email_fallback,
+                },
+                None => PeopleIdentity::Email,
+            },
+            ..IdentitySettings::default()
+        })
+    })
+}
+
+/// How people and companies are matched (email and `AccountNumber` until saved).
+pub async fn identity(
     store: &Store,
     installation_id: &str,
-    identity: &Identity,
+) -> Result<IdentitySettings, SettingsError> {
+    match store.setting(installation_id, IDENTITY).await? {
+        None => Ok(IdentitySettings::default()),
+        Some(body) => parse_identity(&body),
+    }
+}
+
+/// The identity and the attribute mappings (the required Lead fields' until saved).
+pub async fn sync_settings(
+    store: &Store,
+    installation_id: &str,
+) -> Result<SyncSettings, SettingsError> {
+    let identity = identity(store, installation_id).await?;
+    let mappings: Option<Vec<AttributeMapping>> =
+        document(store, installation_id, MAPPINGS).await?;
+    Ok(SyncSettings {
+        identity,
+        mappings: mappings.unwrap_or_else(standard_lead_mappings),
+    })
+}
+
+/// Saves settings without checking them against the org: for the demo's seeding, which knows
+/// its org. Unlinks whoever a changed key matched.
+pub async fn save_unchecked(
+    store: &Store,
+    installation_id: &str,
+    settings: &SyncSettings,
     now: i64,
-) -> Result<(), SettingsError> {
-    let body = serde_json::to_string(identity).expect("settings serialise");
-    Ok(store
-        .save_setting(installation_id, IDENTITY, &body, now)
-        .await?)
+) -> Result<Unlinked, SettingsError> {
+    let before = identity(store, installation_id).await?;
+    let mut tx = store.begin().await?;
+    let unlinked =
+        save_identity_in(&mut tx, installation_id, &before, &settings.identity, now).await?;
+    let mappings = serde_json::to_string(&settings.mappings).expect("mappings serialise");
+    tx.save_setting(installation_id, MAPPINGS, &mappings, now)
+        .await?;
+    tx.commit().await?;
+    Ok(unlinked)
+}
+
+async fn save_identity_in(
+    tx: &mut crate::store::StoreTx,
+    installation_id: &str,
+    before: &IdentitySettings,
+    after: &IdentitySettings,
+    now: i64,
+) -> Result<Unlinked, SettingsError> {
+    let needed = unlinks_needed(before, after);
+    let mut unlinked = Unlinked::default();
+    if needed.people {
+        unlinked.people = tx.unlink_all_people(installation_id).await?;
+    }
+    if needed.companies {
+        unlinked.companies = tx.unlink_all_companies(installation_id).await?;
+    }
+    let body = serde_json::to_string(after).expect("identity serialises");
+    tx.save_setting(installation_id, IDENTITY, &body, now)
+        .await?;
+    unlinked.notices = needed.notices().into_iter().map(str::to_owned).collect();
+    Ok(unlinked)
+}
+
+/// How many links a change of identity dropped, and what the admin is told.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unlinked {
+    pub people: u64,
+    pub companies: u64,
+    pub notices: Vec<String>,
+}
+
+/// The settings page's view: the settings, the Lead fields that must stay mapped, and every
+/// problem the settings have against the org as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    #[serde(flatten)]
+    pub settings: SyncSettings,
+    pub required_lead_fields: Vec<String>,
+    pub problems: Vec<SettingsProblem>,
+}
+
+/// The answer to saving the identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySaved {
+    pub identity: IdentitySettings,
+    pub unlinked: Unlinked,
+}
+
+fn view(settings: SyncSettings, metadata: &SyncMetadata) -> SettingsView {
+    let problems = validate_settings(&settings, metadata)
+        .err()
+        .unwrap_or_default();
+    SettingsView {
+        required_lead_fields: required_lead_fields(metadata),
+        settings,
+        problems,
+    }
+}
+
+/// The sync settings and what is wrong with them.
+pub async fn current(
+    clients: &Clients,
+    metadata: &Metadata,
+    installation_id: &str,
+) -> Result<SettingsView, SettingsError> {
+    let meta = metadata.load(clients, installation_id).await?;
+    let settings = sync_settings(clients.store(), installation_id).await?;
+    Ok(view(settings, &meta))
+}
+
+/// The identity problems of `identity` against the org.
+fn identity_problems(identity: &IdentitySettings, metadata: &SyncMetadata) -> Vec<SettingsProblem> {
+    let mut problems = Vec::new();
+    if let Err(refusal) = identity.people.validate(metadata) {
+        problems.push(SettingsProblem::PeopleIdentity { refusal });
+    }
+    if let Err(refusal) = identity.companies.validate(metadata) {
+        problems.push(SettingsProblem::CompanyIdentity { refusal });
+    }
+    problems
+}
+
+/// Saves how people and companies are matched, if the org has fitting fields and no mapping
+/// uses the new key. A changed key unlinks everyone it matched; the answer says how many.
+pub async fn save_identity(
+    clients: &Clients,
+    metadata: &Metadata,
+    installation_id: &str,
+    identity: IdentitySettings,
+    now: i64,
+) -> Result<IdentitySaved, SettingsError> {
+    let meta = metadata.fresh(clients, installation_id).await?;
+    let store = clients.store();
+    let current = sync_settings(store, installation_id).await?;
+    let candidate = SyncSettings {
+        identity: identity.clone(),
+        mappings: current.mappings,
+    };
+    let mut problems = identity_problems(&identity, &meta);
+    // A mapping that now uses the key field is refused, naming the mapping.
+    if let Err(all) = validate_settings(&candidate, &meta) {
+        problems.extend(all.into_iter().filter(|p| {
+            matches!(
+                p,
+                SettingsProblem::Mapping {
+                    refusal: shared::sync::MappingRefusal::IdentityKey { .. },
+                    ..
+                }
+            )
+        }));
+    }
+    if !problems.is_empty() {
+        return Err(SettingsError::Refused(problems));
+    }
+    let mut tx = store.begin().await?;
+    let unlinked =
+        save_identity_in(&mut tx, installation_id, &current.identity, &identity, now).await?;
+    tx.commit().await?;
+    Ok(IdentitySaved { identity, unlinked })
+}
+
+/// Replaces the attribute mappings, if together they keep every rule.
+pub async fn save_mappings(
+    clients: &Clients,
+    metadata: &Metadata,
+    installation_id: &str,
+    mappings: Vec<AttributeMapping>,
+    now: i64,
+) -> Result<SettingsView, SettingsError> {
+    let meta = metadata.fresh(clients, installation_id).await?;
+    let store = clients.store();
+    let settings = SyncSettings {
+        identity: identity(store, installation_id).await?,
+        mappings,
+    };
+    validate_settings(&settings, &meta).map_err(SettingsError::Refused)?;
+    let body = serde_json::to_string(&settings.mappings).expect("mappings serialise");
+    store
+        .save_setting(installation_id, MAPPINGS, &body, now)
+        .await?;
+    Ok(view(settings, &meta))
+}
+
+/// The mappings as a version 1 file.
+pub async fn export(store: &Store, installation_id: &str) -> Result<MappingsFile, SettingsError> {
+    Ok(export_mappings(
+        &sync_settings(store, installation_id).await?,
+    ))
+}
+
+/// Replaces the mappings with a file's, if it is a known version and keeps every rule. The
+/// identity stays, so an import never unlinks anyone.
+pub async fn import(
+    clients: &Clients,
+    metadata: &Metadata,
+    installation_id: &str,
+    file: MappingsFile,
+    now: i64,
+) -> Result<SettingsView, SettingsError> {
+    let meta = metadata.fresh(clients, installation_id).await?;
+    let store = clients.store();
+    let current = sync_settings(store, installation_id).await?;
+    let imported = import_mappings(file, &current, &meta).map_err(SettingsError::Import)?;
+    let body = serde_json::to_string(&imported.mappings).expect("mappings serialise");
+    store
+        .save_setting(installation_id, MAPPINGS, &body, now)
+        .await?;
+    Ok(view(imported, &meta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_s_first_identity_document_still_reads() {
+        let old =
+            r#"{"people":{"external_id_field":"Intercom_Contact_Id__c","email_fallback":false}}"#;
+        let identity = parse_identity(old).unwrap();
+        assert_eq!(
+            identity.people,
+            PeopleIdentity::ExternalId {
+                salesforce_field: "Intercom_Contact_Id__c".into(),
+                email_fallback: false
+            }
+        );
+        assert_eq!(identity.companies.salesforce_field, "AccountNumber");
+        let email = parse_identity(r#"{"people":{"external_id_field":null}}"#).unwrap();
+        assert_eq!(email.people, PeopleIdentity::Email);
+        let today = serde_json::to_string(&identity).unwrap();
+        assert_eq!(parse_identity(&today).unwrap(), identity);
+        assert!(matches!(
+            parse_identity("[1]"),
+            Err(SettingsError::Corrupt { .. })
+        ));
+    }
 }

@@ -44,7 +44,8 @@ pub struct Sfbridge {
     stderr: Arc<Mutex<String>>,
     stderr_read: JoinHandle<()>,
     child: Child,
-    data_dir: TempDir,
+    /// `None` only once [`Sfbridge::kill`] handed it back.
+    data_dir: Option<TempDir>,
 }
 
 impl Sfbridge {
@@ -63,6 +64,24 @@ impl Sfbridge {
             .arg("--static-dir")
             .arg(paths::dist_dir())
             .env("SFBRIDGE_SECRET_KEY", random_key());
+        Self::start(cmd, data_dir).await
+    }
+
+    /// `sfbridge serve` on `listen` with the SQLite database `sfbridge.db` in `data_dir` (which
+    /// may hold one already, from [`Sfbridge::kill`]) and the base64 secret `key`.
+    pub async fn serve_in(data_dir: TempDir, listen: &str, key: &str) -> Result<Self> {
+        let mut cmd = Command::new(paths::sfbridge_bin()?);
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg(listen)
+            .arg("--database-url")
+            .arg(format!(
+                "sqlite://{}",
+                data_dir.path().join("sfbridge.db").display()
+            ))
+            .arg("--static-dir")
+            .arg(paths::dist_dir())
+            .env("SFBRIDGE_SECRET_KEY", key);
         Self::start(cmd, data_dir).await
     }
 
@@ -91,7 +110,7 @@ impl Sfbridge {
 
     /// The demo's URLs and tokens, once it has connected everything and written them.
     pub async fn demo_credentials(&self) -> Result<DemoCredentials> {
-        let path = self.data_dir.path().join(CREDENTIALS_FILE);
+        let path = self.data_dir().join(CREDENTIALS_FILE);
         crate::poll("the demo's credentials file", START_TIMEOUT, || async {
             let text = std::fs::read_to_string(&path)?;
             Ok(Some(serde_json::from_str::<DemoCredentials>(&text)?))
@@ -160,7 +179,7 @@ impl Sfbridge {
             stderr,
             stderr_read,
             child,
-            data_dir,
+            data_dir: Some(data_dir),
         })
     }
 
@@ -180,7 +199,17 @@ impl Sfbridge {
     }
 
     pub fn data_dir(&self) -> &Path {
-        self.data_dir.path()
+        self.data_dir.as_ref().expect("kept until killed").path()
+    }
+
+    /// Kills the server with SIGKILL, as a crash would: no shutdown, no last writes. Returns
+    /// its data folder, kept, to start it again on the same database.
+    pub async fn kill(mut self) -> Result<TempDir> {
+        self.child.start_kill()?;
+        tokio::time::timeout(START_TIMEOUT, self.child.wait())
+            .await
+            .context("sfbridge did not die of SIGKILL")??;
+        Ok(self.data_dir.take().expect("kept until killed"))
     }
 
     /// Sends SIGTERM, as a service manager would, and waits (bounded) for the server to exit.

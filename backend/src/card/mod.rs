@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use shared::card::{CardView, MatchedBy, NoMatch};
 use shared::owner::Teammate;
+use shared::sync::PeopleIdentity;
 
 use crate::clients::{ClientError, Clients};
 use crate::inbox::Inbox;
@@ -212,16 +213,27 @@ impl Cards {
             .as_deref()
             .map(str::trim)
             .filter(|e| !e.is_empty());
-        let (contact_key, matched_by) = match (&identity.external_id_field, external_id) {
-            (Some(field), Some(value)) => {
-                let field =
-                    Field::parse(field).map_err(|_| CardError::BadIdentityField(field.clone()))?;
+        let (contact_key, matched_by) = match (&identity, external_id) {
+            (
+                PeopleIdentity::ExternalId {
+                    salesforce_field, ..
+                },
+                Some(value),
+            ) => {
+                let field = Field::parse(salesforce_field)
+                    .map_err(|_| CardError::BadIdentityField(salesforce_field.clone()))?;
                 (
                     Some(ContactKey::Field(field, value.to_owned())),
                     MatchedBy::ExternalId,
                 )
             }
-            (Some(_), None) if !identity.email_fallback => (None, MatchedBy::Email),
+            (
+                PeopleIdentity::ExternalId {
+                    email_fallback: false,
+                    ..
+                },
+                None,
+            ) => (None, MatchedBy::Email),
             _ => (email.clone().map(ContactKey::Email), MatchedBy::Email),
         };
         if contact_key.is_none() && email.is_none() {

@@ -67,7 +67,18 @@ impl From<StoreError> for AppError {
 
 impl From<SettingsError> for AppError {
     fn from(error: SettingsError) -> Self {
-        AppError::Internal(error.to_string())
+        match error {
+            SettingsError::Metadata(e) => match &*e.0 {
+                ClientError::Salesforce(s) => AppError::from(s),
+                other => AppError::refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "sync_metadata_unavailable",
+                    format!("cannot read the fields and attributes to map: {other}"),
+                ),
+            },
+            SettingsError::Store(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

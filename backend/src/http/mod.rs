@@ -7,14 +7,17 @@ mod card;
 mod cases;
 mod error;
 mod inbox;
+mod ledger;
 mod oauth;
+mod settings;
+mod webhooks;
 
 use std::path::Path;
 
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
@@ -39,6 +42,7 @@ pub struct AppState {
     pub inbox: Inbox,
     /// Salesforce change listeners, one per connected installation.
     pub listeners: Listeners,
+    pub sync: crate::sync::SyncState,
     /// Where browsers reach this server.
     pub public_url: String,
 }
@@ -56,6 +60,13 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
         )
         .route("/inbox/conversations", get(inbox::list))
         .route("/inbox/conversations/{id}", get(inbox::one))
+        .route("/sync/ledger", get(ledger::list))
+        .route("/settings/sync", get(settings::get))
+        .route("/settings/sync/metadata", get(settings::metadata))
+        .route("/settings/sync/identity", put(settings::put_identity))
+        .route("/settings/sync/mappings", put(settings::put_mappings))
+        .route("/settings/sync/mappings/export", get(settings::export))
+        .route("/settings/sync/mappings/import", post(settings::import))
         .fallback(api_not_found);
     // Unknown paths get the app's index.html so deep links open the right page.
     let pages = ServeDir::new(static_dir)
@@ -64,6 +75,10 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(
+            "/webhooks/intercom",
+            post(webhooks::intercom).head(webhooks::probe),
+        )
         .route("/canvas/initialize", post(canvas::initialize))
         .route("/canvas/submit", post(canvas::submit))
         .route("/oauth/salesforce/start", get(oauth::start))

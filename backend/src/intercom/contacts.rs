@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use super::{Client, IntercomError, wire};
 
 /// Intercom's `role`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ContactRole {
     /// A signed-up user, usually with an `external_id`.
     User,

@@ -4,16 +4,22 @@
 //! `X-RateLimit-*` headers and what to do about them), `error` (`error.list` to
 //! [`IntercomError`]), `wire` (Intercom's JSON shapes), `admins` (`/me`, teammates),
 //! `conversations` (the inbox list and transcripts), `contacts`, `text` (HTML bodies to plain
-//! text), `canvas` (Canvas Kit: signatures, requests, the card's rendering).
+//! text), `canvas` (Canvas Kit: signatures, requests, the card's rendering), `webhooks`
+//! (signed notifications), `records` (people and companies as the sync keeps them),
+//! `data_attributes` (the attributes mappings choose from), `companies`.
 
 mod admins;
 pub mod canvas;
+mod companies;
 mod contacts;
 mod conversations;
+mod data_attributes;
 mod error;
 mod rate_limit;
+pub mod records;
 mod text;
 mod transport;
+pub mod webhooks;
 mod wire;
 
 use std::sync::Arc;

@@ -30,9 +30,23 @@ impl Client {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<T, IntercomError> {
-        let body = self.call(Method::GET, segments, query).await?;
+        let body = self.call(Method::GET, segments, query, None).await?;
         serde_json::from_str(&body)
             .map_err(|e| IntercomError::Unexpected(format!("GET /{}: {e}", segments.join("/"))))
+    }
+
+    /// Send `body` as JSON with `method` (a write: never repeated after a lost answer) and
+    /// parse the JSON answer.
+    pub(super) async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: &serde_json::Value,
+    ) -> Result<T, IntercomError> {
+        let answer = self.call(method.clone(), segments, &[], Some(body)).await?;
+        serde_json::from_str(&answer).map_err(|e| {
+            IntercomError::Unexpected(format!("{method} /{}: {e}", segments.join("/")))
+        })
     }
 
     async fn call(
@@ -40,6 +54,7 @@ impl Client {
         method: Method,
         segments: &[&str],
         query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
     ) -> Result<String, IntercomError> {
         let url = self.url(segments, query)?;
         // Only reads are repeated: a write that timed out may have happened.
@@ -48,7 +63,7 @@ impl Client {
         let mut retried_rate_limit = false;
         loop {
             self.respect_rate_limit().await?;
-            let outcome = self.attempt(method.clone(), url.clone()).await;
+            let outcome = self.attempt(method.clone(), url.clone(), body).await;
             let failure = match outcome {
                 Attempt::Answer { status, body, .. } if status.is_success() => return Ok(body),
                 Attempt::Answer { status, body, rate }
@@ -101,15 +116,22 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, method: Method, url: url::Url) -> Attempt {
-        let sent = self
+    async fn attempt(
+        &self,
+        method: Method,
+        url: url::Url,
+        body: Option<&serde_json::Value>,
+    ) -> Attempt {
+        let mut request = self
             .http
             .request(method, url)
             .bearer_auth(self.token.expose_secret())
             .header("Accept", "application/json")
-            .header("Intercom-Version", API_VERSION)
-            .send()
-            .await;
+            .header("Intercom-Version", API_VERSION);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let sent = request.send().await;
         let response = match sent {
             Ok(response) => response,
             Err(e) => return Attempt::NoAnswer(describe(e)),

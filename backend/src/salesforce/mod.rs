@@ -12,6 +12,7 @@ pub mod error;
 pub mod limits;
 pub mod oauth;
 pub mod person;
+pub mod records;
 pub mod soql;
 pub mod streaming;
 

@@ -1,6 +1,6 @@
 //! Identity links between Intercom contacts and Salesforce people, and per-installation settings.
 
-use super::{Store, StoreError, on_db};
+use super::{Store, StoreError, StoreTx, on_db};
 
 /// A stored link: the Intercom contact is this Salesforce Contact or Lead.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -34,25 +34,33 @@ impl Store {
         link: &PersonLink,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        on_db!(&mut tx.tx, tx => {
-            sqlx::query("DELETE FROM person_links WHERE installation_id = $1
-                    AND (intercom_contact_id = $2 OR salesforce_id = $3)")
-                .bind(installation_id)
-                .bind(&link.intercom_contact_id)
-                .bind(&link.salesforce_id)
-                .execute(&mut **tx)
-                .await?;
-            sqlx::query("INSERT INTO person_links (installation_id, intercom_contact_id,
-                    salesforce_object, salesforce_id, linked_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(installation_id)
-                .bind(&link.intercom_contact_id)
-                .bind(&link.salesforce_object)
-                .bind(&link.salesforce_id)
-                .bind(link.linked_at)
-                .execute(&mut **tx)
-                .await?;
-        });
+        tx.save_person_link(installation_id, link).await?;
         tx.commit().await
+    }
+
+    /// The Intercom contact linked to this Salesforce record, if any.
+    pub async fn person_link_by_salesforce_id(
+        &self,
+        installation_id: &str,
+        salesforce_id: &str,
+    ) -> Result<Option<PersonLink>, StoreError> {
+        const SQL: &str = "SELECT intercom_contact_id, salesforce_object, salesforce_id, linked_at
+            FROM person_links WHERE installation_id = $1 AND salesforce_id = $2";
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
+            .bind(installation_id)
+            .bind(salesforce_id)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    /// Every person link of the installation.
+    pub async fn person_links(&self, installation_id: &str) -> Result<Vec<PersonLink>, StoreError> {
+        const SQL: &str = "SELECT intercom_contact_id, salesforce_object, salesforce_id, linked_at
+            FROM person_links WHERE installation_id = $1 ORDER BY intercom_contact_id";
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
+            .bind(installation_id)
+            .fetch_all(pool)
+            .await?))
     }
 
     /// One settings document (JSON text), if saved.
@@ -77,12 +85,8 @@ impl Store {
         body: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        const SQL: &str = "INSERT INTO settings (installation_id, kind, body, updated_at)
-            VALUES ($1, $2, $3, $4)
-            ON CONFLICT (installation_id, kind) DO UPDATE SET body = excluded.body,
-                updated_at = excluded.updated_at";
         on_db!(&self.pool, pool => {
-            sqlx::query(SQL)
+            sqlx::query(SAVE_SETTING)
                 .bind(installation_id)
                 .bind(kind)
                 .bind(body)
@@ -91,5 +95,87 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+}
+
+const SAVE_SETTING: &str = "INSERT INTO settings (installation_id, kind, body, updated_at)
+    VALUES ($1, $2, $3, $4)
+    ON CONFLICT (installation_id, kind) DO UPDATE SET body = excluded.body,
+        updated_at = excluded.updated_at";
+
+impl StoreTx {
+    /// [`Store::save_person_link`] inside this transaction.
+    pub async fn save_person_link(
+        &mut self,
+        installation_id: &str,
+        link: &PersonLink,
+    ) -> Result<(), StoreError> {
+        on_db!(&mut self.tx, tx => {
+            sqlx::query("DELETE FROM person_links WHERE installation_id = $1
+                    AND (intercom_contact_id = $2 OR salesforce_id = $3)")
+                .bind(installation_id)
+                .bind(&link.intercom_contact_id)
+                .bind(&link.salesforce_id)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("INSERT INTO person_links (installation_id, intercom_contact_id,
+                    salesforce_object, salesforce_id, linked_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(installation_id)
+                .bind(&link.intercom_contact_id)
+                .bind(&link.salesforce_object)
+                .bind(&link.salesforce_id)
+                .bind(link.linked_at)
+                .execute(&mut **tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Drops the Intercom contact's link, if any.
+    pub async fn delete_person_link(
+        &mut self,
+        installation_id: &str,
+        intercom_contact_id: &str,
+    ) -> Result<bool, StoreError> {
+        let n = on_db!(&mut self.tx, tx => sqlx::query(
+                "DELETE FROM person_links WHERE installation_id = $1 AND intercom_contact_id = $2",
+            )
+            .bind(installation_id)
+            .bind(intercom_contact_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Saves a settings document inside this transaction.
+    pub async fn save_setting(
+        &mut self,
+        installation_id: &str,
+        kind: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_db!(&mut self.tx, tx => {
+            sqlx::query(SAVE_SETTING)
+                .bind(installation_id)
+                .bind(kind)
+                .bind(body)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Unlinks every person of the installation; how many links there were.
+    pub async fn unlink_all_people(&mut self, installation_id: &str) -> Result<u64, StoreError> {
+        Ok(on_db!(&mut self.tx, tx => sqlx::query(
+                "DELETE FROM person_links WHERE installation_id = $1",
+            )
+            .bind(installation_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()))
     }
 }

@@ -10,6 +10,7 @@ mod installations;
 mod jobs;
 mod links;
 mod migrate;
+mod sync;
 mod url;
 
 use std::str::FromStr;
@@ -29,6 +30,10 @@ pub use installations::{
 pub use jobs::{FailOutcome, Job, JobCounts, JobId, NewJob};
 pub use links::PersonLink;
 pub use migrate::MigrateError;
+pub use sync::{
+    CompanyLink, DueWork, IncomingRecord, Intake, JobResult, LedgerQuery, LedgerRow, LinkChange,
+    NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
+};
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};
 
 use shared::DatabaseKind;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses part of it
 
+use sfbridge::config;
 use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::demo::{self, Demo};
 
@@ -24,8 +25,14 @@ impl std::ops::Deref for World {
 
 impl World {
     pub async fn start() -> World {
+        World::start_with(|_| {}).await
+    }
+
+    /// A world whose configuration `adjust` changes first (shorter sync waits, say).
+    pub async fn start_with(adjust: impl FnOnce(&mut config::Config)) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let (config, options) = demo::scratch(dir.path());
+        let (mut config, options) = demo::scratch(dir.path());
+        adjust(&mut config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let shutdown = async {
             let _ = stopped.await;

@@ -13,6 +13,7 @@
 //! - [`convert`]: value conversion per the tables, and the write-or-skip decision.
 //! - [`triggers`]: the company/account trigger table.
 //! - [`transfer`]: mappings exported and imported as versioned JSON.
+//! - [`ledger`]: the sync ledger's entries and filters.
 
 use std::fmt;
 
@@ -22,6 +23,7 @@ pub mod compat;
 pub mod convert;
 pub mod fields;
 pub mod identity;
+pub mod ledger;
 pub mod mapping;
 pub mod settings;
 pub mod transfer;
@@ -38,6 +40,7 @@ pub use fields::{
 pub use identity::{
     CompanyIdentity, IdentityRefusal, IdentitySettings, PeopleIdentity, Unlinks, unlinks_needed,
 };
+pub use ledger::{LedgerEntry, LedgerFilter, LedgerPage, Outcome};
 pub use mapping::{AttributeMapping, MappingRefusal, required_lead_fields, validate_mapping};
 pub use settings::{SettingsProblem, SyncSettings, validate_settings};
 pub use transfer::{ImportError, MappingsFile, MappingsV1, export_mappings, import_mappings};

@@ -449,6 +449,12 @@ impl Workspace {
                 "Unsubscribed from emails",
                 "boolean",
             ),
+            // Filled by the Messenger from the visit's URL; not writable through the API.
+            ("utm_source", "UTM Source", "string"),
+            ("utm_medium", "UTM Medium", "string"),
+            ("utm_campaign", "UTM Campaign", "string"),
+            ("utm_term", "UTM Term", "string"),
+            ("utm_content", "UTM Content", "string"),
         ];
         let company = [
             ("name", "Company name", "string"),
@@ -476,7 +482,7 @@ impl Workspace {
                     api_writable: !matches!(
                         *name,
                         "created_at" | "updated_at" | "user_count" | "role"
-                    ),
+                    ) && !name.starts_with("utm_"),
                     archived: false,
                     created_at: 0,
                     admin_id: None,

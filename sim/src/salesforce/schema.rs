@@ -741,6 +741,20 @@ fn build() -> Schema {
         ),
         external(text("Intercom_Contact_Id__c", "Intercom Contact ID", 64)),
         typed("Notes__c", "Notes", FieldKind::Textarea, 1000),
+        Field::new("Birthdate", "Birthdate", FieldKind::Date),
+        flag("HasOptedOutOfEmail", "Email Opt Out"),
+        // Custom fields of every remaining type the sync's type tables name.
+        Field::new("Customer_Since__c", "Customer Since", FieldKind::DateTime),
+        Field::new("Best_Call_Time__c", "Best Call Time", FieldKind::Time),
+        num("Seats__c", "Seats", FieldKind::Double, 18, 0),
+        num("Discount__c", "Discount", FieldKind::Percent, 5, 2),
+        num(
+            "Lifetime_Value__c",
+            "Lifetime Value",
+            FieldKind::Currency,
+            18,
+            2,
+        ),
         Field {
             formula: Some(
                 "IF(CONTAINS(Email, \"@\"), MID(Email, FIND(\"@\", Email) + 1, 255), NULL)",

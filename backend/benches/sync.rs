@@ -1,0 +1,319 @@
+//! Intercom -> Salesforce sync: Salesforce API calls per 1,000 Intercom-side changes, and the
+//! latency from an Intercom change to the value in Salesforce (p50/p99), with 50 ms added to
+//! every Salesforce call at the simulator. The demo world, its webhooks and its worker, as is.
+//!
+//! `cargo bench -p sfbridge --bench sync`
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sfbridge::config::{self, RawConfig};
+use sfbridge::crypto::{Cipher, SecretKey};
+use sfbridge::demo::{DEMO_INSTALLATION_ID, Demo, DemoOptions};
+use sim::salesforce::{Fault, FaultKind};
+
+const SALESFORCE_LATENCY: Duration = Duration::from_millis(50);
+const PEOPLE: usize = 1_000;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(bench());
+}
+
+struct World {
+    demo: Demo,
+    http: reqwest::Client,
+    stop: tokio::sync::oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    /// One call to the simulated workspace, waiting out its rate limit as a client should.
+    async fn intercom(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        loop {
+            let response = self
+                .http
+                .request(
+                    method.clone(),
+                    format!("{}{path}", self.demo.intercom.url()),
+                )
+                .bearer_auth(self.demo.intercom.access_token())
+                .header("Intercom-Version", "2.11")
+                .json(&body)
+                .send()
+                .await
+                .expect("Intercom answers");
+            if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                let reset = response
+                    .headers()
+                    .get("x-ratelimit-reset")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or_default();
+                let wait = (reset - chrono::Utc::now().timestamp()).clamp(0, 10) as u64;
+                tokio::time::sleep(Duration::from_millis(wait * 1000 + 50)).await;
+                continue;
+            }
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+            return response.json().await.expect("JSON");
+        }
+    }
+
+    /// The Salesforce phone of each person (through the simulator, not the API).
+    async fn phone(&self, intercom_id: &str) -> Option<Value> {
+        let link = self
+            .demo
+            .store
+            .person_link(DEMO_INSTALLATION_ID, intercom_id)
+            .await
+            .expect("the store answers")?;
+        self.demo
+            .salesforce
+            .record(&link.salesforce_id)
+            .map(|r| r["Phone"].clone())
+    }
+}
+
+async fn start() -> World {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = config::parse(
+        RawConfig {
+            listen: Some("127.0.0.1:0".to_owned()),
+            database_url: Some(format!(
+                "sqlite://{}",
+                dir.path().join("db.sqlite").display()
+            )),
+            static_dir: Some(dir.path().display().to_string()),
+            ..RawConfig::default()
+        },
+        |_| None,
+    )
+    .expect("a valid configuration");
+    let options = DemoOptions {
+        host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        salesforce_port: 0,
+        intercom_port: 0,
+        credentials_json: None,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let demo = Demo::start(
+        &config,
+        Cipher::new(&SecretKey::generate()),
+        &options,
+        async {
+            let _ = stopped.await;
+        },
+    )
+    .await
+    .expect("the demo starts");
+    World {
+        demo,
+        http: reqwest::Client::new(),
+        stop,
+        _dir: dir,
+    }
+}
+
+/// Sends one phone change per person, `per_second` of them a second (0: as fast as possible,
+/// within Intercom's rate limit), while a watcher notes when each reaches Salesforce. Returns
+/// (Salesforce calls, sorted latencies, wall time).
+async fn round(
+    world: &World,
+    links: &Arc<HashMap<String, String>>,
+    people: &[String],
+    tag: u32,
+    per_second: u32,
+) -> (u64, Vec<Duration>, Duration) {
+    let calls_before = world.demo.salesforce.api_calls();
+    let started = Instant::now();
+    let gap = (per_second > 0).then(|| Duration::from_secs(1) / per_second);
+    let (sent_tx, mut sent_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(String, String, Instant)>();
+    let total = people.len();
+    let watch = async {
+        let mut pending: Vec<(String, String, Instant)> = Vec::new();
+        let mut latencies = Vec::with_capacity(total);
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while latencies.len() < total {
+            assert!(Instant::now() < deadline, "changes never arrived");
+            while let Ok(item) = sent_rx.try_recv() {
+                pending.push(item);
+            }
+            pending.retain(|(id, phone, at)| {
+                let now = world
+                    .demo
+                    .salesforce
+                    .record(&links[id])
+                    .map(|r| r["Phone"].clone());
+                let landed = now == Some(Value::String(phone.clone()));
+                if landed {
+                    latencies.push(at.elapsed());
+                }
+                !landed
+            });
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        latencies
+    };
+    let send = async {
+        for (n, id) in people.iter().enumerate() {
+            let phone = format!("+1 555 {tag}{n:05}");
+            world
+                .intercom(
+                    reqwest::Method::PUT,
+                    &format!("/contacts/{id}"),
+                    json!({"phone": phone}),
+                )
+                .await;
+            // The change exists in Intercom from its answer on.
+            let _ = sent_tx.send((id.clone(), phone, Instant::now()));
+            if let Some(gap) = gap {
+                tokio::time::sleep_until((started + gap * (n as u32 + 1)).into()).await;
+            }
+        }
+    };
+    let (mut latencies, ()) = futures_util::future::join(watch, send).await;
+    let elapsed = started.elapsed();
+    latencies.sort();
+    (
+        world.demo.salesforce.api_calls() - calls_before,
+        latencies,
+        elapsed,
+    )
+}
+
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[i]
+}
+
+async fn bench() {
+    let world = start().await;
+    // Lead Company from a plain attribute, so each person needs no Intercom company.
+    world
+        .intercom(
+            reqwest::Method::POST,
+            "/data_attributes",
+            json!({"name": "company_name", "model": "contact", "data_type": "string"}),
+        )
+        .await;
+    let app = world.demo.state.public_url.clone();
+    let view: Value = world
+        .http
+        .get(format!("{app}/api/settings/sync"))
+        .send()
+        .await
+        .expect("settings")
+        .json()
+        .await
+        .expect("JSON");
+    let mut mappings = view["mappings"].as_array().expect("mappings").clone();
+    for m in &mut mappings {
+        if m["salesforce_field"] == "Company" {
+            m["intercom_attribute"] = json!("custom_attributes.company_name");
+        }
+    }
+    let saved = world
+        .http
+        .put(format!("{app}/api/settings/sync/mappings"))
+        .json(&json!({ "mappings": mappings }))
+        .send()
+        .await
+        .expect("saved");
+    assert!(saved.status().is_success());
+    world
+        .demo
+        .salesforce
+        .inject(Fault::rate(FaultKind::Latency(SALESFORCE_LATENCY), 1.0));
+
+    // Warm-up (not measured): 1,000 Intercom leads, each becoming a Salesforce Lead.
+    let created_at = Instant::now();
+    let calls_before = world.demo.salesforce.api_calls();
+    let mut people = Vec::with_capacity(PEOPLE);
+    for n in 0..PEOPLE {
+        let made = world
+            .intercom(
+                reqwest::Method::POST,
+                "/contacts",
+                json!({"role": "lead", "email": format!("bench{n}@sync.example"),
+                       "name": format!("Bench {n}"),
+                       "custom_attributes": {"region": "AMER", "company_name": format!("Bench Co {n}")}}),
+            )
+            .await;
+        people.push(made["id"].as_str().expect("an id").to_owned());
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for id in &people {
+        while world.phone(id).await.is_none() {
+            assert!(Instant::now() < deadline, "{id} was never created");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    println!(
+        "lead creation: {PEOPLE} new Intercom leads -> {PEOPLE} Salesforce Leads in {:.2?}, {} Salesforce calls",
+        created_at.elapsed(),
+        world.demo.salesforce.api_calls() - calls_before
+    );
+
+    let mut links = HashMap::new();
+    for id in &people {
+        let link = world
+            .demo
+            .store
+            .person_link(DEMO_INSTALLATION_ID, id)
+            .await
+            .expect("the store answers")
+            .expect("linked");
+        links.insert(id.clone(), link.salesforce_id);
+    }
+    let links = Arc::new(links);
+    for (tag, rate, label) in [
+        (1, 0, "burst (as fast as the client sends)"),
+        (2, 200, "steady 200 changes/s"),
+        (3, 50, "steady 50 changes/s"),
+    ] {
+        // A fresh window of Intercom's rate limit (10 s) for each round.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let (calls, latencies, elapsed) = round(&world, &links, &people, tag, rate).await;
+        println!(
+            "{label}: {PEOPLE} Intercom changes in {elapsed:.2?}: {calls} Salesforce calls ({:.1} per 1,000); latency p50 {} ms, p99 {} ms, max {} ms",
+            calls as f64 * 1000.0 / PEOPLE as f64,
+            quantile(&latencies, 0.5).as_millis(),
+            quantile(&latencies, 0.99).as_millis(),
+            latencies.last().copied().unwrap_or_default().as_millis()
+        );
+    }
+    let stats = &world.demo.state.sync.stats;
+    let counts = world
+        .demo
+        .store
+        .job_counts()
+        .await
+        .expect("the store answers");
+    println!(
+        "queue: {} queued, {} running, {} parked",
+        counts.queued, counts.running, counts.parked
+    );
+    println!(
+        "worker: {} batches, {} jobs finished, {} retried",
+        stats.batches.load(std::sync::atomic::Ordering::Relaxed),
+        stats
+            .jobs_finished
+            .load(std::sync::atomic::Ordering::Relaxed),
+        stats
+            .jobs_retried
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let _ = world.stop.send(());
+    world.demo.finish().await.expect("a clean stop");
+}

@@ -1,0 +1,187 @@
+//! The sync settings API under `/api/settings/sync` (each takes `?installation_id=`):
+//! `GET` the settings and their problems; `GET /metadata` the fields and attributes to map;
+//! `PUT /identity`; `PUT /mappings` `{"mappings":[..]}`; `GET /mappings/export`;
+//! `POST /mappings/import` (a file as exported).
+//!
+//! Refusals answer 422 with the error body plus `problems`, each naming its `rule`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use shared::ApiError;
+use shared::sync::{
+    AttributeMapping, IdentitySettings, MappingsFile, SettingsProblem, SyncMetadata,
+};
+
+use super::{AppError, AppState};
+use crate::settings::{self, IdentitySaved, SettingsError, SettingsView};
+
+#[derive(Deserialize)]
+pub struct Installation {
+    installation_id: Option<String>,
+}
+
+/// A failure: an ordinary API error, or settings refused with every problem.
+pub enum Failure {
+    App(AppError),
+    Refused {
+        code: &'static str,
+        message: String,
+        problems: Vec<SettingsProblem>,
+    },
+}
+
+fn failure(error: SettingsError) -> Failure {
+    match error {
+        SettingsError::Refused(problems) => Failure::Refused {
+            code: "settings_refused",
+            message: problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
+            problems,
+        },
+        SettingsError::Import(e) => {
+            let message = e.to_string();
+            match e {
+                shared::sync::ImportError::Invalid { problems } => Failure::Refused {
+                    code: "mappings_import_refused",
+                    message,
+                    problems,
+                },
+                _ => Failure::App(AppError::refused(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "mappings_file_invalid",
+                    message,
+                )),
+            }
+        }
+        other => Failure::App(other.into()),
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::App(e) => e.into_response(),
+            Failure::Refused {
+                code,
+                message,
+                problems,
+            } => {
+                let mut body = serde_json::to_value(ApiError::new(code, message))
+                    .expect("an error body serialises");
+                body["problems"] = serde_json::to_value(problems).expect("problems serialise");
+                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+            }
+        }
+    }
+}
+
+/// The body as JSON of type `T`, or 400 with what is wrong with it.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(body).map_err(|e| {
+        Failure::App(AppError::refused(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("the request body is not what this endpoint takes: {e}"),
+        ))
+    })
+}
+
+async fn installation(state: &AppState, query: &Installation) -> Result<String, Failure> {
+    state
+        .clients
+        .resolve_installation(query.installation_id.as_deref())
+        .await
+        .map_err(|e| Failure::App(e.into()))
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+) -> Result<Json<SettingsView>, Failure> {
+    let id = installation(&state, &query).await?;
+    settings::current(&state.clients, &state.sync.metadata, &id)
+        .await
+        .map(Json)
+        .map_err(failure)
+}
+
+pub async fn metadata(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+) -> Result<Json<SyncMetadata>, Failure> {
+    let id = installation(&state, &query).await?;
+    let meta = state
+        .sync
+        .metadata
+        .fresh(&state.clients, &id)
+        .await
+        .map_err(|e| failure(e.into()))?;
+    Ok(Json((*meta).clone()))
+}
+
+pub async fn put_identity(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+    body: Bytes,
+) -> Result<Json<IdentitySaved>, Failure> {
+    let identity: IdentitySettings = parse(&body)?;
+    let id = installation(&state, &query).await?;
+    settings::save_identity(&state.clients, &state.sync.metadata, &id, identity, now())
+        .await
+        .map(Json)
+        .map_err(failure)
+}
+
+#[derive(Deserialize)]
+struct MappingsBody {
+    mappings: Vec<AttributeMapping>,
+}
+
+pub async fn put_mappings(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+    body: Bytes,
+) -> Result<Json<SettingsView>, Failure> {
+    let MappingsBody { mappings } = parse(&body)?;
+    let id = installation(&state, &query).await?;
+    settings::save_mappings(&state.clients, &state.sync.metadata, &id, mappings, now())
+        .await
+        .map(Json)
+        .map_err(failure)
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+) -> Result<Json<MappingsFile>, Failure> {
+    let id = installation(&state, &query).await?;
+    settings::export(&state.store, &id)
+        .await
+        .map(Json)
+        .map_err(failure)
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+    body: Bytes,
+) -> Result<Json<SettingsView>, Failure> {
+    let file: MappingsFile = parse(&body)?;
+    let id = installation(&state, &query).await?;
+    settings::import(&state.clients, &state.sync.metadata, &id, file, now())
+        .await
+        .map(Json)
+        .map_err(failure)
+}

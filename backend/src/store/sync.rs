@@ -1,0 +1,568 @@
+//! The sync's tables: webhook receipts, the latest state of each Intercom record (the outbox
+//! the jobs read), company links, claiming jobs in batches, and the ledger.
+
+use super::{Db, Job, JobId, NewJob, Store, StoreError, StoreTx, on_db};
+
+/// Which kind of Intercom record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordModel {
+    Person,
+    Company,
+}
+
+impl RecordModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordModel::Person => "person",
+            RecordModel::Company => "company",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RecordModel> {
+        match text {
+            "person" => Some(RecordModel::Person),
+            "company" => Some(RecordModel::Company),
+            _ => None,
+        }
+    }
+}
+
+/// A notification taken in: its id makes a repeated delivery a no-op.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub notification_id: String,
+    pub topic: String,
+}
+
+/// What a notification says about one record.
+#[derive(Debug, Clone)]
+pub struct IncomingRecord {
+    pub model: RecordModel,
+    pub intercom_id: String,
+    /// The record's own `updated_at` (unix ms); for a delete, when it was noticed.
+    pub updated_at: i64,
+    pub deleted: bool,
+    /// The notification announced the record's creation.
+    pub created: bool,
+    /// The record in our JSON (empty object for a delete).
+    pub body: String,
+}
+
+/// What the store did with a notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    /// A delivery of a notification already taken in: nothing changed.
+    Repeated,
+    /// Older than (or as old as) what is stored, or about a deleted record: only the receipt was kept.
+    Stale,
+    /// Stored, with a job to sync it (`None` when one was already waiting).
+    Stored(Option<JobId>),
+    /// Nothing about a record (a topic the sync does not use): only the receipt was kept.
+    Receipted,
+}
+
+/// An Intercom record as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredRecord {
+    pub model: String,
+    pub intercom_id: String,
+    pub updated_at: i64,
+    pub deleted: bool,
+    pub created: bool,
+    pub body: String,
+    pub synced_body: Option<String>,
+}
+
+/// A stored link: the Intercom company is this Salesforce Account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CompanyLink {
+    pub intercom_company_id: String,
+    pub salesforce_id: String,
+    pub linked_at: i64,
+}
+
+/// Due work of one installation, for choosing whose batch to run and whether to wait for more.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DueWork {
+    pub installation_id: String,
+    pub due: i64,
+    /// When the oldest due job was enqueued (unix ms).
+    pub oldest: i64,
+}
+
+/// A ledger row to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLedgerRow {
+    pub installation_id: String,
+    pub at: i64,
+    pub direction: String,
+    pub object: String,
+    pub intercom_id: Option<String>,
+    pub salesforce_id: Option<String>,
+    /// JSON array of names.
+    pub fields: String,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// A ledger row as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub at: i64,
+    pub direction: String,
+    pub object: String,
+    pub intercom_id: Option<String>,
+    pub salesforce_id: Option<String>,
+    pub fields: String,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// Which ledger rows to read (all filters optional), newest first.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerQuery {
+    pub direction: Option<String>,
+    pub object: Option<String>,
+    pub outcome: Option<String>,
+    pub record_id: Option<String>,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// A link to make or drop as part of finishing a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkChange {
+    /// Link this Intercom contact to a Salesforce `Contact` or `Lead` (replacing either side's link).
+    Person {
+        intercom_id: String,
+        object: String,
+        salesforce_id: String,
+    },
+    /// Link this Intercom company to an Account (replacing either side's link).
+    Company {
+        intercom_id: String,
+        salesforce_id: String,
+    },
+    UnlinkPerson {
+        intercom_id: String,
+    },
+    UnlinkCompany {
+        intercom_id: String,
+    },
+}
+
+/// What the record looked like when the job synced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced {
+    pub model: RecordModel,
+    pub intercom_id: String,
+    pub updated_at: i64,
+    pub body: String,
+}
+
+/// Everything one finished job leaves behind, written together with the job's removal.
+#[derive(Debug, Clone, Default)]
+pub struct JobResult {
+    pub ledger: Vec<NewLedgerRow>,
+    pub links: Vec<LinkChange>,
+    pub synced: Option<Synced>,
+}
+
+const RECORD_COLUMNS: &str = "model, intercom_id, updated_at, deleted, created, body, synced_body";
+
+const JOB_COLUMNS: &str = "id, installation_id, kind, payload, dedup_key, state, attempts, \
+    max_attempts, run_at, lease_owner, lease_until, last_error, created_at, updated_at";
+
+const DUE: &str =
+    "((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2))";
+
+/// `$from, $from+1, ..` for `count` values.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// Takes in one webhook notification: its receipt, the record's newer state and the job to
+    /// sync it, all in one transaction. A repeated id changes nothing; an older state than the
+    /// stored one (a late delivery) leaves the stored one alone.
+    pub async fn take_notification(
+        &self,
+        installation_id: &str,
+        receipt: &Receipt,
+        record: Option<&IncomingRecord>,
+        job: impl FnOnce(&IncomingRecord) -> NewJob,
+        now: i64,
+    ) -> Result<Intake, StoreError> {
+        let mut tx = self.begin().await?;
+        let fresh = on_db!(&mut tx.tx, tx => sqlx::query(
+                "INSERT INTO webhook_receipts (installation_id, notification_id, topic, received_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (installation_id, notification_id) DO NOTHING",
+            )
+            .bind(installation_id)
+            .bind(&receipt.notification_id)
+            .bind(&receipt.topic)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected());
+        if fresh == 0 {
+            tx.rollback().await?;
+            return Ok(Intake::Repeated);
+        }
+        let Some(record) = record else {
+            tx.commit().await?;
+            return Ok(Intake::Receipted);
+        };
+        // A delete is final (Intercom never reuses ids); otherwise only a newer state replaces.
+        let sql = if record.deleted {
+            "INSERT INTO intercom_records (installation_id, model, intercom_id, updated_at, deleted,
+                 created, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (installation_id, model, intercom_id) DO UPDATE SET deleted = excluded.deleted,
+                 received_at = excluded.received_at
+             WHERE NOT intercom_records.deleted"
+        } else {
+            "INSERT INTO intercom_records (installation_id, model, intercom_id, updated_at, deleted,
+                 created, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (installation_id, model, intercom_id) DO UPDATE SET
+                 updated_at = excluded.updated_at, body = excluded.body,
+                 created = (intercom_records.created OR excluded.created),
+                 received_at = excluded.received_at
+             WHERE NOT intercom_records.deleted AND intercom_records.updated_at < excluded.updated_at"
+        };
+        let changed = on_db!(&mut tx.tx, tx => sqlx::query(sql)
+            .bind(installation_id)
+            .bind(record.model.as_str())
+            .bind(&record.intercom_id)
+            .bind(record.updated_at)
+            .bind(record.deleted)
+            .bind(if record.deleted { false } else { record.created })
+            .bind(&record.body)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected());
+        if changed == 0 {
+            tx.commit().await?;
+            return Ok(Intake::Stale);
+        }
+        let id = tx.enqueue(&job(record), now).await?;
+        tx.commit().await?;
+        Ok(Intake::Stored(id))
+    }
+
+    /// The stored states of these records.
+    pub async fn intercom_records(
+        &self,
+        installation_id: &str,
+        model: RecordModel,
+        ids: &[String],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM intercom_records
+             WHERE installation_id = $1 AND model = $2 AND intercom_id IN ({})",
+            placeholders(3, ids.len())
+        ));
+        Ok(on_db!(&self.pool, pool => {
+            let mut q = sqlx::query_as(sql).bind(installation_id).bind(model.as_str());
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(pool).await?
+        }))
+    }
+
+    /// Installations with sync jobs of `kind` due at `now`, the longest waiting first.
+    pub async fn due_work(&self, kind: &str, now: i64) -> Result<Vec<DueWork>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT installation_id, COUNT(*) AS due, MIN(created_at) AS oldest FROM jobs
+             WHERE kind = $1 AND {DUE} GROUP BY installation_id ORDER BY MIN(run_at) LIMIT 100"
+        ));
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(sql)
+            .bind(kind)
+            .bind(now)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Takes up to `limit` due jobs of `kind` of one installation for `worker` until
+    /// `now + lease_ms`, oldest first. Two workers never hold the same job.
+    pub async fn claim_batch(
+        &self,
+        kind: &str,
+        installation_id: &str,
+        worker: &str,
+        lease_ms: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<Job>, StoreError> {
+        let lock = match self.pool {
+            Db::Sqlite(_) => "",
+            Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $3,
+                    lease_until = $4, updated_at = $2
+             WHERE id IN (SELECT id FROM jobs
+                          WHERE kind = $1 AND installation_id = $5 AND {DUE}
+                          ORDER BY run_at, id LIMIT $6 {lock})
+             RETURNING {JOB_COLUMNS}"
+        ));
+        let mut jobs: Vec<Job> = on_db!(&self.pool, pool => sqlx::query_as(sql)
+            .bind(kind)
+            .bind(now)
+            .bind(worker)
+            .bind(now + lease_ms)
+            .bind(installation_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
+    }
+
+    /// Gives claimed jobs back, due at `run_at`, without counting the attempt (the work was
+    /// not tried: the installation's API budget is spent).
+    pub async fn release_jobs(
+        &self,
+        ids: &[JobId],
+        worker: &str,
+        run_at: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let mut released = 0;
+        for id in ids {
+            released += on_db!(&self.pool, pool => sqlx::query(
+                    "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = $3,
+                            lease_owner = NULL, lease_until = NULL, updated_at = $4
+                     WHERE id = $1 AND state = 'running' AND lease_owner = $2",
+                )
+                .bind(id)
+                .bind(worker)
+                .bind(run_at)
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected());
+        }
+        Ok(released)
+    }
+
+    /// Finishes jobs `worker` holds: each leaves the queue together with its ledger rows, link
+    /// changes and synced state, in one transaction. Jobs whose lease was lost are left alone
+    /// (their work is idempotent and runs again); returns how many were finished.
+    pub async fn finish_jobs(
+        &self,
+        installation_id: &str,
+        worker: &str,
+        done: &[(JobId, JobResult)],
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut finished = 0;
+        for (id, result) in done {
+            let held = on_db!(&mut tx.tx, tx => sqlx::query(
+                    "DELETE FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2",
+                )
+                .bind(id)
+                .bind(worker)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected());
+            if held == 0 {
+                continue;
+            }
+            finished += 1;
+            for change in &result.links {
+                tx.apply_link(installation_id, change, now).await?;
+            }
+            for row in &result.ledger {
+                tx.add_ledger_row(row).await?;
+            }
+            if let Some(synced) = &result.synced {
+                on_db!(&mut tx.tx, tx => sqlx::query(
+                        "UPDATE intercom_records SET synced_body = $4,
+                                created = (created AND updated_at <> $5)
+                         WHERE installation_id = $1 AND model = $2 AND intercom_id = $3",
+                    )
+                    .bind(installation_id)
+                    .bind(synced.model.as_str())
+                    .bind(&synced.intercom_id)
+                    .bind(&synced.body)
+                    .bind(synced.updated_at)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected());
+            }
+        }
+        tx.commit().await?;
+        Ok(finished)
+    }
+
+    pub async fn company_link(
+        &self,
+        installation_id: &str,
+        intercom_company_id: &str,
+    ) -> Result<Option<CompanyLink>, StoreError> {
+        const SQL: &str = "SELECT intercom_company_id, salesforce_id, linked_at FROM company_links
+            WHERE installation_id = $1 AND intercom_company_id = $2";
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
+            .bind(installation_id)
+            .bind(intercom_company_id)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    pub async fn company_links(
+        &self,
+        installation_id: &str,
+    ) -> Result<Vec<CompanyLink>, StoreError> {
+        const SQL: &str = "SELECT intercom_company_id, salesforce_id, linked_at FROM company_links
+            WHERE installation_id = $1 ORDER BY intercom_company_id";
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
+            .bind(installation_id)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Records one ledger row on its own (outside a job's transaction).
+    pub async fn add_ledger_row(&self, row: &NewLedgerRow) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.add_ledger_row(row).await?;
+        tx.commit().await
+    }
+
+    /// Ledger rows of the installation matching `query`, newest first.
+    pub async fn ledger(
+        &self,
+        installation_id: &str,
+        query: &LedgerQuery,
+    ) -> Result<Vec<LedgerRow>, StoreError> {
+        // Each filter is `($n IS NULL OR column = $n)`, so one statement serves every combination.
+        const SQL: &str = "SELECT id, at, direction, object, intercom_id, salesforce_id, fields,
+                outcome, detail, error_code, error_message FROM sync_ledger
+            WHERE installation_id = $1
+              AND ($2 IS NULL OR direction = $2)
+              AND ($3 IS NULL OR object = $3)
+              AND ($4 IS NULL OR outcome = $4)
+              AND ($5 IS NULL OR intercom_id = $5 OR salesforce_id = $5)
+              AND ($6 IS NULL OR id < $6)
+            ORDER BY id DESC LIMIT $7";
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
+            .bind(installation_id)
+            .bind(&query.direction)
+            .bind(&query.object)
+            .bind(&query.outcome)
+            .bind(&query.record_id)
+            .bind(query.before)
+            .bind(query.limit)
+            .fetch_all(pool)
+            .await?))
+    }
+}
+
+impl StoreTx {
+    async fn apply_link(
+        &mut self,
+        installation_id: &str,
+        change: &LinkChange,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        match change {
+            LinkChange::Person {
+                intercom_id,
+                object,
+                salesforce_id,
+            } => {
+                let link = super::PersonLink {
+                    intercom_contact_id: intercom_id.clone(),
+                    salesforce_object: object.clone(),
+                    salesforce_id: salesforce_id.clone(),
+                    linked_at: now,
+                };
+                self.save_person_link(installation_id, &link).await
+            }
+            LinkChange::UnlinkPerson { intercom_id } => self
+                .delete_person_link(installation_id, intercom_id)
+                .await
+                .map(|_| ()),
+            LinkChange::Company {
+                intercom_id,
+                salesforce_id,
+            } => {
+                on_db!(&mut self.tx, tx => {
+                    sqlx::query("DELETE FROM company_links WHERE installation_id = $1
+                            AND (intercom_company_id = $2 OR salesforce_id = $3)")
+                        .bind(installation_id)
+                        .bind(intercom_id)
+                        .bind(salesforce_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    sqlx::query("INSERT INTO company_links (installation_id, intercom_company_id,
+                            salesforce_id, linked_at) VALUES ($1, $2, $3, $4)")
+                        .bind(installation_id)
+                        .bind(intercom_id)
+                        .bind(salesforce_id)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await?;
+                });
+                Ok(())
+            }
+            LinkChange::UnlinkCompany { intercom_id } => {
+                on_db!(&mut self.tx, tx => {
+                    sqlx::query("DELETE FROM company_links WHERE installation_id = $1
+                            AND intercom_company_id = $2")
+                        .bind(installation_id)
+                        .bind(intercom_id)
+                        .execute(&mut **tx)
+                        .await?;
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Unlinks every company of the installation; how many links there were.
+    pub async fn unlink_all_companies(&mut self, installation_id: &str) -> Result<u64, StoreError> {
+        Ok(on_db!(&mut self.tx, tx => sqlx::query(
+                "DELETE FROM company_links WHERE installation_id = $1",
+            )
+            .bind(installation_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()))
+    }
+
+    pub async fn add_ledger_row(&mut self, row: &NewLedgerRow) -> Result<(), StoreError> {
+        on_db!(&mut self.tx, tx => {
+            sqlx::query("INSERT INTO sync_ledger (installation_id, at, direction, object,
+                    intercom_id, salesforce_id, fields, outcome, detail, error_code, error_message)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .bind(&row.installation_id)
+                .bind(row.at)
+                .bind(&row.direction)
+                .bind(&row.object)
+                .bind(&row.intercom_id)
+                .bind(&row.salesforce_id)
+                .bind(&row.fields)
+                .bind(&row.outcome)
+                .bind(&row.detail)
+                .bind(&row.error_code)
+                .bind(&row.error_message)
+                .execute(&mut **tx)
+                .await?;
+        });
+        Ok(())
+    }
+}

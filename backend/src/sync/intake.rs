@@ -1,0 +1,134 @@
+//! Webhook intake: the signature first (nothing is read or stored before it checks out), then
+//! the notification's record stored with its receipt and the job that syncs it, in one
+//! transaction. A repeated delivery finds its receipt and changes nothing; a late one finds a
+//! newer state stored and leaves it.
+
+use serde_json::json;
+
+use crate::clients::Clients;
+use crate::installations;
+use crate::intercom::webhooks::{self, DeletedModel, Item, Notification};
+use crate::store::{IncomingRecord, Intake, NewJob, Receipt, RecordModel, StoreError};
+
+use super::{JOB_KIND, SyncState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// No installation's client secret signed the body.
+    #[error("the webhook's X-Hub-Signature does not match any installation's client secret")]
+    Unsigned,
+    #[error("the webhook notification cannot be read: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the installation's secrets cannot be opened: {0}")]
+    Sealed(#[from] crate::crypto::OpenError),
+}
+
+/// The installation whose Intercom client secret signed `body` (`sha1=<hex>`).
+async fn signer(
+    clients: &Clients,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<Option<String>, IntakeError> {
+    if signature.is_none() {
+        return Ok(None);
+    }
+    for row in clients.store().installations().await? {
+        let credentials = installations::credentials(&row, clients.cipher())?;
+        if let Some(secret) = &credentials.intercom_client_secret
+            && webhooks::verify_hub_signature(secret, body, signature)
+        {
+            return Ok(Some(row.id));
+        }
+    }
+    Ok(None)
+}
+
+/// The record a notification tells of, as stored.
+fn incoming(notification: &Notification) -> Option<IncomingRecord> {
+    let body = |value: serde_json::Result<String>| value.expect("our records serialise");
+    match &notification.item {
+        Item::Person(person) => Some(IncomingRecord {
+            model: RecordModel::Person,
+            intercom_id: person.id.clone(),
+            updated_at: person.updated_at.timestamp_millis(),
+            deleted: false,
+            created: notification.announces_creation(),
+            body: body(serde_json::to_string(person)),
+        }),
+        Item::Company(company) => Some(IncomingRecord {
+            model: RecordModel::Company,
+            intercom_id: company.id.clone(),
+            updated_at: company.updated_at.timestamp_millis(),
+            deleted: false,
+            created: notification.announces_creation(),
+            body: body(serde_json::to_string(company)),
+        }),
+        Item::Deleted { model, id } => Some(IncomingRecord {
+            model: match model {
+                DeletedModel::Person => RecordModel::Person,
+                DeletedModel::Company => RecordModel::Company,
+            },
+            intercom_id: id.clone(),
+            updated_at: notification.created_at.saturating_mul(1000),
+            deleted: true,
+            created: false,
+            body: "{}".to_owned(),
+        }),
+        Item::Other => None,
+    }
+}
+
+/// The job that syncs one record; while one waits, another for the same record is absorbed.
+pub fn sync_job(
+    installation_id: &str,
+    model: RecordModel,
+    intercom_id: &str,
+    max_attempts: i64,
+    now: i64,
+) -> NewJob {
+    NewJob {
+        installation_id: installation_id.to_owned(),
+        kind: JOB_KIND.to_owned(),
+        payload: json!({"model": model.as_str(), "id": intercom_id}),
+        dedup_key: Some(format!("{}:{intercom_id}", model.as_str())),
+        max_attempts,
+        run_at: now,
+    }
+}
+
+/// Takes in one webhook delivery.
+pub async fn receive(
+    clients: &Clients,
+    sync: &SyncState,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<Intake, IntakeError> {
+    let Some(installation_id) = signer(clients, body, signature).await? else {
+        return Err(IntakeError::Unsigned);
+    };
+    let notification =
+        webhooks::parse_notification(body).map_err(|e| IntakeError::Malformed(e.to_string()))?;
+    let record = incoming(&notification);
+    let receipt = Receipt {
+        notification_id: notification.id.clone(),
+        topic: notification.topic.clone(),
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let max_attempts = sync.config.max_attempts;
+    let intake = clients
+        .store()
+        .take_notification(
+            &installation_id,
+            &receipt,
+            record.as_ref(),
+            |r| sync_job(&installation_id, r.model, &r.intercom_id, max_attempts, now),
+            now,
+        )
+        .await?;
+    if let Intake::Stored(_) = intake {
+        sync.wake.notify_one();
+    }
+    Ok(intake)
+}

@@ -1,0 +1,42 @@
+//! The sync engine, Intercom -> Salesforce: webhooks are taken in durably ([`intake`]), jobs
+//! sync each changed record in batches ([`to_salesforce`], run by the [`worker`]), identity
+//! links follow the priority rules ([`matching`]), and every record change lands in the
+//! [`ledger`]. The rules themselves are `shared::sync`'s; [`metadata`] feeds them each
+//! installation's fields and attributes.
+
+pub mod demo;
+pub mod intake;
+pub mod ledger;
+pub mod matching;
+pub mod metadata;
+pub mod to_salesforce;
+pub mod worker;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use metadata::Metadata;
+use worker::{Stats, WorkerConfig};
+
+/// The job kind of an Intercom -> Salesforce record sync.
+pub const JOB_KIND: &str = "sync.to_salesforce";
+
+/// What the HTTP handlers and the worker share about the sync. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct SyncState {
+    pub metadata: Metadata,
+    /// Wakes the worker when new work is stored.
+    pub wake: Arc<Notify>,
+    pub config: WorkerConfig,
+    pub stats: Arc<Stats>,
+}
+
+impl SyncState {
+    pub fn new(config: WorkerConfig) -> SyncState {
+        SyncState {
+            config,
+            ..SyncState::default()
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The sync worker: a background loop that claims due sync jobs in batches (one installation
+//! at a time, up to 200 jobs, waiting a moment for a batch to fill), runs them, and settles
+//! each: finished with its ledger rows and links, retried with backoff, parked after too many
+//! failures, or given back while the installation's API budget is spent.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::card::Cards;
+use crate::clients::{ClientError, Clients};
+use crate::jobs::RetryPolicy;
+use crate::salesforce::SalesforceError;
+use crate::settings;
+use crate::store::{FailOutcome, Job, JobId, NewLedgerRow, Store};
+
+use super::to_salesforce::{self, BatchOutcome, Context, JobOutcome};
+use super::{JOB_KIND, SyncState};
+
+/// How the worker batches, leases, retries and pauses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WorkerConfig {
+    /// Jobs per batch: sObject Collections take 200 records per call.
+    pub batch_size: usize,
+    /// How long a smaller batch waits for more jobs (from its oldest job's arrival): fewer,
+    /// fuller calls at the cost of this much latency.
+    pub gather: Duration,
+    /// How long a claimed batch is the worker's; past it another worker may take it over.
+    pub lease: Duration,
+    pub retry: RetryPolicy,
+    /// Attempts before a job is parked with its error.
+    pub max_attempts: i64,
+    /// How long an installation's jobs wait after Salesforce said its API limit is spent.
+    pub limit_pause: Duration,
+    /// The share of the org's daily allocation past which event sync pauses, leaving the rest
+    /// for the inbox card and cases.
+    pub budget_share: f64,
+    /// How often an idle worker looks for jobs whose retry time came (new jobs wake it at once).
+    pub idle_poll: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            batch_size: 200,
+            gather: Duration::from_secs(1),
+            lease: Duration::from_secs(15),
+            retry: RetryPolicy::default(),
+            max_attempts: 10,
+            limit_pause: Duration::from_secs(5 * 60),
+            budget_share: 0.8,
+            idle_poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Counters, for tests, benchmarks and health.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub batches: AtomicU64,
+    pub jobs_finished: AtomicU64,
+    pub jobs_retried: AtomicU64,
+    pub jobs_parked: AtomicU64,
+    pub salesforce_calls: AtomicU64,
+}
+
+/// A running worker; [`WorkerHandle::stop`] lets its current batch finish.
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Starts the worker loop.
+pub fn spawn(clients: Clients, cards: Cards, sync: SyncState) -> WorkerHandle {
+    let (stop, stopped) = watch::channel(false);
+    let worker = Worker {
+        id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+        store: clients.store().clone(),
+        clients,
+        cards,
+        config: sync.config,
+        sync,
+        paused: HashMap::new(),
+        stopped,
+    };
+    WorkerHandle {
+        stop,
+        task: tokio::spawn(worker.run()),
+    }
+}
+
+struct Worker {
+    id: String,
+    store: Store,
+    clients: Clients,
+    cards: Cards,
+    sync: SyncState,
+    config: WorkerConfig,
+    /// Installations whose jobs wait until then (unix ms): the API budget is spent.
+    paused: HashMap<String, i64>,
+    stopped: watch::Receiver<bool>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Worker {
+    async fn run(mut self) {
+        while !*self.stopped.borrow() {
+            match self.turn().await {
+                Ok(true) => {}
+                Ok(false) => self.idle(self.config.idle_poll).await,
+                Err(error) => {
+                    tracing::error!(%error, "the sync worker cannot reach the database");
+                    self.idle(self.config.idle_poll).await;
+                }
+            }
+        }
+    }
+
+    /// Waits for new work, the poll interval, or the stop signal.
+    async fn idle(&mut self, wait: Duration) {
+        let wake = self.sync.wake.clone();
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = self.stopped.changed() => {}
+        }
+    }
+
+    /// Sleeps `wait` unless stopped.
+    async fn pause_for(&mut self, wait: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = self.stopped.changed() => {}
+        }
+    }
+
+    /// One batch if one is due; `false` when there was nothing to do.
+    async fn turn(&mut self) -> Result<bool, crate::store::StoreError> {
+        let now = now_ms();
+        self.paused.retain(|_, until| *until > now);
+        let due = self.store.due_work(JOB_KIND, now).await?;
+        let Some(work) = due
+            .into_iter()
+            .find(|w| !self.paused.contains_key(&w.installation_id))
+        else {
+            return Ok(false);
+        };
+        let gather_ms = self.config.gather.as_millis() as i64;
+        let waited = now - work.oldest;
+        if (work.due as usize) < self.config.batch_size && waited < gather_ms {
+            self.pause_for(Duration::from_millis((gather_ms - waited) as u64))
+                .await;
+            return Ok(true);
+        }
+        let jobs = self
+            .store
+            .claim_batch(
+                JOB_KIND,
+                &work.installation_id,
+                &self.id,
+                self.config.lease.as_millis() as i64,
+                now,
+                self.config.batch_size as i64,
+            )
+            .await?;
+        if jobs.is_empty() {
+            return Ok(true);
+        }
+        let outcome = self.run_batch(&work.installation_id, &jobs).await;
+        self.settle(&work.installation_id, &jobs, outcome).await?;
+        Ok(true)
+    }
+
+    async fn run_batch(&mut self, installation_id: &str, jobs: &[Job]) -> BatchOutcome {
+        let retry_all = |message: String| BatchOutcome {
+            jobs: jobs
+                .iter()
+                .map(|j| (j.id, JobOutcome::Retry(message.clone())))
+                .collect(),
+            ..BatchOutcome::default()
+        };
+        let release_all = || BatchOutcome {
+            jobs: jobs.iter().map(|j| (j.id, JobOutcome::Release)).collect(),
+            limit_exceeded: true,
+            ..BatchOutcome::default()
+        };
+        let (salesforce, intercom) = match (
+            self.clients.salesforce(installation_id).await,
+            self.clients.intercom(installation_id).await,
+        ) {
+            (Ok(s), Ok(i)) => (s, i),
+            (Err(e), _) | (_, Err(e)) => return retry_all(e.to_string()),
+        };
+        if salesforce
+            .api_usage()
+            .is_some_and(|u| u.fraction() >= self.config.budget_share)
+        {
+            tracing::warn!(installation = %installation_id, "event sync pauses: the API budget share is used");
+            return release_all();
+        }
+        let settings = match settings::sync_settings(&self.store, installation_id).await {
+            Ok(s) => s,
+            Err(e) => return retry_all(e.to_string()),
+        };
+        let metadata = match self
+            .sync
+            .metadata
+            .load(&self.clients, installation_id)
+            .await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                return match &*e.0 {
+                    ClientError::Salesforce(SalesforceError::LimitExceeded(_)) => release_all(),
+                    _ => retry_all(e.to_string()),
+                };
+            }
+        };
+        let ctx = Context {
+            installation_id,
+            settings: &settings,
+            metadata: &metadata,
+            salesforce: &salesforce,
+            intercom: &intercom,
+            store: &self.store,
+            now: now_ms(),
+        };
+        to_salesforce::run_batch(&ctx, jobs).await
+    }
+
+    async fn settle(
+        &mut self,
+        installation_id: &str,
+        jobs: &[Job],
+        outcome: BatchOutcome,
+    ) -> Result<(), crate::store::StoreError> {
+        let stats = &self.sync.stats;
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats
+            .salesforce_calls
+            .fetch_add(u64::from(outcome.salesforce_calls), Ordering::Relaxed);
+        let now = now_ms();
+        let mut finished = Vec::new();
+        let mut released = Vec::new();
+        let by_id: HashMap<JobId, &Job> = jobs.iter().map(|j| (j.id, j)).collect();
+        for (id, result) in outcome.jobs {
+            match result {
+                JobOutcome::Done(result) => finished.push((id, result)),
+                JobOutcome::Release => released.push(id),
+                JobOutcome::Retry(message) => {
+                    let failed = self
+                        .store
+                        .fail(id, &self.id, &message, &self.config.retry, now)
+                        .await?;
+                    match failed {
+                        FailOutcome::Parked => {
+                            stats.jobs_parked.fetch_add(1, Ordering::Relaxed);
+                            tracing::error!(installation = %installation_id, job = id, error = %message, "a sync job failed too often and is parked");
+                            if let Some(job) = by_id.get(&id) {
+                                self.store
+                                    .add_ledger_row(&parked_row(
+                                        installation_id,
+                                        job,
+                                        &message,
+                                        now,
+                                    ))
+                                    .await?;
+                            }
+                        }
+                        _ => {
+                            stats.jobs_retried.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+        }
+        let done = self
+            .store
+            .finish_jobs(installation_id, &self.id, &finished, now)
+            .await?;
+        stats
+            .jobs_finished
+            .fetch_add(done as u64, Ordering::Relaxed);
+        if outcome.limit_exceeded || !released.is_empty() {
+            let until = now + self.config.limit_pause.as_millis() as i64;
+            self.paused.insert(installation_id.to_owned(), until);
+            self.store
+                .release_jobs(&released, &self.id, until, now)
+                .await?;
+            tracing::warn!(installation = %installation_id, jobs = released.len(), "sync paused: the Salesforce API limit is reached");
+        }
+        for id in &outcome.touched.intercom_ids {
+            self.cards.invalidate_contact(installation_id, id).await;
+        }
+        for id in &outcome.touched.salesforce_ids {
+            self.cards.invalidate_salesforce_record(installation_id, id);
+        }
+        Ok(())
+    }
+}
+
+/// The ledger row of a job given up on.
+fn parked_row(installation_id: &str, job: &Job, error: &str, now: i64) -> NewLedgerRow {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+    let object = if payload["model"] == "company" {
+        "Account"
+    } else {
+        "Contact"
+    };
+    NewLedgerRow {
+        installation_id: installation_id.to_owned(),
+        at: now,
+        direction: "to_salesforce".to_owned(),
+        object: object.to_owned(),
+        intercom_id: payload["id"].as_str().map(str::to_owned),
+        salesforce_id: None,
+        fields: "[]".to_owned(),
+        outcome: "failed".to_owned(),
+        detail: Some(format!(
+            "Parked after {} attempts; retry it once the cause is fixed.",
+            job.max_attempts
+        )),
+        error_code: Some("job_parked".to_owned()),
+        error_message: Some(error.to_owned()),
+    }
+}

@@ -1,0 +1,402 @@
+//! The sync's tables, on SQLite and (when `TEST_DATABASE_URL` is set) PostgreSQL: intake with
+//! its receipts and newer-only records, batch claims, finishing with links, ledger and synced
+//! state in one transaction, and the ledger's filters.
+
+use std::future::Future;
+
+use secrecy::SecretString;
+use sfbridge::crypto::{Cipher, SecretKey};
+use sfbridge::installations::Pairing;
+use sfbridge::store::{
+    IncomingRecord, Intake, JobResult, LedgerQuery, LinkChange, NewJob, NewLedgerRow, Receipt,
+    RecordModel, Store, Synced,
+};
+use sfbridge::sync::intake::sync_job;
+use shared::SalesforceEnvironment;
+
+struct Db {
+    store: Store,
+    label: &'static str,
+    schema: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn databases() -> Vec<Db> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let mut dbs = vec![Db {
+        store: Store::open(&url.parse().unwrap()).await.unwrap(),
+        label: "sqlite",
+        schema: None,
+        _dir: Some(dir),
+    }];
+    if let Ok(base) = std::env::var("TEST_DATABASE_URL") {
+        let schema = format!("sfbridge_sync_{}", uuid::Uuid::new_v4().simple());
+        let admin = Store::connect(&base.parse().unwrap()).await.unwrap();
+        admin
+            .execute_for_tests(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
+        admin.close().await;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+        dbs.push(Db {
+            store: Store::open(&url.parse().unwrap()).await.unwrap(),
+            label: "postgres",
+            schema: Some(schema),
+            _dir: None,
+        });
+    } else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL cases not run");
+    }
+    dbs
+}
+
+async fn each_database<F, Fut>(case: F)
+where
+    F: Fn(Store, &'static str) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for db in databases().await {
+        let pairing = Pairing {
+            id: "i1".into(),
+            name: "one".into(),
+            salesforce_environment: SalesforceEnvironment::Production,
+            salesforce_login_url: "https://login.salesforce.com".into(),
+            salesforce_instance_url: None,
+            salesforce_client_id: None,
+            salesforce_client_secret: None,
+            salesforce_access_token: None,
+            salesforce_refresh_token: None,
+            intercom_api_base_url: "https://api.intercom.io".into(),
+            intercom_access_token: None,
+            intercom_client_secret: Some(SecretString::from("s")),
+        };
+        db.store
+            .save_installation(&pairing.seal(&Cipher::new(&SecretKey::generate())), 1)
+            .await
+            .unwrap();
+        eprintln!("-- {}", db.label);
+        case(db.store.clone(), db.label).await;
+        db.store.close().await;
+        if let Some(schema) = db.schema {
+            let base = std::env::var("TEST_DATABASE_URL").unwrap();
+            let admin = Store::connect(&base.parse().unwrap()).await.unwrap();
+            admin
+                .execute_for_tests(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .unwrap();
+            admin.close().await;
+        }
+    }
+}
+
+fn receipt(id: &str) -> Receipt {
+    Receipt {
+        notification_id: id.into(),
+        topic: "contact.user.updated".into(),
+    }
+}
+
+fn person(id: &str, updated_at: i64, body: &str) -> IncomingRecord {
+    IncomingRecord {
+        model: RecordModel::Person,
+        intercom_id: id.into(),
+        updated_at,
+        deleted: false,
+        created: false,
+        body: body.into(),
+    }
+}
+
+fn job(r: &IncomingRecord) -> NewJob {
+    sync_job("i1", r.model, &r.intercom_id, 3, 0)
+}
+
+async fn take(store: &Store, notification: &str, record: &IncomingRecord) -> Intake {
+    store
+        .take_notification("i1", &receipt(notification), Some(record), job, 10)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn intake_keeps_receipts_newer_states_and_one_waiting_job() {
+    each_database(|store, label| async move {
+        let stored = take(&store, "n1", &person("p1", 100, r#"{"v":1}"#)).await;
+        assert!(matches!(stored, Intake::Stored(Some(_))), "{label}");
+        assert_eq!(
+            take(&store, "n1", &person("p1", 100, r#"{"v":1}"#)).await,
+            Intake::Repeated
+        );
+        // Older, or as old: only the receipt.
+        assert_eq!(
+            take(&store, "n2", &person("p1", 50, r#"{"v":0}"#)).await,
+            Intake::Stale
+        );
+        assert_eq!(
+            take(&store, "n3", &person("p1", 100, r#"{"v":9}"#)).await,
+            Intake::Stale
+        );
+        // Newer: stored; the waiting job absorbs the new one.
+        assert_eq!(
+            take(&store, "n4", &person("p1", 200, r#"{"v":2}"#)).await,
+            Intake::Stored(None)
+        );
+        let records = store
+            .intercom_records("i1", RecordModel::Person, &["p1".into()])
+            .await
+            .unwrap();
+        assert_eq!(records[0].body, r#"{"v":2}"#, "{label}");
+        assert_eq!(records[0].updated_at, 200);
+        assert_eq!(store.job_counts().await.unwrap().queued, 1);
+
+        // A delete is final: later states are stale.
+        let mut gone = person("p1", 150, "{}");
+        gone.deleted = true;
+        assert!(matches!(take(&store, "n5", &gone).await, Intake::Stored(_)));
+        assert_eq!(
+            take(&store, "n6", &person("p1", 999, r#"{"v":3}"#)).await,
+            Intake::Stale
+        );
+        let records = store
+            .intercom_records("i1", RecordModel::Person, &["p1".into()])
+            .await
+            .unwrap();
+        assert!(records[0].deleted);
+        assert_eq!(
+            records[0].body, r#"{"v":2}"#,
+            "a delete keeps the last state"
+        );
+        // A topic without a record: only the receipt.
+        let other = store
+            .take_notification("i1", &receipt("n7"), None, job, 10)
+            .await
+            .unwrap();
+        assert_eq!(other, Intake::Receipted);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn batches_are_claimed_released_and_finished_with_their_results() {
+    each_database(|store, label| async move {
+        for n in 0..5 {
+            take(
+                &store,
+                &format!("n{n}"),
+                &person(&format!("p{n}"), 100, "{}"),
+            )
+            .await;
+        }
+        let due = store.due_work("sync.to_salesforce", 20).await.unwrap();
+        assert_eq!(due.len(), 1, "{label}");
+        assert_eq!((due[0].due, due[0].oldest), (5, 10));
+        let batch = store
+            .claim_batch("sync.to_salesforce", "i1", "w1", 1_000, 20, 3)
+            .await
+            .unwrap();
+        assert_eq!(batch.len(), 3);
+        assert!(
+            batch
+                .iter()
+                .all(|j| j.attempts == 1 && j.state == "running")
+        );
+        // Nobody else gets them while leased.
+        let rest = store
+            .claim_batch("sync.to_salesforce", "i1", "w2", 1_000, 21, 10)
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 2);
+        // Given back without counting the attempt.
+        let ids: Vec<i64> = rest.iter().map(|j| j.id).collect();
+        assert_eq!(store.release_jobs(&ids, "w2", 500, 22).await.unwrap(), 2);
+        assert!(
+            store
+                .due_work("sync.to_salesforce", 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let again = store
+            .claim_batch("sync.to_salesforce", "i1", "w2", 1_000, 600, 10)
+            .await
+            .unwrap();
+        assert!(again.iter().all(|j| j.attempts == 1), "{again:?}");
+
+        let result = JobResult {
+            ledger: vec![NewLedgerRow {
+                installation_id: "i1".into(),
+                at: 30,
+                direction: "to_salesforce".into(),
+                object: "Contact".into(),
+                intercom_id: Some("p0".into()),
+                salesforce_id: Some("003A".into()),
+                fields: r#"["Phone"]"#.into(),
+                outcome: "updated".into(),
+                detail: None,
+                error_code: None,
+                error_message: None,
+            }],
+            links: vec![
+                LinkChange::Person {
+                    intercom_id: "p0".into(),
+                    object: "Contact".into(),
+                    salesforce_id: "003A".into(),
+                },
+                LinkChange::Company {
+                    intercom_id: "c0".into(),
+                    salesforce_id: "001A".into(),
+                },
+            ],
+            synced: Some(Synced {
+                model: RecordModel::Person,
+                intercom_id: "p0".into(),
+                updated_at: 100,
+                body: "{}".into(),
+            }),
+        };
+        let first = batch[0].id;
+        // A worker that lost the lease finishes nothing.
+        assert_eq!(
+            store
+                .finish_jobs("i1", "w9", &[(first, result.clone())], 40)
+                .await
+                .unwrap(),
+            0
+        );
+        assert!(store.person_link("i1", "p0").await.unwrap().is_none());
+        assert_eq!(
+            store
+                .finish_jobs("i1", "w1", &[(first, result)], 40)
+                .await
+                .unwrap(),
+            1
+        );
+        let link = store.person_link("i1", "p0").await.unwrap().unwrap();
+        assert_eq!(link.salesforce_id, "003A");
+        assert_eq!(
+            store
+                .company_link("i1", "c0")
+                .await
+                .unwrap()
+                .unwrap()
+                .salesforce_id,
+            "001A"
+        );
+        let records = store
+            .intercom_records("i1", RecordModel::Person, &["p0".into()])
+            .await
+            .unwrap();
+        assert_eq!(records[0].synced_body.as_deref(), Some("{}"));
+        assert!(store.job(first).await.unwrap().is_none());
+
+        // Unlinks, in a later job.
+        let second = batch[1].id;
+        let unlink = JobResult {
+            links: vec![
+                LinkChange::UnlinkPerson {
+                    intercom_id: "p0".into(),
+                },
+                LinkChange::UnlinkCompany {
+                    intercom_id: "c0".into(),
+                },
+            ],
+            ..JobResult::default()
+        };
+        store
+            .finish_jobs("i1", "w1", &[(second, unlink)], 50)
+            .await
+            .unwrap();
+        assert!(store.person_link("i1", "p0").await.unwrap().is_none());
+        assert!(store.company_link("i1", "c0").await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_ledger_filters_by_each_field_and_pages_newest_first() {
+    each_database(|store, label| async move {
+        let row = |n: i64, object: &str, outcome: &str, intercom: &str| NewLedgerRow {
+            installation_id: "i1".into(),
+            at: n,
+            direction: if n % 2 == 0 {
+                "to_salesforce"
+            } else {
+                "to_intercom"
+            }
+            .into(),
+            object: object.into(),
+            intercom_id: Some(intercom.into()),
+            salesforce_id: Some(format!("sf{n}")),
+            fields: "[]".into(),
+            outcome: outcome.into(),
+            detail: None,
+            error_code: (outcome == "failed").then(|| "STRING_TOO_LONG".into()),
+            error_message: (outcome == "failed").then(|| "Name: data value too large".into()),
+        };
+        for (n, object, outcome, who) in [
+            (1, "Contact", "updated", "a"),
+            (2, "Lead", "created", "b"),
+            (3, "Account", "failed", "c"),
+            (4, "Contact", "failed", "a"),
+        ] {
+            store
+                .add_ledger_row(&row(n, object, outcome, who))
+                .await
+                .unwrap();
+        }
+        let q = |f: &dyn Fn(&mut LedgerQuery)| {
+            let mut query = LedgerQuery {
+                limit: 10,
+                ..LedgerQuery::default()
+            };
+            f(&mut query);
+            query
+        };
+        let all = store.ledger("i1", &q(&|_| {})).await.unwrap();
+        assert_eq!(
+            all.iter().map(|r| r.at).collect::<Vec<_>>(),
+            [4, 3, 2, 1],
+            "{label}"
+        );
+        let failed = store
+            .ledger("i1", &q(&|x| x.outcome = Some("failed".into())))
+            .await
+            .unwrap();
+        assert_eq!(failed.len(), 2);
+        assert_eq!(failed[0].error_code.as_deref(), Some("STRING_TOO_LONG"));
+        let contacts = store
+            .ledger("i1", &q(&|x| x.object = Some("Contact".into())))
+            .await
+            .unwrap();
+        assert_eq!(contacts.len(), 2);
+        let out = store
+            .ledger("i1", &q(&|x| x.direction = Some("to_salesforce".into())))
+            .await
+            .unwrap();
+        assert_eq!(out.iter().map(|r| r.at).collect::<Vec<_>>(), [4, 2]);
+        let by_intercom = store
+            .ledger("i1", &q(&|x| x.record_id = Some("a".into())))
+            .await
+            .unwrap();
+        assert_eq!(by_intercom.len(), 2);
+        let by_salesforce = store
+            .ledger("i1", &q(&|x| x.record_id = Some("sf3".into())))
+            .await
+            .unwrap();
+        assert_eq!(by_salesforce.len(), 1);
+        let page = store
+            .ledger(
+                "i1",
+                &q(&|x| {
+                    x.before = Some(all[1].id);
+                    x.limit = 1;
+                }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.iter().map(|r| r.at).collect::<Vec<_>>(), [2]);
+    })
+    .await;
+}

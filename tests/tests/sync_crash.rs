@@ -1,0 +1,272 @@
+//! The real `sfbridge serve` killed with SIGKILL in the middle of a sync batch, then started
+//! again on the same database: everything converges and nothing is written twice (every
+//! Salesforce write is counted by the org's change events).
+//!
+//! The simulators run in this process, so they outlive the server; each Salesforce call takes
+//! 200 ms, so a batch is still writing when its first records land.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use sfbridge::crypto::{Cipher, SecretKey};
+use sfbridge::installations::Pairing;
+use sfbridge::store::Store;
+use sfbridge_tests::server::random_key;
+use sfbridge_tests::{Sfbridge, poll};
+use shared::SalesforceEnvironment;
+use shared::sync::{
+    AttributeMapping, CompanyIdentity, Direction, IdentitySettings, PeopleIdentity,
+    SalesforceObject, SyncSettings,
+};
+use sim::Seed;
+use sim::intercom::IntercomSim;
+use sim::salesforce::{Fault, FaultKind, SalesforceSim};
+
+const INSTALLATION: &str = "crash";
+const NEW_LEADS: usize = 300;
+
+fn settings() -> SyncSettings {
+    let to = |object, attribute: &str, field: &str| {
+        AttributeMapping::new(object, attribute, field, Direction::ToSalesforce)
+    };
+    SyncSettings {
+        identity: IdentitySettings {
+            people: PeopleIdentity::Email,
+            companies: CompanyIdentity::default(),
+        },
+        mappings: vec![
+            to(SalesforceObject::Lead, "name", "LastName"),
+            to(
+                SalesforceObject::Lead,
+                "custom_attributes.company_name",
+                "Company",
+            ),
+            to(
+                SalesforceObject::Lead,
+                "custom_attributes.region",
+                "Region__c",
+            ),
+            to(SalesforceObject::Lead, "phone", "Phone"),
+            to(SalesforceObject::Contact, "phone", "Phone"),
+        ],
+    }
+}
+
+async fn intercom_call(
+    sim: &IntercomSim,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> Result<Value> {
+    let response = reqwest::Client::new()
+        .request(method, format!("{}{path}", sim.url()))
+        .bearer_auth(sim.access_token())
+        .header("Intercom-Version", "2.11")
+        .json(&body)
+        .send()
+        .await?;
+    let status = response.status();
+    let answer: Value = response.json().await?;
+    if !status.is_success() {
+        bail!("Intercom {path}: {status} {answer}");
+    }
+    Ok(answer)
+}
+
+/// Change events the org has published: one per record written.
+async fn writes(salesforce: &SalesforceSim) -> Result<u64> {
+    let state: Value = reqwest::get(format!("{}/__sim/cdc", salesforce.url()))
+        .await?
+        .json()
+        .await?;
+    state["lastReplayId"].as_u64().context("no lastReplayId")
+}
+
+/// The database, the installation pairing both simulators, and its sync settings.
+async fn prepare(
+    dir: &std::path::Path,
+    key: &str,
+    salesforce: &SalesforceSim,
+    intercom: &IntercomSim,
+) -> Result<()> {
+    let url = format!("sqlite://{}", dir.join("sfbridge.db").display());
+    let store = Store::open(&url.parse()?).await?;
+    let secret = SecretKey::from_base64(&SecretString::from(key.to_owned()))?;
+    let pairing = Pairing {
+        id: INSTALLATION.to_owned(),
+        name: "Crash test".to_owned(),
+        salesforce_environment: SalesforceEnvironment::Production,
+        salesforce_login_url: salesforce.url(),
+        salesforce_instance_url: Some(salesforce.url()),
+        salesforce_client_id: None,
+        salesforce_client_secret: None,
+        salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
+        salesforce_refresh_token: None,
+        intercom_api_base_url: intercom.url(),
+        intercom_access_token: Some(SecretString::from(intercom.access_token())),
+        intercom_client_secret: Some(SecretString::from(intercom.client_secret())),
+    };
+    store
+        .save_installation(&pairing.seal(&Cipher::new(&secret)), 1)
+        .await?;
+    sfbridge::settings::save_unchecked(&store, INSTALLATION, &settings(), 1).await?;
+    store.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() -> Result<()> {
+    let salesforce = SalesforceSim::start(sim::salesforce::Config {
+        seed: Seed::Demo,
+        ..Default::default()
+    })
+    .await?;
+    let intercom = IntercomSim::start(sim::intercom::Config {
+        seed: Seed::Demo,
+        ..Default::default()
+    })
+    .await?;
+    for name in ["company_name", "region"] {
+        intercom_call(
+            &intercom,
+            reqwest::Method::POST,
+            "/data_attributes",
+            json!({"name": name, "model": "contact", "data_type": "string"}),
+        )
+        .await?;
+    }
+    // A port that stays the same across the restart, so Intercom's subscription still reaches it.
+    let port = std::net::TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))?
+        .local_addr()?
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let key = random_key();
+    let dir = tempfile::tempdir()?;
+    prepare(dir.path(), &key, &salesforce, &intercom).await?;
+    let server = Sfbridge::serve_in(dir, &listen, &key).await?;
+    intercom.subscribe_webhooks(
+        &server.url("/webhooks/intercom"),
+        &sfbridge::intercom::webhooks::SYNC_TOPICS,
+    );
+    salesforce.inject(Fault::rate(
+        FaultKind::Latency(Duration::from_millis(200)),
+        1.0,
+    ));
+
+    let leads_before = salesforce.count("Lead");
+    let writes_before = writes(&salesforce).await?;
+    // Users whose email a Salesforce Contact has: one phone change each.
+    let users: Vec<(String, String)> = (1..=11)
+        .map(|n| {
+            let email = match n {
+                1 => "maya.patel@globex.example.com",
+                2 => "liam.silva@initech.example.com",
+                3 => "noah.haddad@umbrella.example.com",
+                4 => "emma.garcia@stark.example.com",
+                5 => "olivia.cohen@wayne.example.com",
+                6 => "ava.moreau@wonka.example.com",
+                7 => "lucas.kim@cyberdyne.example.com",
+                8 => "mia.okafor@soylent.example.com",
+                9 => "ethan.jensen@tyrell.example.com",
+                10 => "zoe.nguyen@hooli.example.com",
+                _ => "amir.tanaka@piedpiper.example.com",
+            };
+            (
+                intercom.contact_id_by_email(email).expect("a demo user"),
+                format!("+1 555 77{n:02}"),
+            )
+        })
+        .collect();
+    for (id, phone) in &users {
+        intercom_call(
+            &intercom,
+            reqwest::Method::PUT,
+            &format!("/contacts/{id}"),
+            json!({"phone": phone}),
+        )
+        .await?;
+    }
+    for n in 0..NEW_LEADS {
+        intercom_call(
+            &intercom,
+            reqwest::Method::POST,
+            "/contacts",
+            json!({"role": "lead", "email": format!("crash{n}@leads.example"),
+                   "name": format!("Crash {n}"), "phone": format!("+1 555 9{n:04}"),
+                   "custom_attributes": {"company_name": format!("Crash Co {n}"), "region": "APAC"}}),
+        )
+        .await?;
+    }
+    // Every notification was answered (stored) before the crash.
+    intercom
+        .wait_for_deliveries(Duration::from_secs(30), |log| {
+            log.iter().filter(|d| d.succeeded()).count() >= users.len() + NEW_LEADS
+        })
+        .await;
+
+    // Kill the moment the first new Leads land: that batch is still writing.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while salesforce.count("Lead") == leads_before {
+        assert!(Instant::now() < deadline, "no Lead was ever created");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let dir = server.kill().await?;
+    let landed = salesforce.count("Lead") - leads_before;
+    assert!(
+        landed < NEW_LEADS,
+        "the crash came after everything ({landed} leads)"
+    );
+
+    let restarted = Sfbridge::serve_in(dir, &listen, &key).await?;
+    let started = Instant::now();
+    poll("every Lead", Duration::from_secs(120), || async {
+        Ok((salesforce.count("Lead") - leads_before == NEW_LEADS).then_some(()))
+    })
+    .await
+    .with_context(|| format!("server log:\n{}", restarted.stderr()))?;
+    // Converged: every person linked, every value written, the queue empty.
+    let url = format!(
+        "sqlite://{}",
+        restarted.data_dir().join("sfbridge.db").display()
+    );
+    let store = Store::connect(&url.parse()?).await?;
+    poll("the queue to empty", Duration::from_secs(60), || async {
+        let counts = store.job_counts().await?;
+        Ok((counts.queued == 0 && counts.running == 0).then_some(()))
+    })
+    .await?;
+    assert_eq!(store.job_counts().await?.parked, 0);
+    for (id, phone) in &users {
+        let link = store
+            .person_link(INSTALLATION, id)
+            .await?
+            .with_context(|| format!("{id} is not linked"))?;
+        assert_eq!(
+            salesforce.record(&link.salesforce_id).unwrap()["Phone"],
+            json!(phone)
+        );
+    }
+    store.close().await;
+    assert_eq!(
+        salesforce.count("Lead") - leads_before,
+        NEW_LEADS,
+        "no Lead created twice"
+    );
+    // One change event per record: each new Lead once, each Contact's phone once.
+    assert_eq!(
+        writes(&salesforce).await? - writes_before,
+        (NEW_LEADS + users.len()) as u64,
+        "a record was written twice"
+    );
+    eprintln!(
+        "crash after {landed} of {NEW_LEADS} leads; converged {:?} after the restart",
+        started.elapsed()
+    );
+    let _ = restarted.terminate().await?;
+    salesforce.shutdown().await;
+    intercom.shutdown().await;
+    Ok(())
+}
