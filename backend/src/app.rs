@@ -101,7 +101,7 @@ pub fn state(config: &Config, store: Store, cipher: Cipher, public_url: String) 
         cards,
         listeners,
         inbox: Inbox::default(),
-        sync: crate::sync::SyncState::new(config.sync.clone()),
+        sync: crate::sync::SyncState::new(config.sync),
         public_url,
         store,
     }
