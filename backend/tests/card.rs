@@ -7,21 +7,6 @@ use serde_json::Value;
 use sim::salesforce::{Fault, FaultKind};
 use support::World;
 
-/// The conversation whose contact has this email, from the app's own inbox API.
-async fn conversation_of(world: &World, email: &str) -> String {
-    let (status, list) = world.get("/api/inbox/conversations").await;
-    assert_eq!(status, 200, "{list}");
-    list["conversations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["contact"]["email"] == email)
-        .unwrap_or_else(|| panic!("no conversation with {email} in {list}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn card(world: &World, conversation: &str) -> (u16, Value) {
     world
         .get(&format!("/api/card?conversation_id={conversation}"))
@@ -31,7 +16,7 @@ async fn card(world: &World, conversation: &str) -> (u16, Value) {
 #[tokio::test]
 async fn a_cold_card_costs_one_call_a_warm_one_none_and_matches_the_org() {
     let world = World::start().await;
-    let conversation = conversation_of(&world, "maya.patel@globex.example.com").await;
+    let conversation = world.conversation_of("maya.patel@globex.example.com").await;
     let before = world.salesforce.api_calls();
     let (status, cold) = card(&world, &conversation).await;
     assert_eq!(status, 200, "{cold}");
@@ -108,7 +93,9 @@ async fn a_cold_card_costs_one_call_a_warm_one_none_and_matches_the_org() {
 #[tokio::test]
 async fn twenty_concurrent_cold_requests_make_one_call() {
     let world = World::start().await;
-    let conversation = conversation_of(&world, "liam.silva@initech.example.com").await;
+    let conversation = world
+        .conversation_of("liam.silva@initech.example.com")
+        .await;
     let before = world.salesforce.api_calls();
     let requests = (0..20).map(|_| card(&world, &conversation));
     let answers = futures_util::future::join_all(requests).await;
@@ -125,7 +112,9 @@ async fn twenty_concurrent_cold_requests_make_one_call() {
 #[tokio::test]
 async fn a_lead_shows_its_status_and_a_stranger_the_reason() {
     let world = World::start().await;
-    let lead_conversation = conversation_of(&world, "ava.garcia@northwindlabs.example.com").await;
+    let lead_conversation = world
+        .conversation_of("ava.garcia@northwindlabs.example.com")
+        .await;
     let (status, lead) = card(&world, &lead_conversation).await;
     assert_eq!(status, 200, "{lead}");
     assert_eq!(lead["person"]["kind"], "Lead", "{lead}");
@@ -136,7 +125,7 @@ async fn a_lead_shows_its_status_and_a_stranger_the_reason() {
     assert_eq!(lead["person"]["lead_status"], record["Status"]);
     assert_eq!(lead["matched_by"], "email");
 
-    let stranger = conversation_of(&world, "nora@nowhere.example").await;
+    let stranger = world.conversation_of("nora@nowhere.example").await;
     let (status, empty) = card(&world, &stranger).await;
     assert_eq!(status, 200);
     assert_eq!(empty["state"], "not_in_salesforce");
@@ -158,7 +147,9 @@ async fn an_unknown_conversation_is_a_404_naming_it() {
 #[tokio::test]
 async fn a_session_refused_after_refresh_asks_to_reconnect_and_calls_nothing_more() {
     let world = World::start().await;
-    let conversation = conversation_of(&world, "noah.haddad@umbrella.example.com").await;
+    let conversation = world
+        .conversation_of("noah.haddad@umbrella.example.com")
+        .await;
     // The call and its retry after a (successful) refresh both meet an invalid session.
     world
         .salesforce
@@ -180,7 +171,9 @@ async fn a_session_refused_after_refresh_asks_to_reconnect_and_calls_nothing_mor
 #[tokio::test]
 async fn salesforce_down_is_unreachable_then_retry_works() {
     let world = World::start().await;
-    let conversation = conversation_of(&world, "ethan.jensen@tyrell.example.com").await;
+    let conversation = world
+        .conversation_of("ethan.jensen@tyrell.example.com")
+        .await;
     world
         .salesforce
         .inject(Fault::next(FaultKind::Unavailable, 3));
@@ -196,7 +189,7 @@ async fn salesforce_down_is_unreachable_then_retry_works() {
 #[tokio::test]
 async fn canvas_kit_renders_the_card_and_refuses_a_forged_signature() {
     let world = World::start().await;
-    let conversation = conversation_of(&world, "maya.patel@globex.example.com").await;
+    let conversation = world.conversation_of("maya.patel@globex.example.com").await;
     let admin = world.intercom.installer_admin_id();
     let verdict = world
         .intercom
@@ -240,7 +233,7 @@ async fn canvas_kit_renders_the_card_and_refuses_a_forged_signature() {
 #[tokio::test]
 async fn a_change_in_salesforce_reaches_the_card_within_seconds() {
     let world = World::start().await;
-    let conversation = conversation_of(&world, "maya.patel@globex.example.com").await;
+    let conversation = world.conversation_of("maya.patel@globex.example.com").await;
     let (_, before) = card(&world, &conversation).await;
     let contact = before["person"]["id"].as_str().unwrap().to_owned();
     world

@@ -13,21 +13,6 @@ use support::World;
 
 const MAYA: &str = "maya.patel@globex.example.com";
 
-/// The conversation whose contact has this email, from the app's own inbox API.
-async fn conversation_of(world: &World, email: &str) -> String {
-    let (status, list) = world.get("/api/inbox/conversations").await;
-    assert_eq!(status, 200, "{list}");
-    list["conversations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["contact"]["email"] == email)
-        .unwrap_or_else(|| panic!("no conversation with {email} in {list}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn send(world: &World, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
     let response = world
         .http
@@ -117,7 +102,7 @@ async fn file(world: &World, body: &Value) -> (u16, Value) {
 async fn record_type_forms_follow_the_layouts_ui_api_picklists_and_the_conversation() {
     let world = World::start().await;
     record_types(&world, "salesforce_rules").await;
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     let view = form(&world, &conversation).await;
     let forms = view["schema"]["forms"].as_array().unwrap();
     assert_eq!(forms.len(), 3, "{view}");
@@ -221,7 +206,7 @@ async fn record_type_forms_follow_the_layouts_ui_api_picklists_and_the_conversat
 async fn filing_with_a_warm_schema_costs_two_calls_and_the_teammate_owns_the_case() {
     let world = World::start().await;
     record_types(&world, "assign_teammate").await;
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     let view = form(&world, &conversation).await;
     let contact_id = field(form_of(&view, "Billing"), "ContactId")["prefill"]["id"]
         .as_str()
@@ -274,7 +259,7 @@ async fn filing_with_a_warm_schema_costs_two_calls_and_the_teammate_owns_the_cas
 #[tokio::test]
 async fn owner_modes_and_both_fallbacks() {
     let world = World::start().await;
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     form(&world, &conversation).await;
     let subject = |s: &str| json!({"Subject": s, "Status": "New", "Origin": "Web"});
     let file_as = |teammate: Option<u64>, record_type: u64, s: &'static str| {
@@ -351,7 +336,7 @@ async fn owner_modes_and_both_fallbacks() {
 async fn one_form_instance_files_one_case_even_when_submitted_twice_at_once() {
     let world = World::start().await;
     record_types(&world, "salesforce_rules").await;
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     form(&world, &conversation).await;
     let cases_before = world.salesforce.count("Case");
     let body = submission(
@@ -398,7 +383,7 @@ async fn one_form_instance_files_one_case_even_when_submitted_twice_at_once() {
 async fn an_invalid_form_sends_nothing_and_salesforce_refusals_land_on_their_fields() {
     let world = World::start().await;
     record_types(&world, "salesforce_rules").await;
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     form(&world, &conversation).await;
     let id = instance();
 
@@ -491,7 +476,7 @@ async fn an_invalid_form_sends_nothing_and_salesforce_refusals_land_on_their_fie
 async fn a_lost_answer_is_never_sent_again() {
     let world = World::start().await;
     record_types(&world, "salesforce_rules").await;
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     form(&world, &conversation).await;
     let body = submission(
         &conversation,
@@ -557,7 +542,7 @@ async fn a_custom_form_and_the_settings_rules() {
     let (_, read) = world.get("/api/settings/cases").await;
     assert_eq!(read["settings"], saved);
 
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     let view = form(&world, &conversation).await;
     let forms = view["schema"]["forms"].as_array().unwrap();
     assert_eq!(forms.len(), 1);
@@ -608,7 +593,7 @@ async fn a_custom_form_and_the_settings_rules() {
 async fn the_schema_is_cached_and_revalidated() {
     let world = World::start().await;
     record_types(&world, "salesforce_rules").await;
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     let cold = form(&world, &conversation).await;
     let before = world.salesforce.api_calls();
     let warm = form(&world, &conversation).await;
@@ -708,7 +693,7 @@ fn canvas_texts(canvas: &Value) -> Vec<&str> {
 async fn canvas_kit_files_a_case_from_the_card_with_the_same_rules() {
     let world = World::start().await;
     record_types(&world, "assign_teammate").await;
-    let conversation = conversation_of(&world, MAYA).await;
+    let conversation = world.conversation_of(MAYA).await;
     let carol = TEAMMATES[2].0;
     let card = world
         .intercom

@@ -15,7 +15,7 @@ use shared::case_form::FieldValue;
 
 use super::describe::FRESH_FOR;
 use super::soql::{Condition, Field, Order, Query};
-use super::{API_VERSION, Call, Client, Refusal, SalesforceError, error, parse};
+use super::{API_VERSION, Call, Client, Refusal, SalesforceError, SubAnswer, error, parse};
 
 /// The record type every org has; its layout and picklists apply when no other is available.
 pub const MASTER_RECORD_TYPE: &str = "012000000000000AAA";
@@ -224,32 +224,10 @@ impl Client {
     /// With an owner, `Sforce-Auto-Assign: FALSE` keeps it; without, the assignment rules run.
     /// Not retried after a lost answer: the case may exist.
     pub async fn create_case(&self, case: &NewCase<'_>) -> Result<CreatedCase, SalesforceError> {
-        #[derive(Deserialize)]
-        struct Body {
-            #[serde(rename = "compositeResponse")]
-            responses: Vec<Sub>,
-        }
-        #[derive(Deserialize)]
-        struct Sub {
-            body: Value,
-            #[serde(rename = "httpStatusCode")]
-            status: u16,
-            #[serde(rename = "referenceId")]
-            reference: String,
-        }
         let body = create_request(case);
-        let call = Call {
-            method: reqwest::Method::POST,
-            path: format!("/services/data/{API_VERSION}/composite"),
-            query: Vec::new(),
-            body: Some(&body),
-            headers: Vec::new(),
-            idempotent: false,
-            timeout: None,
-        };
-        let answer: Body = parse(&self.send(call).await?.body)?;
-        let failed: Vec<&Sub> = answer
-            .responses
+        // Not idempotent: a create whose answer was lost may have happened.
+        let responses = self.composite(&body, false).await?;
+        let failed: Vec<&SubAnswer> = responses
             .iter()
             .filter(|s| !(200..300).contains(&s.status))
             .collect();
@@ -284,8 +262,7 @@ impl Client {
             owner_id: Option<String>,
         }
         let sub = |reference: &str| {
-            answer
-                .responses
+            responses
                 .iter()
                 .find(|s| s.reference == reference)
                 .map(|s| s.body.clone())

@@ -343,19 +343,6 @@ impl Client {
         &self,
         gets: &[(&str, String)],
     ) -> Result<Vec<(String, Result<Value, Vec<Refusal>>)>, SalesforceError> {
-        #[derive(Deserialize)]
-        struct Body {
-            #[serde(rename = "compositeResponse")]
-            responses: Vec<Sub>,
-        }
-        #[derive(Deserialize)]
-        struct Sub {
-            body: Value,
-            #[serde(rename = "httpStatusCode")]
-            status: u16,
-            #[serde(rename = "referenceId")]
-            reference: String,
-        }
         let requests: Vec<Value> = gets
             .iter()
             .map(|(reference, url)| {
@@ -363,19 +350,9 @@ impl Client {
             })
             .collect();
         let body = serde_json::json!({"allOrNone": false, "compositeRequest": requests});
-        let call = Call {
-            method: reqwest::Method::POST,
-            path: format!("/services/data/{API_VERSION}/composite"),
-            query: Vec::new(),
-            body: Some(&body),
-            headers: Vec::new(),
-            // Only reads inside: safe to send again.
-            idempotent: true,
-            timeout: None,
-        };
-        let answer: Body = parse(&self.send(call).await?.body)?;
-        Ok(answer
-            .responses
+        // Only reads inside: safe to send again.
+        let answers = self.composite(&body, true).await?;
+        Ok(answers
             .into_iter()
             .map(|sub| {
                 let result = if (200..300).contains(&sub.status) {
@@ -387,6 +364,40 @@ impl Client {
             })
             .collect())
     }
+
+    /// Sends a `/composite` request body; the subrequests' answers in order.
+    pub(crate) async fn composite(
+        &self,
+        body: &Value,
+        idempotent: bool,
+    ) -> Result<Vec<SubAnswer>, SalesforceError> {
+        #[derive(Deserialize)]
+        struct Answers {
+            #[serde(rename = "compositeResponse")]
+            responses: Vec<SubAnswer>,
+        }
+        let call = Call {
+            method: reqwest::Method::POST,
+            path: format!("/services/data/{API_VERSION}/composite"),
+            query: Vec::new(),
+            body: Some(body),
+            headers: Vec::new(),
+            idempotent,
+            timeout: None,
+        };
+        let answers: Answers = parse(&self.send(call).await?.body)?;
+        Ok(answers.responses)
+    }
+}
+
+/// One subrequest's answer inside a `/composite` answer.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SubAnswer {
+    pub body: Value,
+    #[serde(rename = "httpStatusCode")]
+    pub status: u16,
+    #[serde(rename = "referenceId")]
+    pub reference: String,
 }
 
 /// `path?k=v&..` with every value percent-encoded.

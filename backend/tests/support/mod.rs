@@ -71,6 +71,21 @@ impl World {
         self.get(&path).await
     }
 
+    /// The conversation whose contact has this email, from the app's own inbox API.
+    pub async fn conversation_of(&self, email: &str) -> String {
+        let (status, list) = self.get("/api/inbox/conversations").await;
+        assert_eq!(status, 200, "{list}");
+        list["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["contact"]["email"] == email)
+            .unwrap_or_else(|| panic!("no conversation with {email} in {list}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Polls `check` until it gives a value, for at most `within`; panics naming `what`.
     pub async fn eventually<T, F, Fut>(
         &self,
