@@ -1,7 +1,6 @@
 //! The three roles of the binary: `serve`, `demo` and `migrate`.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::card::Cards;
 use crate::clients::Clients;
@@ -13,6 +12,7 @@ use crate::inbox::Inbox;
 use crate::listener::{ListenerConfig, Listeners};
 use crate::server::{self, Server};
 use crate::store::Store;
+use crate::sync::changes::SyncSink;
 
 /// Why the binary stopped early: bad input (exit 2) or a failure while running (exit 1).
 #[derive(Debug, thiserror::Error)]
@@ -88,9 +88,12 @@ pub async fn serve(config: Config) -> Result<(), ExitError> {
 pub fn state(config: &Config, store: Store, cipher: Cipher, public_url: String) -> AppState {
     let clients = Clients::new(store.clone(), cipher);
     let cards = Cards::new(config.card_cache_ttl);
+    let sync = crate::sync::SyncState::new(config.sync);
+    // Salesforce changes refresh the cards and become Salesforce -> Intercom jobs.
+    let sink = SyncSink::new(store.clone(), cards.clone(), sync.clone());
     let listeners = Listeners::new(
         clients.clone(),
-        Arc::new(cards.clone()),
+        sink,
         ListenerConfig {
             sweep_every: config.sweep_every,
             ..ListenerConfig::default()
@@ -101,7 +104,7 @@ pub fn state(config: &Config, store: Store, cipher: Cipher, public_url: String) 
         cards,
         listeners,
         inbox: Inbox::default(),
-        sync: crate::sync::SyncState::new(config.sync),
+        sync,
         public_url,
         store,
     }

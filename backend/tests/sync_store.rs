@@ -400,3 +400,83 @@ async fn the_ledger_filters_by_each_field_and_pages_newest_first() {
     })
     .await;
 }
+
+/// Finishes one Salesforce -> Intercom job that wrote `written` to Intercom.
+async fn finish_a_write_to_intercom(store: &Store, salesforce_id: &str, written: Synced) {
+    let job = sfbridge::sync::to_intercom::sync_job(
+        "i1",
+        shared::sync::SalesforceObject::Contact,
+        salesforce_id,
+        false,
+        3,
+        0,
+    );
+    store.enqueue(&job, 50).await.unwrap();
+    let batch = store
+        .claim_batch(
+            sfbridge::sync::TO_INTERCOM_JOB_KIND,
+            "i1",
+            "w1",
+            1_000,
+            60,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(batch.len(), 1);
+    let result = JobResult {
+        synced: Some(written),
+        ..JobResult::default()
+    };
+    let done = store
+        .finish_jobs("i1", "w1", &[(batch[0].id, result)], 70)
+        .await
+        .unwrap();
+    assert_eq!(done, 1);
+}
+
+#[tokio::test]
+async fn the_state_the_engine_wrote_to_intercom_makes_its_webhook_stale() {
+    each_database(|store, label| async move {
+        let written = |id: &str, at: i64| Synced {
+            model: RecordModel::Person,
+            intercom_id: id.into(),
+            updated_at: at,
+            body: r#"{"v":"ours"}"#.into(),
+        };
+        // Never stored before: the write's state is stored, synced.
+        finish_a_write_to_intercom(&store, "003A", written("p7", 200)).await;
+        assert_eq!(
+            take(&store, "n7", &person("p7", 200, r#"{"v":"ours"}"#)).await,
+            Intake::Stale,
+            "{label}"
+        );
+        // Stored older: the newer written state replaces it.
+        assert!(matches!(
+            take(&store, "n8", &person("p8", 100, r#"{"v":1}"#)).await,
+            Intake::Stored(_)
+        ));
+        finish_a_write_to_intercom(&store, "003B", written("p8", 200)).await;
+        assert_eq!(
+            take(&store, "n9", &person("p8", 200, r#"{"v":"ours"}"#)).await,
+            Intake::Stale,
+            "{label}"
+        );
+        let records = store
+            .intercom_records("i1", RecordModel::Person, &["p7".into(), "p8".into()])
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 2);
+        for record in records {
+            assert_eq!(record.updated_at, 200, "{label}");
+            assert_eq!(record.body, r#"{"v":"ours"}"#);
+            assert_eq!(record.synced_body.as_deref(), Some(r#"{"v":"ours"}"#));
+        }
+        // A later change in Intercom is new again.
+        assert!(matches!(
+            take(&store, "n10", &person("p7", 300, r#"{"v":2}"#)).await,
+            Intake::Stored(_)
+        ));
+    })
+    .await;
+}

@@ -15,10 +15,12 @@ mod contacts;
 mod conversations;
 mod data_attributes;
 mod error;
+mod lookup;
 mod rate_limit;
 pub mod records;
 mod text;
 mod transport;
+mod updates;
 pub mod webhooks;
 mod wire;
 
@@ -32,6 +34,7 @@ pub use contacts::{Contact, ContactRole};
 pub use error::IntercomError;
 pub use rate_limit::RateLimit;
 pub use text::html_to_text;
+pub use updates::AttributeValue;
 
 /// The API version every call asks for.
 pub const API_VERSION: &str = "2.11";

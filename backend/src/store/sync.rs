@@ -390,16 +390,28 @@ impl Store {
                 tx.add_ledger_row(row).await?;
             }
             if let Some(synced) = &result.synced {
+                // A state newer than the stored one is the engine's own write to Intercom:
+                // stored too, so the webhook it raises finds nothing new (no job, no call).
                 on_db!(&mut tx.tx, tx => sqlx::query(
-                        "UPDATE intercom_records SET synced_body = $4,
-                                created = (created AND updated_at <> $5)
-                         WHERE installation_id = $1 AND model = $2 AND intercom_id = $3",
+                        "INSERT INTO intercom_records (installation_id, model, intercom_id,
+                             updated_at, deleted, created, body, synced_body, received_at)
+                         VALUES ($1, $2, $3, $5, $6, $6, $4, $4, $7)
+                         ON CONFLICT (installation_id, model, intercom_id) DO UPDATE SET
+                             synced_body = excluded.synced_body,
+                             created = (intercom_records.created
+                                        AND intercom_records.updated_at <> excluded.updated_at),
+                             body = CASE WHEN intercom_records.updated_at < excluded.updated_at
+                                         THEN excluded.body ELSE intercom_records.body END,
+                             updated_at = CASE WHEN intercom_records.updated_at < excluded.updated_at
+                                         THEN excluded.updated_at ELSE intercom_records.updated_at END",
                     )
                     .bind(installation_id)
                     .bind(synced.model.as_str())
                     .bind(&synced.intercom_id)
                     .bind(&synced.body)
                     .bind(synced.updated_at)
+                    .bind(false)
+                    .bind(now)
                     .execute(&mut **tx)
                     .await?
                     .rows_affected());
@@ -419,6 +431,21 @@ impl Store {
         Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
             .bind(installation_id)
             .bind(intercom_company_id)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    /// The Intercom company linked to this Account, if any.
+    pub async fn company_link_by_salesforce_id(
+        &self,
+        installation_id: &str,
+        salesforce_id: &str,
+    ) -> Result<Option<CompanyLink>, StoreError> {
+        const SQL: &str = "SELECT intercom_company_id, salesforce_id, linked_at FROM company_links
+            WHERE installation_id = $1 AND salesforce_id = $2";
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
+            .bind(installation_id)
+            .bind(salesforce_id)
             .fetch_optional(pool)
             .await?))
     }

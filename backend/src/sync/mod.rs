@@ -1,14 +1,17 @@
-//! The sync engine, Intercom -> Salesforce: webhooks are taken in durably ([`intake`]), jobs
+//! The sync engine. Intercom -> Salesforce: webhooks are taken in durably ([`intake`]), jobs
 //! sync each changed record in batches ([`to_salesforce`], run by the [`worker`]), identity
-//! links follow the priority rules ([`matching`]), and every record change lands in the
-//! [`ledger`]. The rules themselves are `shared::sync`'s; [`metadata`] feeds them each
+//! links follow the priority rules ([`matching`]). Salesforce -> Intercom: the listener's
+//! changes become jobs ([`changes`]) that the same worker runs ([`to_intercom`]). Every record
+//! change lands in the [`ledger`]. The rules themselves are `shared::sync`'s; [`metadata`] feeds them each
 //! installation's fields and attributes.
 
+pub mod changes;
 pub mod demo;
 pub mod intake;
 pub mod ledger;
 pub mod matching;
 pub mod metadata;
+pub mod to_intercom;
 pub mod to_salesforce;
 pub mod worker;
 
@@ -21,6 +24,8 @@ use worker::{Stats, WorkerConfig};
 
 /// The job kind of an Intercom -> Salesforce record sync.
 pub const JOB_KIND: &str = "sync.to_salesforce";
+/// The job kind of a Salesforce -> Intercom record sync.
+pub const TO_INTERCOM_JOB_KIND: &str = "sync.to_intercom";
 
 /// What the HTTP handlers and the worker share about the sync. Cheap to clone.
 #[derive(Clone, Default)]

@@ -18,7 +18,10 @@ use crate::settings;
 use crate::store::{FailOutcome, Job, JobId, NewLedgerRow, Store};
 
 use super::to_salesforce::{self, BatchOutcome, Context, JobOutcome};
-use super::{JOB_KIND, SyncState};
+use super::{JOB_KIND, SyncState, TO_INTERCOM_JOB_KIND, to_intercom};
+
+/// The job kinds the worker runs, taken in turns so neither direction starves the other.
+const KINDS: [&str; 2] = [JOB_KIND, TO_INTERCOM_JOB_KIND];
 
 /// How the worker batches, leases, retries and pauses.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,6 +95,7 @@ pub fn spawn(clients: Clients, cards: Cards, sync: SyncState) -> WorkerHandle {
         sync,
         paused: HashMap::new(),
         stopped,
+        turns: 0,
     };
     WorkerHandle {
         stop,
@@ -109,6 +113,8 @@ struct Worker {
     /// Installations whose jobs wait until then (unix ms): the API budget is spent.
     paused: HashMap<String, i64>,
     stopped: watch::Receiver<bool>,
+    /// Which kind looks for work first this turn.
+    turns: usize,
 }
 
 fn now_ms() -> i64 {
@@ -151,11 +157,20 @@ impl Worker {
     async fn turn(&mut self) -> Result<bool, crate::store::StoreError> {
         let now = now_ms();
         self.paused.retain(|_, until| *until > now);
-        let due = self.store.due_work(JOB_KIND, now).await?;
-        let Some(work) = due
-            .into_iter()
-            .find(|w| !self.paused.contains_key(&w.installation_id))
-        else {
+        self.turns = self.turns.wrapping_add(1);
+        let mut found = None;
+        for n in 0..KINDS.len() {
+            let kind = KINDS[(self.turns + n) % KINDS.len()];
+            let due = self.store.due_work(kind, now).await?;
+            if let Some(work) = due
+                .into_iter()
+                .find(|w| !self.paused.contains_key(&w.installation_id))
+            {
+                found = Some((kind, work));
+                break;
+            }
+        }
+        let Some((kind, work)) = found else {
             return Ok(false);
         };
         let gather_ms = self.config.gather.as_millis() as i64;
@@ -168,7 +183,7 @@ impl Worker {
         let jobs = self
             .store
             .claim_batch(
-                JOB_KIND,
+                kind,
                 &work.installation_id,
                 &self.id,
                 self.config.lease.as_millis() as i64,
@@ -179,12 +194,12 @@ impl Worker {
         if jobs.is_empty() {
             return Ok(true);
         }
-        let outcome = self.run_batch(&work.installation_id, &jobs).await;
+        let outcome = self.run_batch(kind, &work.installation_id, &jobs).await;
         self.settle(&work.installation_id, &jobs, outcome).await?;
         Ok(true)
     }
 
-    async fn run_batch(&mut self, installation_id: &str, jobs: &[Job]) -> BatchOutcome {
+    async fn run_batch(&mut self, kind: &str, installation_id: &str, jobs: &[Job]) -> BatchOutcome {
         let retry_all = |message: String| BatchOutcome {
             jobs: jobs
                 .iter()
@@ -238,7 +253,11 @@ impl Worker {
             store: &self.store,
             now: now_ms(),
         };
-        to_salesforce::run_batch(&ctx, jobs).await
+        if kind == TO_INTERCOM_JOB_KIND {
+            to_intercom::run_batch(&ctx, jobs).await
+        } else {
+            to_salesforce::run_batch(&ctx, jobs).await
+        }
     }
 
     async fn settle(
@@ -315,18 +334,20 @@ impl Worker {
 /// The ledger row of a job given up on.
 fn parked_row(installation_id: &str, job: &Job, error: &str, now: i64) -> NewLedgerRow {
     let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
-    let object = if payload["model"] == "company" {
-        "Account"
-    } else {
-        "Contact"
+    let id = payload["id"].as_str().map(str::to_owned);
+    // Salesforce -> Intercom jobs name the Salesforce object; the others an Intercom model.
+    let (direction, object, intercom_id, salesforce_id) = match payload["object"].as_str() {
+        Some(object) => ("to_intercom", object, None, id),
+        None if payload["model"] == "company" => ("to_salesforce", "Account", id, None),
+        None => ("to_salesforce", "Contact", id, None),
     };
     NewLedgerRow {
         installation_id: installation_id.to_owned(),
         at: now,
-        direction: "to_salesforce".to_owned(),
+        direction: direction.to_owned(),
         object: object.to_owned(),
-        intercom_id: payload["id"].as_str().map(str::to_owned),
-        salesforce_id: None,
+        intercom_id,
+        salesforce_id,
         fields: "[]".to_owned(),
         outcome: "failed".to_owned(),
         detail: Some(format!(

@@ -129,6 +129,9 @@ async fn cdc_http(
 
 /// The Bayeux endpoint: a batch of messages in, a batch of replies (and events) out.
 async fn cdc_handler(shared: AppState, headers: HeaderMap, body: Value) -> Response {
+    if shared.cdc.is_down() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "streaming is down").into_response();
+    }
     let messages = match body {
         Value::Array(m) => m,
         other => vec![other],

@@ -42,6 +42,8 @@ pub struct Bus {
     inner: Mutex<Inner>,
     notify: Notify,
     closed: AtomicBool,
+    /// The streaming endpoint is down: every request fails until it is back.
+    outage: AtomicBool,
     client_counter: AtomicU64,
     commit_number: AtomicU64,
 }
@@ -58,6 +60,7 @@ impl Bus {
             inner: Mutex::new(Inner::default()),
             notify: Notify::new(),
             closed: AtomicBool::new(false),
+            outage: AtomicBool::new(false),
             client_counter: AtomicU64::new(0),
             commit_number: AtomicU64::new(10_529_690_000),
         }
@@ -66,6 +69,20 @@ impl Bus {
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.notify.notify_waiters();
+    }
+
+    /// Takes the streaming endpoint down (every session is dropped, every request fails) or
+    /// brings it back.
+    pub fn set_outage(&self, down: bool) {
+        self.outage.store(down, Ordering::SeqCst);
+        if down {
+            self.inner.lock().clients.clear();
+            self.notify.notify_waiters();
+        }
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.outage.load(Ordering::SeqCst)
     }
 
     pub fn last_replay_id(&self) -> u64 {

@@ -180,6 +180,11 @@ impl SalesforceSim {
     pub fn set_clock(&self, at: Option<chrono::DateTime<chrono::Utc>>) {
         self.shared.org.write().clock_override = at;
     }
+    /// Takes the streaming (CometD) endpoint down, dropping every session, or brings it back:
+    /// the REST API keeps answering.
+    pub fn streaming_outage(&self, down: bool) {
+        self.shared.cdc.set_outage(down);
+    }
     /// Makes every access token issued so far invalid, as an expired session.
     pub fn expire_sessions(&self) {
         self.shared.expire_sessions();

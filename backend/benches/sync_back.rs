@@ -1,0 +1,258 @@
+//! Salesforce -> Intercom sync: the latency from a change in Salesforce to the value written
+//! in Intercom (p50/p99 over 500 changes, 50 ms added to every Salesforce call at the
+//! simulator), and the Salesforce calls an idle installation spends (the reconciling sweep).
+//! The demo world as is, with the Contact's `Title` mapped to Intercom's job title.
+//!
+//! Changes are made as a person in the Salesforce UI would (a change event, no API call), in
+//! rounds: every Contact that carries an Intercom user id changes once, and the next round
+//! starts when all have landed (a record changed again before its last change landed would
+//! be one job, not two).
+//!
+//! `cargo bench -p sfbridge --bench sync_back`
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sfbridge::config::{self, RawConfig};
+use sfbridge::crypto::{Cipher, SecretKey};
+use sfbridge::demo::{DEMO_INSTALLATION_ID, Demo, DemoOptions};
+use sfbridge::store::LedgerQuery;
+use sim::salesforce::{Fault, FaultKind};
+
+const SALESFORCE_LATENCY: Duration = Duration::from_millis(50);
+const CHANGES: usize = 500;
+/// The idle window measured, with a sweep this often; calls per hour are scaled to the
+/// default period.
+const IDLE_WINDOW: Duration = Duration::from_secs(30);
+const IDLE_SWEEP: Duration = Duration::from_secs(10);
+const DEFAULT_SWEEP: Duration = Duration::from_secs(300);
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(bench());
+}
+
+struct World {
+    demo: Demo,
+    http: reqwest::Client,
+    stop: tokio::sync::oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> World {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut config = config::parse(
+        RawConfig {
+            listen: Some("127.0.0.1:0".to_owned()),
+            database_url: Some(format!(
+                "sqlite://{}",
+                dir.path().join("db.sqlite").display()
+            )),
+            static_dir: Some(dir.path().display().to_string()),
+            ..RawConfig::default()
+        },
+        |_| None,
+    )
+    .expect("a valid configuration");
+    // Shorter than the configurable minimum, so a half-minute window sees several sweeps.
+    config.sweep_every = IDLE_SWEEP;
+    let options = DemoOptions {
+        host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        salesforce_port: 0,
+        intercom_port: 0,
+        credentials_json: None,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let demo = Demo::start(
+        &config,
+        Cipher::new(&SecretKey::generate()),
+        &options,
+        async {
+            let _ = stopped.await;
+        },
+    )
+    .await
+    .expect("the demo starts");
+    World {
+        demo,
+        http: reqwest::Client::new(),
+        stop,
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn contacts_with_keys(&self) -> Vec<String> {
+        let answer: Value = self
+            .http
+            .get(format!(
+                "{}/services/data/v62.0/query",
+                self.demo.salesforce.url()
+            ))
+            .query(&[(
+                "q",
+                "SELECT Id FROM Contact WHERE Intercom_Contact_Id__c != null ORDER BY Id",
+            )])
+            .bearer_auth(self.demo.salesforce.access_token())
+            .send()
+            .await
+            .expect("Salesforce answers")
+            .json()
+            .await
+            .expect("JSON");
+        answer["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .map(|r| r["Id"].as_str().expect("an id").to_owned())
+            .collect()
+    }
+
+    /// How many Salesforce -> Intercom writes the ledger holds, per Salesforce record.
+    async fn writes(&self) -> HashMap<String, usize> {
+        let rows = self
+            .demo
+            .store
+            .ledger(
+                DEMO_INSTALLATION_ID,
+                &LedgerQuery {
+                    direction: Some("to_intercom".to_owned()),
+                    outcome: Some("updated".to_owned()),
+                    limit: 100_000,
+                    ..LedgerQuery::default()
+                },
+            )
+            .await
+            .expect("the store answers");
+        let mut counts = HashMap::new();
+        for row in rows {
+            *counts
+                .entry(row.salesforce_id.unwrap_or_default())
+                .or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[i]
+}
+
+async fn bench() {
+    let world = start().await;
+    let app = world.demo.state.public_url.clone();
+    let view: Value = world
+        .http
+        .get(format!("{app}/api/settings/sync"))
+        .send()
+        .await
+        .expect("settings")
+        .json()
+        .await
+        .expect("JSON");
+    let mut mappings = view["mappings"].as_array().expect("mappings").clone();
+    for m in &mut mappings {
+        if m["object"] == "contact" && m["salesforce_field"] == "Title" {
+            m["direction"] = json!("to_intercom");
+        }
+    }
+    let saved = world
+        .http
+        .put(format!("{app}/api/settings/sync/mappings"))
+        .json(&json!({ "mappings": mappings }))
+        .send()
+        .await
+        .expect("saved");
+    assert!(saved.status().is_success());
+    let contacts = world.contacts_with_keys().await;
+    assert!(!contacts.is_empty());
+    let admin = world.demo.salesforce.admin_user_id();
+
+    // Idle: nothing changes; only the sweep calls Salesforce.
+    tokio::time::sleep(IDLE_SWEEP).await;
+    let idle_before = world.demo.salesforce.api_calls();
+    tokio::time::sleep(IDLE_WINDOW).await;
+    let idle_calls = world.demo.salesforce.api_calls() - idle_before;
+    let sweeps = IDLE_WINDOW.as_secs_f64() / IDLE_SWEEP.as_secs_f64();
+    let per_sweep = idle_calls as f64 / sweeps;
+    println!(
+        "idle: {idle_calls} Salesforce calls in {IDLE_WINDOW:?} with a sweep every {IDLE_SWEEP:?} \
+         ({per_sweep:.1} per sweep) -> {:.0} calls per hour at the default sweep ({DEFAULT_SWEEP:?})",
+        per_sweep * 3600.0 / DEFAULT_SWEEP.as_secs_f64()
+    );
+
+    world
+        .demo
+        .salesforce
+        .inject(Fault::rate(FaultKind::Latency(SALESFORCE_LATENCY), 1.0));
+    let calls_before = world.demo.salesforce.api_calls();
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(CHANGES);
+    let mut round = 0;
+    while latencies.len() < CHANGES {
+        round += 1;
+        let this_round = (CHANGES - latencies.len()).min(contacts.len());
+        let seen = world.writes().await;
+        let mut pending: Vec<(&String, usize, Instant)> = Vec::with_capacity(this_round);
+        for contact in &contacts[..this_round] {
+            world
+                .demo
+                .salesforce
+                .ui_update(
+                    &admin,
+                    "Contact",
+                    contact,
+                    json!({"Title": format!("Round {round}")}),
+                )
+                .expect("the change is made");
+            pending.push((
+                contact,
+                seen.get(contact).copied().unwrap_or(0),
+                Instant::now(),
+            ));
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !pending.is_empty() {
+            assert!(Instant::now() < deadline, "changes never arrived");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let now = world.writes().await;
+            pending.retain(|(contact, before, at)| {
+                let landed = now.get(*contact).copied().unwrap_or(0) > *before;
+                if landed {
+                    latencies.push(at.elapsed());
+                }
+                !landed
+            });
+        }
+    }
+    let elapsed = started.elapsed();
+    let calls = world.demo.salesforce.api_calls() - calls_before;
+    latencies.sort();
+    println!(
+        "{CHANGES} Salesforce changes ({round} rounds over {} Contacts) in {elapsed:.2?}: \
+         {calls} Salesforce calls; latency to Intercom p50 {} ms, p99 {} ms, max {} ms",
+        contacts.len(),
+        quantile(&latencies, 0.5).as_millis(),
+        quantile(&latencies, 0.99).as_millis(),
+        latencies.last().copied().unwrap_or_default().as_millis()
+    );
+    let stats = &world.demo.state.sync.stats;
+    println!(
+        "worker: {} batches, {} jobs finished, {} retried",
+        stats.batches.load(std::sync::atomic::Ordering::Relaxed),
+        stats
+            .jobs_finished
+            .load(std::sync::atomic::Ordering::Relaxed),
+        stats
+            .jobs_retried
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let _ = world.stop.send(());
+    world.demo.finish().await.expect("a clean stop");
+}

@@ -1,0 +1,755 @@
+//! One batch of Salesforce -> Intercom jobs: each job names a Lead, Contact or Account that
+//! changed in Salesforce. The batch reads all of them in one `/composite` call, finds the
+//! linked Intercom contact or company, decides every value mapped to Intercom with the shared
+//! rules (conversions, both skip flags, no write when Intercom already holds the value), and
+//! updates only what differs. Every job leaves a ledger row.
+//!
+//! Safe to repeat: a job that runs twice reads both sides again and finds the values held.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::json;
+use shared::sync::ledger::direction_str;
+use shared::sync::{
+    AccountEvent, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
+    IntercomModel, Outcome, PeopleIdentity, SalesforceField, SalesforceObject, SyncValue,
+    WriteDecision, company_actions, decide_intercom_write,
+};
+
+use crate::intercom::records::{CompanyRecord, PersonRecord};
+use crate::intercom::{AttributeValue, IntercomError};
+use crate::salesforce::SalesforceError;
+use crate::salesforce::records::{RecordQuery, SalesforceRecord, select};
+use crate::salesforce::soql::{Condition, Field, Literal};
+use crate::store::{Job, JobId, JobResult, LinkChange, NewJob, NewLedgerRow, RecordModel, Synced};
+
+use super::TO_INTERCOM_JOB_KIND;
+use super::matching::{Claim, takes_over};
+use super::to_salesforce::{BatchOutcome, Context, JobOutcome};
+
+/// The objects whose changes sync to Intercom.
+pub const OBJECTS: [SalesforceObject; 3] = [
+    SalesforceObject::Lead,
+    SalesforceObject::Contact,
+    SalesforceObject::Account,
+];
+
+/// The object an API name names, if it syncs to Intercom.
+pub fn object_named(api_name: &str) -> Option<SalesforceObject> {
+    OBJECTS.into_iter().find(|o| o.api_name() == api_name)
+}
+
+/// The job that syncs one changed (or deleted) Salesforce record; while one waits, another
+/// for the same record and kind of change is absorbed.
+pub fn sync_job(
+    installation_id: &str,
+    object: SalesforceObject,
+    salesforce_id: &str,
+    deleted: bool,
+    max_attempts: i64,
+    now: i64,
+) -> NewJob {
+    // A delete is its own job: a waiting update must not absorb it.
+    let (payload, dedup_key) = if deleted {
+        (
+            json!({"object": object.api_name(), "id": salesforce_id, "deleted": true}),
+            format!("{}:{salesforce_id}:deleted", object.api_name()),
+        )
+    } else {
+        (
+            json!({"object": object.api_name(), "id": salesforce_id}),
+            format!("{}:{salesforce_id}", object.api_name()),
+        )
+    };
+    NewJob {
+        installation_id: installation_id.to_owned(),
+        kind: TO_INTERCOM_JOB_KIND.to_owned(),
+        payload,
+        dedup_key: Some(dedup_key),
+        max_attempts,
+        run_at: now,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Payload {
+    object: String,
+    id: String,
+    #[serde(default)]
+    deleted: bool,
+}
+
+/// The fields the batch reads for an object: those mapped to Intercom.
+fn mapped_fields<'m>(ctx: &Context<'m>, object: SalesforceObject) -> Vec<&'m SalesforceField> {
+    let mut fields: Vec<&SalesforceField> = ctx
+        .settings
+        .mappings_of(object)
+        .filter(|m| m.direction == Direction::ToIntercom)
+        .filter_map(|m| ctx.metadata.salesforce_field(object, &m.salesforce_field))
+        .collect();
+    fields.dedup_by(|a, b| a.name.eq_ignore_ascii_case(&b.name));
+    fields
+}
+
+fn row(
+    ctx: &Context<'_>,
+    object: SalesforceObject,
+    intercom_id: Option<&str>,
+    salesforce_id: &str,
+    outcome: Outcome,
+) -> NewLedgerRow {
+    NewLedgerRow {
+        installation_id: ctx.installation_id.to_owned(),
+        at: ctx.now,
+        direction: direction_str(Direction::ToIntercom).to_owned(),
+        object: object.api_name().to_owned(),
+        intercom_id: intercom_id.map(str::to_owned),
+        salesforce_id: Some(salesforce_id.to_owned()),
+        fields: "[]".to_owned(),
+        outcome: outcome.as_str().to_owned(),
+        detail: None,
+        error_code: None,
+        error_message: None,
+    }
+}
+
+fn done(ledger: Vec<NewLedgerRow>) -> JobOutcome {
+    JobOutcome::Done(JobResult {
+        ledger,
+        ..JobResult::default()
+    })
+}
+
+/// Runs one batch. Never fails as a whole: each job gets its outcome.
+pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
+    let mut out = BatchOutcome::default();
+    let mut targets: Vec<(JobId, SalesforceObject, String)> = Vec::new();
+    for job in jobs {
+        let parsed = serde_json::from_str::<Payload>(&job.payload)
+            .ok()
+            .and_then(|p| Some((object_named(&p.object)?, p.id, p.deleted)));
+        match parsed {
+            Some((object, id, true)) => out.jobs.push((job.id, deleted(ctx, object, &id).await)),
+            Some((object, id, false)) if !mapped_fields(ctx, object).is_empty() => {
+                targets.push((job.id, object, id));
+            }
+            // Nothing maps the object to Intercom (nothing to read or write), or a job this
+            // version cannot read (it will not read better later): finish it.
+            _ => out.jobs.push((job.id, done(Vec::new()))),
+        }
+    }
+    if targets.is_empty() {
+        return out;
+    }
+    let queries: Vec<RecordQuery> = OBJECTS
+        .into_iter()
+        .filter_map(|object| {
+            let ids: BTreeSet<String> = targets
+                .iter()
+                .filter(|(_, o, _)| *o == object)
+                .map(|(_, _, id)| id.clone())
+                .collect();
+            if ids.is_empty() {
+                return None;
+            }
+            let mut fields = mapped_fields(ctx, object);
+            for key in key_fields(ctx, object) {
+                if !fields
+                    .iter()
+                    .any(|f| f.name.eq_ignore_ascii_case(&key.name))
+                {
+                    fields.push(key);
+                }
+            }
+            let literals = ids.into_iter().map(Literal::Str).collect();
+            Some(RecordQuery {
+                reference: object.api_name().to_owned(),
+                object,
+                query: select(object, &fields).filter(Condition::In(Field::known("Id"), literals)),
+            })
+        })
+        .collect();
+    out.salesforce_calls += queries
+        .len()
+        .div_ceil(crate::salesforce::records::COMPOSITE_LIMIT) as u32;
+    let read = match ctx.salesforce.read_records(&queries).await {
+        Ok(read) => read,
+        Err(SalesforceError::LimitExceeded(_)) => {
+            out.limit_exceeded = true;
+            out.jobs.extend(
+                targets
+                    .iter()
+                    .map(|(job, _, _)| (*job, JobOutcome::Release)),
+            );
+            return out;
+        }
+        Err(error) => {
+            let message = error.to_string();
+            out.jobs.extend(
+                targets
+                    .iter()
+                    .map(|(job, _, _)| (*job, JobOutcome::Retry(message.clone()))),
+            );
+            return out;
+        }
+    };
+    let records: HashMap<&str, &SalesforceRecord> = read
+        .values()
+        .flatten()
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    let found: Vec<(JobId, SalesforceObject, &SalesforceRecord)> = targets
+        .iter()
+        .filter_map(|(job, object, id)| match records.get(id.as_str()) {
+            Some(record) => Some((*job, *object, *record)),
+            // Deleted (or not visible to the integration user) since the change: nothing to sync.
+            None => {
+                out.jobs.push((*job, done(Vec::new())));
+                None
+            }
+        })
+        .collect();
+    let links = match resolve_links(ctx, &found).await {
+        Ok(links) => links,
+        Err(message) => {
+            out.jobs.extend(
+                found
+                    .iter()
+                    .map(|(job, _, _)| (*job, JobOutcome::Retry(message.clone()))),
+            );
+            return out;
+        }
+    };
+    for (job, object, record) in found {
+        let link = links.get(record.id.as_str()).cloned().unwrap_or(Link::None);
+        let outcome = sync_record(ctx, object, record, link, &mut out).await;
+        out.jobs.push((job, outcome));
+    }
+    out
+}
+
+/// A record deleted in Salesforce: its link goes (the Account row of the trigger table); no
+/// call to either service.
+async fn deleted(ctx: &Context<'_>, object: SalesforceObject, salesforce_id: &str) -> JobOutcome {
+    if object != SalesforceObject::Account {
+        return done(Vec::new());
+    }
+    let intercom_id = match linked(ctx, object, salesforce_id).await {
+        Ok(id) => id,
+        Err(message) => return JobOutcome::Retry(message),
+    };
+    let actions = company_actions(
+        CompanyEvent::Salesforce(AccountEvent::Deleted),
+        intercom_id.is_some(),
+        CompanyKind::Synced,
+    );
+    match intercom_id {
+        Some(intercom_id) if actions.contains(&CompanyAction::Unlink) => {
+            let mut row = row(
+                ctx,
+                object,
+                Some(&intercom_id),
+                salesforce_id,
+                Outcome::Unlinked,
+            );
+            row.detail = Some("The Account was deleted in Salesforce.".to_owned());
+            JobOutcome::Done(JobResult {
+                ledger: vec![row],
+                links: vec![LinkChange::UnlinkCompany { intercom_id }],
+                synced: None,
+            })
+        }
+        _ => done(Vec::new()),
+    }
+}
+
+/// The fields that hold an object's identity key (and the email people fall back to).
+fn key_fields<'m>(ctx: &Context<'m>, object: SalesforceObject) -> Vec<&'m SalesforceField> {
+    let identity = &ctx.settings.identity;
+    let names: Vec<&str> = match object.intercom_model() {
+        IntercomModel::Person => {
+            let mut names = vec![identity.people.salesforce_key()];
+            if identity.people.matches_intercom_leads() {
+                names.push("Email");
+            }
+            names
+        }
+        IntercomModel::Company => vec![identity.companies.salesforce_field.as_str()],
+    };
+    names
+        .into_iter()
+        .filter_map(|name| ctx.metadata.salesforce_field(object, name))
+        .collect()
+}
+
+/// The Intercom record a Salesforce record syncs to.
+#[derive(Debug, Clone)]
+enum Link {
+    Existing(String),
+    /// A new match by the identity rules: linked as the job finishes.
+    New(String),
+    None,
+}
+
+fn key_value(
+    ctx: &Context<'_>,
+    object: SalesforceObject,
+    record: &SalesforceRecord,
+    name: &str,
+) -> Option<String> {
+    let field = ctx.metadata.salesforce_field(object, name)?;
+    match record.value(field) {
+        SyncValue::Text(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+        SyncValue::Integer(n) => Some(n.to_string()),
+        SyncValue::Decimal(x) if x.fract() == 0.0 => Some((x as i64).to_string()),
+        _ => None,
+    }
+}
+
+fn claim(person: &PersonRecord) -> Claim {
+    Claim {
+        role: person.role,
+        updated_at: person.updated_at,
+    }
+}
+
+/// The person a key matches: users before leads, the most recently updated among equals.
+fn best<'p>(people: impl IntoIterator<Item = &'p PersonRecord>) -> Option<&'p PersonRecord> {
+    people
+        .into_iter()
+        .fold(None, |held: Option<&PersonRecord>, p| match held {
+            Some(h) if !takes_over(claim(p), Some(claim(h))) => Some(h),
+            _ => Some(p),
+        })
+}
+
+/// Each record's link: the stored one, else a new match by the identity rules (one contact
+/// search per key kind for the batch, one lookup per company) when that Intercom record is not
+/// linked yet.
+async fn resolve_links(
+    ctx: &Context<'_>,
+    found: &[(JobId, SalesforceObject, &SalesforceRecord)],
+) -> Result<HashMap<String, Link>, String> {
+    let mut links = HashMap::new();
+    let mut unlinked = Vec::new();
+    for (_, object, record) in found {
+        match linked(ctx, *object, &record.id).await? {
+            Some(id) => {
+                links.insert(record.id.clone(), Link::Existing(id));
+            }
+            None => unlinked.push((*object, *record)),
+        }
+    }
+    if unlinked.is_empty() {
+        return Ok(links);
+    }
+    let identity = &ctx.settings.identity;
+    let by_external_id = matches!(identity.people, PeopleIdentity::ExternalId { .. });
+    let people_key = identity.people.salesforce_key().to_owned();
+    let mut keys = BTreeSet::new();
+    let mut emails = BTreeSet::new();
+    for (object, record) in &unlinked {
+        if object.intercom_model() != IntercomModel::Person {
+            continue;
+        }
+        match key_value(ctx, *object, record, &people_key) {
+            Some(key) if by_external_id => {
+                keys.insert(key);
+            }
+            _ if identity.people.matches_intercom_leads() => {
+                if let Some(email) = key_value(ctx, *object, record, "Email") {
+                    emails.insert(email.to_lowercase());
+                }
+            }
+            _ => {}
+        }
+    }
+    let fail = |e: IntercomError| e.to_string();
+    let keys: Vec<String> = keys.into_iter().collect();
+    let emails: Vec<String> = emails.into_iter().collect();
+    let with_key = if by_external_id {
+        ctx.intercom
+            .people_with("external_id", &keys)
+            .await
+            .map_err(fail)?
+    } else {
+        Vec::new()
+    };
+    let with_email = ctx
+        .intercom
+        .people_with("email", &emails)
+        .await
+        .map_err(fail)?;
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for (object, record) in unlinked {
+        let candidate = match object.intercom_model() {
+            IntercomModel::Person => {
+                let key = key_value(ctx, object, record, &people_key);
+                let email = key_value(ctx, object, record, "Email").map(|e| e.to_lowercase());
+                match key.filter(|_| by_external_id) {
+                    Some(key) => best(
+                        with_key
+                            .iter()
+                            .filter(|p| p.external_id.as_deref() == Some(key.as_str())),
+                    ),
+                    // By email: in id mode only people without an id (Intercom's leads).
+                    None => best(with_email.iter().filter(|p| {
+                        p.email.as_deref().map(str::to_lowercase) == email
+                            && email.is_some()
+                            && !(by_external_id && p.external_id.is_some())
+                    })),
+                }
+                .map(|p| p.id.clone())
+            }
+            IntercomModel::Company => {
+                match key_value(ctx, object, record, &identity.companies.salesforce_field) {
+                    Some(key) => ctx
+                        .intercom
+                        .company_with_id(&key)
+                        .await
+                        .map_err(fail)?
+                        .map(|c| c.id),
+                    None => None,
+                }
+            }
+        };
+        let Some(intercom_id) = candidate else {
+            continue;
+        };
+        // Links are one-to-one: an Intercom record linked elsewhere keeps its link.
+        let held = match object.intercom_model() {
+            IntercomModel::Person => ctx
+                .store
+                .person_link(ctx.installation_id, &intercom_id)
+                .await
+                .map(|l| l.is_some()),
+            IntercomModel::Company => ctx
+                .store
+                .company_link(ctx.installation_id, &intercom_id)
+                .await
+                .map(|l| l.is_some()),
+        }
+        .map_err(|e| e.to_string())?;
+        if !held && taken.insert(intercom_id.clone()) {
+            links.insert(record.id.clone(), Link::New(intercom_id));
+        }
+    }
+    Ok(links)
+}
+
+/// What Intercom holds for the linked contact or company.
+enum Current {
+    Person(PersonRecord),
+    Company(CompanyRecord),
+}
+
+impl Current {
+    fn id(&self) -> &str {
+        match self {
+            Current::Person(p) => &p.id,
+            Current::Company(c) => &c.id,
+        }
+    }
+
+    fn value(&self, attribute: &shared::sync::IntercomAttribute) -> SyncValue {
+        match self {
+            Current::Person(p) => p.value(attribute),
+            Current::Company(c) => c.value(attribute),
+        }
+    }
+}
+
+/// The Intercom id linked to a Salesforce record.
+async fn linked(
+    ctx: &Context<'_>,
+    object: SalesforceObject,
+    salesforce_id: &str,
+) -> Result<Option<String>, String> {
+    let store = ctx.store;
+    let found = match object.intercom_model() {
+        IntercomModel::Person => store
+            .person_link_by_salesforce_id(ctx.installation_id, salesforce_id)
+            .await
+            .map(|l| l.map(|l| l.intercom_contact_id)),
+        IntercomModel::Company => store
+            .company_link_by_salesforce_id(ctx.installation_id, salesforce_id)
+            .await
+            .map(|l| l.map(|l| l.intercom_company_id)),
+    };
+    found.map_err(|e| e.to_string())
+}
+
+async fn sync_record(
+    ctx: &Context<'_>,
+    object: SalesforceObject,
+    record: &SalesforceRecord,
+    link: Link,
+    out: &mut BatchOutcome,
+) -> JobOutcome {
+    let salesforce_id = record.id.as_str();
+    let (intercom_id, new_link) = match link {
+        Link::Existing(id) => (id, None),
+        Link::New(id) => {
+            let change = match object.intercom_model() {
+                IntercomModel::Person => LinkChange::Person {
+                    intercom_id: id.clone(),
+                    object: object.api_name().to_owned(),
+                    salesforce_id: salesforce_id.to_owned(),
+                },
+                IntercomModel::Company => LinkChange::Company {
+                    intercom_id: id.clone(),
+                    salesforce_id: salesforce_id.to_owned(),
+                },
+            };
+            (id, Some(change))
+        }
+        Link::None => {
+            let mut row = row(ctx, object, None, salesforce_id, Outcome::Skipped);
+            row.detail = Some(format!(
+                "Not linked to an Intercom {}.",
+                match object.intercom_model() {
+                    IntercomModel::Person => "person",
+                    IntercomModel::Company => "company",
+                }
+            ));
+            return done(vec![row]);
+        }
+    };
+    let model = object.intercom_model();
+    let current = match model {
+        IntercomModel::Person => ctx
+            .intercom
+            .person_record(&intercom_id)
+            .await
+            .map(Current::Person),
+        IntercomModel::Company => ctx
+            .intercom
+            .company(&intercom_id)
+            .await
+            .map(Current::Company),
+    };
+    let mut current = match current {
+        Ok(current) => current,
+        Err(IntercomError::NotFound { .. }) => {
+            let mut row = row(
+                ctx,
+                object,
+                Some(&intercom_id),
+                salesforce_id,
+                Outcome::Skipped,
+            );
+            row.detail = Some("The linked Intercom record no longer exists.".to_owned());
+            return done(vec![row]);
+        }
+        Err(error) => return JobOutcome::Retry(error.to_string()),
+    };
+    let mut intercom_id = intercom_id;
+    let mut new_link = new_link;
+    let mut relinked_from = None;
+    if let (Current::Company(company), None) = (&current, &new_link) {
+        let key = key_value(
+            ctx,
+            object,
+            record,
+            &ctx.settings.identity.companies.salesforce_field,
+        );
+        let same = key
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case(company.company_id.trim()));
+        let event = if same {
+            AccountEvent::Updated
+        } else {
+            AccountEvent::KeyChanged
+        };
+        let actions = company_actions(CompanyEvent::Salesforce(event), true, CompanyKind::Synced);
+        if actions.contains(&CompanyAction::Relink) {
+            let old = company.id.clone();
+            let found = match key {
+                Some(key) => match ctx.intercom.company_with_id(&key).await {
+                    Ok(found) => found,
+                    Err(error) => return JobOutcome::Retry(error.to_string()),
+                },
+                None => None,
+            };
+            let free = match &found {
+                Some(c) => match ctx.store.company_link(ctx.installation_id, &c.id).await {
+                    Ok(link) => link.is_none(),
+                    Err(error) => return JobOutcome::Retry(error.to_string()),
+                },
+                None => false,
+            };
+            match found {
+                Some(next) if free => {
+                    new_link = Some(LinkChange::Company {
+                        intercom_id: next.id.clone(),
+                        salesforce_id: salesforce_id.to_owned(),
+                    });
+                    intercom_id = next.id.clone();
+                    relinked_from = Some(old);
+                    current = Current::Company(next);
+                }
+                _ => {
+                    let mut row = row(ctx, object, Some(&old), salesforce_id, Outcome::Unlinked);
+                    row.detail = Some(
+                        "The Account's key changed and matches no other Intercom company."
+                            .to_owned(),
+                    );
+                    return JobOutcome::Done(JobResult {
+                        ledger: vec![row],
+                        links: vec![LinkChange::UnlinkCompany { intercom_id: old }],
+                        synced: None,
+                    });
+                }
+            }
+        }
+    }
+    let mut writes: Vec<AttributeValue> = Vec::new();
+    let mut written = Vec::new();
+    let mut skipped = Vec::new();
+    let mut failures = Vec::new();
+    for mapping in ctx
+        .settings
+        .mappings_of(object)
+        .filter(|m| m.direction == Direction::ToIntercom)
+    {
+        let (Some(field), Some(attribute)) = (
+            ctx.metadata
+                .salesforce_field(object, &mapping.salesforce_field),
+            ctx.metadata
+                .intercom_attribute(model, &mapping.intercom_attribute),
+        ) else {
+            continue;
+        };
+        let source = record.value(field);
+        match decide_intercom_write(
+            mapping,
+            &source,
+            field,
+            &current.value(attribute),
+            attribute,
+        ) {
+            Ok(WriteDecision::Write(value)) => {
+                writes.push((attribute.name.clone(), value));
+                written.push(field.name.clone());
+            }
+            Ok(WriteDecision::SkipSourceEmpty | WriteDecision::SkipDestinationHasValue) => {
+                skipped.push(field.name.clone());
+            }
+            Ok(WriteDecision::AlreadyHeld) => {}
+            Err(error) => failures.push(format!("{}: {error}", field.name)),
+        }
+    }
+    let mut rows = Vec::new();
+    let mut synced_state = None;
+    if !writes.is_empty() {
+        // What Intercom holds after the write, kept as the synced state (see `finish_jobs`).
+        let sent = match &current {
+            Current::Person(_) => ctx
+                .intercom
+                .update_contact(current.id(), &writes)
+                .await
+                .map(|p| synced(RecordModel::Person, &p.id, p.updated_at, &p)),
+            Current::Company(_) => ctx
+                .intercom
+                .update_company(current.id(), &writes)
+                .await
+                .map(|c| synced(RecordModel::Company, &c.id, c.updated_at, &c)),
+        };
+        let error = match sent {
+            Ok(state) => {
+                synced_state = Some(state);
+                None
+            }
+            Err(error) => Some(error),
+        };
+        if let Some(error) = error {
+            return match error {
+                IntercomError::Api { status, .. } if status < 500 => {
+                    let mut row = row(
+                        ctx,
+                        object,
+                        Some(&intercom_id),
+                        salesforce_id,
+                        Outcome::Failed,
+                    );
+                    row.fields = serde_json::to_string(&written).expect("names serialise");
+                    row.error_code = Some("intercom_refused".to_owned());
+                    row.error_message = Some(error.to_string());
+                    done(vec![row])
+                }
+                other => JobOutcome::Retry(other.to_string()),
+            };
+        }
+        if model == IntercomModel::Person {
+            out.touched.intercom_ids.insert(intercom_id.clone());
+        }
+        let mut updated = row(
+            ctx,
+            object,
+            Some(&intercom_id),
+            salesforce_id,
+            Outcome::Updated,
+        );
+        updated.fields = serde_json::to_string(&written).expect("names serialise");
+        rows.push(updated);
+    }
+    if !failures.is_empty() {
+        let mut failed = row(
+            ctx,
+            object,
+            Some(&intercom_id),
+            salesforce_id,
+            Outcome::Failed,
+        );
+        failed.error_code = Some("conversion_failed".to_owned());
+        failed.error_message = Some(failures.join("; "));
+        rows.push(failed);
+    }
+    if rows.is_empty() {
+        let outcome = if skipped.is_empty() {
+            Outcome::Unchanged
+        } else {
+            Outcome::Skipped
+        };
+        let mut quiet = row(ctx, object, Some(&intercom_id), salesforce_id, outcome);
+        quiet.fields = serde_json::to_string(&skipped).expect("names serialise");
+        rows.push(quiet);
+    }
+    let Some(change) = new_link else {
+        return JobOutcome::Done(JobResult {
+            ledger: rows,
+            links: Vec::new(),
+            synced: synced_state,
+        });
+    };
+    let what = match model {
+        IntercomModel::Person => "person",
+        IntercomModel::Company => "company",
+    };
+    rows[0].detail = Some(match relinked_from {
+        Some(old) => format!(
+            "The Account's key changed: relinked from Intercom company {old} to {intercom_id}."
+        ),
+        None => format!("Linked to Intercom {what} {intercom_id}."),
+    });
+    JobOutcome::Done(JobResult {
+        ledger: rows,
+        links: vec![change],
+        synced: synced_state,
+    })
+}
+
+/// An Intercom record's state as the sync stores it.
+fn synced(
+    model: RecordModel,
+    intercom_id: &str,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    record: &impl serde::Serialize,
+) -> Synced {
+    Synced {
+        model,
+        intercom_id: intercom_id.to_owned(),
+        updated_at: updated_at.timestamp_millis(),
+        body: serde_json::to_string(record).expect("our records serialise"),
+    }
+}
