@@ -5,14 +5,12 @@
 //! `cargo bench -p sfbridge --bench sync`
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sfbridge::config::{self, RawConfig};
 use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::demo::{DEMO_INSTALLATION_ID, Demo, DemoOptions};
+use sfbridge::demo::{self, DEMO_INSTALLATION_ID, Demo};
 use sim::salesforce::{Fault, FaultKind};
 
 const SALESFORCE_LATENCY: Duration = Duration::from_millis(50);
@@ -86,25 +84,7 @@ impl World {
 
 async fn start() -> World {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let config = config::parse(
-        RawConfig {
-            listen: Some("127.0.0.1:0".to_owned()),
-            database_url: Some(format!(
-                "sqlite://{}",
-                dir.path().join("db.sqlite").display()
-            )),
-            static_dir: Some(dir.path().display().to_string()),
-            ..RawConfig::default()
-        },
-        |_| None,
-    )
-    .expect("a valid configuration");
-    let options = DemoOptions {
-        host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        salesforce_port: 0,
-        intercom_port: 0,
-        credentials_json: None,
-    };
+    let (config, options) = demo::scratch(dir.path());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let demo = Demo::start(
         &config,

@@ -11,13 +11,11 @@
 //! `cargo bench -p sfbridge --bench sync_back`
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sfbridge::config::{self, RawConfig};
 use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::demo::{DEMO_INSTALLATION_ID, Demo, DemoOptions};
+use sfbridge::demo::{self, DEMO_INSTALLATION_ID, Demo};
 use sfbridge::store::LedgerQuery;
 use sim::salesforce::{Fault, FaultKind};
 
@@ -46,27 +44,9 @@ struct World {
 
 async fn start() -> World {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let mut config = config::parse(
-        RawConfig {
-            listen: Some("127.0.0.1:0".to_owned()),
-            database_url: Some(format!(
-                "sqlite://{}",
-                dir.path().join("db.sqlite").display()
-            )),
-            static_dir: Some(dir.path().display().to_string()),
-            ..RawConfig::default()
-        },
-        |_| None,
-    )
-    .expect("a valid configuration");
+    let (mut config, options) = demo::scratch(dir.path());
     // Shorter than the configurable minimum, so a half-minute window sees several sweeps.
     config.sweep_every = IDLE_SWEEP;
-    let options = DemoOptions {
-        host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        salesforce_port: 0,
-        intercom_port: 0,
-        credentials_json: None,
-    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let demo = Demo::start(
         &config,
@@ -91,8 +71,9 @@ impl World {
         let answer: Value = self
             .http
             .get(format!(
-                "{}/services/data/v62.0/query",
-                self.demo.salesforce.url()
+                "{}/services/data/{}/query",
+                self.demo.salesforce.url(),
+                sfbridge::salesforce::API_VERSION
             ))
             .query(&[(
                 "q",

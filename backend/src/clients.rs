@@ -156,12 +156,14 @@ impl Clients {
             .clone())
     }
 
-    /// The installation whose Intercom client secret signed `body`, checked against every
-    /// installation's secret before anything in the body is read.
+    /// The installation whose Intercom client secret signed `body` by `verify` (Canvas Kit's
+    /// `X-Body-Signature`, webhooks' `X-Hub-Signature`), checked against every installation's
+    /// secret before anything in the body is read.
     pub async fn installation_signing(
         &self,
         body: &[u8],
         signature: Option<&str>,
+        verify: fn(&SecretString, &[u8], Option<&str>) -> bool,
     ) -> Result<Option<String>, ClientError> {
         if signature.is_none() {
             return Ok(None);
@@ -169,7 +171,7 @@ impl Clients {
         for row in self.inner.store.installations().await? {
             let credentials = installations::credentials(&row, &self.inner.cipher)?;
             if let Some(secret) = &credentials.intercom_client_secret
-                && intercom::canvas::verify_signature(secret, body, signature)
+                && verify(secret, body, signature)
             {
                 return Ok(Some(row.id));
             }

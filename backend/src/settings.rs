@@ -35,7 +35,8 @@ pub enum SettingsError {
     Import(ImportError),
 }
 
-async fn document<T: serde::de::DeserializeOwned>(
+/// A settings document of `kind`, if saved.
+pub(crate) async fn document<T: serde::de::DeserializeOwned>(
     store: &Store,
     installation_id: &str,
     kind: &'static str,

@@ -129,10 +129,17 @@ pub fn card_query(conversation_id: &str, closed: bool) -> Vec<(&'static str, &st
     query
 }
 
-/// A conversation's address; the id is encoded, since it comes from the page's URL.
+/// `prefix/id` with the id encoded: ids come from the page's URL.
+pub fn with_id(prefix: &str, id: &str) -> String {
+    format!(
+        "{prefix}/{}",
+        String::from(js_sys::encode_uri_component(id))
+    )
+}
+
+/// A conversation's address in the API.
 pub fn conversation_url(conversation_id: &str) -> String {
-    let id = String::from(js_sys::encode_uri_component(conversation_id));
-    format!("{CONVERSATIONS_PATH}/{id}")
+    with_id(CONVERSATIONS_PATH, conversation_id)
 }
 
 /// `GET` a JSON answer; a failure keeps the back end's error body.

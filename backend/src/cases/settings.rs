@@ -12,15 +12,7 @@ pub async fn stored(
     store: &Store,
     installation_id: &str,
 ) -> Result<Option<CaseSettings>, SettingsError> {
-    match store.setting(installation_id, KIND).await? {
-        None => Ok(None),
-        Some(body) => serde_json::from_str(&body)
-            .map(Some)
-            .map_err(|e| SettingsError::Corrupt {
-                kind: KIND,
-                problem: e.to_string(),
-            }),
-    }
+    crate::settings::document(store, installation_id, KIND).await
 }
 
 /// Saves settings the shared rules accepted.

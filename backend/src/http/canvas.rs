@@ -40,7 +40,11 @@ async fn respond(
     let signature = headers
         .get(canvas::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
-    let Some(installation) = state.clients.installation_signing(body, signature).await? else {
+    let Some(installation) = state
+        .clients
+        .installation_signing(body, signature, canvas::verify_signature)
+        .await?
+    else {
         return Err(AppError::refused(
             StatusCode::UNAUTHORIZED,
             "invalid_signature",

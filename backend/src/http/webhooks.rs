@@ -24,7 +24,7 @@ impl From<IntakeError> for AppError {
             IntakeError::Malformed(_) => {
                 AppError::refused(StatusCode::BAD_REQUEST, "webhook_malformed", message)
             }
-            IntakeError::Store(_) | IntakeError::Sealed(_) => AppError::Internal(message),
+            IntakeError::Store(_) | IntakeError::Client(_) => AppError::Internal(message),
         }
     }
 }

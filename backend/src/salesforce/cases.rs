@@ -4,16 +4,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use parking_lot::Mutex;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use shared::case_form::FieldValue;
 
-use super::describe::FRESH_FOR;
+use super::describe::Revalidated;
 use super::soql::{Condition, Field, Order, Query};
 use super::{API_VERSION, Call, Client, Refusal, SalesforceError, SubAnswer, error, parse};
 
@@ -103,19 +100,9 @@ pub struct CreatedCase {
 /// Layouts and picklists of one client's org, by request path.
 #[derive(Default)]
 pub(crate) struct Cache {
-    layouts: Mutex<HashMap<String, Entry<Layout>>>,
-    picklists: Mutex<HashMap<String, Entry<RecordTypePicklists>>>,
+    layouts: Revalidated<Layout>,
+    picklists: Revalidated<RecordTypePicklists>,
 }
-
-struct Entry<T> {
-    value: Arc<T>,
-    /// The answer's `Last-Modified` (or `Date`), sent back as `If-Modified-Since`.
-    validator: Option<String>,
-    /// `None` once expired by hand.
-    checked_at: Option<Instant>,
-}
-
-type Entries<T> = Mutex<HashMap<String, Entry<T>>>;
 
 impl Client {
     /// The Case edit layout of a record type (the master one: [`MASTER_RECORD_TYPE`]).
@@ -140,61 +127,8 @@ impl Client {
 
     /// Forgets every cached layout and picklist, so the next use revalidates.
     pub fn expire_case_metadata(&self) {
-        let metadata = &self.inner.case_metadata;
-        for entry in metadata.layouts.lock().values_mut() {
-            entry.checked_at = None;
-        }
-        for entry in metadata.picklists.lock().values_mut() {
-            entry.checked_at = None;
-        }
-    }
-
-    /// From the cache while fresh, else revalidated (304) or fetched.
-    async fn revalidated<T, W: DeserializeOwned>(
-        &self,
-        cache: &Entries<T>,
-        path: String,
-        read: fn(W) -> T,
-    ) -> Result<Arc<T>, SalesforceError> {
-        let cached = cache
-            .lock()
-            .get(&path)
-            .map(|e| (e.value.clone(), e.validator.clone(), e.checked_at));
-        if let Some((value, _, Some(checked_at))) = &cached
-            && checked_at.elapsed() < FRESH_FOR
-        {
-            return Ok(value.clone());
-        }
-        let mut call = Call::get(path.clone());
-        if let Some((_, Some(validator), _)) = &cached {
-            call.headers.push(("If-Modified-Since", validator.clone()));
-        }
-        let answer = self.send(call).await?;
-        let fresh_validator = ["last-modified", "date"].iter().find_map(|name| {
-            answer
-                .headers
-                .get(*name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
-        let (value, validator) = match (answer.status, cached) {
-            (304, Some((value, validator, _))) => (value, validator),
-            (304, None) => {
-                return Err(SalesforceError::Unexpected(format!(
-                    "304 Not Modified for {path}, which was never fetched"
-                )));
-            }
-            _ => (Arc::new(read(parse::<W>(&answer.body)?)), fresh_validator),
-        };
-        cache.lock().insert(
-            path,
-            Entry {
-                value: value.clone(),
-                validator,
-                checked_at: Some(Instant::now()),
-            },
-        );
-        Ok(value)
+        self.inner.case_metadata.layouts.expire();
+        self.inner.case_metadata.picklists.expire();
     }
 
     /// The active user with this email whose profile may edit cases, in one query; `None` when

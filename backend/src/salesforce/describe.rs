@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::soql::Field;
 use super::{API_VERSION, Call, Client, SalesforceError, parse};
@@ -109,80 +110,96 @@ pub struct RecordTypeInfo {
     pub record_type_id: String,
 }
 
-#[derive(Default)]
-pub(crate) struct Cache(Mutex<HashMap<String, Entry>>);
+/// Metadata kept per client by request path, each entry revalidated with `If-Modified-Since`.
+pub(crate) struct Revalidated<T>(Mutex<HashMap<String, Entry<T>>>);
 
-struct Entry {
-    describe: Arc<ObjectDescribe>,
+impl<T> Default for Revalidated<T> {
+    fn default() -> Self {
+        Revalidated(Mutex::new(HashMap::new()))
+    }
+}
+
+struct Entry<T> {
+    value: Arc<T>,
     /// The answer's `Last-Modified` (or `Date`), sent back as `If-Modified-Since`.
     validator: Option<String>,
     /// `None` once expired by hand.
     checked_at: Option<Instant>,
 }
 
+impl<T> Revalidated<T> {
+    /// Makes every entry revalidate on its next use.
+    pub(crate) fn expire(&self) {
+        for entry in self.0.lock().values_mut() {
+            entry.checked_at = None;
+        }
+    }
+}
+
 impl Client {
     /// The object's describe: from the cache while fresh, else revalidated (304) or fetched.
     pub async fn describe(&self, object: &str) -> Result<Arc<ObjectDescribe>, SalesforceError> {
-        let object = Field::parse(object)
-            .map_err(|e| SalesforceError::Unexpected(e.to_string()))?
-            .as_str()
-            .to_owned();
-        let cached = {
-            let cache = self.inner.describes.0.lock();
-            cache
-                .get(&object)
-                .map(|e| (e.describe.clone(), e.validator.clone(), e.checked_at))
-        };
-        if let Some((describe, _, Some(checked_at))) = &cached
+        let object =
+            Field::parse(object).map_err(|e| SalesforceError::Unexpected(e.to_string()))?;
+        let path = format!(
+            "/services/data/{API_VERSION}/sobjects/{}/describe",
+            object.as_str()
+        );
+        self.revalidated(&self.inner.describes, path, |d: ObjectDescribe| d)
+            .await
+    }
+
+    /// Forgets every cached describe, so the next use revalidates.
+    pub fn expire_describes(&self) {
+        self.inner.describes.expire();
+    }
+
+    /// `path`'s answer from `cache` while fresh, else revalidated (304) or fetched and `read`.
+    pub(crate) async fn revalidated<T, W: DeserializeOwned>(
+        &self,
+        cache: &Revalidated<T>,
+        path: String,
+        read: fn(W) -> T,
+    ) -> Result<Arc<T>, SalesforceError> {
+        let cached = cache
+            .0
+            .lock()
+            .get(&path)
+            .map(|e| (e.value.clone(), e.validator.clone(), e.checked_at));
+        if let Some((value, _, Some(checked_at))) = &cached
             && checked_at.elapsed() < FRESH_FOR
         {
-            return Ok(describe.clone());
+            return Ok(value.clone());
         }
-        let mut call = Call::get(format!(
-            "/services/data/{API_VERSION}/sobjects/{object}/describe"
-        ));
+        let mut call = Call::get(path.clone());
         if let Some((_, Some(validator), _)) = &cached {
             call.headers.push(("If-Modified-Since", validator.clone()));
         }
         let answer = self.send(call).await?;
-        let validator = ["last-modified", "date"].iter().find_map(|name| {
+        let fresh_validator = ["last-modified", "date"].iter().find_map(|name| {
             answer
                 .headers
                 .get(*name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         });
-        let describe = match (answer.status, cached) {
-            (304, Some((describe, old_validator, _))) => {
-                self.store(&object, describe.clone(), old_validator);
-                return Ok(describe);
-            }
+        let (value, validator) = match (answer.status, cached) {
+            (304, Some((value, validator, _))) => (value, validator),
             (304, None) => {
-                return Err(SalesforceError::Unexpected(
-                    "304 Not Modified for a describe that was never fetched".to_owned(),
-                ));
+                return Err(SalesforceError::Unexpected(format!(
+                    "304 Not Modified for {path}, which was never fetched"
+                )));
             }
-            _ => Arc::new(parse::<ObjectDescribe>(&answer.body)?),
+            _ => (Arc::new(read(parse::<W>(&answer.body)?)), fresh_validator),
         };
-        self.store(&object, describe.clone(), validator);
-        Ok(describe)
-    }
-
-    fn store(&self, object: &str, describe: Arc<ObjectDescribe>, validator: Option<String>) {
-        self.inner.describes.0.lock().insert(
-            object.to_owned(),
+        cache.0.lock().insert(
+            path,
             Entry {
-                describe,
+                value: value.clone(),
                 validator,
                 checked_at: Some(Instant::now()),
             },
         );
-    }
-
-    /// Forgets every cached describe, so the next use revalidates.
-    pub fn expire_describes(&self) {
-        for entry in self.inner.describes.0.lock().values_mut() {
-            entry.checked_at = None;
-        }
+        Ok(value)
     }
 }

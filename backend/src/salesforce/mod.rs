@@ -91,7 +91,7 @@ struct Inner {
     usage: Mutex<Option<ApiUsage>>,
     on_refresh: Option<TokenSink>,
     retry: Retry,
-    describes: describe::Cache,
+    describes: describe::Revalidated<describe::ObjectDescribe>,
     case_metadata: cases::Cache,
 }
 
@@ -158,7 +158,7 @@ impl Client {
                 usage: Mutex::new(None),
                 on_refresh,
                 retry,
-                describes: describe::Cache::default(),
+                describes: describe::Revalidated::default(),
                 case_metadata: cases::Cache::default(),
             }),
         }

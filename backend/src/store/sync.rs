@@ -17,14 +17,6 @@ impl RecordModel {
             RecordModel::Company => "company",
         }
     }
-
-    pub fn parse(text: &str) -> Option<RecordModel> {
-        match text {
-            "person" => Some(RecordModel::Person),
-            "company" => Some(RecordModel::Company),
-            _ => None,
-        }
-    }
 }
 
 /// A notification taken in: its id makes a repeated delivery a no-op.
@@ -447,18 +439,6 @@ impl Store {
             .bind(installation_id)
             .bind(salesforce_id)
             .fetch_optional(pool)
-            .await?))
-    }
-
-    pub async fn company_links(
-        &self,
-        installation_id: &str,
-    ) -> Result<Vec<CompanyLink>, StoreError> {
-        const SQL: &str = "SELECT intercom_company_id, salesforce_id, linked_at FROM company_links
-            WHERE installation_id = $1 ORDER BY intercom_company_id";
-        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
-            .bind(installation_id)
-            .fetch_all(pool)
             .await?))
     }
 

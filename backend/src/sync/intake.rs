@@ -5,8 +5,7 @@
 
 use serde_json::json;
 
-use crate::clients::Clients;
-use crate::installations;
+use crate::clients::{ClientError, Clients};
 use crate::intercom::webhooks::{self, DeletedModel, Item, Notification};
 use crate::store::{IncomingRecord, Intake, NewJob, Receipt, RecordModel, StoreError};
 
@@ -21,28 +20,9 @@ pub enum IntakeError {
     Malformed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the installation's secrets cannot be opened: {0}")]
-    Sealed(#[from] crate::crypto::OpenError),
-}
-
-/// The installation whose Intercom client secret signed `body` (`sha1=<hex>`).
-async fn signer(
-    clients: &Clients,
-    body: &[u8],
-    signature: Option<&str>,
-) -> Result<Option<String>, IntakeError> {
-    if signature.is_none() {
-        return Ok(None);
-    }
-    for row in clients.store().installations().await? {
-        let credentials = installations::credentials(&row, clients.cipher())?;
-        if let Some(secret) = &credentials.intercom_client_secret
-            && webhooks::verify_hub_signature(secret, body, signature)
-        {
-            return Ok(Some(row.id));
-        }
-    }
-    Ok(None)
+    /// Reading the installations' secrets failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
 }
 
 /// The record a notification tells of, as stored.
@@ -105,7 +85,10 @@ pub async fn receive(
     body: &[u8],
     signature: Option<&str>,
 ) -> Result<Intake, IntakeError> {
-    let Some(installation_id) = signer(clients, body, signature).await? else {
+    let signer = clients
+        .installation_signing(body, signature, webhooks::verify_hub_signature)
+        .await?;
+    let Some(installation_id) = signer else {
         return Err(IntakeError::Unsigned);
     };
     let notification =

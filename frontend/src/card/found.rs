@@ -248,10 +248,7 @@ pub fn SalesforceLink(url: String, object: &'static str) -> impl IntoView {
 /// Opens the case form of the conversation beside the card.
 #[component]
 pub fn CreateCaseLink(conversation_id: String) -> impl IntoView {
-    let href = format!(
-        "/case/{}",
-        String::from(js_sys::encode_uri_component(&conversation_id))
-    );
+    let href = crate::api::with_id("/case", &conversation_id);
     view! {
         <a href=href class="sf-create-case" data-testid="card-create-case">
             "Create case"

@@ -45,7 +45,7 @@ pub fn CaseFormLoader(conversation_id: String) -> impl IntoView {
     // "File another case" opens a new form instance.
     let opened = RwSignal::new(0u32);
     let on_retry = Callback::new(move |()| form.refetch());
-    let back = format!("/card/{conversation_id}");
+    let back = crate::api::with_id("/card", &conversation_id);
     view! {
         <section class="case" aria-label="New Salesforce case">
             <header class="case-head">

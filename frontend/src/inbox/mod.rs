@@ -22,10 +22,7 @@ use crate::problem::LoadProblem;
 
 /// The address of a conversation in the demo inbox.
 pub fn conversation_href(conversation_id: &str) -> String {
-    format!(
-        "/inbox/{}",
-        String::from(js_sys::encode_uri_component(conversation_id))
-    )
+    crate::api::with_id("/inbox", conversation_id)
 }
 
 /// `/inbox` and `/inbox/:conversation_id`. One route for both, so choosing another
