@@ -141,6 +141,7 @@ pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Resul
     let worker = crate::sync::worker::spawn(
         state.clients.clone(),
         state.cards.clone(),
+        state.inbox.clone(),
         state.sync.clone(),
     );
     server.run(server::shutdown_signal()).await?;

@@ -139,6 +139,7 @@ impl Demo {
         let worker = crate::sync::worker::spawn(
             state.clients.clone(),
             state.cards.clone(),
+            state.inbox.clone(),
             state.sync.clone(),
         );
         // Both simulators are up, so the first page load already shows live connection states.

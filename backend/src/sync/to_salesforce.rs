@@ -69,6 +69,8 @@ pub struct Context<'a> {
     pub salesforce: &'a salesforce::Client,
     pub intercom: &'a intercom::Client,
     pub store: &'a Store,
+    /// The Intercom teammates; loaded for the jobs that choose owners.
+    pub team: Option<&'a crate::card::Team>,
     pub now: i64,
 }
 

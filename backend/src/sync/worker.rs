@@ -10,8 +10,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::card::Cards;
+use crate::card::{Cards, Team};
 use crate::clients::{ClientError, Clients};
+use crate::inbox::Inbox;
 use crate::jobs::RetryPolicy;
 use crate::salesforce::SalesforceError;
 use crate::settings;
@@ -84,13 +85,14 @@ impl WorkerHandle {
 }
 
 /// Starts the worker loop.
-pub fn spawn(clients: Clients, cards: Cards, sync: SyncState) -> WorkerHandle {
+pub fn spawn(clients: Clients, cards: Cards, inbox: Inbox, sync: SyncState) -> WorkerHandle {
     let (stop, stopped) = watch::channel(false);
     let worker = Worker {
         id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
         store: clients.store().clone(),
         clients,
         cards,
+        inbox,
         config: sync.config,
         sync,
         paused: HashMap::new(),
@@ -108,6 +110,8 @@ struct Worker {
     store: Store,
     clients: Clients,
     cards: Cards,
+    /// The teammates, for owners and routing.
+    inbox: Inbox,
     sync: SyncState,
     config: WorkerConfig,
     /// Installations whose jobs wait until then (unix ms): the API budget is spent.
@@ -244,6 +248,15 @@ impl Worker {
                 };
             }
         };
+        // Owners and routing need the teammates; Intercom -> Salesforce does not ask for them.
+        let team: Option<std::sync::Arc<Team>> = if kind == JOB_KIND {
+            None
+        } else {
+            match self.inbox.team(&self.clients, installation_id).await {
+                Ok(team) => Some(team),
+                Err(e) => return retry_all(e.to_string()),
+            }
+        };
         let ctx = Context {
             installation_id,
             settings: &settings,
@@ -251,6 +264,7 @@ impl Worker {
             salesforce: &salesforce,
             intercom: &intercom,
             store: &self.store,
+            team: team.as_deref(),
             now: now_ms(),
         };
         if kind == TO_INTERCOM_JOB_KIND {
