@@ -6,6 +6,7 @@
 //! the same transaction that saves it.
 
 use serde::{Deserialize, Serialize};
+use shared::owner::OwnerSettings;
 use shared::sync::settings::standard_lead_mappings;
 use shared::sync::{
     AttributeMapping, IdentitySettings, ImportError, MappingsFile, PeopleIdentity, SettingsProblem,
@@ -19,6 +20,7 @@ use crate::sync::metadata::{Metadata, MetadataError};
 
 pub const IDENTITY: &str = "identity";
 pub const MAPPINGS: &str = "mappings";
+pub const OWNERS: &str = "owners";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -112,6 +114,27 @@ pub async fn sync_settings(
         identity,
         mappings: mappings.unwrap_or_else(standard_lead_mappings),
     })
+}
+
+/// Owner sync and conversation routing (both on until saved).
+pub async fn owners(store: &Store, installation_id: &str) -> Result<OwnerSettings, SettingsError> {
+    Ok(document(store, installation_id, OWNERS)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Saves the owner settings.
+pub async fn save_owners(
+    store: &Store,
+    installation_id: &str,
+    owners: &OwnerSettings,
+    now: i64,
+) -> Result<(), SettingsError> {
+    let body = serde_json::to_string(owners).expect("owner settings serialise");
+    store
+        .save_setting(installation_id, OWNERS, &body, now)
+        .await?;
+    Ok(())
 }
 
 /// Saves settings without checking them against the org: for the demo's seeding, which knows

@@ -8,6 +8,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::card::{Owner, OwnerSource};
 
+/// What the admin chose about owners ("Maintain lead and account ownership").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OwnerSettings {
+    /// Write each linked person's owner to Intercom's `owner_id` when it changes in Salesforce.
+    pub sync_owners: bool,
+    /// Assign a new conversation to its person's owner.
+    pub route_conversations: bool,
+}
+
+impl Default for OwnerSettings {
+    /// Both on: the articles keep ownership up to date without a switch.
+    fn default() -> Self {
+        OwnerSettings {
+            sync_owners: true,
+            route_conversations: true,
+        }
+    }
+}
+
 /// A Salesforce user as the rule needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesforceUser {
