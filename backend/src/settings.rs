@@ -6,7 +6,7 @@
 //! the same transaction that saves it.
 
 use serde::{Deserialize, Serialize};
-use shared::owner::OwnerSettings;
+use shared::owner::{OwnerSettings, OwnersView, user_matches};
 use shared::sync::settings::standard_lead_mappings;
 use shared::sync::{
     AttributeMapping, IdentitySettings, ImportError, MappingsFile, PeopleIdentity, SettingsProblem,
@@ -121,6 +121,36 @@ pub async fn owners(store: &Store, installation_id: &str) -> Result<OwnerSetting
     Ok(document(store, installation_id, OWNERS)
         .await?
         .unwrap_or_default())
+}
+
+/// The owner settings with how the org's active users match teammates: one Salesforce call,
+/// the teammates from the inbox's cache.
+pub async fn owners_view(
+    clients: &Clients,
+    inbox: &crate::inbox::Inbox,
+    installation_id: &str,
+) -> Result<OwnersView, OwnersViewError> {
+    let settings = owners(clients.store(), installation_id).await?;
+    let salesforce = clients.salesforce(installation_id).await?;
+    let users = salesforce
+        .active_users()
+        .await
+        .map_err(crate::clients::ClientError::from)?;
+    let team = inbox.team(clients, installation_id).await?;
+    Ok(OwnersView {
+        settings,
+        matches: user_matches(&users, &team.teammates),
+        installer: team.installer.clone(),
+    })
+}
+
+/// Why the owner settings page cannot be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnersViewError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Client(#[from] crate::clients::ClientError),
 }
 
 /// Saves the owner settings.

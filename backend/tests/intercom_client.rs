@@ -15,6 +15,7 @@ use tokio::io::AsyncReadExt;
 
 /// The demo workspace's teammates (`sim::intercom::demo::TEAMMATES`).
 const BOB: u64 = 991_267_402;
+const ALICE: u64 = 991_267_401;
 
 async fn start_sim(rate_limit_per_minute: u32) -> IntercomSim {
     IntercomSim::start(sim::intercom::Config {
@@ -253,7 +254,7 @@ async fn a_contact_reads_with_its_external_id_and_companies() {
     assert_eq!(maya.external_id.as_deref(), Some("u-1001"));
     assert_eq!(maya.email.as_deref(), Some("maya.patel@globex.example.com"));
     assert_eq!(maya.name.as_deref(), Some("Maya Patel"));
-    assert_eq!(maya.owner_id.as_deref(), Some(BOB.to_string().as_str()));
+    assert_eq!(maya.owner_id.as_deref(), Some(ALICE.to_string().as_str()));
     assert_eq!(maya.company_ids.len(), 1);
 
     let lead = client

@@ -249,12 +249,13 @@ async fn batches_are_claimed_released_and_finished_with_their_results() {
                     salesforce_id: "001A".into(),
                 },
             ],
-            synced: Some(Synced {
+            synced: vec![Synced {
                 model: RecordModel::Person,
                 intercom_id: "p0".into(),
                 updated_at: 100,
                 body: "{}".into(),
-            }),
+            }],
+            follow_ups: Vec::new(),
         };
         let first = batch[0].id;
         // A worker that lost the lease finishes nothing.
@@ -425,7 +426,7 @@ async fn finish_a_write_to_intercom(store: &Store, salesforce_id: &str, written:
         .unwrap();
     assert_eq!(batch.len(), 1);
     let result = JobResult {
-        synced: Some(written),
+        synced: vec![written],
         ..JobResult::default()
     };
     let done = store

@@ -130,6 +130,18 @@ pub struct Owner {
     pub source: OwnerSource,
 }
 
+impl OwnerSource {
+    /// The rule that chose the owner, in words (`account owner`).
+    pub fn words(self) -> &'static str {
+        match self {
+            OwnerSource::AccountOwner => "account owner",
+            OwnerSource::ContactOwner => "contact owner",
+            OwnerSource::LeadOwner => "lead owner",
+            OwnerSource::Installer => "installing teammate",
+        }
+    }
+}
+
 impl Owner {
     /// Whether Salesforce chose this owner (shown to teammates), rather than the installer fallback.
     pub fn assigned_by_salesforce(&self) -> bool {

@@ -10,7 +10,7 @@ use crate::card::{Owner, OwnerSource};
 
 /// What the admin chose about owners ("Maintain lead and account ownership").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct OwnerSettings {
     /// Write each linked person's owner to Intercom's `owner_id` when it changes in Salesforce.
     pub sync_owners: bool,
@@ -50,6 +50,33 @@ pub struct SalesforceOwners<'a> {
     pub account_owner: Option<&'a SalesforceUser>,
     pub contact_owner: Option<&'a SalesforceUser>,
     pub lead_owner: Option<&'a SalesforceUser>,
+}
+
+/// One Salesforce user and the teammate they are matched to, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserMatch {
+    pub salesforce_user: SalesforceUser,
+    pub teammate: Option<Teammate>,
+}
+
+/// The owner settings page: the choices, and how the org's users match teammates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnersView {
+    pub settings: OwnerSettings,
+    pub matches: Vec<UserMatch>,
+    /// The teammate owners fall back to: the one who installed the app.
+    pub installer: Option<Teammate>,
+}
+
+/// Each user with their teammate by email, in the users' order.
+pub fn user_matches(users: &[SalesforceUser], teammates: &[Teammate]) -> Vec<UserMatch> {
+    users
+        .iter()
+        .map(|user| UserMatch {
+            salesforce_user: user.clone(),
+            teammate: teammate_for(user, teammates).cloned(),
+        })
+        .collect()
 }
 
 /// The teammate whose email equals the user's, ignoring case and surrounding space.
@@ -194,6 +221,22 @@ mod tests {
         assert!(!owner.assigned_by_salesforce());
         assert_eq!(owner.salesforce_user_id, None);
         assert_eq!(choose_owner(&unmatched, &team(), None), None);
+    }
+
+    #[test]
+    fn every_user_is_listed_with_their_teammate_or_none() {
+        let users = vec![
+            user("u-bob", "BOB@example.com"),
+            user("u-x", "x@elsewhere.example"),
+        ];
+        let matches = user_matches(&users, &team());
+        assert_eq!(matches.len(), 2);
+        assert_eq!(
+            matches[0].teammate.as_ref().map(|t| t.id.as_str()),
+            Some("t-bob")
+        );
+        assert_eq!(matches[1].teammate, None);
+        assert_eq!(matches[1].salesforce_user.id, "u-x");
     }
 
     #[test]

@@ -65,6 +65,15 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<crate::settings::OwnersViewError> for AppError {
+    fn from(error: crate::settings::OwnersViewError) -> Self {
+        match error {
+            crate::settings::OwnersViewError::Settings(e) => e.into(),
+            crate::settings::OwnersViewError::Client(e) => e.into(),
+        }
+    }
+}
+
 impl From<SettingsError> for AppError {
     fn from(error: SettingsError) -> Self {
         match error {

@@ -62,6 +62,10 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
         .route("/inbox/conversations/{id}", get(inbox::one))
         .route("/sync/ledger", get(ledger::list))
         .route("/settings/sync", get(settings::get))
+        .route(
+            "/settings/owners",
+            get(settings::get_owners).put(settings::put_owners),
+        )
         .route("/settings/sync/metadata", get(settings::metadata))
         .route("/settings/sync/identity", put(settings::put_identity))
         .route("/settings/sync/mappings", put(settings::put_mappings))

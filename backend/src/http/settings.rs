@@ -1,7 +1,8 @@
 //! The sync settings API under `/api/settings/sync` (each takes `?installation_id=`):
 //! `GET` the settings and their problems; `GET /metadata` the fields and attributes to map;
 //! `PUT /identity`; `PUT /mappings` `{"mappings":[..]}`; `GET /mappings/export`;
-//! `POST /mappings/import` (a file as exported).
+//! `POST /mappings/import` (a file as exported). Owners under `/api/settings/owners`: `GET`
+//! the choices with how Salesforce users match teammates; `PUT` the choices.
 //!
 //! Refusals answer 422 with the error body plus `problems`, each naming its `rule`.
 
@@ -13,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
+use shared::owner::{OwnerSettings, OwnersView};
 use shared::sync::{
     AttributeMapping, IdentitySettings, MappingsFile, SettingsProblem, SyncMetadata,
 };
@@ -184,4 +186,28 @@ pub async fn import(
         .await
         .map(Json)
         .map_err(failure)
+}
+
+pub async fn get_owners(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+) -> Result<Json<OwnersView>, Failure> {
+    let id = installation(&state, &query).await?;
+    settings::owners_view(&state.clients, &state.inbox, &id)
+        .await
+        .map(Json)
+        .map_err(|e| Failure::App(e.into()))
+}
+
+pub async fn put_owners(
+    State(state): State<AppState>,
+    Query(query): Query<Installation>,
+    body: Bytes,
+) -> Result<Json<OwnerSettings>, Failure> {
+    let owners: OwnerSettings = parse(&body)?;
+    let id = installation(&state, &query).await?;
+    settings::save_owners(&state.store, &id, &owners, now())
+        .await
+        .map_err(failure)?;
+    Ok(Json(owners))
 }

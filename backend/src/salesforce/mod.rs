@@ -15,6 +15,7 @@ pub mod person;
 pub mod records;
 pub mod soql;
 pub mod streaming;
+pub mod users;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

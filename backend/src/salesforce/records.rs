@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use shared::owner::SalesforceUser;
 use shared::sync::{SalesforceField, SalesforceFieldType, SalesforceObject, SyncValue};
 
 use super::soql::{Field, Query};
@@ -26,7 +27,29 @@ pub struct SalesforceRecord {
     pub last_modified: Option<DateTime<Utc>>,
     /// Field values by lower-cased API name (Salesforce names are case-insensitive).
     values: HashMap<String, Value>,
+    /// The row as read, relationships nested, for [`SalesforceRecord::user`].
+    nested: Map<String, Value>,
 }
+
+/// A key of a JSON object, matched as Salesforce matches names: ignoring case.
+fn field_of<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    object.get(name).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// What a person's owner rule reads: the record's owner, with name and email.
+pub const OWNER_FIELDS: [&str; 3] = ["OwnerId", "Owner.Name", "Owner.Email"];
+/// What a contact's owner rule reads besides [`OWNER_FIELDS`]: its account's owner.
+pub const ACCOUNT_OWNER_FIELDS: [&str; 4] = [
+    "AccountId",
+    "Account.OwnerId",
+    "Account.Owner.Name",
+    "Account.Owner.Email",
+];
 
 impl SalesforceRecord {
     /// The field's value in the field's type; `Empty` when null or not read.
@@ -45,17 +68,17 @@ impl SalesforceRecord {
         last_modified: DateTime<Utc>,
         values: Value,
     ) -> SalesforceRecord {
+        let nested = values.as_object().cloned().unwrap_or_default();
         SalesforceRecord {
             object,
             id: id.to_owned(),
             last_modified: Some(last_modified),
-            values: values
-                .as_object()
-                .cloned()
-                .unwrap_or_default()
+            values: nested
+                .clone()
                 .into_iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v))
                 .collect(),
+            nested,
         }
     }
 
@@ -64,6 +87,32 @@ impl SalesforceRecord {
         self.values
             .get(&name.to_ascii_lowercase())
             .and_then(Value::as_bool)
+    }
+
+    /// The user a lookup names, through relationships: `Owner`, or `Account.Owner` (the
+    /// contact's account's owner), with the name and email read alongside (see
+    /// [`OWNER_FIELDS`]); `None` when the lookup is empty or was not read.
+    pub fn user(&self, path: &str) -> Option<SalesforceUser> {
+        let mut steps = path.split('.').collect::<Vec<_>>();
+        let last = steps.pop()?;
+        let mut holder: &Map<String, Value> = &self.nested;
+        for step in steps {
+            holder = field_of(holder, step)?.as_object()?;
+        }
+        let id = field_of(holder, &format!("{last}Id"))?.as_str()?.to_owned();
+        let user = field_of(holder, last).and_then(Value::as_object);
+        let text = |name: &str| {
+            user.and_then(|u| field_of(u, name))
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Some(SalesforceUser {
+            name: text("Name").unwrap_or_else(|| id.clone()),
+            email: text("Email"),
+            id,
+        })
     }
 
     /// A text field's value, by name (`Email`), trimmed; `None` when empty.
@@ -165,29 +214,43 @@ fn record(object: SalesforceObject, row: Map<String, Value>) -> Option<Salesforc
         .and_then(Value::as_str)
         .and_then(parse_datetime);
     let values = row
-        .into_iter()
-        .filter(|(k, _)| k != "attributes")
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .iter()
+        .filter(|(k, _)| *k != "attributes")
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
         .collect();
     Some(SalesforceRecord {
         object,
         id,
         last_modified,
         values,
+        nested: row,
     })
 }
 
 /// The SELECT list for `fields` plus `Id` and `LastModifiedDate`, each once.
 pub fn select(object: SalesforceObject, fields: &[&SalesforceField]) -> Query {
+    select_with(object, fields, &[])
+}
+
+/// [`select`], and `extra` names (relationship paths such as [`OWNER_FIELDS`]), each once.
+pub fn select_with(
+    object: SalesforceObject,
+    fields: &[&SalesforceField],
+    extra: &[&'static str],
+) -> Query {
     let object_name: &'static str = object.api_name();
     let mut query = Query::select(object_name, &["Id", "LastModifiedDate"]);
     let mut seen = vec!["id".to_owned(), "lastmodifieddate".to_owned()];
-    for field in fields {
-        let lower = field.name.to_ascii_lowercase();
+    let names = fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .chain(extra.iter().copied());
+    for name in names {
+        let lower = name.to_ascii_lowercase();
         if seen.contains(&lower) {
             continue;
         }
-        if let Ok(parsed) = Field::parse(&field.name) {
+        if let Ok(parsed) = Field::parse(name) {
             seen.push(lower);
             query = query.field(parsed);
         }

@@ -162,7 +162,10 @@ pub struct Synced {
 pub struct JobResult {
     pub ledger: Vec<NewLedgerRow>,
     pub links: Vec<LinkChange>,
-    pub synced: Option<Synced>,
+    /// What Intercom holds after the job's own writes, one state per record written.
+    pub synced: Vec<Synced>,
+    /// Work the job hands on (the next page of a long list), queued as it finishes.
+    pub follow_ups: Vec<NewJob>,
 }
 
 const RECORD_COLUMNS: &str = "model, intercom_id, updated_at, deleted, created, body, synced_body";
@@ -381,7 +384,10 @@ impl Store {
             for row in &result.ledger {
                 tx.add_ledger_row(row).await?;
             }
-            if let Some(synced) = &result.synced {
+            for job in &result.follow_ups {
+                tx.enqueue(job, now).await?;
+            }
+            for synced in &result.synced {
                 // A state newer than the stored one is the engine's own write to Intercom:
                 // stored too, so the webhook it raises finds nothing new (no job, no call).
                 on_db!(&mut tx.tx, tx => sqlx::query(

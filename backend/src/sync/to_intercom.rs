@@ -8,7 +8,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::card::Owner;
+use shared::owner::{SalesforceOwners, choose_owner};
 use shared::sync::ledger::direction_str;
 use shared::sync::{
     AccountEvent, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
@@ -16,11 +19,14 @@ use shared::sync::{
     WriteDecision, company_actions, decide_intercom_write,
 };
 
+use crate::card::Team;
 use crate::intercom::records::{CompanyRecord, PersonRecord};
 use crate::intercom::{AttributeValue, IntercomError};
 use crate::salesforce::SalesforceError;
-use crate::salesforce::records::{RecordQuery, SalesforceRecord, select};
-use crate::salesforce::soql::{Condition, Field, Literal};
+use crate::salesforce::records::{
+    ACCOUNT_OWNER_FIELDS, OWNER_FIELDS, RecordQuery, SalesforceRecord, select_with,
+};
+use crate::salesforce::soql::{Condition, Field, Literal, Op, Order};
 use crate::store::{Job, JobId, JobResult, LinkChange, NewJob, NewLedgerRow, RecordModel, Synced};
 
 use super::TO_INTERCOM_JOB_KIND;
@@ -71,12 +77,172 @@ pub fn sync_job(
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Deserialize)]
 struct Payload {
     object: String,
     id: String,
     #[serde(default)]
     deleted: bool,
+}
+
+/// People whose owner may have changed without a change of their own: an account's contacts
+/// (its owner changed), or the contacts and leads a user owns, directly or through their
+/// accounts (the user's email, name or status changed, so their teammate match may have).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fan {
+    AccountContacts,
+    OwnedContacts,
+    OwnedLeads,
+}
+
+impl Fan {
+    fn object(self) -> SalesforceObject {
+        match self {
+            Fan::AccountContacts | Fan::OwnedContacts => SalesforceObject::Contact,
+            Fan::OwnedLeads => SalesforceObject::Lead,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Fan::AccountContacts => "account_contacts",
+            Fan::OwnedContacts => "owned_contacts",
+            Fan::OwnedLeads => "owned_leads",
+        }
+    }
+}
+
+/// People a fan-out job reads per page; a full page hands on to a job for the next.
+pub const FAN_PAGE: u32 = 200;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FanPayload {
+    fan: Fan,
+    /// The Account or User.
+    id: String,
+    /// The last person of the previous page (pages go by Id).
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// The job that refreshes the owners of the people behind an Account or User.
+pub fn fan_job(
+    installation_id: &str,
+    fan: Fan,
+    id: &str,
+    after: Option<&str>,
+    max_attempts: i64,
+    now: i64,
+) -> NewJob {
+    let payload = FanPayload {
+        fan,
+        id: id.to_owned(),
+        after: after.map(str::to_owned),
+    };
+    NewJob {
+        installation_id: installation_id.to_owned(),
+        kind: TO_INTERCOM_JOB_KIND.to_owned(),
+        payload: serde_json::to_value(&payload).expect("payloads serialise"),
+        dedup_key: Some(format!("{}:{id}:{}", fan.as_str(), after.unwrap_or(""))),
+        max_attempts,
+        run_at: now,
+    }
+}
+
+/// The people a fan-out page reads, by Id.
+fn fan_query(ctx: &Context<'_>, reference: String, fan: &FanPayload) -> RecordQuery {
+    let object = fan.fan.object();
+    let id = || Literal::Str(fan.id.clone());
+    let mut condition = match fan.fan {
+        Fan::AccountContacts => Condition::eq(Field::known("AccountId"), id()),
+        Fan::OwnedContacts => Condition::Or(vec![
+            Condition::eq(Field::known("OwnerId"), id()),
+            Condition::eq(Field::known("Account.OwnerId"), id()),
+        ]),
+        Fan::OwnedLeads => Condition::eq(Field::known("OwnerId"), id())
+            .and(Condition::eq(Field::known("IsConverted"), false)),
+    };
+    if let Some(after) = &fan.after {
+        condition = condition.and(Condition::Compare(
+            Field::known("Id"),
+            Op::Gt,
+            Literal::Str(after.clone()),
+        ));
+    }
+    RecordQuery {
+        reference,
+        object,
+        query: person_select(ctx, object, true)
+            .filter(condition)
+            .order_by("Id", Order::Asc)
+            .limit(FAN_PAGE),
+    }
+}
+
+/// The SELECT of a batch read: the mapped fields, the identity keys and, when owners sync,
+/// what the owner rule reads.
+fn person_select(
+    ctx: &Context<'_>,
+    object: SalesforceObject,
+    owners: bool,
+) -> crate::salesforce::soql::Query {
+    let mut fields = mapped_fields(ctx, object);
+    for key in key_fields(ctx, object) {
+        if !fields
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(&key.name))
+        {
+            fields.push(key);
+        }
+    }
+    let extra: &[&'static str] = match (owners, object) {
+        (true, SalesforceObject::Lead) => &OWNER_FIELDS,
+        (true, SalesforceObject::Contact) => &CONTACT_OWNER_FIELDS,
+        _ => &[],
+    };
+    select_with(object, &fields, extra)
+}
+
+/// Everything a contact's owner rule reads.
+const CONTACT_OWNER_FIELDS: [&str; 7] = [
+    OWNER_FIELDS[0],
+    OWNER_FIELDS[1],
+    OWNER_FIELDS[2],
+    ACCOUNT_OWNER_FIELDS[0],
+    ACCOUNT_OWNER_FIELDS[1],
+    ACCOUNT_OWNER_FIELDS[2],
+    ACCOUNT_OWNER_FIELDS[3],
+];
+
+/// The teammates owners are chosen from, when owner sync is on.
+#[derive(Clone, Copy)]
+struct Owners<'a> {
+    team: &'a Team,
+}
+
+impl Owners<'_> {
+    /// The person's owner by the rule: account owner, contact owner, lead owner, installer.
+    fn of(&self, object: SalesforceObject, record: &SalesforceRecord) -> Option<Owner> {
+        let own = record.user("Owner");
+        let account_owner = match object {
+            SalesforceObject::Contact => record.user("Account.Owner"),
+            _ => None,
+        };
+        let owners = SalesforceOwners {
+            account_owner: account_owner.as_ref(),
+            contact_owner: own.as_ref().filter(|_| object == SalesforceObject::Contact),
+            lead_owner: own.as_ref().filter(|_| object == SalesforceObject::Lead),
+        };
+        choose_owner(&owners, &self.team.teammates, self.team.installer.as_ref())
+    }
+}
+
+/// Whether the batch reads `object`'s records: something maps it to Intercom, or it is a
+/// person and owners sync.
+fn wanted(ctx: &Context<'_>, owners: Option<Owners<'_>>, object: SalesforceObject) -> bool {
+    !mapped_fields(ctx, object).is_empty()
+        || (owners.is_some() && object.intercom_model() == IntercomModel::Person)
 }
 
 /// The fields the batch reads for an object: those mapped to Intercom.
@@ -123,14 +289,37 @@ fn done(ledger: Vec<NewLedgerRow>) -> JobOutcome {
 /// Runs one batch. Never fails as a whole: each job gets its outcome.
 pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     let mut out = BatchOutcome::default();
+    let owners = match crate::settings::owners(ctx.store, ctx.installation_id).await {
+        Ok(settings) => ctx
+            .team
+            .filter(|_| settings.sync_owners)
+            .map(|team| Owners { team }),
+        Err(error) => {
+            let message = error.to_string();
+            out.jobs = jobs
+                .iter()
+                .map(|j| (j.id, JobOutcome::Retry(message.clone())))
+                .collect();
+            return out;
+        }
+    };
     let mut targets: Vec<(JobId, SalesforceObject, String)> = Vec::new();
+    let mut fans: Vec<(&Job, FanPayload)> = Vec::new();
     for job in jobs {
+        if let Ok(fan) = serde_json::from_str::<FanPayload>(&job.payload) {
+            match owners {
+                Some(_) => fans.push((job, fan)),
+                // Owner sync was switched off since: nothing to refresh.
+                None => out.jobs.push((job.id, done(Vec::new()))),
+            }
+            continue;
+        }
         let parsed = serde_json::from_str::<Payload>(&job.payload)
             .ok()
             .and_then(|p| Some((object_named(&p.object)?, p.id, p.deleted)));
         match parsed {
             Some((object, id, true)) => out.jobs.push((job.id, deleted(ctx, object, &id).await)),
-            Some((object, id, false)) if !mapped_fields(ctx, object).is_empty() => {
+            Some((object, id, false)) if wanted(ctx, owners, object) => {
                 targets.push((job.id, object, id));
             }
             // Nothing maps the object to Intercom (nothing to read or write), or a job this
@@ -138,10 +327,10 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
             _ => out.jobs.push((job.id, done(Vec::new()))),
         }
     }
-    if targets.is_empty() {
+    if targets.is_empty() && fans.is_empty() {
         return out;
     }
-    let queries: Vec<RecordQuery> = OBJECTS
+    let mut queries: Vec<RecordQuery> = OBJECTS
         .into_iter()
         .filter_map(|object| {
             let ids: BTreeSet<String> = targets
@@ -152,22 +341,24 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
             if ids.is_empty() {
                 return None;
             }
-            let mut fields = mapped_fields(ctx, object);
-            for key in key_fields(ctx, object) {
-                if !fields
-                    .iter()
-                    .any(|f| f.name.eq_ignore_ascii_case(&key.name))
-                {
-                    fields.push(key);
-                }
-            }
             let literals = ids.into_iter().map(Literal::Str).collect();
             Some(RecordQuery {
                 reference: object.api_name().to_owned(),
                 object,
-                query: select(object, &fields).filter(Condition::In(Field::known("Id"), literals)),
+                query: person_select(ctx, object, owners.is_some())
+                    .filter(Condition::In(Field::known("Id"), literals)),
             })
         })
+        .collect();
+    // Fan-out pages ride in the same `/composite` call.
+    queries.extend(
+        fans.iter()
+            .map(|(job, fan)| fan_query(ctx, format!("fan{}", job.id), fan)),
+    );
+    let all_jobs: Vec<JobId> = targets
+        .iter()
+        .map(|(job, _, _)| *job)
+        .chain(fans.iter().map(|(job, _)| job.id))
         .collect();
     out.salesforce_calls += queries
         .len()
@@ -176,28 +367,34 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
         Ok(read) => read,
         Err(SalesforceError::LimitExceeded(_)) => {
             out.limit_exceeded = true;
-            out.jobs.extend(
-                targets
-                    .iter()
-                    .map(|(job, _, _)| (*job, JobOutcome::Release)),
-            );
+            out.jobs
+                .extend(all_jobs.iter().map(|job| (*job, JobOutcome::Release)));
             return out;
         }
         Err(error) => {
             let message = error.to_string();
             out.jobs.extend(
-                targets
+                all_jobs
                     .iter()
-                    .map(|(job, _, _)| (*job, JobOutcome::Retry(message.clone()))),
+                    .map(|job| (*job, JobOutcome::Retry(message.clone()))),
             );
             return out;
         }
     };
-    let records: HashMap<&str, &SalesforceRecord> = read
-        .values()
+    let records: HashMap<&str, &SalesforceRecord> = OBJECTS
+        .iter()
+        .filter_map(|object| read.get(object.api_name()))
         .flatten()
         .map(|r| (r.id.as_str(), r))
         .collect();
+    for (job, fan) in &fans {
+        let page = read
+            .get(&format!("fan{}", job.id))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let outcome = fan_out(ctx, owners, job, fan, page, &mut out).await;
+        out.jobs.push((job.id, outcome));
+    }
     let found: Vec<(JobId, SalesforceObject, &SalesforceRecord)> = targets
         .iter()
         .filter_map(|(job, object, id)| match records.get(id.as_str()) {
@@ -222,10 +419,62 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     };
     for (job, object, record) in found {
         let link = links.get(record.id.as_str()).cloned().unwrap_or(Link::None);
-        let outcome = sync_record(ctx, object, record, link, &mut out).await;
+        let outcome = sync_record(ctx, owners, object, record, link, &mut out).await;
         out.jobs.push((job, outcome));
     }
     out
+}
+
+/// One page of an Account's or User's people: each linked one synced as if it had changed
+/// (the owner rule reads it afresh); a full page hands on to the next.
+async fn fan_out(
+    ctx: &Context<'_>,
+    owners: Option<Owners<'_>>,
+    job: &Job,
+    fan: &FanPayload,
+    page: &[SalesforceRecord],
+    out: &mut BatchOutcome,
+) -> JobOutcome {
+    let object = fan.fan.object();
+    let mut outcome = done(Vec::new());
+    for record in page {
+        let link = match linked(ctx, object, &record.id).await {
+            Ok(Some(id)) => Link::Existing(id),
+            // Not linked: nobody in Intercom to give an owner.
+            Ok(None) => continue,
+            Err(message) => return JobOutcome::Retry(message),
+        };
+        let synced = sync_record(ctx, owners, object, record, link, out).await;
+        outcome = merge(outcome, synced);
+    }
+    if let (JobOutcome::Done(result), Some(last)) = (&mut outcome, page.last())
+        && page.len() >= FAN_PAGE as usize
+    {
+        result.follow_ups.push(fan_job(
+            ctx.installation_id,
+            fan.fan,
+            &fan.id,
+            Some(&last.id),
+            job.max_attempts,
+            ctx.now,
+        ));
+    }
+    outcome
+}
+
+/// Two outcomes of one job as one: any retry retries the whole (it is safe to repeat).
+fn merge(first: JobOutcome, second: JobOutcome) -> JobOutcome {
+    match (first, second) {
+        (JobOutcome::Release, _) | (_, JobOutcome::Release) => JobOutcome::Release,
+        (JobOutcome::Retry(m), _) | (_, JobOutcome::Retry(m)) => JobOutcome::Retry(m),
+        (JobOutcome::Done(mut a), JobOutcome::Done(b)) => {
+            a.ledger.extend(b.ledger);
+            a.links.extend(b.links);
+            a.synced.extend(b.synced);
+            a.follow_ups.extend(b.follow_ups);
+            JobOutcome::Done(a)
+        }
+    }
 }
 
 /// A record deleted in Salesforce: its link goes (the Account row of the trigger table); no
@@ -256,7 +505,7 @@ async fn deleted(ctx: &Context<'_>, object: SalesforceObject, salesforce_id: &st
             JobOutcome::Done(JobResult {
                 ledger: vec![row],
                 links: vec![LinkChange::UnlinkCompany { intercom_id }],
-                synced: None,
+                ..JobResult::default()
             })
         }
         _ => done(Vec::new()),
@@ -481,6 +730,7 @@ async fn linked(
 
 async fn sync_record(
     ctx: &Context<'_>,
+    owners: Option<Owners<'_>>,
     object: SalesforceObject,
     record: &SalesforceRecord,
     link: Link,
@@ -597,7 +847,7 @@ async fn sync_record(
                     return JobOutcome::Done(JobResult {
                         ledger: vec![row],
                         links: vec![LinkChange::UnlinkCompany { intercom_id: old }],
-                        synced: None,
+                        ..JobResult::default()
                     });
                 }
             }
@@ -639,8 +889,33 @@ async fn sync_record(
             Err(error) => failures.push(format!("{}: {error}", field.name)),
         }
     }
+    let mut owner_detail = None;
+    if let (Some(owners), Current::Person(person)) = (owners, &current) {
+        let owner = owners.of(object, record);
+        let wanted = owner.as_ref().and_then(|o| o.teammate_id.clone());
+        if held_owner(person) != wanted {
+            let value = match &wanted {
+                Some(id) => id
+                    .parse::<i64>()
+                    .map_or_else(|_| SyncValue::Text(id.clone()), SyncValue::Integer),
+                None => SyncValue::Empty,
+            };
+            writes.push(("owner_id".to_owned(), value));
+            written.push("Owner".to_owned());
+            owner_detail = Some(match &owner {
+                Some(o) => format!("Owner: {} ({}).", o.name, o.source.words()),
+                None => match record.user("Account.Owner") {
+                    Some(u) => format!(
+                        "Owner cleared: the account owner {} matches no teammate.",
+                        u.name
+                    ),
+                    None => "Owner cleared: no owner matches a teammate.".to_owned(),
+                },
+            });
+        }
+    }
     let mut rows = Vec::new();
-    let mut synced_state = None;
+    let mut synced_state = Vec::new();
     if !writes.is_empty() {
         // What Intercom holds after the write, kept as the synced state (see `finish_jobs`).
         let sent = match &current {
@@ -657,7 +932,7 @@ async fn sync_record(
         };
         let error = match sent {
             Ok(state) => {
-                synced_state = Some(state);
+                synced_state.push(state);
                 None
             }
             Err(error) => Some(error),
@@ -691,6 +966,7 @@ async fn sync_record(
             Outcome::Updated,
         );
         updated.fields = serde_json::to_string(&written).expect("names serialise");
+        updated.detail = owner_detail;
         rows.push(updated);
     }
     if !failures.is_empty() {
@@ -718,25 +994,39 @@ async fn sync_record(
     let Some(change) = new_link else {
         return JobOutcome::Done(JobResult {
             ledger: rows,
-            links: Vec::new(),
             synced: synced_state,
+            ..JobResult::default()
         });
     };
     let what = match model {
         IntercomModel::Person => "person",
         IntercomModel::Company => "company",
     };
-    rows[0].detail = Some(match relinked_from {
+    let linked = match relinked_from {
         Some(old) => format!(
             "The Account's key changed: relinked from Intercom company {old} to {intercom_id}."
         ),
         None => format!("Linked to Intercom {what} {intercom_id}."),
+    };
+    rows[0].detail = Some(match rows[0].detail.take() {
+        Some(owner) => format!("{linked} {owner}"),
+        None => linked,
     });
     JobOutcome::Done(JobResult {
         ledger: rows,
         links: vec![change],
         synced: synced_state,
+        follow_ups: Vec::new(),
     })
+}
+
+/// The teammate Intercom holds as the person's owner (`owner_id`), as text.
+fn held_owner(person: &PersonRecord) -> Option<String> {
+    match person.attributes.get("owner_id")? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
 }
 
 /// An Intercom record's state as the sync stores it.

@@ -188,7 +188,8 @@ fn done(ledger: Vec<NewLedgerRow>, links: Vec<LinkChange>, synced: Option<Synced
     JobOutcome::Done(JobResult {
         ledger,
         links,
-        synced,
+        synced: synced.into_iter().collect(),
+        follow_ups: Vec::new(),
     })
 }
 

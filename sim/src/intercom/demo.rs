@@ -50,11 +50,13 @@ pub const COMPANIES: &[(&str, &str, &str, &str, i64, &str)] = &[
     ("ZZ000002", "Empty Shell Inc.", "Starter", "Holding", 1, "https://empty.example"),
 ];
 
-/// Users: external_id, email, name, company_id (or ""), owner teammate email (or "").
+/// Users: external_id, email, name, company_id (or ""), owner teammate email (or ""). Maya's
+/// owner agrees with Salesforce's owner rule (her account's owner); the others' are as a
+/// workspace might have set them by hand, for the sync to correct.
 /// Emails 1-11 are the Salesforce demo org's contacts 1-11 (same name, same account).
 #[rustfmt::skip]
 pub const USERS: &[(&str, &str, &str, &str, &str)] = &[
-    ("u-1001", "maya.patel@globex.example.com", "Maya Patel", "ACC-0001", "bob@example.com"),
+    ("u-1001", "maya.patel@globex.example.com", "Maya Patel", "ACC-0001", "alice@example.com"),
     ("u-1002", "liam.silva@initech.example.com", "Liam Silva", "ACC-0002", "carol@example.com"),
     ("u-1003", "noah.haddad@umbrella.example.com", "Noah Haddad", "ACC-0003", "alice@example.com"),
     ("u-1004", "emma.garcia@stark.example.com", "Emma Garcia", "ACC-0004", ""),

@@ -45,15 +45,26 @@ pub(super) fn routes() -> Router<State> {
         .route("/contacts/{id}/tags/{tag_id}", delete(untag_contact))
 }
 
+/// Absent stays `None`; a present `null` is `Some(Null)`, which clears the attribute.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 #[derive(Deserialize, Default)]
 struct ContactBody {
     role: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     external_id: Option<Value>,
     email: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     phone: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     owner_id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     signed_up_at: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     last_seen_at: Option<Value>,
     unsubscribed_from_emails: Option<bool>,
     custom_attributes: Option<Map<String, Value>>,
