@@ -172,3 +172,65 @@ async fn a_late_delivery_never_overwrites_newer_data() {
     );
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_new_conversation_is_taken_in_with_its_routing_job_once() {
+    let world = World::start_with(|c| c.sync.gather = Duration::from_millis(50)).await;
+    // Liam's demo conversation is open and nobody's.
+    let id = world
+        .conversation_of("liam.silva@initech.example.com")
+        .await;
+    let item = intercom(
+        &world,
+        reqwest::Method::GET,
+        &format!("/conversations/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(item["admin_assignee_id"], Value::Null);
+
+    // Other conversation topics keep only their receipt.
+    let other = envelope(
+        &world,
+        "notif_assigned",
+        "conversation.admin.assigned",
+        item.clone(),
+    );
+    let (status, answer) = deliver(&world, &other, Some(&signed(&world, &other))).await;
+    assert_eq!((status, answer["status"].clone()), (200, json!("ignored")));
+
+    let created = envelope(&world, "notif_created", "conversation.user.created", item);
+    let (status, answer) = deliver(&world, &created, Some(&signed(&world, &created))).await;
+    assert_eq!((status, answer["status"].clone()), (200, json!("stored")));
+    let (status, answer) = deliver(&world, &created, Some(&signed(&world, &created))).await;
+    assert_eq!((status, answer["status"].clone()), (200, json!("repeated")));
+
+    let entry = ledger_entry(&world, &id, |e| e["object"] == "conversation").await;
+    assert_eq!(entry["outcome"], "updated", "{entry}");
+    eventually(Duration::from_secs(10), "the queue to empty", || async {
+        let c = world.store.job_counts().await.unwrap();
+        (c.queued == 0 && c.running == 0).then_some(())
+    })
+    .await;
+    let routed = ledger_of(&world, &id)
+        .await
+        .into_iter()
+        .filter(|e| e["object"] == "conversation")
+        .count();
+    assert_eq!(routed, 1, "one routing job, run once");
+    let conversation = intercom(
+        &world,
+        reqwest::Method::GET,
+        &format!("/conversations/{id}"),
+        Value::Null,
+    )
+    .await;
+    let assignments = conversation["conversation_parts"]["conversation_parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["part_type"] == "assignment")
+        .count();
+    assert_eq!(assignments, 1);
+    world.stop().await;
+}

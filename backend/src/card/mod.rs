@@ -247,6 +247,12 @@ impl Cards {
         Ok(Some((lookup, matched_by)))
     }
 
+    /// Whether the person's card is cached: a card now would cost no Salesforce call.
+    pub fn is_warm(&self, installation_id: &str, intercom_contact_id: &str) -> bool {
+        self.cache
+            .contains_key(&(installation_id.to_owned(), intercom_contact_id.to_owned()))
+    }
+
     /// Forgets one person's card (their Intercom contact changed).
     pub async fn invalidate_contact(&self, installation_id: &str, intercom_contact_id: &str) {
         self.cache

@@ -42,7 +42,8 @@ impl LedgerQuery {
         let object = match self.object.as_deref() {
             None => None,
             Some(o) => Some(
-                parse_object(o).ok_or_else(|| invalid("object", o, "Lead, Contact, Account"))?,
+                parse_object(o)
+                    .ok_or_else(|| invalid("object", o, "Lead, Contact, Account, Conversation"))?,
             ),
         };
         let outcome = match self.outcome.as_deref() {

@@ -1,8 +1,11 @@
-//! Conversations for the demo inbox: the list (newest activity first) and a transcript.
+//! Conversations for the demo inbox: the list (newest activity first) and a transcript; and
+//! for routing: who a conversation is with, who it is assigned to, and assigning it.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde_json::json;
 use shared::inbox::{
     Author, AuthorKind, ContactRef, Conversation, ConversationList, ConversationState,
     ConversationSummary, Part,
@@ -17,7 +20,62 @@ const MAX_PAGE: usize = 150;
 /// How much of the first message a list shows.
 const PREVIEW_CHARS: usize = 140;
 
+/// Who a conversation is with and which teammate it is assigned to: what routing needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationAssignment {
+    pub id: String,
+    /// The conversation's (first) contact; `None` for one started to nobody yet.
+    pub contact_id: Option<String>,
+    /// The assigned teammate's admin id; `None` when unassigned (a team alone does not count).
+    pub admin_assignee_id: Option<String>,
+}
+
+impl ConversationAssignment {
+    fn from_wire(c: &wire::Conversation) -> ConversationAssignment {
+        ConversationAssignment {
+            id: c.id.clone(),
+            contact_id: c.contacts.contacts.first().map(|r| r.id.clone()),
+            admin_assignee_id: assignee(c.admin_assignee_id.clone()),
+        }
+    }
+}
+
+/// Intercom writes "unassigned" as `null`, and after an unassignment sometimes as `0`.
+pub(super) fn assignee(id: Option<String>) -> Option<String> {
+    id.filter(|id| !id.trim().is_empty() && id.trim() != "0")
+}
+
 impl Client {
+    /// `GET /conversations/{id}`: its contact and its assignee as they are now.
+    pub async fn conversation_assignment(
+        &self,
+        id: &str,
+    ) -> Result<ConversationAssignment, IntercomError> {
+        let c: wire::Conversation = self.get_json(&["conversations", id], &[]).await?;
+        Ok(ConversationAssignment::from_wire(&c))
+    }
+
+    /// `POST /conversations/{id}/parts`: `admin_id` (the teammate acting, for us the one who
+    /// installed the app) assigns the conversation to the teammate `assignee_id`. Returns the
+    /// assignee Intercom then holds. A write: never repeated after a lost answer.
+    pub async fn assign_conversation(
+        &self,
+        id: &str,
+        admin_id: &str,
+        assignee_id: &str,
+    ) -> Result<ConversationAssignment, IntercomError> {
+        let body = json!({
+            "message_type": "assignment",
+            "type": "admin",
+            "admin_id": admin_id,
+            "assignee_id": assignee_id,
+        });
+        let c: wire::Conversation = self
+            .send_json(Method::POST, &["conversations", id, "parts"], &body)
+            .await?;
+        Ok(ConversationAssignment::from_wire(&c))
+    }
+
     /// Up to `limit` conversations, newest activity first: follows the list's cursor
     /// (`pages.next.starting_after`) until `limit` are read or the list ends. Intercom lists by
     /// its own order, so the ones read are then sorted by `updated_at`.

@@ -3,10 +3,11 @@
 //! Code map: `transport` (headers, timeouts, retries, the rate limit), `rate_limit` (the
 //! `X-RateLimit-*` headers and what to do about them), `error` (`error.list` to
 //! [`IntercomError`]), `wire` (Intercom's JSON shapes), `admins` (`/me`, teammates),
-//! `conversations` (the inbox list and transcripts), `contacts`, `text` (HTML bodies to plain
-//! text), `canvas` (Canvas Kit: signatures, requests, the card's rendering), `webhooks`
-//! (signed notifications), `records` (people and companies as the sync keeps them),
-//! `data_attributes` (the attributes mappings choose from), `companies`.
+//! `conversations` (the inbox list and transcripts; reading and making assignments for
+//! routing), `contacts`, `text` (HTML bodies to plain text), `canvas` (Canvas Kit:
+//! signatures, requests, the card's rendering), `webhooks` (signed notifications), `records`
+//! (people and companies as the sync keeps them), `data_attributes` (the attributes mappings
+//! choose from), `companies`.
 
 mod admins;
 pub mod canvas;
@@ -31,6 +32,7 @@ use secrecy::SecretString;
 
 pub use admins::Me;
 pub use contacts::{Contact, ContactRole};
+pub use conversations::ConversationAssignment;
 pub use error::IntercomError;
 pub use rate_limit::RateLimit;
 pub use text::html_to_text;

@@ -6,8 +6,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::IntercomError;
+use super::conversations::{ConversationAssignment, assignee};
 use super::records::{self, CompanyRecord, PersonRecord};
+use super::{IntercomError, wire};
 
 /// Whether `header` is the body's signature under `client_secret`, compared in constant time.
 pub fn verify_hub_signature(
@@ -46,7 +47,9 @@ pub enum Item {
         model: DeletedModel,
         id: String,
     },
-    /// A topic the sync does not use (conversations, tags, `ping`).
+    /// A contact started a conversation (`conversation.user.created`): routing's cue.
+    NewConversation(ConversationAssignment),
+    /// A topic the sync does not use (other conversation topics, tags, `ping`).
     Other,
 }
 
@@ -82,6 +85,29 @@ struct Data {
     item: Value,
 }
 
+/// What routing reads of a conversation notification's item.
+#[derive(Deserialize)]
+struct ConversationItem {
+    #[serde(deserialize_with = "wire::id")]
+    id: String,
+    #[serde(default)]
+    contacts: Option<wire::ContactRefs>,
+    #[serde(default, deserialize_with = "wire::opt_id")]
+    admin_assignee_id: Option<String>,
+}
+
+fn new_conversation(item: Map<String, Value>) -> Result<Item, IntercomError> {
+    let c: ConversationItem = serde_json::from_value(Value::Object(item)).map_err(malformed)?;
+    Ok(Item::NewConversation(ConversationAssignment {
+        id: c.id,
+        contact_id: c
+            .contacts
+            .and_then(|list| list.contacts.into_iter().next())
+            .map(|r| r.id),
+        admin_assignee_id: assignee(c.admin_assignee_id),
+    }))
+}
+
 fn malformed(what: impl std::fmt::Display) -> IntercomError {
     IntercomError::Unexpected(format!("webhook notification: {what}"))
 }
@@ -115,6 +141,7 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, IntercomError> {
         | "contact.email.updated"
         | "contact.merged" => Item::Person(Box::new(records::person(&item)?)),
         "company.created" | "company.updated" => Item::Company(Box::new(records::company(&item)?)),
+        "conversation.user.created" => new_conversation(item)?,
         _ => Item::Other,
     };
     Ok(Notification {
@@ -125,8 +152,8 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, IntercomError> {
     })
 }
 
-/// The topics the sync subscribes to.
-pub const SYNC_TOPICS: [&str; 11] = [
+/// The topics the sync subscribes to (a new conversation is routed to its person's owner).
+pub const SYNC_TOPICS: [&str; 12] = [
     "contact.user.created",
     "contact.user.updated",
     "contact.lead.created",
@@ -138,6 +165,7 @@ pub const SYNC_TOPICS: [&str; 11] = [
     "company.created",
     "company.updated",
     "company.deleted",
+    "conversation.user.created",
 ];
 
 #[cfg(test)]
@@ -197,5 +225,46 @@ mod tests {
         let conversation =
             parse_notification(&fixture("conversation_admin_open_assigned.json")).unwrap();
         assert_eq!(conversation.item, Item::Other);
+    }
+
+    /// There is no recorded `conversation.user.created`; its item is a conversation like the
+    /// recorded `conversation.admin.open_assigned` one, so that recording stands in for it.
+    #[test]
+    fn a_new_conversation_names_its_contact_and_assignee() {
+        let recorded: Value =
+            serde_json::from_slice(&fixture("conversation_admin_open_assigned.json")).unwrap();
+        let mut created = recorded.clone();
+        created["topic"] = "conversation.user.created".into();
+        let body = serde_json::to_vec(&created).unwrap();
+        let notification = parse_notification(&body).unwrap();
+        assert!(notification.announces_creation());
+        assert_eq!(
+            notification.item,
+            Item::NewConversation(ConversationAssignment {
+                id: "215472621202693".to_owned(),
+                contact_id: Some("696205460674dbb9050aa7fd".to_owned()),
+                admin_assignee_id: Some("9608799".to_owned()),
+            })
+        );
+
+        // As a new conversation arrives: nobody assigned yet (`null`, or `0` after an
+        // unassignment), a numeric id.
+        for unassigned in [Value::Null, Value::from(0)] {
+            let mut fresh = created.clone();
+            let item = &mut fresh["data"]["item"];
+            item["id"] = Value::from(215_472_621_202_694_u64);
+            item["admin_assignee_id"] = unassigned;
+            let notification = parse_notification(&serde_json::to_vec(&fresh).unwrap()).unwrap();
+            let Item::NewConversation(conversation) = notification.item else {
+                panic!("a new conversation");
+            };
+            assert_eq!(conversation.id, "215472621202694");
+            assert_eq!(conversation.admin_assignee_id, None);
+        }
+
+        // Without an id there is nothing to route.
+        let mut broken = created;
+        broken["data"]["item"].as_object_mut().unwrap().remove("id");
+        assert!(parse_notification(&serde_json::to_vec(&broken).unwrap()).is_err());
     }
 }

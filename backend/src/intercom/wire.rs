@@ -111,6 +111,9 @@ pub(super) struct Conversation {
     pub title: Option<String>,
     pub source: Source,
     pub contacts: ContactRefs,
+    /// The teammate the conversation is assigned to (a number on the wire, or `null`).
+    #[serde(default, deserialize_with = "opt_id")]
+    pub admin_assignee_id: Option<String>,
     #[serde(default)]
     pub conversation_parts: Option<Parts>,
 }

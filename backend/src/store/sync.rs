@@ -197,18 +197,7 @@ impl Store {
         now: i64,
     ) -> Result<Intake, StoreError> {
         let mut tx = self.begin().await?;
-        let fresh = on_db!(&mut tx.tx, tx => sqlx::query(
-                "INSERT INTO webhook_receipts (installation_id, notification_id, topic, received_at)
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (installation_id, notification_id) DO NOTHING",
-            )
-            .bind(installation_id)
-            .bind(&receipt.notification_id)
-            .bind(&receipt.topic)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected());
-        if fresh == 0 {
+        if !tx.receipt(installation_id, receipt, now).await? {
             tx.rollback().await?;
             return Ok(Intake::Repeated);
         }
@@ -249,6 +238,26 @@ impl Store {
             return Ok(Intake::Stale);
         }
         let id = tx.enqueue(&job(record), now).await?;
+        tx.commit().await?;
+        Ok(Intake::Stored(id))
+    }
+
+    /// Takes in a notification that calls for a job but carries no record to keep (a new
+    /// conversation to route): its receipt and the job in one transaction. A repeated id
+    /// changes nothing.
+    pub async fn take_notification_job(
+        &self,
+        installation_id: &str,
+        receipt: &Receipt,
+        job: &NewJob,
+        now: i64,
+    ) -> Result<Intake, StoreError> {
+        let mut tx = self.begin().await?;
+        if !tx.receipt(installation_id, receipt, now).await? {
+            tx.rollback().await?;
+            return Ok(Intake::Repeated);
+        }
+        let id = tx.enqueue(job, now).await?;
         tx.commit().await?;
         Ok(Intake::Stored(id))
     }
@@ -485,6 +494,27 @@ impl Store {
 }
 
 impl StoreTx {
+    /// Keeps a notification's receipt; `false` when it was already kept (a repeat).
+    async fn receipt(
+        &mut self,
+        installation_id: &str,
+        receipt: &Receipt,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let fresh = on_db!(&mut self.tx, tx => sqlx::query(
+                "INSERT INTO webhook_receipts (installation_id, notification_id, topic, received_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (installation_id, notification_id) DO NOTHING",
+            )
+            .bind(installation_id)
+            .bind(&receipt.notification_id)
+            .bind(&receipt.topic)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected());
+        Ok(fresh > 0)
+    }
+
     async fn apply_link(
         &mut self,
         installation_id: &str,

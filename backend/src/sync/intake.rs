@@ -1,7 +1,8 @@
 //! Webhook intake: the signature first (nothing is read or stored before it checks out), then
 //! the notification's record stored with its receipt and the job that syncs it, in one
-//! transaction. A repeated delivery finds its receipt and changes nothing; a late one finds a
-//! newer state stored and leaves it.
+//! transaction (a new conversation: its receipt and the job that routes it). A repeated
+//! delivery finds its receipt and changes nothing; a late one finds a newer state stored and
+//! leaves it.
 
 use serde_json::json;
 
@@ -9,7 +10,7 @@ use crate::clients::{ClientError, Clients};
 use crate::intercom::webhooks::{self, DeletedModel, Item, Notification};
 use crate::store::{IncomingRecord, Intake, NewJob, Receipt, RecordModel, StoreError};
 
-use super::{JOB_KIND, SyncState};
+use super::{JOB_KIND, SyncState, routing};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -56,7 +57,7 @@ fn incoming(notification: &Notification) -> Option<IncomingRecord> {
             created: false,
             body: "{}".to_owned(),
         }),
-        Item::Other => None,
+        Item::NewConversation(_) | Item::Other => None,
     }
 }
 
@@ -100,16 +101,27 @@ pub async fn receive(
     };
     let now = chrono::Utc::now().timestamp_millis();
     let max_attempts = sync.config.max_attempts;
-    let intake = clients
-        .store()
-        .take_notification(
-            &installation_id,
-            &receipt,
-            record.as_ref(),
-            |r| sync_job(&installation_id, r.model, &r.intercom_id, max_attempts, now),
-            now,
-        )
-        .await?;
+    let store = clients.store();
+    let intake = match &notification.item {
+        // A conversation is not kept: its routing job reads Intercom afresh when it runs.
+        Item::NewConversation(conversation) => {
+            let job = routing::route_job(&installation_id, conversation, max_attempts, now);
+            store
+                .take_notification_job(&installation_id, &receipt, &job, now)
+                .await?
+        }
+        _ => {
+            store
+                .take_notification(
+                    &installation_id,
+                    &receipt,
+                    record.as_ref(),
+                    |r| sync_job(&installation_id, r.model, &r.intercom_id, max_attempts, now),
+                    now,
+                )
+                .await?
+        }
+    };
     if let Intake::Stored(_) = intake {
         sync.wake.notify_one();
     }

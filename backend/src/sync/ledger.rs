@@ -32,7 +32,7 @@ pub async fn list(
     let limit = filter.limit();
     let query = LedgerQuery {
         direction: filter.direction.map(|d| direction_str(d).to_owned()),
-        object: filter.object.map(|o| o.api_name().to_owned()),
+        object: filter.object.map(|o| o.as_str().to_owned()),
         outcome: filter.outcome.map(|o| o.as_str().to_owned()),
         record_id: filter.record_id.clone(),
         before: filter.before,

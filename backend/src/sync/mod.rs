@@ -1,8 +1,9 @@
 //! The sync engine. Intercom -> Salesforce: webhooks are taken in durably ([`intake`]), jobs
 //! sync each changed record in batches ([`to_salesforce`], run by the [`worker`]), identity
 //! links follow the priority rules ([`matching`]). Salesforce -> Intercom: the listener's
-//! changes become jobs ([`changes`]) that the same worker runs ([`to_intercom`]). Every record
-//! change lands in the [`ledger`]. The rules themselves are `shared::sync`'s; [`metadata`] feeds them each
+//! changes become jobs ([`changes`]) that the same worker runs ([`to_intercom`]). A new
+//! conversation is assigned to its person's owner ([`routing`]). Every record change and
+//! routing lands in the [`ledger`]. The rules themselves are `shared::sync`'s; [`metadata`] feeds them each
 //! installation's fields and attributes.
 
 pub mod changes;
@@ -11,6 +12,7 @@ pub mod intake;
 pub mod ledger;
 pub mod matching;
 pub mod metadata;
+pub mod routing;
 pub mod to_intercom;
 pub mod to_salesforce;
 pub mod worker;
@@ -26,6 +28,8 @@ use worker::{Stats, WorkerConfig};
 pub const JOB_KIND: &str = "sync.to_salesforce";
 /// The job kind of a Salesforce -> Intercom record sync.
 pub const TO_INTERCOM_JOB_KIND: &str = "sync.to_intercom";
+/// The job kind of routing a new conversation to its person's owner.
+pub const ROUTE_JOB_KIND: &str = "sync.route_conversation";
 
 /// What the HTTP handlers and the worker share about the sync. Cheap to clone.
 #[derive(Clone, Default)]

@@ -19,10 +19,10 @@ use crate::settings;
 use crate::store::{FailOutcome, Job, JobId, NewLedgerRow, Store};
 
 use super::to_salesforce::{self, BatchOutcome, Context, JobOutcome};
-use super::{JOB_KIND, SyncState, TO_INTERCOM_JOB_KIND, to_intercom};
+use super::{JOB_KIND, ROUTE_JOB_KIND, SyncState, TO_INTERCOM_JOB_KIND, routing, to_intercom};
 
-/// The job kinds the worker runs, taken in turns so neither direction starves the other.
-const KINDS: [&str; 2] = [JOB_KIND, TO_INTERCOM_JOB_KIND];
+/// The job kinds the worker runs, taken in turns so none starves the others.
+const KINDS: [&str; 3] = [JOB_KIND, TO_INTERCOM_JOB_KIND, ROUTE_JOB_KIND];
 
 /// How the worker batches, leases, retries and pauses.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -230,6 +230,23 @@ impl Worker {
             tracing::warn!(installation = %installation_id, "event sync pauses: the API budget share is used");
             return release_all();
         }
+        if kind == ROUTE_JOB_KIND {
+            // Routing needs the teammates and the card, not the sync's mappings or metadata.
+            let team = match self.inbox.team(&self.clients, installation_id).await {
+                Ok(team) => team,
+                Err(e) => return retry_all(e.to_string()),
+            };
+            let ctx = routing::Context {
+                installation_id,
+                salesforce: &salesforce,
+                intercom: &intercom,
+                store: &self.store,
+                cards: &self.cards,
+                team: &team,
+                now: now_ms(),
+            };
+            return routing::run_batch(&ctx, jobs).await;
+        }
         let settings = match settings::sync_settings(&self.store, installation_id).await {
             Ok(s) => s,
             Err(e) => return retry_all(e.to_string()),
@@ -248,7 +265,7 @@ impl Worker {
                 };
             }
         };
-        // Owners and routing need the teammates; Intercom -> Salesforce does not ask for them.
+        // Owners need the teammates; Intercom -> Salesforce does not ask for them.
         let team: Option<std::sync::Arc<Team>> = if kind == JOB_KIND {
             None
         } else {
@@ -349,8 +366,11 @@ impl Worker {
 fn parked_row(installation_id: &str, job: &Job, error: &str, now: i64) -> NewLedgerRow {
     let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
     let id = payload["id"].as_str().map(str::to_owned);
-    // Salesforce -> Intercom jobs name the Salesforce object; the others an Intercom model.
+    // Salesforce -> Intercom jobs name the Salesforce object, routing jobs the conversation;
+    // the others an Intercom model.
+    let conversation = payload["conversation"].as_str().map(str::to_owned);
     let (direction, object, intercom_id, salesforce_id) = match payload["object"].as_str() {
+        _ if conversation.is_some() => ("to_intercom", "Conversation", conversation, None),
         Some(object) => ("to_intercom", object, None, id),
         None if payload["model"] == "company" => ("to_salesforce", "Account", id, None),
         None => ("to_salesforce", "Contact", id, None),
@@ -370,5 +390,61 @@ fn parked_row(installation_id: &str, job: &Job, error: &str, now: i64) -> NewLed
         )),
         error_code: Some("job_parked".to_owned()),
         error_message: Some(error.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(kind: &str, payload: serde_json::Value) -> Job {
+        Job {
+            id: 7,
+            installation_id: "i".to_owned(),
+            kind: kind.to_owned(),
+            payload: payload.to_string(),
+            dedup_key: None,
+            state: "running".to_owned(),
+            attempts: 10,
+            max_attempts: 10,
+            run_at: 0,
+            lease_owner: None,
+            lease_until: None,
+            last_error: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_parked_job_names_its_record_or_conversation() {
+        let routing = job(
+            ROUTE_JOB_KIND,
+            serde_json::json!({"conversation": "215", "contact": "c1", "assignee": null}),
+        );
+        let row = parked_row("i", &routing, "Intercom is unavailable", 1);
+        assert_eq!(
+            (row.direction.as_str(), row.object.as_str()),
+            ("to_intercom", "Conversation")
+        );
+        assert_eq!(row.intercom_id.as_deref(), Some("215"));
+        assert_eq!(row.salesforce_id, None);
+        assert_eq!(row.outcome, "failed");
+
+        let back = job(
+            TO_INTERCOM_JOB_KIND,
+            serde_json::json!({"object": "Account", "id": "001A"}),
+        );
+        let row = parked_row("i", &back, "x", 1);
+        assert_eq!(
+            (row.object.as_str(), row.salesforce_id.as_deref()),
+            ("Account", Some("001A"))
+        );
+        let person = job(JOB_KIND, serde_json::json!({"model": "person", "id": "p1"}));
+        let row = parked_row("i", &person, "x", 1);
+        assert_eq!(
+            (row.object.as_str(), row.intercom_id.as_deref()),
+            ("Contact", Some("p1"))
+        );
     }
 }

@@ -74,10 +74,52 @@ pub fn parse_direction(text: &str) -> Option<Direction> {
     }
 }
 
-pub fn parse_object(text: &str) -> Option<SalesforceObject> {
-    SalesforceObject::ALL
+/// What an entry is about: a record the sync keeps, or a conversation it routed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerObject {
+    Lead,
+    Contact,
+    Account,
+    /// An Intercom conversation assigned to its person's owner.
+    Conversation,
+}
+
+impl LedgerObject {
+    pub const ALL: [LedgerObject; 4] =
+        [Self::Lead, Self::Contact, Self::Account, Self::Conversation];
+
+    /// The storage and query spelling: a Salesforce object's API name, or `Conversation`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lead => "Lead",
+            Self::Contact => "Contact",
+            Self::Account => "Account",
+            Self::Conversation => "Conversation",
+        }
+    }
+}
+
+impl From<SalesforceObject> for LedgerObject {
+    fn from(object: SalesforceObject) -> Self {
+        match object {
+            SalesforceObject::Lead => Self::Lead,
+            SalesforceObject::Contact => Self::Contact,
+            SalesforceObject::Account => Self::Account,
+        }
+    }
+}
+
+impl fmt::Display for LedgerObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub fn parse_object(text: &str) -> Option<LedgerObject> {
+    LedgerObject::ALL
         .into_iter()
-        .find(|o| o.api_name().eq_ignore_ascii_case(text))
+        .find(|o| o.as_str().eq_ignore_ascii_case(text))
 }
 
 /// One ledger entry.
@@ -86,7 +128,7 @@ pub struct LedgerEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub direction: Direction,
-    pub object: SalesforceObject,
+    pub object: LedgerObject,
     pub intercom_id: Option<String>,
     pub salesforce_id: Option<String>,
     /// The Salesforce fields (or Intercom attributes) written, or that a refusal was about.
@@ -104,7 +146,7 @@ pub struct LedgerEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerFilter {
     pub direction: Option<Direction>,
-    pub object: Option<SalesforceObject>,
+    pub object: Option<LedgerObject>,
     pub outcome: Option<Outcome>,
     /// Either side's record id.
     pub record_id: Option<String>,
@@ -149,8 +191,21 @@ mod tests {
         for d in [Direction::ToSalesforce, Direction::ToIntercom] {
             assert_eq!(parse_direction(direction_str(d)), Some(d));
         }
-        assert_eq!(parse_object("lead"), Some(SalesforceObject::Lead));
+        assert_eq!(parse_object("lead"), Some(LedgerObject::Lead));
+        assert_eq!(
+            parse_object("Conversation"),
+            Some(LedgerObject::Conversation)
+        );
         assert_eq!(parse_object("Opportunity"), None);
+        for o in SalesforceObject::ALL {
+            // The record objects keep the spelling (and JSON) they had as Salesforce objects.
+            let object = LedgerObject::from(o);
+            assert_eq!(object.as_str(), o.api_name());
+            assert_eq!(
+                serde_json::to_string(&object).unwrap(),
+                serde_json::to_string(&o).unwrap()
+            );
+        }
     }
 
     #[test]
