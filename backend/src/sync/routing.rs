@@ -236,13 +236,14 @@ async fn route(
     }
 }
 
-/// Which rule chose the owner, in the words the card uses.
-fn rule(owner: &Owner) -> &'static str {
+/// Which rule chose the owner, in words.
+fn rule(owner: &Owner) -> String {
     match owner.source {
-        OwnerSource::AccountOwner => "account owner",
-        OwnerSource::ContactOwner => "contact owner",
-        OwnerSource::LeadOwner => "lead owner",
-        OwnerSource::Installer => "installing teammate (no Salesforce owner is a teammate)",
+        OwnerSource::Installer => format!(
+            "{} (no Salesforce owner is a teammate)",
+            owner.source.words()
+        ),
+        other => other.words().to_owned(),
     }
 }
 
