@@ -97,6 +97,10 @@ pub struct Listener {
     sweep_now: Notify,
     /// Whether the stream is subscribed right now.
     live: tokio::sync::watch::Sender<bool>,
+    /// Records the stream handed on, with the commit time of their latest event (unix ms): the
+    /// sweep skips a row whose `SystemModstamp` is no later, since the stream already took that
+    /// change. Kept in memory only; after a restart the sweep takes everything again.
+    streamed: parking_lot::Mutex<HashMap<String, i64>>,
 }
 
 impl Listener {
@@ -113,6 +117,7 @@ impl Listener {
             installation_id: installation_id.to_owned(),
             sweep_now: Notify::new(),
             live: tokio::sync::watch::Sender::new(false),
+            streamed: parking_lot::Mutex::new(HashMap::new()),
         })
     }
 
@@ -199,6 +204,7 @@ impl Listener {
                 continue;
             };
             let mut changes = Vec::new();
+            let mut streamed = Vec::new();
             for event in events {
                 let kind = match event.change_type {
                     ChangeType::Create | ChangeType::Update | ChangeType::Undelete => {
@@ -213,6 +219,7 @@ impl Listener {
                 };
                 let ours = event.client.as_deref() == Some(salesforce::CLIENT_NAME);
                 for id in &event.record_ids {
+                    streamed.push((id.clone(), event.commit_timestamp));
                     changes.push(RecordChange {
                         object: event.entity.clone(),
                         id: id.clone(),
@@ -228,6 +235,11 @@ impl Listener {
                     .changed(&self.installation_id, changes)
                     .await
                     .map_err(ListenError::Sink)?;
+                let mut seen = self.streamed.lock();
+                for (id, at) in streamed {
+                    let latest = seen.entry(id).or_insert(at);
+                    *latest = (*latest).max(at);
+                }
             }
             // Stored only once handed on: a crash before this replays the batch.
             self.store()
@@ -249,8 +261,24 @@ impl Listener {
         }
     }
 
+    /// Whether the stream already handed on this record's change at `modstamp` or later.
+    fn already_streamed(&self, id: &str, modstamp: i64) -> bool {
+        self.streamed
+            .lock()
+            .get(id)
+            .is_some_and(|streamed| modstamp <= *streamed)
+    }
+
+    /// Forgets streamed changes too old for any sweep to look at again.
+    fn forget_old_streamed(&self) {
+        let window = (self.config.sweep_every + self.config.overlap) * 2;
+        let oldest = now() - window.as_millis() as i64;
+        self.streamed.lock().retain(|_, at| *at >= oldest);
+    }
+
     /// One sweep of every object (one API call, more only when a page was full).
     pub async fn sweep_once(&self) -> Result<(), SweepError> {
+        self.forget_old_streamed();
         let result: Result<(), ListenError> = async {
             let client = self.clients.salesforce(&self.installation_id).await?;
             let stored = self
@@ -281,6 +309,7 @@ impl Listener {
                 let mut changes: Vec<RecordChange> = sweep
                     .changed
                     .iter()
+                    .filter(|c| !self.already_streamed(&c.id, c.modstamp.timestamp_millis()))
                     .map(|c| RecordChange {
                         object: c.object.clone(),
                         id: c.id.clone(),
@@ -290,14 +319,20 @@ impl Listener {
                         values: Vec::new(),
                     })
                     .collect();
-                changes.extend(sweep.deleted.iter().map(|d| RecordChange {
-                    object: d.object.clone(),
-                    id: d.id.clone(),
-                    kind: ChangeKind::Delete,
-                    ours: false,
-                    changed_fields: Vec::new(),
-                    values: Vec::new(),
-                }));
+                changes.extend(
+                    sweep
+                        .deleted
+                        .iter()
+                        .filter(|d| !self.already_streamed(&d.id, d.at.timestamp_millis()))
+                        .map(|d| RecordChange {
+                            object: d.object.clone(),
+                            id: d.id.clone(),
+                            kind: ChangeKind::Delete,
+                            ours: false,
+                            changed_fields: Vec::new(),
+                            values: Vec::new(),
+                        }),
+                );
                 if !changes.is_empty() {
                     self.sink
                         .changed(&self.installation_id, changes)
@@ -375,6 +410,19 @@ impl Listeners {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Runs one sweep for the installation now, beside its schedule (`Ok(false)`: no listener).
+    pub async fn sweep(&self, installation_id: &str) -> Result<bool, SweepError> {
+        let listener = self
+            .running
+            .lock()
+            .get(installation_id)
+            .map(|r| r.listener.clone());
+        match listener {
+            Some(listener) => listener.sweep_once().await.map(|()| true),
+            None => Ok(false),
         }
     }
 

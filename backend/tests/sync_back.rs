@@ -527,3 +527,53 @@ async fn a_dropped_stream_falls_back_to_the_sweep_and_recovers() {
     assert_eq!(person["custom_attributes"]["job_title"], "Back live");
     world.stop().await;
 }
+
+#[tokio::test]
+async fn the_sweep_skips_what_the_stream_already_handed_on() {
+    let world = world_mapping_titles_to_intercom().await;
+    let (maya, contact) = linked_maya(&world).await;
+    let admin = world.salesforce.admin_user_id();
+    world
+        .salesforce
+        .ui_update(&admin, "Contact", &contact, json!({"Title": "Streamed"}))
+        .unwrap();
+    ledger_entry(&world, &contact, |e| {
+        e["direction"] == "to_intercom" && e["outcome"] == "updated"
+    })
+    .await;
+    queue_drained(&world).await;
+    let rows = ledger_of(&world, &contact).await.len();
+    let before = world.salesforce.api_calls();
+    // The sweep sees the contact changed within its window, and the stream took that change.
+    assert!(world.state.listeners.sweep("demo").await.unwrap());
+    assert_eq!(
+        world.salesforce.api_calls() - before,
+        1,
+        "the sweep's one call"
+    );
+    let counts = world.state.store.job_counts().await.unwrap();
+    assert_eq!((counts.queued, counts.running), (0, 0), "no job for it");
+
+    // A change the stream missed (it is down) is still the sweep's to find.
+    world.salesforce.streaming_outage(true);
+    world
+        .salesforce
+        .ui_update(&admin, "Contact", &contact, json!({"Title": "Swept"}))
+        .unwrap();
+    assert!(world.state.listeners.sweep("demo").await.unwrap());
+    eventually(
+        Duration::from_secs(10),
+        "the swept title in Intercom",
+        || async {
+            let person = intercom_contact(&world, &maya).await;
+            (person["custom_attributes"]["job_title"] == "Swept").then_some(())
+        },
+    )
+    .await;
+    queue_drained(&world).await;
+    let entries = ledger_of(&world, &contact).await;
+    assert_eq!(entries.len(), rows + 1, "{entries:?}");
+    assert_eq!(entries[0]["fields"], json!(["Title"]));
+    world.salesforce.streaming_outage(false);
+    world.stop().await;
+}
