@@ -337,6 +337,32 @@ async fn a_deleted_account_loses_its_link() {
 }
 
 #[tokio::test]
+async fn a_deleted_contact_loses_its_link_and_the_person_stays_in_intercom() {
+    let world = world_mapping_titles_to_intercom().await;
+    let (maya, contact) = linked_maya(&world).await;
+    queue_drained(&world).await;
+    let response = world
+        .http
+        .delete(format!(
+            "{}/services/data/v62.0/sobjects/Contact/{contact}",
+            world.salesforce.url()
+        ))
+        .bearer_auth(world.salesforce.access_token())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let entry = ledger_entry(&world, &contact, |e| e["outcome"] == "unlinked").await;
+    assert_eq!(entry["intercom_id"], maya.as_str());
+    assert_eq!(entry["detail"], "The Contact was deleted in Salesforce.");
+    let link = world.state.store.person_link("demo", &maya).await.unwrap();
+    assert_eq!(link, None);
+    // Nothing is deleted on the Intercom side.
+    assert_eq!(intercom_contact(&world, &maya).await["id"], maya.as_str());
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn a_changed_account_key_relinks_to_the_company_it_now_names() {
     let world = world_mapping_titles_to_intercom().await;
     let (account, old_company) = linked_new_account(&world).await;

@@ -110,15 +110,11 @@ impl ChangeSink for SyncSink {
                 self.cards
                     .invalidate_salesforce_record(installation_id, &change.id);
             }
-            // Deleted Accounts lose their link; deleted people are left to the other
-            // direction's broken-link handling.
+            // Deleted records lose their links (see `to_intercom`).
             let wanted: Vec<(Option<SalesforceObject>, &RecordChange)> = changes
                 .iter()
                 .map(|c| (object_named(&c.object), c))
-                .filter(|(o, c)| match o {
-                    Some(o) => c.kind == ChangeKind::Upsert || *o == SalesforceObject::Account,
-                    None => c.object == "User",
-                })
+                .filter(|(o, c)| o.is_some() || c.object == "User")
                 .collect();
             if wanted.is_empty() {
                 return Ok(());

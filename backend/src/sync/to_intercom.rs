@@ -199,9 +199,30 @@ fn person_select(
     let extra: &[&'static str] = match (owners, object) {
         (true, SalesforceObject::Lead) => &OWNER_FIELDS,
         (true, SalesforceObject::Contact) => &CONTACT_OWNER_FIELDS,
+        // Orgs with person accounts have the flag; only business accounts sync.
+        (_, SalesforceObject::Account)
+            if ctx
+                .metadata
+                .salesforce_field(object, PERSON_ACCOUNT)
+                .is_some() =>
+        {
+            &[PERSON_ACCOUNT]
+        }
         _ => &[],
     };
     select_with(object, &fields, extra)
+}
+
+/// The flag of an Account that is a person (orgs with person accounts enabled).
+const PERSON_ACCOUNT: &str = "IsPersonAccount";
+
+/// Whether the company sync takes this record: person accounts stay out of it.
+fn company_kind(record: &SalesforceRecord) -> CompanyKind {
+    if record.flag(PERSON_ACCOUNT) == Some(true) {
+        CompanyKind::PersonAccount
+    } else {
+        CompanyKind::Synced
+    }
 }
 
 /// Everything a contact's owner rule reads.
@@ -398,6 +419,16 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     let found: Vec<(JobId, SalesforceObject, &SalesforceRecord)> = targets
         .iter()
         .filter_map(|(job, object, id)| match records.get(id.as_str()) {
+            Some(record)
+                if *object == SalesforceObject::Account
+                    && company_kind(record) == CompanyKind::PersonAccount =>
+            {
+                let mut skipped = row(ctx, *object, None, id, Outcome::Skipped);
+                skipped.detail =
+                    Some("A person account: only business accounts sync with companies.".into());
+                out.jobs.push((*job, done(vec![skipped])));
+                None
+            }
             Some(record) => Some((*job, *object, *record)),
             // Deleted (or not visible to the integration user) since the change: nothing to sync.
             None => {
@@ -477,39 +508,49 @@ fn merge(first: JobOutcome, second: JobOutcome) -> JobOutcome {
     }
 }
 
-/// A record deleted in Salesforce: its link goes (the Account row of the trigger table); no
-/// call to either service.
+/// A record deleted in Salesforce: its link goes (for an Account, the trigger table's row), so
+/// the Intercom record may match another (the survivor of a merge, say); no call to either
+/// service, and nothing is deleted in Intercom.
 async fn deleted(ctx: &Context<'_>, object: SalesforceObject, salesforce_id: &str) -> JobOutcome {
-    if object != SalesforceObject::Account {
-        return done(Vec::new());
-    }
     let intercom_id = match linked(ctx, object, salesforce_id).await {
-        Ok(id) => id,
+        Ok(Some(id)) => id,
+        Ok(None) => return done(Vec::new()),
         Err(message) => return JobOutcome::Retry(message),
     };
-    let actions = company_actions(
-        CompanyEvent::Salesforce(AccountEvent::Deleted),
-        intercom_id.is_some(),
-        CompanyKind::Synced,
-    );
-    match intercom_id {
-        Some(intercom_id) if actions.contains(&CompanyAction::Unlink) => {
-            let mut row = row(
-                ctx,
-                object,
-                Some(&intercom_id),
-                salesforce_id,
-                Outcome::Unlinked,
+    let unlink = match object.intercom_model() {
+        IntercomModel::Person => LinkChange::UnlinkPerson {
+            intercom_id: intercom_id.clone(),
+        },
+        IntercomModel::Company => {
+            let actions = company_actions(
+                CompanyEvent::Salesforce(AccountEvent::Deleted),
+                true,
+                CompanyKind::Synced,
             );
-            row.detail = Some("The Account was deleted in Salesforce.".to_owned());
-            JobOutcome::Done(JobResult {
-                ledger: vec![row],
-                links: vec![LinkChange::UnlinkCompany { intercom_id }],
-                ..JobResult::default()
-            })
+            if !actions.contains(&CompanyAction::Unlink) {
+                return done(Vec::new());
+            }
+            LinkChange::UnlinkCompany {
+                intercom_id: intercom_id.clone(),
+            }
         }
-        _ => done(Vec::new()),
-    }
+    };
+    let mut row = row(
+        ctx,
+        object,
+        Some(&intercom_id),
+        salesforce_id,
+        Outcome::Unlinked,
+    );
+    row.detail = Some(format!(
+        "The {} was deleted in Salesforce.",
+        object.api_name()
+    ));
+    JobOutcome::Done(JobResult {
+        ledger: vec![row],
+        links: vec![unlink],
+        ..JobResult::default()
+    })
 }
 
 /// The fields that hold an object's identity key (and the email people fall back to).
@@ -1041,5 +1082,63 @@ fn synced(
         intercom_id: intercom_id.to_owned(),
         updated_at: updated_at.timestamp_millis(),
         body: serde_json::to_string(record).expect("our records serialise"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(values: serde_json::Value) -> SalesforceRecord {
+        SalesforceRecord::for_tests(
+            SalesforceObject::Account,
+            "001A",
+            chrono::Utc::now(),
+            values,
+        )
+    }
+
+    #[test]
+    fn person_accounts_stay_out_of_the_company_sync() {
+        assert_eq!(
+            company_kind(&account(json!({"IsPersonAccount": true}))),
+            CompanyKind::PersonAccount
+        );
+        assert_eq!(
+            company_kind(&account(json!({"IsPersonAccount": false}))),
+            CompanyKind::Synced
+        );
+        // Orgs without person accounts have no such field.
+        assert_eq!(company_kind(&account(json!({}))), CompanyKind::Synced);
+    }
+
+    #[test]
+    fn owners_are_read_through_the_relationships() {
+        let contact = SalesforceRecord::for_tests(
+            SalesforceObject::Contact,
+            "003A",
+            chrono::Utc::now(),
+            json!({"OwnerId": "005B", "Owner": {"Name": "Bob", "Email": "bob@example.com"},
+                   "AccountId": "001A",
+                   "Account": {"OwnerId": "005C", "Owner": {"Name": "Carol", "Email": null}}}),
+        );
+        let own = contact.user("Owner").unwrap();
+        assert_eq!(
+            (own.id.as_str(), own.email.as_deref()),
+            ("005B", Some("bob@example.com"))
+        );
+        let account_owner = contact.user("Account.Owner").unwrap();
+        assert_eq!(account_owner.id, "005C");
+        assert_eq!(account_owner.name, "Carol");
+        assert_eq!(account_owner.email, None);
+        let orphan = SalesforceRecord::for_tests(
+            SalesforceObject::Contact,
+            "003B",
+            chrono::Utc::now(),
+            json!({"OwnerId": "005B", "AccountId": null, "Account": null}),
+        );
+        assert_eq!(orphan.user("Account.Owner"), None);
+        // Read without its name: the id stands in.
+        assert_eq!(orphan.user("Owner").unwrap().name, "005B");
     }
 }
