@@ -180,17 +180,23 @@ impl Listener {
         let mut stream = match client.stream(&channels).await {
             Ok(stream) => stream,
             Err(StreamError::ReplayUnavailable(why)) => {
-                // Too old to replay: start from now, and let the sweep read what was missed.
+                // Too old to replay: start from now; subscribing without a position sweeps
+                // (below), which reads what was missed.
                 tracing::warn!(installation = %self.installation_id, %why, "replay position lost; sweeping");
                 self.store()
                     .clear_replay_id(&self.installation_id, now())
                     .await?;
-                self.sweep_now.notify_one();
                 return Ok(());
             }
             Err(other) => return Err(other.into()),
         };
         self.live.send_replace(true);
+        if stored.replay_id.is_none() {
+            // Nothing to resume from (a first start, or after a lost replay position): the
+            // stream carries changes from now on, the sweep reads what changed before, while
+            // nobody listened, from its stored cursors.
+            self.sweep_now.notify_one();
+        }
         loop {
             let events = match stream.next_batch().await {
                 Ok(events) => events,

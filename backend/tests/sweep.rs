@@ -103,3 +103,64 @@ async fn one_call_sweeps_every_object_and_the_next_finds_what_changed_and_was_de
     assert!(changed.len() < contacts.len(), "{changed:?}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_object_with_no_change_yet_is_swept_on_from_where_its_first_sweep_began() {
+    let sim = SalesforceSim::start(sim::salesforce::Config {
+        seed: Seed::Demo,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::with_token(&sim.url(), SecretString::from(sim.access_token()));
+    let lead: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/services/data/{}/query",
+            sim.url(),
+            salesforce::API_VERSION
+        ))
+        .query(&[("q", "SELECT Id FROM Lead ORDER BY Id LIMIT 1")])
+        .bearer_auth(sim.access_token())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lead = lead["records"][0]["Id"].as_str().unwrap().to_owned();
+
+    // The first sweep begins after the seed: nothing has changed since.
+    let first_start = Utc::now() + chrono::Duration::minutes(1);
+    let first_at = first_start + chrono::Duration::minutes(2);
+    sim.set_clock(Some(first_at));
+    let first = client
+        .sweep(&cursors(), first_start, OVERLAP, first_at)
+        .await
+        .unwrap();
+    assert!(first.changed.is_empty(), "{:?}", first.changed);
+
+    // A Lead changes; the next sweep runs later, well past the overlap, and (as the listener
+    // does) passes a fresh `start`, which only a sweep without cursors uses.
+    sim.set_clock(Some(first_at + chrono::Duration::minutes(1)));
+    sim.ui_update(
+        &sim.admin_user_id(),
+        "Lead",
+        &lead,
+        json!({"Title": "Changed between sweeps"}),
+    )
+    .unwrap();
+    let second_at = first_at + chrono::Duration::minutes(10);
+    sim.set_clock(Some(second_at));
+    let second = client
+        .sweep(
+            &first.cursors,
+            second_at - chrono::Duration::from_std(OVERLAP).unwrap(),
+            OVERLAP,
+            second_at,
+        )
+        .await
+        .unwrap();
+    let changed: Vec<_> = second.changed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(changed, [lead.as_str()]);
+    sim.shutdown().await;
+}

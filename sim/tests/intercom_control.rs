@@ -203,6 +203,37 @@ async fn request_counters_per_route() {
     assert_eq!(body["total"], 3, "control calls are not counted");
 }
 
+#[tokio::test]
+async fn write_counters_per_record() {
+    let t = start().await;
+    let maya = t.contact_id("maya.patel@globex.example.com").await;
+    let liam = t.contact_id("liam.silva@initech.example.com").await;
+    for phone in ["+1 555 0101", "+1 555 0102"] {
+        let (status, body) = t
+            .call(
+                Method::PUT,
+                &format!("/contacts/{maya}"),
+                Some(json!({"phone": phone})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    t.get(&format!("/contacts/{liam}")).await;
+    let writes = t.sim.write_counts();
+    assert_eq!(writes[&format!("PUT /contacts/{maya}")], 2);
+    assert_eq!(writes.len(), 1, "reads are not writes: {writes:?}");
+    let body: Value = t
+        .http
+        .get(format!("{}/__sim/counters/writes", t.sim.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body[format!("PUT /contacts/{maya}")], 2);
+}
+
 fn good_card() -> Value {
     json!({"canvas": {"content": {"components": [
         {"type": "text", "text": "United Oil & Gas Corp.", "style": "header"},

@@ -219,3 +219,51 @@ async fn replay_from_a_stored_replay_id_delivers_only_later_events() {
         "nothing is delivered twice"
     );
 }
+
+#[tokio::test]
+async fn a_replay_id_from_before_the_retention_window_is_refused() {
+    let sim = SalesforceSim::start(Config {
+        cometd_timeout: Duration::from_millis(200),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let admin = sim.admin_user_id();
+    sim.ui_create(&admin, "Account", json!({"Name": "Old news"}))
+        .unwrap();
+    let watcher = Stream::open(&sim).await;
+    watcher.subscribe("/data/AccountChangeEvent", -2).await;
+    let stored = watcher.connect().await[0]["data"]["event"]["replayId"]
+        .as_i64()
+        .unwrap();
+    let later = sim
+        .ui_create(&admin, "Account", json!({"Name": "Aged out"}))
+        .unwrap();
+    sim.expire_retained_events();
+
+    let resumed = Stream::open(&sim).await;
+    let reply = resumed.subscribe("/data/AccountChangeEvent", stored).await;
+    assert_eq!(reply["successful"], false, "{reply}");
+    assert!(
+        reply["error"].as_str().unwrap().contains("replayId"),
+        "{reply}"
+    );
+    // From now on the stream goes on where the expired events ended.
+    let fresh = Stream::open(&sim).await;
+    let newest = stored + 1;
+    let reply = fresh.subscribe("/data/AccountChangeEvent", newest).await;
+    assert_eq!(reply["successful"], true, "{reply}");
+    let next = sim
+        .ui_create(&admin, "Account", json!({"Name": "Fresh"}))
+        .unwrap();
+    let events = fresh.connect().await;
+    let record_ids: Vec<Value> = events
+        .iter()
+        .map(|e| e["data"]["payload"]["ChangeEventHeader"]["recordIds"][0].clone())
+        .collect();
+    assert_eq!(record_ids, vec![json!(next)], "not {later}");
+    assert_eq!(
+        events[0]["data"]["event"]["replayId"].as_i64(),
+        Some(newest + 1)
+    );
+}

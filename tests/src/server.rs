@@ -44,7 +44,7 @@ pub struct Sfbridge {
     stderr: Arc<Mutex<String>>,
     stderr_read: JoinHandle<()>,
     child: Child,
-    /// `None` only once [`Sfbridge::kill`] handed it back.
+    /// `None` only once [`Sfbridge::kill`] or [`Sfbridge::stop`] handed it back.
     data_dir: Option<TempDir>,
 }
 
@@ -199,7 +199,7 @@ impl Sfbridge {
     }
 
     pub fn data_dir(&self) -> &Path {
-        self.data_dir.as_ref().expect("kept until killed").path()
+        self.data_dir.as_ref().expect("kept until stopped").path()
     }
 
     /// Kills the server with SIGKILL, as a crash would: no shutdown, no last writes. Returns
@@ -215,6 +215,18 @@ impl Sfbridge {
     /// Sends SIGTERM, as a service manager would, and waits (bounded) for the server to exit.
     /// Returns how it exited and everything it wrote to stderr.
     pub async fn terminate(mut self) -> Result<(std::process::ExitStatus, String)> {
+        let status = self.sigterm().await?;
+        Ok((status, self.stderr()))
+    }
+
+    /// [`Sfbridge::terminate`], keeping the data folder to start it again on the same database.
+    pub async fn stop(mut self) -> Result<(std::process::ExitStatus, String, TempDir)> {
+        let status = self.sigterm().await?;
+        let data_dir = self.data_dir.take().expect("kept until stopped");
+        Ok((status, self.stderr(), data_dir))
+    }
+
+    async fn sigterm(&mut self) -> Result<std::process::ExitStatus> {
         let pid = self.child.id().context("sfbridge has already exited")?;
         let sent = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -229,7 +241,7 @@ impl Sfbridge {
                 format!("sfbridge did not exit within {START_TIMEOUT:?} of SIGTERM")
             })??;
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.stderr_read).await;
-        Ok((status, self.stderr()))
+        Ok(status)
     }
 
     /// GET `path` and parse the JSON answer, failing on a non-2xx status.

@@ -25,7 +25,8 @@ pub struct Watermark {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectCursor {
     pub object: String,
-    /// `None`: from `start` (the first sweep).
+    /// `None`: from `start` (the first sweep). A sweep that finds no row leaves `start` here,
+    /// with no id.
     pub modified: Option<Watermark>,
     /// Deletes are known up to here (`latestDateCovered`).
     pub deleted_until: Option<DateTime<Utc>>,
@@ -188,6 +189,14 @@ impl Client {
                     });
                 }
             }
+        }
+        // An object with no row yet keeps where its first sweep began, so the next sweep goes
+        // on from there rather than from its own `start`, skipping what changed in between.
+        for cursor in &mut sweep.cursors {
+            cursor.modified.get_or_insert_with(|| Watermark {
+                modstamp: start,
+                id: String::new(),
+            });
         }
         Ok(sweep)
     }

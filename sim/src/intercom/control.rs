@@ -65,6 +65,7 @@ pub(crate) fn router(state: State) -> Router {
         .route("/__sim/webhooks/mode", post(set_mode))
         .route("/__sim/faults", post(add_fault).delete(clear_faults))
         .route("/__sim/counters", get(counters))
+        .route("/__sim/counters/writes", get(write_counters))
         .with_state(state)
 }
 
@@ -178,4 +179,8 @@ async fn clear_faults(st: AxState) -> ApiResult {
 
 async fn counters(st: AxState) -> Json<Value> {
     Json(json!(st.gate.counts()))
+}
+
+async fn write_counters(st: AxState) -> Json<Value> {
+    Json(json!(st.gate.write_counts()))
 }

@@ -27,6 +27,8 @@ pub(crate) struct Gate {
     window: Mutex<(i64, u64)>,
     faults: Mutex<Vec<Fault>>,
     counts: Mutex<BTreeMap<String, u64>>,
+    /// Writes per record path (`"PUT /contacts/abc"`), to tell which records were written.
+    writes: Mutex<BTreeMap<String, u64>>,
     total: AtomicU64,
 }
 
@@ -38,6 +40,7 @@ impl Gate {
             window: Mutex::new((0, 0)),
             faults: Mutex::new(Vec::new()),
             counts: Mutex::new(BTreeMap::new()),
+            writes: Mutex::new(BTreeMap::new()),
             total: AtomicU64::new(0),
         }
     }
@@ -56,9 +59,24 @@ impl Gate {
         counts
     }
 
+    /// Writes (every method but GET and HEAD) per concrete path, routed or not.
+    pub fn write_counts(&self) -> BTreeMap<String, u64> {
+        self.writes.lock().clone()
+    }
+
     fn count(&self, route: String) {
         self.total.fetch_add(1, Ordering::Relaxed);
         *self.counts.lock().entry(route).or_default() += 1;
+    }
+
+    fn count_write(&self, method: &http::Method, path: &str) {
+        if method != http::Method::GET && method != http::Method::HEAD {
+            *self
+                .writes
+                .lock()
+                .entry(format!("{method} {path}"))
+                .or_default() += 1;
+        }
     }
 
     /// The fault, if any, that hits this call. Faults for the next N calls are used up first.
@@ -118,6 +136,7 @@ pub(crate) async fn api_gate(
         .map_or(UNKNOWN_ROUTE, |m| m.as_str())
         .to_owned();
     gate.count(format!("{} {route}", req.method()));
+    gate.count_write(req.method(), req.uri().path());
 
     let asked = req.headers().get("intercom-version").map(|v| {
         v.to_str()

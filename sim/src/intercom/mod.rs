@@ -218,6 +218,12 @@ impl IntercomSim {
         self.shared.gate.counts()
     }
 
+    /// Write requests (any method but GET and HEAD) per concrete path, as
+    /// `"PUT /contacts/6a1f.."`: which records were written, and how often.
+    pub fn write_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared.gate.write_counts()
+    }
+
     /// Acting as the inbox: sends a signed Canvas Kit Initialize request to `app_url` for a
     /// teammate looking at a conversation, and checks the answer.
     pub async fn canvas_initialize(

@@ -36,6 +36,16 @@ struct Client {
 struct Inner {
     events: Vec<Event>,
     clients: HashMap<String, Client>,
+    /// Events up to this replay id left the retention window: no replay from before it.
+    expired_through: u64,
+}
+
+impl Inner {
+    fn last_replay_id(&self) -> u64 {
+        self.events
+            .last()
+            .map_or(self.expired_through, |e| e.replay_id)
+    }
 }
 
 pub struct Bus {
@@ -46,6 +56,8 @@ pub struct Bus {
     outage: AtomicBool,
     client_counter: AtomicU64,
     commit_number: AtomicU64,
+    /// Subscriptions accepted so far, so a test can tell when a (re)started client listens.
+    subscriptions: AtomicU64,
 }
 
 impl Default for Bus {
@@ -63,6 +75,7 @@ impl Bus {
             outage: AtomicBool::new(false),
             client_counter: AtomicU64::new(0),
             commit_number: AtomicU64::new(10_529_690_000),
+            subscriptions: AtomicU64::new(0),
         }
     }
 
@@ -86,7 +99,15 @@ impl Bus {
     }
 
     pub fn last_replay_id(&self) -> u64 {
-        self.inner.lock().events.last().map_or(0, |e| e.replay_id)
+        self.inner.lock().last_replay_id()
+    }
+
+    /// Every event retained so far leaves the retention window (as after 72 hours): a
+    /// subscription can resume after the newest one, not from any earlier replay id.
+    pub fn expire_retained(&self) {
+        let mut inner = self.inner.lock();
+        inner.expired_through = inner.last_replay_id();
+        inner.events.clear();
     }
 
     pub fn publish(&self, changes: Vec<Change>) {
@@ -95,7 +116,7 @@ impl Bus {
         }
         let mut inner = self.inner.lock();
         for change in changes {
-            let replay_id = inner.events.last().map_or(0, |e| e.replay_id) + 1;
+            let replay_id = inner.last_replay_id() + 1;
             let commit_number = self.commit_number.fetch_add(1, Ordering::Relaxed);
             let message = event_message(&change, replay_id, commit_number);
             inner.events.push(Event {
@@ -130,11 +151,13 @@ impl Bus {
             ));
         }
         let mut inner = self.inner.lock();
-        let last = inner.events.last().map_or(0, |e| e.replay_id);
+        let last = inner.last_replay_id();
         let cursor = match replay {
             -1 => last,
             -2 => 0,
-            id if id >= 0 && (id as u64) <= last => id as u64,
+            id if id >= 0 && (id as u64) >= inner.expired_through && (id as u64) <= last => {
+                id as u64
+            }
             id => {
                 return Err(format!(
                     "400::The replayId {{{id}}} you provided was invalid.  Please provide a valid ID, -2 to replay all events, or -1 to replay only new events."
@@ -150,7 +173,13 @@ impl Bus {
             channel: channel.to_owned(),
             cursor,
         });
+        self.subscriptions.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// How many subscriptions were accepted since the org started.
+    pub fn subscriptions_accepted(&self) -> u64 {
+        self.subscriptions.load(Ordering::SeqCst)
     }
 
     pub fn unsubscribe(&self, client: &str, channel: &str) {
@@ -162,7 +191,9 @@ impl Bus {
     /// Events waiting for `client`, advancing its cursors. `None` if the client is unknown.
     fn take(&self, client: &str) -> Option<Vec<Value>> {
         let mut inner = self.inner.lock();
-        let Inner { events, clients } = &mut *inner;
+        let Inner {
+            events, clients, ..
+        } = &mut *inner;
         let c = clients.get_mut(client)?;
         let mut out = Vec::new();
         for sub in &mut c.subscriptions {

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/{sobject}/{id}/undelete", post(ui_undelete))
         .route("/records/{id}", get(record))
         .route("/cdc", get(cdc_state))
+        .route("/cdc/expire", post(cdc_expire))
         .route("/faults/all", delete(clear_faults))
 }
 
@@ -186,5 +187,13 @@ async fn record(State(shared): State<AppState>, Path(id): Path<String>) -> Respo
 }
 
 async fn cdc_state(State(shared): State<AppState>) -> Response {
-    axum::Json(json!({"lastReplayId": shared.cdc.last_replay_id()})).into_response()
+    axum::Json(json!({"lastReplayId": shared.cdc.last_replay_id(),
+        "subscriptionsAccepted": shared.cdc.subscriptions_accepted()}))
+    .into_response()
+}
+
+/// Every retained change event leaves the retention window (see `SalesforceSim::expire_retained_events`).
+async fn cdc_expire(State(shared): State<AppState>) -> Response {
+    shared.cdc.expire_retained();
+    StatusCode::NO_CONTENT.into_response()
 }

@@ -185,6 +185,20 @@ impl SalesforceSim {
     pub fn streaming_outage(&self, down: bool) {
         self.shared.cdc.set_outage(down);
     }
+    /// The replay id of the newest change event (0 before any).
+    pub fn last_replay_id(&self) -> u64 {
+        self.shared.cdc.last_replay_id()
+    }
+    /// Streaming subscriptions accepted since the org started (one per channel): grows once a
+    /// (re)started client listens.
+    pub fn stream_subscriptions(&self) -> u64 {
+        self.shared.cdc.subscriptions_accepted()
+    }
+    /// Every change event so far leaves the retention window: resuming the stream from an
+    /// earlier replay id is refused, as after a long outage.
+    pub fn expire_retained_events(&self) {
+        self.shared.cdc.expire_retained();
+    }
     /// Makes every access token issued so far invalid, as an expired session.
     pub fn expire_sessions(&self) {
         self.shared.expire_sessions();
