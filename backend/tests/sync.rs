@@ -93,7 +93,10 @@ async fn a_linked_contact_gets_only_the_changed_mapped_attributes() {
     // The first change Intercom tells of has nothing to compare with: every mapped attribute
     // is synced (the article's warning: existing values may be overwritten).
     update_contact(&world, &maya, json!({"phone": "+1 555 0198"})).await;
-    let entry = ledger_entry(&world, &maya, |e| e["outcome"] == "updated").await;
+    let entry = ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     assert_eq!(entry["object"], "contact");
     assert_eq!(entry["direction"], "to_salesforce");
     assert_eq!(entry["salesforce_id"], contact.as_str());
@@ -154,10 +157,16 @@ async fn no_write_is_sent_when_salesforce_already_holds_the_value() {
         json!({"custom_attributes": {"job_title": "CTO"}}),
     )
     .await;
-    ledger_entry(&world, &liam, |e| e["outcome"] == "updated").await;
+    ledger_entry(&world, &liam, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     let before = world.salesforce.api_calls();
     update_contact(&world, &liam, json!({"phone": "+44 20 7946 0000"})).await;
-    let entry = ledger_entry(&world, &liam, |e| e["outcome"] == "unchanged").await;
+    let entry = ledger_entry(&world, &liam, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "unchanged"
+    })
+    .await;
     assert_eq!(entry["fields"], json!([]));
     assert_eq!(
         world.salesforce.api_calls() - before,
@@ -202,7 +211,10 @@ async fn both_skip_flags_are_honoured() {
         json!({"phone": null, "custom_attributes": {"job_title": "VP"}}),
     )
     .await;
-    let entry = ledger_entry(&world, &maya, |e| e["outcome"] == "updated").await;
+    let entry = ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     assert!(
         !entry["fields"]
             .as_array()
@@ -227,7 +239,10 @@ async fn both_skip_flags_are_honoured() {
         json!({"custom_attributes": {"job_title": "CEO"}}),
     )
     .await;
-    ledger_entry(&world, &maya, |e| e["outcome"] == "unchanged").await;
+    ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "unchanged"
+    })
+    .await;
     assert_eq!(
         world.salesforce.record(&maya_contact).unwrap()["Title"],
         "VP"
@@ -250,7 +265,10 @@ async fn both_skip_flags_are_honoured() {
         json!({"custom_attributes": {"job_title": "Head of Ops"}}),
     )
     .await;
-    ledger_entry(&world, &noah, |e| e["outcome"] == "updated").await;
+    ledger_entry(&world, &noah, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     assert_eq!(
         world.salesforce.record(&noah_contact).unwrap()["Title"],
         "Head of Ops"
@@ -316,7 +334,10 @@ async fn every_intercom_type_converts_to_each_salesforce_type_it_may_go_to() {
     .await["signed_up_at"]
         .as_i64()
         .unwrap();
-    let entry = ledger_entry(&world, &maya, |e| e["outcome"] == "updated").await;
+    let entry = ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     let c = sf(&world, &entry["salesforce_id"]);
     assert_eq!(c["Title"], "CFO");
     assert_eq!(c["Notes__c"], "gold");
@@ -344,7 +365,10 @@ async fn every_intercom_type_converts_to_each_salesforce_type_it_may_go_to() {
         json!({"custom_attributes": {"ltv": 1234.5671, "seats": 25}}),
     )
     .await;
-    let entry = ledger_entry(&world, &maya, |e| e["outcome"] == "unchanged").await;
+    let entry = ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "unchanged"
+    })
+    .await;
     assert_eq!(entry["object"], "contact");
     assert_eq!(world.salesforce.api_calls() - before, 1, "a read, no write");
     world.stop().await;
@@ -372,7 +396,10 @@ async fn an_unmatched_person_becomes_a_lead_with_the_required_fields_once() {
     .await;
     let nia = created["id"].as_str().unwrap().to_owned();
     // Salesforce requires Company: without a company the Lead cannot be created.
-    let refused = ledger_entry(&world, &nia, |e| e["outcome"] == "failed").await;
+    let refused = ledger_entry(&world, &nia, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "failed"
+    })
+    .await;
     assert_eq!(refused["object"], "lead");
     assert_eq!(refused["error_code"], "value_not_convertible");
     assert_eq!(refused["fields"], json!(["Company"]));
@@ -394,7 +421,10 @@ async fn an_unmatched_person_becomes_a_lead_with_the_required_fields_once() {
     )
     .await;
     update_contact(&world, &nia, json!({"phone": "+33 1 23 45 67 89"})).await;
-    let made = ledger_entry(&world, &nia, |e| e["outcome"] == "created").await;
+    let made = ledger_entry(&world, &nia, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "created"
+    })
+    .await;
     let lead = sf(&world, &made["salesforce_id"]);
     assert_eq!(lead["LastName"], "Nia Buyer");
     assert_eq!(lead["Company"], "Globex Corporation");
@@ -418,7 +448,10 @@ async fn an_unmatched_person_becomes_a_lead_with_the_required_fields_once() {
         json!({"custom_attributes": {"job_title": "Head Buyer"}}),
     )
     .await;
-    let updated = ledger_entry(&world, &nia, |e| e["outcome"] == "updated").await;
+    let updated = ledger_entry(&world, &nia, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     assert_eq!(updated["salesforce_id"], made["salesforce_id"]);
     let leads = soql(
         &world,
@@ -463,7 +496,10 @@ async fn without_the_email_fallback_only_users_match_and_no_lead_is_created() {
     // Users still match by their external id.
     let maya = person(&world, "maya.patel@globex.example.com");
     update_contact(&world, &maya, json!({"phone": "+1 555 0123"})).await;
-    let entry = ledger_entry(&world, &maya, |e| e["outcome"] == "updated").await;
+    let entry = ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     assert_eq!(entry["object"], "contact");
     world.stop().await;
 }
@@ -475,7 +511,10 @@ async fn contacts_come_before_leads_and_the_newest_among_equals() {
     // Priya's email is on a Salesforce Contact and a Lead: the Contact wins.
     let priya = person(&world, "priya.costa@vandelay.example.com");
     update_contact(&world, &priya, json!({"phone": "+1 555 0142"})).await;
-    let entry = ledger_entry(&world, &priya, |e| e["outcome"] == "updated").await;
+    let entry = ledger_entry(&world, &priya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     assert_eq!(entry["object"], "contact");
     let both = soql(
         &world,
@@ -567,7 +606,10 @@ async fn users_come_before_leads_for_one_salesforce_record() {
     );
     // The lead's next change finds the record held by the user and leaves it.
     update_contact(&world, &lead, json!({"phone": "+1 555 0177"})).await;
-    let skipped = ledger_entry(&world, &lead, |e| e["outcome"] == "skipped").await;
+    let skipped = ledger_entry(&world, &lead, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "skipped"
+    })
+    .await;
     assert!(
         skipped["detail"].as_str().unwrap().contains("priority"),
         "{skipped}"
@@ -590,7 +632,10 @@ async fn leads_match_by_email_and_an_email_change_re_maps_them() {
     let world = World::start().await;
     let ava = person(&world, "ava.garcia@northwindlabs.example.com");
     update_contact(&world, &ava, json!({"phone": "+1 555 0301"})).await;
-    let first = ledger_entry(&world, &ava, |e| e["outcome"] == "updated").await;
+    let first = ledger_entry(&world, &ava, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     assert_eq!(first["object"], "lead");
     let ava_lead = one(
         &world,
@@ -635,7 +680,10 @@ async fn a_delete_on_either_side_deletes_the_link() {
     let world = World::start().await;
     let maya = person(&world, "maya.patel@globex.example.com");
     update_contact(&world, &maya, json!({"phone": "+1 555 0101"})).await;
-    ledger_entry(&world, &maya, |e| e["outcome"] == "updated").await;
+    ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     assert!(
         world
             .store
@@ -651,7 +699,10 @@ async fn a_delete_on_either_side_deletes_the_link() {
         Value::Null,
     )
     .await;
-    let gone = ledger_entry(&world, &maya, |e| e["outcome"] == "unlinked").await;
+    let gone = ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "unlinked"
+    })
+    .await;
     assert!(gone["detail"].as_str().unwrap().contains("deleted"));
     assert!(
         world
@@ -665,7 +716,10 @@ async fn a_delete_on_either_side_deletes_the_link() {
     // Salesforce side: the linked Contact is deleted; the next change drops the link.
     let liam = person(&world, "liam.silva@initech.example.com");
     update_contact(&world, &liam, json!({"phone": "+1 555 0102"})).await;
-    let linked = ledger_entry(&world, &liam, |e| e["outcome"] == "updated").await;
+    let linked = ledger_entry(&world, &liam, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     let contact = linked["salesforce_id"].as_str().unwrap().to_owned();
     let deleted = world
         .http
@@ -678,7 +732,10 @@ async fn a_delete_on_either_side_deletes_the_link() {
         .unwrap();
     assert!(deleted.status().is_success());
     update_contact(&world, &liam, json!({"phone": "+1 555 0103"})).await;
-    let unlinked = ledger_entry(&world, &liam, |e| e["outcome"] == "unlinked").await;
+    let unlinked = ledger_entry(&world, &liam, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "unlinked"
+    })
+    .await;
     assert_eq!(unlinked["salesforce_id"], contact.as_str());
     eventually(
         std::time::Duration::from_secs(5),
@@ -736,11 +793,17 @@ async fn the_ledger_lists_and_filters_by_direction_object_outcome_and_record() {
     let world = World::start().await;
     let maya = person(&world, "maya.patel@globex.example.com");
     update_contact(&world, &maya, json!({"phone": "+1 555 0700"})).await;
-    let entry = ledger_entry(&world, &maya, |e| e["outcome"] == "updated").await;
+    let entry = ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     let contact = entry["salesforce_id"].as_str().unwrap().to_owned();
     let anonymous = create_contact(&world, json!({"role": "lead", "name": "Nobody"})).await;
     let anon = anonymous["id"].as_str().unwrap().to_owned();
-    ledger_entry(&world, &anon, |e| e["outcome"] == "skipped").await;
+    ledger_entry(&world, &anon, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "skipped"
+    })
+    .await;
 
     let list = |query: String| {
         let world = &world;
@@ -793,7 +856,10 @@ async fn a_synced_change_refreshes_the_inbox_card() {
     assert_eq!(before["state"], "found", "{before}");
     let maya = person(&world, "maya.patel@globex.example.com");
     update_contact(&world, &maya, json!({"phone": "+1 555 0800"})).await;
-    ledger_entry(&world, &maya, |e| e["outcome"] == "updated").await;
+    ledger_entry(&world, &maya, |e| {
+        e["direction"] == "to_salesforce" && e["outcome"] == "updated"
+    })
+    .await;
     let after = world.get(&path).await.1;
     assert_eq!(after["person"]["phone"], "+1 555 0800", "{after}");
     world.stop().await;

@@ -567,6 +567,14 @@ async fn the_sweep_skips_what_the_stream_already_handed_on() {
         e["direction"] == "to_intercom" && e["outcome"] == "updated"
     })
     .await;
+    // Our Intercom write's webhook comes back (its job costs Salesforce nothing).
+    world
+        .intercom
+        .wait_for_deliveries(Duration::from_secs(10), |d| {
+            d.iter()
+                .any(|d| d.topic == "contact.user.updated" && d.body.contains("Streamed"))
+        })
+        .await;
     queue_drained(&world).await;
     let rows = ledger_of(&world, &contact).await.len();
     let before = world.salesforce.api_calls();

@@ -8,8 +8,8 @@ use secrecy::SecretString;
 use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::installations::Pairing;
 use sfbridge::store::{
-    IncomingRecord, Intake, JobResult, LedgerQuery, LinkChange, NewJob, NewLedgerRow, Receipt,
-    RecordModel, Store, Synced,
+    Agreed, IncomingRecord, Intake, JobResult, LedgerQuery, LinkChange, NewJob, NewLedgerRow,
+    Receipt, RecordModel, Store, Synced,
 };
 use sfbridge::sync::intake::sync_job;
 use shared::SalesforceEnvironment;
@@ -254,6 +254,7 @@ async fn batches_are_claimed_released_and_finished_with_their_results() {
                 intercom_id: "p0".into(),
                 updated_at: 100,
                 body: "{}".into(),
+                agreed: Agreed::All,
             }],
             follow_ups: Vec::new(),
         };
@@ -444,6 +445,7 @@ async fn the_state_the_engine_wrote_to_intercom_makes_its_webhook_stale() {
             intercom_id: id.into(),
             updated_at: at,
             body: r#"{"v":"ours"}"#.into(),
+            agreed: Agreed::All,
         };
         // Never stored before: the write's state is stored, synced.
         finish_a_write_to_intercom(&store, "003A", written("p7", 200)).await;
@@ -478,6 +480,21 @@ async fn the_state_the_engine_wrote_to_intercom_makes_its_webhook_stale() {
             take(&store, "n10", &person("p7", 300, r#"{"v":2}"#)).await,
             Intake::Stored(_)
         ));
+        // A write that carried only part across keeps the state agreed with Salesforce apart
+        // from the body; one that knows nothing keeps what was agreed before.
+        let mut partial = written("p8", 400);
+        partial.agreed = Agreed::AsOf(r#"{"v":"agreed"}"#.into());
+        finish_a_write_to_intercom(&store, "003C", partial).await;
+        let mut unknown = written("p8", 500);
+        unknown.agreed = Agreed::Unknown;
+        finish_a_write_to_intercom(&store, "003D", unknown).await;
+        let p8 = store
+            .intercom_records("i1", RecordModel::Person, &["p8".into()])
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(p8.updated_at, 500, "{label}");
+        assert_eq!(p8.synced_body.as_deref(), Some(r#"{"v":"agreed"}"#));
     })
     .await;
 }

@@ -241,7 +241,7 @@ async fn demo_contacts_have_real_id_and_time_styles() {
         .find(|c| c["email"] == "maya.patel@globex.example.com")
         .unwrap();
     assert_eq!(rose["external_id"], "u-1001");
-    assert_eq!(rose["owner_id"], json!(991_267_402u64));
+    assert_eq!(rose["owner_id"], json!(991_267_401u64));
     assert_eq!(rose["companies"]["data"].as_array().unwrap().len(), 1);
 }
 

@@ -31,8 +31,8 @@ pub use jobs::{FailOutcome, Job, JobCounts, JobId, NewJob};
 pub use links::PersonLink;
 pub use migrate::MigrateError;
 pub use sync::{
-    CompanyLink, DueWork, IncomingRecord, Intake, JobResult, LedgerQuery, LedgerRow, LinkChange,
-    NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
+    Agreed, CompanyLink, DueWork, IncomingRecord, Intake, JobResult, LedgerQuery, LedgerRow,
+    LinkChange, NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
 };
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};
 

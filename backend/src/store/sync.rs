@@ -154,7 +154,22 @@ pub struct Synced {
     pub model: RecordModel,
     pub intercom_id: String,
     pub updated_at: i64,
+    /// The record as Intercom holds it at `updated_at`.
     pub body: String,
+    /// How much of it Salesforce holds.
+    pub agreed: Agreed,
+}
+
+/// How much of an Intercom record's state the sync has carried to Salesforce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Agreed {
+    /// All of it (an Intercom -> Salesforce job synced this state).
+    All,
+    /// This earlier state, with what the job wrote to Intercom on top: a write toward Intercom
+    /// carries nothing else across, so other changes still wait to be synced.
+    AsOf(String),
+    /// Unknown: the state agreed before stays (none: the next job compares everything).
+    Unknown,
 }
 
 /// Everything one finished job leaves behind, written together with the job's removal.
@@ -402,9 +417,10 @@ impl Store {
                 on_db!(&mut tx.tx, tx => sqlx::query(
                         "INSERT INTO intercom_records (installation_id, model, intercom_id,
                              updated_at, deleted, created, body, synced_body, received_at)
-                         VALUES ($1, $2, $3, $5, $6, $6, $4, $4, $7)
+                         VALUES ($1, $2, $3, $5, $6, $6, $4, $8, $7)
                          ON CONFLICT (installation_id, model, intercom_id) DO UPDATE SET
-                             synced_body = excluded.synced_body,
+                             synced_body = COALESCE(excluded.synced_body,
+                                                    intercom_records.synced_body),
                              created = (intercom_records.created
                                         AND intercom_records.updated_at <> excluded.updated_at),
                              body = CASE WHEN intercom_records.updated_at < excluded.updated_at
@@ -419,6 +435,11 @@ impl Store {
                     .bind(synced.updated_at)
                     .bind(false)
                     .bind(now)
+                    .bind(match &synced.agreed {
+                        Agreed::All => Some(synced.body.as_str()),
+                        Agreed::AsOf(body) => Some(body.as_str()),
+                        Agreed::Unknown => None,
+                    })
                     .execute(&mut **tx)
                     .await?
                     .rows_affected());

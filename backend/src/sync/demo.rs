@@ -14,15 +14,37 @@ use crate::sync::metadata::Metadata;
 /// The Salesforce field the demo org keeps Intercom user ids in.
 pub const IDENTITY_FIELD: &str = "Intercom_Contact_Id__c";
 
-/// Person attributes the demo workspace gains for its mappings: the Lead's required region and
-/// a job title for Leads and Contacts.
-pub const DEMO_PERSON_ATTRIBUTES: [(&str, IntercomDataType); 2] = [
+/// Person attributes the demo workspace gains for its mappings: the Lead's required region, a
+/// job title for Leads and Contacts, and what Salesforce shows back: a lead's status and a
+/// contact's department.
+pub const DEMO_PERSON_ATTRIBUTES: [(&str, IntercomDataType); 4] = [
     ("region", IntercomDataType::String),
     ("job_title", IntercomDataType::String),
+    ("lead_status", IntercomDataType::String),
+    ("department", IntercomDataType::String),
 ];
 
+/// Company attributes the demo workspace gains: the account's type, from Salesforce.
+pub const DEMO_COMPANY_ATTRIBUTES: [(&str, IntercomDataType); 1] =
+    [("account_type", IntercomDataType::String)];
+
+/// What the demo syncs from Salesforce to Intercom, so a change made in the simulated org shows
+/// in the workspace within seconds: a lead's status, a contact's department, an account's type.
+pub fn to_intercom_mappings() -> Vec<AttributeMapping> {
+    use SalesforceObject::{Account, Contact, Lead};
+    let from = |object, attribute: &str, field: &str| {
+        AttributeMapping::new(object, attribute, field, Direction::ToIntercom)
+    };
+    vec![
+        from(Lead, "custom_attributes.lead_status", "Status"),
+        from(Contact, "custom_attributes.department", "Department"),
+        from(Account, "custom_attributes.account_type", "Type"),
+    ]
+}
+
 /// External id to `Intercom_Contact_Id__c` with email fallback; companies by `AccountNumber`;
-/// names, phone, title, region, plan tier and the company fields mapped to Salesforce.
+/// names, phone, title, region, plan tier and the company fields mapped to Salesforce (the demo
+/// adds [`to_intercom_mappings`] once its attributes exist).
 pub fn demo_settings() -> SyncSettings {
     use SalesforceObject::{Account, Contact, Lead};
     let to = |object, attribute: &str, field: &str| {
@@ -64,17 +86,24 @@ pub async fn configure(
     installation_id: &str,
 ) -> anyhow::Result<()> {
     let intercom = clients.intercom(installation_id).await?;
-    let existing = intercom.data_attributes(IntercomModel::Person).await?;
-    for (name, data_type) in DEMO_PERSON_ATTRIBUTES {
-        let full_name = format!("custom_attributes.{name}");
-        if !existing.iter().any(|a| a.name == full_name) {
-            intercom
-                .create_data_attribute(IntercomModel::Person, name, data_type)
-                .await?;
+    let wanted = [
+        (IntercomModel::Person, &DEMO_PERSON_ATTRIBUTES[..]),
+        (IntercomModel::Company, &DEMO_COMPANY_ATTRIBUTES[..]),
+    ];
+    for (model, attributes) in wanted {
+        let existing = intercom.data_attributes(model).await?;
+        for (name, data_type) in attributes {
+            let full_name = format!("custom_attributes.{name}");
+            if !existing.iter().any(|a| a.name == full_name) {
+                intercom
+                    .create_data_attribute(model, name, *data_type)
+                    .await?;
+            }
         }
     }
     let now = chrono::Utc::now().timestamp_millis();
-    let settings = demo_settings();
+    let mut settings = demo_settings();
+    settings.mappings.extend(to_intercom_mappings());
     settings::save_identity(clients, metadata, installation_id, settings.identity, now)
         .await
         .map_err(|e| anyhow::anyhow!("the demo identity settings: {e:?}"))?;

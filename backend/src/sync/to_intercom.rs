@@ -27,7 +27,9 @@ use crate::salesforce::records::{
     ACCOUNT_OWNER_FIELDS, OWNER_FIELDS, RecordQuery, SalesforceRecord, select_with,
 };
 use crate::salesforce::soql::{Condition, Field, Literal, Op, Order};
-use crate::store::{Job, JobId, JobResult, LinkChange, NewJob, NewLedgerRow, RecordModel, Synced};
+use crate::store::{
+    Agreed, Job, JobId, JobResult, LinkChange, NewJob, NewLedgerRow, RecordModel, Synced,
+};
 
 use super::TO_INTERCOM_JOB_KIND;
 use super::matching::{Claim, takes_over};
@@ -957,22 +959,62 @@ async fn sync_record(
     }
     let mut rows = Vec::new();
     let mut synced_state = Vec::new();
+    let mut follow_ups = Vec::new();
     if !writes.is_empty() {
-        // What Intercom holds after the write, kept as the synced state (see `finish_jobs`).
+        let record_model = match model {
+            IntercomModel::Person => RecordModel::Person,
+            IntercomModel::Company => RecordModel::Company,
+        };
+        let stored = match ctx
+            .store
+            .intercom_records(ctx.installation_id, record_model, &[intercom_id.clone()])
+            .await
+        {
+            Ok(mut rows) => rows.pop(),
+            Err(error) => return JobOutcome::Retry(error.to_string()),
+        };
         let sent = match &current {
             Current::Person(_) => ctx
                 .intercom
                 .update_contact(current.id(), &writes)
                 .await
-                .map(|p| synced(RecordModel::Person, &p.id, p.updated_at, &p)),
+                .map(|p| {
+                    after_write(
+                        record_model,
+                        &p.id,
+                        p.updated_at,
+                        &p,
+                        stored.as_ref(),
+                        &writes,
+                    )
+                }),
             Current::Company(_) => ctx
                 .intercom
                 .update_company(current.id(), &writes)
                 .await
-                .map(|c| synced(RecordModel::Company, &c.id, c.updated_at, &c)),
+                .map(|c| {
+                    after_write(
+                        record_model,
+                        &c.id,
+                        c.updated_at,
+                        &c,
+                        stored.as_ref(),
+                        &writes,
+                    )
+                }),
         };
         let error = match sent {
-            Ok(state) => {
+            Ok((state, pending)) => {
+                // Intercom changes the write carried along still go to Salesforce.
+                if pending {
+                    follow_ups.push(super::intake::sync_job(
+                        ctx.installation_id,
+                        record_model,
+                        &intercom_id,
+                        ctx.max_attempts,
+                        ctx.now,
+                    ));
+                }
                 synced_state.push(state);
                 None
             }
@@ -1036,6 +1078,7 @@ async fn sync_record(
         return JobOutcome::Done(JobResult {
             ledger: rows,
             synced: synced_state,
+            follow_ups,
             ..JobResult::default()
         });
     };
@@ -1057,7 +1100,7 @@ async fn sync_record(
         ledger: rows,
         links: vec![change],
         synced: synced_state,
-        follow_ups: Vec::new(),
+        follow_ups,
     })
 }
 
@@ -1070,18 +1113,88 @@ fn held_owner(person: &PersonRecord) -> Option<String> {
     }
 }
 
-/// An Intercom record's state as the sync stores it.
-fn synced(
+/// What the store keeps after a write toward Intercom, and whether Intercom holds changes not
+/// yet synced to Salesforce (so a job must carry them: the webhook of this write is no newer
+/// than the state stored here, and finds nothing new).
+///
+/// The write carried only `writes` across: the state agreed with Salesforce is the one agreed
+/// before with those on top. A record never synced toward Salesforce with a state waiting (its
+/// job queued) keeps no agreed state, so that job compares everything; one never seen at all
+/// is taken as agreed, as the link that found it just matched it.
+fn after_write<R>(
     model: RecordModel,
     intercom_id: &str,
     updated_at: chrono::DateTime<chrono::Utc>,
-    record: &impl serde::Serialize,
-) -> Synced {
-    Synced {
+    record: &R,
+    stored: Option<&crate::store::StoredRecord>,
+    writes: &[AttributeValue],
+) -> (Synced, bool)
+where
+    R: Serialize + serde::de::DeserializeOwned + HasAttributes,
+{
+    let body = serde_json::to_string(record).expect("our records serialise");
+    let (agreed, pending) = match stored {
+        None => (Agreed::All, false),
+        Some(stored) => match stored
+            .synced_body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<R>(b).ok())
+        {
+            None => (Agreed::Unknown, false),
+            Some(mut earlier) => {
+                for (name, _) in writes {
+                    match record.attributes().get(name) {
+                        Some(value) => earlier.attributes_mut().insert(name.clone(), value.clone()),
+                        None => earlier.attributes_mut().remove(name),
+                    };
+                }
+                let pending = !earlier.same_state(record);
+                let agreed = serde_json::to_string(&earlier).expect("our records serialise");
+                (Agreed::AsOf(agreed), pending)
+            }
+        },
+    };
+    let synced = Synced {
         model,
         intercom_id: intercom_id.to_owned(),
         updated_at: updated_at.timestamp_millis(),
-        body: serde_json::to_string(record).expect("our records serialise"),
+        body,
+        agreed,
+    };
+    (synced, pending)
+}
+
+/// People and companies as the sync compares them.
+trait HasAttributes {
+    fn attributes(&self) -> &std::collections::BTreeMap<String, Value>;
+    fn attributes_mut(&mut self) -> &mut std::collections::BTreeMap<String, Value>;
+    /// The same attributes and, for people, the same first company.
+    fn same_state(&self, other: &Self) -> bool;
+}
+
+impl HasAttributes for PersonRecord {
+    fn attributes(&self) -> &std::collections::BTreeMap<String, Value> {
+        &self.attributes
+    }
+    fn attributes_mut(&mut self) -> &mut std::collections::BTreeMap<String, Value> {
+        &mut self.attributes
+    }
+    fn same_state(&self, other: &Self) -> bool {
+        self.attributes == other.attributes
+            && self.company_ids.first() == other.company_ids.first()
+            && self.email == other.email
+    }
+}
+
+impl HasAttributes for CompanyRecord {
+    fn attributes(&self) -> &std::collections::BTreeMap<String, Value> {
+        &self.attributes
+    }
+    fn attributes_mut(&mut self) -> &mut std::collections::BTreeMap<String, Value> {
+        &mut self.attributes
+    }
+    fn same_state(&self, other: &Self) -> bool {
+        self.attributes == other.attributes && self.company_id == other.company_id
     }
 }
 
@@ -1096,6 +1209,83 @@ mod tests {
             chrono::Utc::now(),
             values,
         )
+    }
+
+    fn maya(phone: &str, owner: Value) -> PersonRecord {
+        PersonRecord {
+            id: "p1".into(),
+            role: crate::intercom::ContactRole::User,
+            external_id: None,
+            email: Some("maya@example.com".into()),
+            updated_at: chrono::Utc::now(),
+            company_ids: Vec::new(),
+            attributes: [
+                ("phone".to_owned(), json!(phone)),
+                ("owner_id".to_owned(), owner),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    fn stored(synced: Option<&PersonRecord>) -> crate::store::StoredRecord {
+        crate::store::StoredRecord {
+            model: "person".into(),
+            intercom_id: "p1".into(),
+            updated_at: 1,
+            deleted: false,
+            created: false,
+            body: "{}".into(),
+            synced_body: synced.map(|p| serde_json::to_string(p).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_write_to_intercom_agrees_only_on_what_it_carried() {
+        let owner = vec![("owner_id".to_owned(), SyncValue::Integer(7))];
+        // Salesforce holds phone v1; Intercom has moved to v2 and now gets owner 7 from us.
+        let before = maya("v1", Value::Null);
+        let after = maya("v2", json!(7));
+        let at = after.updated_at;
+        let (synced, pending) = after_write(
+            RecordModel::Person,
+            "p1",
+            at,
+            &after,
+            Some(&stored(Some(&before))),
+            &owner,
+        );
+        let Agreed::AsOf(agreed) = &synced.agreed else {
+            panic!("an agreed state: {synced:?}");
+        };
+        let agreed: PersonRecord = serde_json::from_str(agreed).unwrap();
+        assert_eq!(agreed.attributes["phone"], json!("v1"), "v2 still to sync");
+        assert_eq!(agreed.attributes["owner_id"], json!(7));
+        assert!(pending, "a job carries v2 to Salesforce");
+        // Nothing else moved: nothing pending.
+        let (_, pending) = after_write(
+            RecordModel::Person,
+            "p1",
+            at,
+            &after,
+            Some(&stored(Some(&maya("v2", Value::Null)))),
+            &owner,
+        );
+        assert!(!pending);
+        // A state received and never synced keeps its queued job's full comparison.
+        let (synced, pending) = after_write(
+            RecordModel::Person,
+            "p1",
+            at,
+            &after,
+            Some(&stored(None)),
+            &owner,
+        );
+        assert_eq!(synced.agreed, Agreed::Unknown);
+        assert!(!pending);
+        // Never seen: taken as agreed.
+        let (synced, _) = after_write(RecordModel::Person, "p1", at, &after, None, &owner);
+        assert_eq!(synced.agreed, Agreed::All);
     }
 
     #[test]

@@ -26,8 +26,8 @@ use crate::salesforce::records::{RecordQuery, RecordWrite, SalesforceRecord, Wri
 use crate::salesforce::soql::{Condition, Field, Literal};
 use crate::salesforce::{self, ErrorCode, Refusal, SalesforceError};
 use crate::store::{
-    Job, JobId, JobResult, LinkChange, NewLedgerRow, PersonLink, RecordModel, Store, StoredRecord,
-    Synced,
+    Agreed, Job, JobId, JobResult, LinkChange, NewLedgerRow, PersonLink, RecordModel, Store,
+    StoredRecord, Synced,
 };
 
 use super::matching::{self, Claim};
@@ -71,6 +71,8 @@ pub struct Context<'a> {
     pub store: &'a Store,
     /// The Intercom teammates; loaded for the jobs that choose owners.
     pub team: Option<&'a crate::card::Team>,
+    /// Attempts a job this batch hands on gets.
+    pub max_attempts: i64,
     pub now: i64,
 }
 
@@ -358,6 +360,7 @@ async fn load(
                 intercom_id: id.clone(),
                 updated_at: record.updated_at,
                 body: record.body.clone(),
+                agreed: Agreed::All,
             };
             out.jobs
                 .push((*job, done(Vec::new(), Vec::new(), Some(synced))));
@@ -441,6 +444,7 @@ async fn load(
                 intercom_id: id.clone(),
                 updated_at: record.updated_at,
                 body: record.body.clone(),
+                agreed: Agreed::All,
             };
             out.jobs
                 .push((*job, done(Vec::new(), Vec::new(), Some(synced))));
@@ -1140,6 +1144,7 @@ impl Run<'_, '_> {
                 intercom_id: person_id.clone(),
                 updated_at: work.updated_at,
                 body: work.body.clone(),
+                agreed: Agreed::All,
             };
 
             if let Some(link) = &work.link {
@@ -1479,6 +1484,7 @@ impl Run<'_, '_> {
                 intercom_id: company_id.clone(),
                 updated_at: work.updated_at,
                 body: work.body.clone(),
+                agreed: Agreed::All,
             };
             let mut ledger: Vec<NewLedgerRow> = work.broken.iter().cloned().collect();
             let mut links = Vec::new();

@@ -282,6 +282,7 @@ impl Worker {
             intercom: &intercom,
             store: &self.store,
             team: team.as_deref(),
+            max_attempts: self.config.max_attempts,
             now: now_ms(),
         };
         if kind == TO_INTERCOM_JOB_KIND {

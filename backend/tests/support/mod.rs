@@ -45,6 +45,16 @@ impl World {
         )
         .await
         .unwrap();
+        // The tests start from the one-way mappings and add what each needs toward Intercom.
+        sfbridge::settings::save_mappings(
+            &demo.state.clients,
+            &demo.state.sync.metadata,
+            demo::DEMO_INSTALLATION_ID,
+            sfbridge::sync::demo::demo_settings().mappings,
+            chrono::Utc::now().timestamp_millis(),
+        )
+        .await
+        .unwrap();
         World {
             app: demo.state.public_url.clone(),
             demo,
