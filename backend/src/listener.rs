@@ -97,10 +97,13 @@ pub struct Listener {
     sweep_now: Notify,
     /// Whether the stream is subscribed right now.
     live: tokio::sync::watch::Sender<bool>,
-    /// Records the stream handed on, with the commit time of their latest event (unix ms): the
-    /// sweep skips a row whose `SystemModstamp` is no later, since the stream already took that
-    /// change. Kept in memory only; after a restart the sweep takes everything again.
+    /// Records the stream handed on, with the commit time of their latest event (unix ms).
+    /// Kept in memory only; after a restart the sweep takes everything again.
     streamed: parking_lot::Mutex<HashMap<String, i64>>,
+    /// Since when (unix ms) the stream has missed nothing: every change since then was handed
+    /// on or will be, by this session or a replay from the stored id. `None`: broken (a gap, a
+    /// lost replay position). See [`Listener::already_streamed`].
+    unbroken_since: parking_lot::Mutex<Option<i64>>,
 }
 
 impl Listener {
@@ -118,6 +121,7 @@ impl Listener {
             sweep_now: Notify::new(),
             live: tokio::sync::watch::Sender::new(false),
             streamed: parking_lot::Mutex::new(HashMap::new()),
+            unbroken_since: parking_lot::Mutex::new(None),
         })
     }
 
@@ -183,6 +187,7 @@ impl Listener {
                 // Too old to replay: start from now; subscribing without a position sweeps
                 // (below), which reads what was missed.
                 tracing::warn!(installation = %self.installation_id, %why, "replay position lost; sweeping");
+                *self.unbroken_since.lock() = None;
                 self.store()
                     .clear_replay_id(&self.installation_id, now())
                     .await?;
@@ -190,6 +195,13 @@ impl Listener {
             }
             Err(other) => return Err(other.into()),
         };
+        {
+            // From a stored id the replay covers the time in between; from nothing, only now on.
+            let mut unbroken = self.unbroken_since.lock();
+            if unbroken.is_none() || stored.replay_id.is_none() {
+                *unbroken = Some(now());
+            }
+        }
         self.live.send_replace(true);
         if stored.replay_id.is_none() {
             // Nothing to resume from (a first start, or after a lost replay position): the
@@ -218,6 +230,7 @@ impl Listener {
                     }
                     ChangeType::Delete => ChangeKind::Delete,
                     ChangeType::Gap(_) => {
+                        *self.unbroken_since.lock() = Some(now());
                         // The event says records changed but not how: the sweep reads them.
                         self.sweep_now.notify_one();
                         continue;
@@ -267,12 +280,21 @@ impl Listener {
         }
     }
 
-    /// Whether the stream already handed on this record's change at `modstamp` or later.
+    /// Whether the sweep may leave this row to the stream: the stream is live and has missed
+    /// nothing since before `modstamp`, and it handed on a change of the record committed no
+    /// earlier. A later change in the same second (`SystemModstamp` has whole seconds) is then
+    /// the stream's too, delivered or still coming; a stream that is down skips nothing.
     fn already_streamed(&self, id: &str, modstamp: i64) -> bool {
-        self.streamed
-            .lock()
-            .get(id)
-            .is_some_and(|streamed| modstamp <= *streamed)
+        *self.live.borrow()
+            && self
+                .unbroken_since
+                .lock()
+                .is_some_and(|since| since <= modstamp)
+            && self
+                .streamed
+                .lock()
+                .get(id)
+                .is_some_and(|streamed| modstamp <= *streamed)
     }
 
     /// Forgets streamed changes too old for any sweep to look at again.
@@ -302,6 +324,7 @@ impl Listener {
                             object: (*o).to_owned(),
                             modified: None,
                             deleted_until: None,
+                            more: false,
                         })
                         .collect()
                 });

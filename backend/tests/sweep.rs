@@ -20,6 +20,7 @@ fn cursors() -> Vec<ObjectCursor> {
             object: (*object).to_owned(),
             modified: None,
             deleted_until: None,
+            more: false,
         })
         .collect()
 }
@@ -162,5 +163,53 @@ async fn an_object_with_no_change_yet_is_swept_on_from_where_its_first_sweep_beg
         .unwrap();
     let changed: Vec<_> = second.changed.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(changed, [lead.as_str()]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn more_rows_sharing_one_timestamp_than_a_page_are_each_read_once_and_the_sweep_ends() {
+    let sim = SalesforceSim::start(sim::salesforce::Config {
+        seed: Seed::Demo,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::with_token(&sim.url(), SecretString::from(sim.access_token()));
+    // A bulk load: more contacts than a page, all stamped in the same second.
+    let at = Utc::now() + chrono::Duration::minutes(5);
+    sim.set_clock(Some(at));
+    let admin = sim.admin_user_id();
+    let total = sfbridge::salesforce::changes::PAGE as usize + 150;
+    for n in 0..total {
+        sim.ui_create(
+            &admin,
+            "Contact",
+            json!({"LastName": format!("Bulk {n}"), "Email": format!("bulk{n}@load.example")}),
+        )
+        .unwrap();
+    }
+    let start = at - chrono::Duration::seconds(1);
+    let before = sim.api_calls();
+    let mut cursors = cursors();
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = 0;
+    loop {
+        let sweep = client.sweep(&cursors, start, OVERLAP, at).await.unwrap();
+        pages += 1;
+        assert!(pages <= 3, "the sweep must end");
+        for c in sweep.changed.iter().filter(|c| c.object == "Contact") {
+            assert!(seen.insert(c.id.clone()), "{} read twice", c.id);
+        }
+        cursors = sweep.cursors;
+        if !sweep.more {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), total);
+    assert_eq!(pages, 2);
+    assert_eq!(sim.api_calls() - before, 2, "one call per page");
+    // The next sweep looks back over the overlap again, from the last row read.
+    let again = client.sweep(&cursors, start, OVERLAP, at).await.unwrap();
+    assert!(again.more, "the overlap holds a full page again");
     sim.shutdown().await;
 }

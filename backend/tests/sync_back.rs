@@ -559,6 +559,11 @@ async fn the_sweep_skips_what_the_stream_already_handed_on() {
     let world = world_mapping_titles_to_intercom().await;
     let (maya, contact) = linked_maya(&world).await;
     let admin = world.salesforce.admin_user_id();
+    // A few seconds on, as in life: the stream has been up since well before the change
+    // (record times have whole seconds).
+    world
+        .salesforce
+        .set_clock(Some(chrono::Utc::now() + chrono::Duration::seconds(5)));
     world
         .salesforce
         .ui_update(&admin, "Contact", &contact, json!({"Title": "Streamed"}))

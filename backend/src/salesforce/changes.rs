@@ -30,6 +30,10 @@ pub struct ObjectCursor {
     pub modified: Option<Watermark>,
     /// Deletes are known up to here (`latestDateCovered`).
     pub deleted_until: Option<DateTime<Utc>>,
+    /// The last page was full: the sweep goes on strictly after `modified`, with no overlap
+    /// (else it would read the same full page again and again).
+    #[serde(default)]
+    pub more: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,20 +108,30 @@ impl Client {
         now: DateTime<Utc>,
     ) -> Result<Sweep, SalesforceError> {
         let overlap = chrono::Duration::from_std(overlap).unwrap_or_default();
+        // A sweep's later pages read on only for the objects whose page was full.
+        let continuing = cursors.iter().any(|c| c.more);
         let mut gets = Vec::new();
         for (i, cursor) in cursors.iter().enumerate() {
+            if continuing && !cursor.more {
+                continue;
+            }
             let object = Field::parse(&cursor.object)
                 .map_err(|e| SalesforceError::Unexpected(e.to_string()))?;
-            let since = cursor
-                .modified
-                .as_ref()
-                .map_or(start, |w| w.modstamp - overlap);
+            let modstamp = Field::known("SystemModstamp");
+            let since = match &cursor.modified {
+                Some(w) if continuing => Condition::Or(vec![
+                    Condition::Compare(modstamp.clone(), Op::Gt, Literal::DateTime(w.modstamp)),
+                    Condition::eq(modstamp.clone(), Literal::DateTime(w.modstamp)).and(
+                        Condition::Compare(Field::known("Id"), Op::Gt, Literal::Str(w.id.clone())),
+                    ),
+                ]),
+                Some(w) => {
+                    Condition::Compare(modstamp, Op::Ge, Literal::DateTime(w.modstamp - overlap))
+                }
+                None => Condition::Compare(modstamp, Op::Ge, Literal::DateTime(start)),
+            };
             let query = Query::select_from(object.clone(), &["Id", "SystemModstamp"])
-                .filter(Condition::Compare(
-                    Field::known("SystemModstamp"),
-                    Op::Ge,
-                    Literal::DateTime(since),
-                ))
+                .filter(since)
                 .order_by("SystemModstamp", Order::Asc)
                 .order_by("Id", Order::Asc)
                 .limit(PAGE);
@@ -126,6 +140,10 @@ impl Client {
                 format!("m{i}"),
                 with_query(&path, &[("q", &query.to_string())]),
             ));
+            if continuing {
+                // Deletes were read on the sweep's first page.
+                continue;
+            }
             // The endpoint keeps 30 days at most.
             let deleted_from = cursor
                 .deleted_until
@@ -164,7 +182,8 @@ impl Client {
             if kind == "m" {
                 let rows: Rows = serde_json::from_value(body)
                     .map_err(|e| SalesforceError::Unexpected(format!("sweep rows: {e}")))?;
-                sweep.more |= rows.records.len() as u32 >= PAGE;
+                cursor.more = rows.records.len() as u32 >= PAGE;
+                sweep.more |= cursor.more;
                 for row in rows.records {
                     let modstamp = parse_datetime(&row.modstamp)?;
                     cursor.modified = Some(Watermark {

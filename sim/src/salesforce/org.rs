@@ -15,8 +15,10 @@ use super::soql::{self, FieldKind, Row};
 
 pub const API_VERSION: &str = "62.0";
 
+/// Salesforce keeps record times to the second (`.000` on the wire), so rows changed within
+/// one second share their `SystemModstamp` and only the Id orders them.
 pub fn format_datetime(t: DateTime<Utc>) -> String {
-    soql::format_datetime(t.timestamp_millis())
+    soql::format_datetime(t.timestamp() * 1000)
 }
 
 /// Parses the dateTime forms the API accepts (`Z`, `+0000`, `+00:00`, with or without millis).
