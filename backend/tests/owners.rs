@@ -166,6 +166,29 @@ async fn a_user_whose_email_no_longer_matches_a_teammate_clears_the_account_owne
 }
 
 #[tokio::test]
+async fn a_deactivated_account_owner_counts_as_none_and_the_contact_owner_takes_over() {
+    let world = world().await;
+    let (maya, contact) = linked_maya(&world).await;
+    let account = record_id(
+        &world,
+        "SELECT Id FROM Account WHERE AccountNumber = 'ACC-0001'",
+    )
+    .await;
+    let dave = user_id(&world, "dave@example.com").await;
+    salesforce_edit(&world, "Account", &account, json!({"OwnerId": dave}));
+    owner_becomes(&world, &maya, json!(DAVE)).await;
+    // Dave leaves: deactivated, he owns nothing; Maya's contact owner (Bob) is next.
+    salesforce_edit(&world, "User", &dave, json!({"IsActive": false}));
+    owner_becomes(&world, &maya, json!(BOB)).await;
+    let entry = ledger_entry(&world, &contact, |e| {
+        e["detail"] == "Owner: Bob Baker (contact owner)."
+    })
+    .await;
+    assert_eq!(entry["fields"], json!(["Owner"]));
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn a_contact_without_an_account_takes_its_contact_owner() {
     let world = world().await;
     let (maya, contact) = linked_maya(&world).await;

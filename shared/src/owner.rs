@@ -34,6 +34,21 @@ pub struct SalesforceUser {
     pub id: String,
     pub name: String,
     pub email: Option<String>,
+    /// An active user. A queue (a lead's owner may be one) or a deactivated user owns as if
+    /// the record had no owner: the rule goes on to the next one.
+    #[serde(default = "active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
+}
+
+impl SalesforceUser {
+    /// Whether an owner with this id and `IsActive` can own people: users' ids start `005`.
+    pub fn can_own(id: &str, is_active: Option<bool>) -> bool {
+        id.starts_with("005") && is_active != Some(false)
+    }
 }
 
 /// An Intercom teammate (admin).
@@ -98,6 +113,12 @@ pub fn choose_owner(
     teammates: &[Teammate],
     installer: Option<&Teammate>,
 ) -> Option<Owner> {
+    // A queue or a deactivated user counts as no owner at all.
+    let owners = SalesforceOwners {
+        account_owner: owners.account_owner.filter(|u| u.active),
+        contact_owner: owners.contact_owner.filter(|u| u.active),
+        lead_owner: owners.lead_owner.filter(|u| u.active),
+    };
     let from_salesforce = |user: &SalesforceUser, source| {
         teammate_for(user, teammates).map(|teammate| Owner {
             name: user.name.clone(),
@@ -139,6 +160,7 @@ mod tests {
             id: id.to_owned(),
             name: id.to_owned(),
             email: Some(email.to_owned()),
+            active: true,
         }
     }
 
@@ -237,6 +259,33 @@ mod tests {
         );
         assert_eq!(matches[1].teammate, None);
         assert_eq!(matches[1].salesforce_user.id, "u-x");
+    }
+
+    #[test]
+    fn a_queue_or_a_deactivated_owner_counts_as_none() {
+        let mut gone = user("u-alice", "alice@example.com");
+        gone.active = false;
+        let bob = user("u-bob", "bob@example.com");
+        let installer = teammate("t-carol", "carol@example.com");
+        // A deactivated account owner does not clear: the contact owner takes over.
+        let owners = SalesforceOwners {
+            account_owner: Some(&gone),
+            contact_owner: Some(&bob),
+            lead_owner: None,
+        };
+        let owner = choose_owner(&owners, &team(), Some(&installer)).unwrap();
+        assert_eq!(owner.source, OwnerSource::ContactOwner);
+        // A lead owned by a queue falls back to the installer.
+        let mut queue = user("00G000000000001", "bob@example.com");
+        queue.active = SalesforceUser::can_own(&queue.id, None);
+        let lead = SalesforceOwners {
+            lead_owner: Some(&queue),
+            ..Default::default()
+        };
+        let owner = choose_owner(&lead, &team(), Some(&installer)).unwrap();
+        assert_eq!(owner.source, OwnerSource::Installer);
+        assert!(SalesforceUser::can_own("005000000000001", Some(true)));
+        assert!(!SalesforceUser::can_own("005000000000001", Some(false)));
     }
 
     #[test]

@@ -138,6 +138,7 @@ mod tests {
             id: id.into(),
             name: id.into(),
             email: Some(email.into()),
+            active: true,
         }
     }
 

@@ -100,6 +100,7 @@ const CONTACT_FIELDS: &[&str] = &[
     "OwnerId",
     "Owner.Name",
     "Owner.Email",
+    "Owner.IsActive",
     "AccountId",
     "Account.Name",
     "Account.AccountNumber",
@@ -108,6 +109,7 @@ const CONTACT_FIELDS: &[&str] = &[
     "Account.OwnerId",
     "Account.Owner.Name",
     "Account.Owner.Email",
+    "Account.Owner.IsActive",
 ];
 
 const LEAD_FIELDS: &[&str] = &[
@@ -123,6 +125,7 @@ const LEAD_FIELDS: &[&str] = &[
     "OwnerId",
     "Owner.Name",
     "Owner.Email",
+    "Owner.IsActive",
 ];
 
 const OPPORTUNITY_FIELDS: &[&str] = &[
@@ -220,6 +223,8 @@ struct UserRef {
     name: Option<String>,
     #[serde(rename = "Email")]
     email: Option<String>,
+    #[serde(rename = "IsActive")]
+    is_active: Option<bool>,
 }
 
 fn user(id: Option<String>, reference: Option<UserRef>) -> Option<SalesforceUser> {
@@ -227,9 +232,11 @@ fn user(id: Option<String>, reference: Option<UserRef>) -> Option<SalesforceUser
     let reference = reference.unwrap_or(UserRef {
         name: None,
         email: None,
+        is_active: None,
     });
     Some(SalesforceUser {
         name: reference.name.unwrap_or_else(|| id.clone()),
+        active: SalesforceUser::can_own(&id, reference.is_active),
         id,
         email: reference.email,
     })

@@ -42,13 +42,14 @@ fn field_of<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value>
 }
 
 /// What a person's owner rule reads: the record's owner, with name and email.
-pub const OWNER_FIELDS: [&str; 3] = ["OwnerId", "Owner.Name", "Owner.Email"];
+pub const OWNER_FIELDS: [&str; 4] = ["OwnerId", "Owner.Name", "Owner.Email", "Owner.IsActive"];
 /// What a contact's owner rule reads besides [`OWNER_FIELDS`]: its account's owner.
-pub const ACCOUNT_OWNER_FIELDS: [&str; 4] = [
+pub const ACCOUNT_OWNER_FIELDS: [&str; 5] = [
     "AccountId",
     "Account.OwnerId",
     "Account.Owner.Name",
     "Account.Owner.Email",
+    "Account.Owner.IsActive",
 ];
 
 impl SalesforceRecord {
@@ -108,9 +109,13 @@ impl SalesforceRecord {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
+        let is_active = user
+            .and_then(|u| field_of(u, "IsActive"))
+            .and_then(Value::as_bool);
         Some(SalesforceUser {
             name: text("Name").unwrap_or_else(|| id.clone()),
             email: text("Email"),
+            active: SalesforceUser::can_own(&id, is_active),
             id,
         })
     }

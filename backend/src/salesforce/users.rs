@@ -42,6 +42,7 @@ impl Client {
                 name: row.name.unwrap_or_else(|| row.id.clone()),
                 email: row.email.filter(|e| !e.trim().is_empty()),
                 id: row.id,
+                active: true,
             })
             .collect())
     }

@@ -228,14 +228,16 @@ fn company_kind(record: &SalesforceRecord) -> CompanyKind {
 }
 
 /// Everything a contact's owner rule reads.
-const CONTACT_OWNER_FIELDS: [&str; 7] = [
+const CONTACT_OWNER_FIELDS: [&str; 9] = [
     OWNER_FIELDS[0],
     OWNER_FIELDS[1],
     OWNER_FIELDS[2],
+    OWNER_FIELDS[3],
     ACCOUNT_OWNER_FIELDS[0],
     ACCOUNT_OWNER_FIELDS[1],
     ACCOUNT_OWNER_FIELDS[2],
     ACCOUNT_OWNER_FIELDS[3],
+    ACCOUNT_OWNER_FIELDS[4],
 ];
 
 /// The teammates owners are chosen from, when owner sync is on.
