@@ -310,7 +310,20 @@ async fn the_owner_settings_list_users_with_their_teammates_and_refuse_bad_input
             .contains("unknown field `sync_owner`"),
         "{error}"
     );
-    let saved = put(json!({"route_conversations": false})).await.unwrap();
+    // Both choices are named: a missing one is an error, not a silent default.
+    let partial = put(json!({"route_conversations": false})).await.unwrap();
+    assert_eq!(partial.status(), 400);
+    let error: Value = partial.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `sync_owners`"),
+        "{error}"
+    );
+    let saved = put(json!({"sync_owners": true, "route_conversations": false}))
+        .await
+        .unwrap();
     assert_eq!(saved.status(), 200);
     let (_, view) = world.get("/api/settings/owners").await;
     assert_eq!(

@@ -10,7 +10,7 @@ use crate::card::{Owner, OwnerSource};
 
 /// What the admin chose about owners ("Maintain lead and account ownership").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct OwnerSettings {
     /// Write each linked person's owner to Intercom's `owner_id` when it changes in Salesforce.
     pub sync_owners: bool,

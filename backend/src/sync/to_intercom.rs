@@ -314,26 +314,34 @@ fn done(ledger: Vec<NewLedgerRow>) -> JobOutcome {
 /// Runs one batch. Never fails as a whole: each job gets its outcome.
 pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     let mut out = BatchOutcome::default();
-    let owners = match crate::settings::owners(ctx.store, ctx.installation_id).await {
-        Ok(settings) => ctx
-            .team
-            .filter(|_| settings.sync_owners)
-            .map(|team| Owners { team }),
-        Err(error) => {
-            let message = error.to_string();
-            out.jobs = jobs
-                .iter()
-                .map(|j| (j.id, JobOutcome::Retry(message.clone())))
-                .collect();
-            return out;
-        }
-    };
+    let (owners, teammates_missing) =
+        match crate::settings::owners(ctx.store, ctx.installation_id).await {
+            Ok(settings) => (
+                ctx.team
+                    .filter(|_| settings.sync_owners)
+                    .map(|team| Owners { team }),
+                settings.sync_owners && ctx.team.is_none(),
+            ),
+            Err(error) => {
+                let message = error.to_string();
+                out.jobs = jobs
+                    .iter()
+                    .map(|j| (j.id, JobOutcome::Retry(message.clone())))
+                    .collect();
+                return out;
+            }
+        };
     let mut targets: Vec<(JobId, SalesforceObject, String)> = Vec::new();
     let mut fans: Vec<(&Job, FanPayload)> = Vec::new();
     for job in jobs {
         if let Ok(fan) = serde_json::from_str::<FanPayload>(&job.payload) {
             match owners {
                 Some(_) => fans.push((job, fan)),
+                // The teammates could not be read: the owners are refreshed once they can.
+                None if teammates_missing => out.jobs.push((
+                    job.id,
+                    JobOutcome::Retry("the Intercom teammates cannot be read".to_owned()),
+                )),
                 // Owner sync was switched off since: nothing to refresh.
                 None => out.jobs.push((job.id, done(Vec::new()))),
             }

@@ -271,6 +271,12 @@ impl Worker {
         } else {
             match self.inbox.team(&self.clients, installation_id).await {
                 Ok(team) => Some(team),
+                // Fields still sync without the teammates; owners wait (see `to_intercom`).
+                Err(e) if kind == TO_INTERCOM_JOB_KIND => {
+                    tracing::warn!(installation = %installation_id, error = %e,
+                        "the Intercom teammates cannot be read; syncing without owners");
+                    None
+                }
                 Err(e) => return retry_all(e.to_string()),
             }
         };
@@ -370,8 +376,20 @@ fn parked_row(installation_id: &str, job: &Job, error: &str, now: i64) -> NewLed
     // Salesforce -> Intercom jobs name the Salesforce object, routing jobs the conversation;
     // the others an Intercom model.
     let conversation = payload["conversation"].as_str().map(str::to_owned);
+    // Owner fan-outs name the Account or User whose people they refresh.
+    let fan = payload["fan"].as_str();
+    let fan_detail = fan.zip(id.clone()).map(|(_, whose)| {
+        format!(
+            "Refreshing the owners of the people behind {whose} was parked after {} attempts; \
+             retry it once the cause is fixed.",
+            job.max_attempts
+        )
+    });
     let (direction, object, intercom_id, salesforce_id) = match payload["object"].as_str() {
         _ if conversation.is_some() => ("to_intercom", "Conversation", conversation, None),
+        _ if fan == Some("account_contacts") => ("to_intercom", "Account", None, id),
+        _ if fan == Some("owned_leads") => ("to_intercom", "Lead", None, None),
+        _ if fan.is_some() => ("to_intercom", "Contact", None, None),
         Some(object) => ("to_intercom", object, None, id),
         None if payload["model"] == "company" => ("to_salesforce", "Account", id, None),
         None => ("to_salesforce", "Contact", id, None),
@@ -385,10 +403,12 @@ fn parked_row(installation_id: &str, job: &Job, error: &str, now: i64) -> NewLed
         salesforce_id,
         fields: "[]".to_owned(),
         outcome: "failed".to_owned(),
-        detail: Some(format!(
-            "Parked after {} attempts; retry it once the cause is fixed.",
-            job.max_attempts
-        )),
+        detail: Some(fan_detail.unwrap_or_else(|| {
+            format!(
+                "Parked after {} attempts; retry it once the cause is fixed.",
+                job.max_attempts
+            )
+        })),
         error_code: Some("job_parked".to_owned()),
         error_message: Some(error.to_owned()),
     }
@@ -447,5 +467,19 @@ mod tests {
             (row.object.as_str(), row.intercom_id.as_deref()),
             ("Contact", Some("p1"))
         );
+        let fan = job(
+            TO_INTERCOM_JOB_KIND,
+            serde_json::json!({"fan": "owned_leads", "id": "005A", "after": null}),
+        );
+        let row = parked_row("i", &fan, "x", 1);
+        assert_eq!(
+            (
+                row.direction.as_str(),
+                row.object.as_str(),
+                row.intercom_id.as_deref()
+            ),
+            ("to_intercom", "Lead", None)
+        );
+        assert!(row.detail.unwrap().contains("people behind 005A"));
     }
 }
