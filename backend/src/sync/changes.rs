@@ -93,7 +93,11 @@ fn fans(change: &RecordChange, owners: &OwnerSettings) -> &'static [Fan] {
                 &["Email", "IsActive", "FirstName", "LastName", "Name"],
             ) =>
         {
-            &[Fan::OwnedContacts, Fan::OwnedLeads]
+            &[
+                Fan::OwnedContacts,
+                Fan::AccountOwnedContacts,
+                Fan::OwnedLeads,
+            ]
         }
         _ => &[],
     }
@@ -249,7 +253,11 @@ mod tests {
         );
         assert_eq!(
             fans(&change_of("User", false, &["Email"]), &on),
-            &[Fan::OwnedContacts, Fan::OwnedLeads]
+            &[
+                Fan::OwnedContacts,
+                Fan::AccountOwnedContacts,
+                Fan::OwnedLeads
+            ]
         );
         assert_eq!(
             fans(&change_of("User", false, &["Phone"]), &on),

@@ -94,14 +94,20 @@ struct Payload {
 #[serde(rename_all = "snake_case")]
 pub enum Fan {
     AccountContacts,
+    /// Contacts the user owns themselves.
     OwnedContacts,
+    /// Contacts of accounts the user owns (a separate, selective query: `OR` across the two
+    /// owners would make Salesforce scan every contact).
+    AccountOwnedContacts,
     OwnedLeads,
 }
 
 impl Fan {
     fn object(self) -> SalesforceObject {
         match self {
-            Fan::AccountContacts | Fan::OwnedContacts => SalesforceObject::Contact,
+            Fan::AccountContacts | Fan::OwnedContacts | Fan::AccountOwnedContacts => {
+                SalesforceObject::Contact
+            }
             Fan::OwnedLeads => SalesforceObject::Lead,
         }
     }
@@ -110,6 +116,7 @@ impl Fan {
         match self {
             Fan::AccountContacts => "account_contacts",
             Fan::OwnedContacts => "owned_contacts",
+            Fan::AccountOwnedContacts => "account_owned_contacts",
             Fan::OwnedLeads => "owned_leads",
         }
     }
@@ -158,10 +165,14 @@ fn fan_query(ctx: &Context<'_>, reference: String, fan: &FanPayload) -> RecordQu
     let id = || Literal::Str(fan.id.clone());
     let mut condition = match fan.fan {
         Fan::AccountContacts => Condition::eq(Field::known("AccountId"), id()),
-        Fan::OwnedContacts => Condition::Or(vec![
-            Condition::eq(Field::known("OwnerId"), id()),
-            Condition::eq(Field::known("Account.OwnerId"), id()),
-        ]),
+        Fan::OwnedContacts => Condition::eq(Field::known("OwnerId"), id()),
+        Fan::AccountOwnedContacts => Condition::InQuery(
+            Field::known("AccountId"),
+            Box::new(
+                crate::salesforce::soql::Query::select("Account", &["Id"])
+                    .filter(Condition::eq(Field::known("OwnerId"), id())),
+            ),
+        ),
         Fan::OwnedLeads => Condition::eq(Field::known("OwnerId"), id())
             .and(Condition::eq(Field::known("IsConverted"), false)),
     };
