@@ -239,6 +239,54 @@ async fn a_lead_takes_its_lead_owner_else_the_installing_teammate() {
 }
 
 #[tokio::test]
+async fn a_converted_lead_hands_its_person_to_the_new_contact_and_its_account_owner() {
+    let world = world().await;
+    let email = "ava.garcia@northwindlabs.example.com";
+    let ava = person(&world, email);
+    let lead = record_id(
+        &world,
+        &format!("SELECT Id FROM Lead WHERE Email = '{email}'"),
+    )
+    .await;
+    let carol = user_id(&world, "carol@example.com").await;
+    salesforce_edit(&world, "Lead", &lead, json!({"OwnerId": carol}));
+    owner_becomes(&world, &ava, json!(CAROL)).await;
+    // Sales converts her into a contact of Globex, whose owner is Alice.
+    let globex = record_id(
+        &world,
+        "SELECT Id FROM Account WHERE AccountNumber = 'ACC-0001'",
+    )
+    .await;
+    let admin = world.salesforce.admin_user_id();
+    let contact = world
+        .salesforce
+        .ui_convert_lead(&admin, &lead, Some(&globex))
+        .unwrap();
+    owner_becomes(&world, &ava, json!(ALICE)).await;
+    let moved = ledger_entry(&world, &lead, |e| e["outcome"] == "unlinked").await;
+    assert_eq!(
+        moved["detail"],
+        json!(format!(
+            "The Lead was converted: now linked to Contact {contact}."
+        ))
+    );
+    let link = world
+        .state
+        .store
+        .person_link("demo", &ava)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (link.salesforce_object.as_str(), link.salesforce_id.as_str()),
+        ("Contact", contact.as_str())
+    );
+    let entry = ledger_entry(&world, &contact, |e| e["fields"] == json!(["Owner"])).await;
+    assert_eq!(entry["detail"], "Owner: Alice Anders (account owner).");
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn with_owner_sync_off_intercom_owners_stay_as_they_are() {
     let world = world().await;
     let (maya, contact) = linked_maya(&world).await;

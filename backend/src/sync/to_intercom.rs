@@ -210,7 +210,8 @@ fn person_select(
         }
     }
     let extra: &[&'static str] = match (owners, object) {
-        (true, SalesforceObject::Lead) => &OWNER_FIELDS,
+        (true, SalesforceObject::Lead) => &LEAD_OWNER_FIELDS,
+        (false, SalesforceObject::Lead) => &CONVERSION_FIELDS,
         (true, SalesforceObject::Contact) => &CONTACT_OWNER_FIELDS,
         // Orgs with person accounts have the flag; only business accounts sync.
         (_, SalesforceObject::Account)
@@ -237,6 +238,19 @@ fn company_kind(record: &SalesforceRecord) -> CompanyKind {
         CompanyKind::Synced
     }
 }
+
+/// What says a lead was converted, and into which contact.
+const CONVERSION_FIELDS: [&str; 2] = ["IsConverted", "ConvertedContactId"];
+
+/// A lead's owner fields and its conversion.
+const LEAD_OWNER_FIELDS: [&str; 6] = [
+    OWNER_FIELDS[0],
+    OWNER_FIELDS[1],
+    OWNER_FIELDS[2],
+    OWNER_FIELDS[3],
+    CONVERSION_FIELDS[0],
+    CONVERSION_FIELDS[1],
+];
 
 /// Everything a contact's owner rule reads.
 const CONTACT_OWNER_FIELDS: [&str; 9] = [
@@ -460,6 +474,14 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
             }
         })
         .collect();
+    // A converted lead hands its person to the contact it became.
+    let (converted, found): (Vec<_>, Vec<_>) =
+        found.into_iter().partition(|(_, object, record)| {
+            *object == SalesforceObject::Lead && record.flag("IsConverted") == Some(true)
+        });
+    for (job, _, lead) in converted {
+        out.jobs.push((job, converted_lead(ctx, lead).await));
+    }
     let links = match resolve_links(ctx, &found).await {
         Ok(links) => links,
         Err(message) => {
@@ -514,6 +536,47 @@ async fn fan_out(
         ));
     }
     outcome
+}
+
+/// A converted lead: its person, if linked to it, is linked to the contact the lead became,
+/// and that contact is synced (its owner comes from its account now).
+async fn converted_lead(ctx: &Context<'_>, lead: &SalesforceRecord) -> JobOutcome {
+    let person = match linked(ctx, SalesforceObject::Lead, &lead.id).await {
+        Ok(Some(person)) => person,
+        // Nobody in Intercom holds it: the contact links by the identity rules when synced.
+        Ok(None) => return done(Vec::new()),
+        Err(message) => return JobOutcome::Retry(message),
+    };
+    let Some(contact) = lead.text("ConvertedContactId") else {
+        return done(Vec::new());
+    };
+    let mut moved = row(
+        ctx,
+        SalesforceObject::Lead,
+        Some(&person),
+        &lead.id,
+        Outcome::Unlinked,
+    );
+    moved.detail = Some(format!(
+        "The Lead was converted: now linked to Contact {contact}."
+    ));
+    JobOutcome::Done(JobResult {
+        ledger: vec![moved],
+        links: vec![LinkChange::Person {
+            intercom_id: person,
+            object: SalesforceObject::Contact.api_name().to_owned(),
+            salesforce_id: contact.clone(),
+        }],
+        follow_ups: vec![sync_job(
+            ctx.installation_id,
+            SalesforceObject::Contact,
+            &contact,
+            false,
+            ctx.max_attempts,
+            ctx.now,
+        )],
+        ..JobResult::default()
+    })
 }
 
 /// Two outcomes of one job as one: any retry retries the whole (it is safe to repeat).

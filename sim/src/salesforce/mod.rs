@@ -171,6 +171,17 @@ impl SalesforceSim {
         let fields = fields.as_object().cloned().unwrap_or_default();
         self.shared.ui_create(user_id, object, &fields, None)
     }
+    /// Converts a lead as `user_id` would with the UI's Convert button: a new contact (under
+    /// `account_id`, if given) and the lead marked converted, each with its change event.
+    /// Returns the contact's id.
+    pub fn ui_convert_lead(
+        &self,
+        user_id: &str,
+        lead_id: &str,
+        account_id: Option<&str>,
+    ) -> Result<String, Vec<error::SfError>> {
+        self.shared.ui_convert_lead(user_id, lead_id, account_id)
+    }
     /// Injects a fault into the API (see [`Fault`]).
     pub fn inject(&self, fault: Fault) {
         self.shared.faults.lock().push(fault);

@@ -457,6 +457,84 @@ impl Org {
         Ok(())
     }
 
+    /// Converts a lead as the UI's Convert button does: a Contact from the lead's name, email,
+    /// phone and title, owned by the lead's owner, under `account_id`; the lead marked
+    /// converted. Both changes raise their events. Returns the contact's id.
+    pub fn convert_lead(
+        &mut self,
+        lead_id: &str,
+        account_id: Option<&str>,
+        ctx: &WriteCtx,
+        journal: &mut Journal,
+    ) -> Result<String, Vec<SfError>> {
+        let id = ids::to18(lead_id).ok_or_else(|| vec![malformed_id(lead_id)])?;
+        if self.object_of(&id) != Some("Lead") {
+            return Err(vec![malformed_id(&id)]);
+        }
+        let stored = self.get(&id).cloned().expect("indexed");
+        let old = stored.to_map();
+        if old.get("IsConverted") == Some(&json!(true)) {
+            return Err(vec![SfError::new(
+                "CANNOT_UPDATE_CONVERTED_LEAD",
+                "cannot reference converted lead",
+            )]);
+        }
+        let mut contact = Map::new();
+        for field in [
+            "FirstName",
+            "LastName",
+            "Email",
+            "Phone",
+            "Title",
+            "OwnerId",
+        ] {
+            if let Some(value) = old.get(field).filter(|v| !v.is_null()) {
+                contact.insert(field.into(), value.clone());
+            }
+        }
+        if let Some(account) = account_id {
+            contact.insert("AccountId".into(), json!(account));
+        }
+        let contact_id = self.insert("Contact", &contact, ctx, journal)?;
+        let now = self.now();
+        let stamp = format_datetime(now);
+        let mut row = old.clone();
+        let converted = [
+            ("IsConverted", json!(true)),
+            ("ConvertedContactId", json!(contact_id)),
+            (
+                "ConvertedAccountId",
+                account_id.map_or(Value::Null, |a| json!(a)),
+            ),
+            ("ConvertedDate", json!(now.format("%Y-%m-%d").to_string())),
+            ("Status", json!("Closed - Converted")),
+            ("LastModifiedDate", json!(stamp)),
+            ("LastModifiedById", json!(ctx.user_id)),
+            ("SystemModstamp", json!(stamp)),
+        ];
+        let mut changed = Vec::new();
+        for (field, value) in converted {
+            if old.get(field) != Some(&value) {
+                changed.push(field.to_owned());
+            }
+            row.insert(field.into(), value);
+        }
+        let values = changed
+            .iter()
+            .filter(|k| *k != "SystemModstamp")
+            .map(|k| (k.clone(), row[k].clone()))
+            .collect();
+        changed.retain(|k| k != "SystemModstamp");
+        let obj = schema().object("Lead").expect("leads are described");
+        *self.get_mut(&id).expect("row exists") = Record::from_map(obj, &row);
+        journal
+            .undo
+            .push(Undo::Replaced(id.clone(), Box::new(stored)));
+        let change = self.change("Lead", &id, "UPDATE", changed, values, ctx, now);
+        journal.changes.push(change);
+        Ok(contact_id)
+    }
+
     /// Moves a record to the recycle bin (IsDeleted = true; still visible to queryAll).
     pub fn delete(
         &mut self,

@@ -252,6 +252,17 @@ impl Shared {
         self.write(|org, j| org.update(object, id, fields, &ctx, j))
     }
 
+    /// The UI's Convert button on a lead; the new contact's id.
+    pub fn ui_convert_lead(
+        &self,
+        user_id: &str,
+        lead_id: &str,
+        account_id: Option<&str>,
+    ) -> Result<String, Vec<SfError>> {
+        let ctx = WriteCtx::ui(user_id);
+        self.write(|org, j| org.convert_lead(lead_id, account_id, &ctx, j))
+    }
+
     /// A new record from the UI; the assignment checkbox is ticked by default on new records.
     pub fn ui_create(
         &self,
