@@ -73,11 +73,10 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     let owners = match settings::owners(ctx.store, ctx.installation_id).await {
         Ok(owners) => owners,
         Err(error) => {
-            let message = error.to_string();
-            out.jobs = jobs
-                .iter()
-                .map(|j| (j.id, JobOutcome::Retry(message.clone())))
-                .collect();
+            out.all(
+                jobs.iter().map(|j| j.id),
+                &JobOutcome::Retry(error.to_string()),
+            );
             return out;
         }
     };

@@ -348,11 +348,10 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
                 settings.sync_owners && ctx.team.is_none(),
             ),
             Err(error) => {
-                let message = error.to_string();
-                out.jobs = jobs
-                    .iter()
-                    .map(|j| (j.id, JobOutcome::Retry(message.clone())))
-                    .collect();
+                out.all(
+                    jobs.iter().map(|j| j.id),
+                    &JobOutcome::Retry(error.to_string()),
+                );
                 return out;
             }
         };
@@ -425,17 +424,11 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
         Ok(read) => read,
         Err(SalesforceError::LimitExceeded(_)) => {
             out.limit_exceeded = true;
-            out.jobs
-                .extend(all_jobs.iter().map(|job| (*job, JobOutcome::Release)));
+            out.all(all_jobs, &JobOutcome::Release);
             return out;
         }
         Err(error) => {
-            let message = error.to_string();
-            out.jobs.extend(
-                all_jobs
-                    .iter()
-                    .map(|job| (*job, JobOutcome::Retry(message.clone()))),
-            );
+            out.all(all_jobs, &JobOutcome::Retry(error.to_string()));
             return out;
         }
     };
@@ -485,10 +478,9 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     let links = match resolve_links(ctx, &found).await {
         Ok(links) => links,
         Err(message) => {
-            out.jobs.extend(
-                found
-                    .iter()
-                    .map(|(job, _, _)| (*job, JobOutcome::Retry(message.clone()))),
+            out.all(
+                found.iter().map(|(job, _, _)| *job),
+                &JobOutcome::Retry(message),
             );
             return out;
         }

@@ -61,6 +61,14 @@ pub struct BatchOutcome {
     pub salesforce_calls: u32,
 }
 
+impl BatchOutcome {
+    /// Gives every one of `jobs` the same outcome (a read they all waited on failed, say).
+    pub fn all(&mut self, jobs: impl IntoIterator<Item = JobId>, outcome: &JobOutcome) {
+        self.jobs
+            .extend(jobs.into_iter().map(|job| (job, outcome.clone())));
+    }
+}
+
 /// What a batch works with.
 pub struct Context<'a> {
     pub installation_id: &'a str,
