@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use shared::owner::OwnerSettings;
-use shared::sync::{Direction, SalesforceObject, SyncSettings};
+use shared::sync::{Direction, SalesforceObject, SyncMetadata, SyncSettings};
 
 use crate::card::Cards;
 use crate::listener::{ChangeKind, ChangeSink, RecordChange};
@@ -61,14 +61,23 @@ fn owner_fields(object: SalesforceObject) -> &'static [&'static str] {
 }
 
 /// Whether a change is our own write coming back with nothing in it that syncs to Intercom
-/// (a mapped field, or an owner field while owners sync).
+/// (a mapped field, or an owner field while owners sync). A formula field mapped to Intercom
+/// may have moved with any of the record's fields, and its change raises no event of its own:
+/// such a record is read again whoever changed it.
 fn is_echo(
     change: &RecordChange,
     object: SalesforceObject,
     settings: &SyncSettings,
     owners: &OwnerSettings,
+    metadata: Option<&SyncMetadata>,
 ) -> bool {
+    let formula_to_intercom = settings
+        .mappings_of(object)
+        .filter(|m| m.direction == Direction::ToIntercom)
+        .filter_map(|m| metadata?.salesforce_field(object, &m.salesforce_field))
+        .any(|f| f.calculated);
     change.ours
+        && !formula_to_intercom
         && !named_fields(change).any(|field| {
             settings.mappings_of(object).any(|m| {
                 m.direction == Direction::ToIntercom && m.uses_salesforce_field(object, field)
@@ -125,6 +134,7 @@ impl ChangeSink for SyncSink {
             }
             let settings = settings::sync_settings(&self.store, installation_id).await?;
             let owners = settings::owners(&self.store, installation_id).await?;
+            let metadata = self.sync.metadata.cached(installation_id).await;
             let now = chrono::Utc::now().timestamp_millis();
             let max_attempts = self.sync.config.max_attempts;
             let mut tx = self.store.begin().await?;
@@ -139,7 +149,7 @@ impl ChangeSink for SyncSink {
                     continue;
                 };
                 let deleted = change.kind == ChangeKind::Delete;
-                if !deleted && is_echo(change, object, &settings, &owners) {
+                if !deleted && is_echo(change, object, &settings, &owners, metadata.as_deref()) {
                     continue;
                 }
                 let job = sync_job(
@@ -207,29 +217,52 @@ mod tests {
             ..OwnerSettings::default()
         };
         let on = OwnerSettings::default();
-        assert!(is_echo(&change(true, &["Phone"]), contact, &settings, &on));
+        assert!(is_echo(
+            &change(true, &["Phone"]),
+            contact,
+            &settings,
+            &on,
+            None
+        ));
         assert!(!is_echo(
             &change(true, &["Phone", "title"]),
             contact,
             &settings,
-            &on
+            &on,
+            None
         ));
         assert!(!is_echo(
             &change(false, &["Phone"]),
             contact,
             &settings,
-            &on
+            &on,
+            None
         ));
         // The sweep does not say what changed: read it.
-        assert!(!is_echo(&change(false, &[]), contact, &settings, &on));
+        assert!(!is_echo(&change(false, &[]), contact, &settings, &on, None));
         // The owner syncs while owners do: our own write that moved it is no echo.
         let moved = change(true, &["Phone", "OwnerId"]);
-        assert!(!is_echo(&moved, contact, &settings, &on));
-        assert!(is_echo(&moved, contact, &settings, &off));
+        assert!(!is_echo(&moved, contact, &settings, &on, None));
+        assert!(is_echo(&moved, contact, &settings, &off, None));
         // A create names no changed fields, only values: the owner is among them.
         let mut created = change(true, &[]);
         created.values = vec![("OwnerId".to_owned(), SyncValue::Text("005A".to_owned()))];
-        assert!(!is_echo(&created, contact, &settings, &on));
+        assert!(!is_echo(&created, contact, &settings, &on, None));
+        // Title a formula: whatever our write moved may have moved it.
+        let mut title = shared::sync::SalesforceField::new(
+            contact,
+            "Title",
+            shared::sync::SalesforceFieldType::String,
+        );
+        title.calculated = true;
+        let metadata = SyncMetadata::new(vec![title], Vec::new());
+        assert!(!is_echo(
+            &change(true, &["Phone"]),
+            contact,
+            &settings,
+            &on,
+            Some(&metadata)
+        ));
     }
 
     #[test]

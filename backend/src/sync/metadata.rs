@@ -54,6 +54,11 @@ impl Metadata {
             .map_err(MetadataError)
     }
 
+    /// The installation's metadata if cached (the worker loads it for every batch).
+    pub async fn cached(&self, installation_id: &str) -> Option<Arc<SyncMetadata>> {
+        self.cache.get(installation_id).await
+    }
+
     /// The installation's metadata read anew: for the settings page, which must offer and
     /// check against what the workspace and org hold now.
     pub async fn fresh(
