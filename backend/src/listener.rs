@@ -335,33 +335,28 @@ impl Listener {
                 let sweep = client
                     .sweep(&cursors, start, self.config.overlap, Utc::now())
                     .await?;
-                let mut changes: Vec<RecordChange> = sweep
+                // The sweep says only which records changed: the sink reads them.
+                let swept = |object: &str, id: &str, kind| RecordChange {
+                    object: object.to_owned(),
+                    id: id.to_owned(),
+                    kind,
+                    ours: false,
+                    changed_fields: Vec::new(),
+                    values: Vec::new(),
+                };
+                let changed = sweep
                     .changed
                     .iter()
-                    .filter(|c| !self.already_streamed(&c.id, c.modstamp.timestamp_millis()))
-                    .map(|c| RecordChange {
-                        object: c.object.clone(),
-                        id: c.id.clone(),
-                        kind: ChangeKind::Upsert,
-                        ours: false,
-                        changed_fields: Vec::new(),
-                        values: Vec::new(),
-                    })
+                    .map(|c| (&c.object, &c.id, c.modstamp, ChangeKind::Upsert));
+                let deleted = sweep
+                    .deleted
+                    .iter()
+                    .map(|d| (&d.object, &d.id, d.at, ChangeKind::Delete));
+                let changes: Vec<RecordChange> = changed
+                    .chain(deleted)
+                    .filter(|(_, id, at, _)| !self.already_streamed(id, at.timestamp_millis()))
+                    .map(|(object, id, _, kind)| swept(object, id, kind))
                     .collect();
-                changes.extend(
-                    sweep
-                        .deleted
-                        .iter()
-                        .filter(|d| !self.already_streamed(&d.id, d.at.timestamp_millis()))
-                        .map(|d| RecordChange {
-                            object: d.object.clone(),
-                            id: d.id.clone(),
-                            kind: ChangeKind::Delete,
-                            ours: false,
-                            changed_fields: Vec::new(),
-                            values: Vec::new(),
-                        }),
-                );
                 if !changes.is_empty() {
                     self.sink
                         .changed(&self.installation_id, changes)

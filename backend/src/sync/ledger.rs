@@ -3,9 +3,34 @@
 
 use chrono::DateTime;
 use shared::sync::ledger::{direction_str, parse_direction, parse_object};
-use shared::sync::{LedgerEntry, LedgerFilter, LedgerPage, Outcome};
+use shared::sync::{Direction, LedgerEntry, LedgerFilter, LedgerPage, Outcome};
 
-use crate::store::{LedgerQuery, LedgerRow, Store, StoreError};
+use crate::store::{LedgerQuery, LedgerRow, NewLedgerRow, Store, StoreError};
+
+/// A ledger row as a job leaves it, its fields, detail and error still to fill in.
+pub fn new_row(
+    installation_id: &str,
+    at: i64,
+    direction: Direction,
+    object: &str,
+    intercom_id: Option<&str>,
+    salesforce_id: Option<&str>,
+    outcome: Outcome,
+) -> NewLedgerRow {
+    NewLedgerRow {
+        installation_id: installation_id.to_owned(),
+        at,
+        direction: direction_str(direction).to_owned(),
+        object: object.to_owned(),
+        intercom_id: intercom_id.map(str::to_owned),
+        salesforce_id: salesforce_id.map(str::to_owned),
+        fields: "[]".to_owned(),
+        outcome: outcome.as_str().to_owned(),
+        detail: None,
+        error_code: None,
+        error_message: None,
+    }
+}
 
 fn entry(row: LedgerRow) -> Option<LedgerEntry> {
     Some(LedgerEntry {

@@ -11,7 +11,6 @@
 use serde_json::json;
 use shared::card::{Card, CardView, Owner, OwnerSource};
 use shared::owner::OwnerSettings;
-use shared::sync::ledger::direction_str;
 use shared::sync::{Direction, LedgerObject, Outcome};
 
 use crate::card::{CardError, Cards, ContactIdentity, Request, Team};
@@ -278,19 +277,15 @@ fn row(
     salesforce_id: Option<&str>,
     outcome: Outcome,
 ) -> NewLedgerRow {
-    NewLedgerRow {
-        installation_id: ctx.installation_id.to_owned(),
-        at: ctx.now,
-        direction: direction_str(Direction::ToIntercom).to_owned(),
-        object: LedgerObject::Conversation.as_str().to_owned(),
-        intercom_id: Some(conversation_id.to_owned()),
-        salesforce_id: salesforce_id.map(str::to_owned),
-        fields: "[]".to_owned(),
-        outcome: outcome.as_str().to_owned(),
-        detail: None,
-        error_code: None,
-        error_message: None,
-    }
+    super::ledger::new_row(
+        ctx.installation_id,
+        ctx.now,
+        Direction::ToIntercom,
+        LedgerObject::Conversation.as_str(),
+        Some(conversation_id),
+        salesforce_id,
+        outcome,
+    )
 }
 
 fn done(ledger: Vec<NewLedgerRow>) -> JobOutcome {

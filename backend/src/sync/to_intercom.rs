@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::card::Owner;
 use shared::owner::{SalesforceOwners, choose_owner};
-use shared::sync::ledger::direction_str;
 use shared::sync::{
     AccountEvent, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
     IntercomModel, Outcome, PeopleIdentity, SalesforceField, SalesforceObject, SyncValue,
@@ -314,19 +313,15 @@ fn row(
     salesforce_id: &str,
     outcome: Outcome,
 ) -> NewLedgerRow {
-    NewLedgerRow {
-        installation_id: ctx.installation_id.to_owned(),
-        at: ctx.now,
-        direction: direction_str(Direction::ToIntercom).to_owned(),
-        object: object.api_name().to_owned(),
-        intercom_id: intercom_id.map(str::to_owned),
-        salesforce_id: Some(salesforce_id.to_owned()),
-        fields: "[]".to_owned(),
-        outcome: outcome.as_str().to_owned(),
-        detail: None,
-        error_code: None,
-        error_message: None,
-    }
+    super::ledger::new_row(
+        ctx.installation_id,
+        ctx.now,
+        Direction::ToIntercom,
+        object.api_name(),
+        intercom_id,
+        Some(salesforce_id),
+        outcome,
+    )
 }
 
 fn done(ledger: Vec<NewLedgerRow>) -> JobOutcome {

@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 use shared::sync::fields::PERSON_COMPANY_NAME;
-use shared::sync::ledger::direction_str;
 use shared::sync::{
     AttributeMapping, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
     IntercomCompanyEvent, Outcome, PeopleIdentity, SalesforceField, SalesforceFieldType,
@@ -155,19 +154,15 @@ fn row(
     salesforce_id: Option<&str>,
     outcome: Outcome,
 ) -> NewLedgerRow {
-    NewLedgerRow {
-        installation_id: ctx.installation_id.to_owned(),
-        at: ctx.now,
-        direction: direction_str(Direction::ToSalesforce).to_owned(),
-        object: object.api_name().to_owned(),
-        intercom_id: Some(intercom_id.to_owned()),
-        salesforce_id: salesforce_id.map(str::to_owned),
-        fields: "[]".to_owned(),
-        outcome: outcome.as_str().to_owned(),
-        detail: None,
-        error_code: None,
-        error_message: None,
-    }
+    super::ledger::new_row(
+        ctx.installation_id,
+        ctx.now,
+        Direction::ToSalesforce,
+        object.api_name(),
+        Some(intercom_id),
+        salesforce_id,
+        outcome,
+    )
 }
 
 fn with_detail(mut row: NewLedgerRow, detail: impl Into<String>) -> NewLedgerRow {
