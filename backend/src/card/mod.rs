@@ -260,13 +260,24 @@ impl Cards {
             .await;
     }
 
-    /// Forgets every card that shows this Salesforce record (person, account, opportunity or owner).
-    pub fn invalidate_salesforce_record(&self, installation_id: &str, salesforce_id: &str) {
+    /// Forgets every card that shows any of these Salesforce records (person, account,
+    /// opportunity or owner), in one pass.
+    pub fn invalidate_salesforce_records(
+        &self,
+        installation_id: &str,
+        salesforce_ids: Vec<String>,
+    ) {
+        if salesforce_ids.is_empty() {
+            return;
+        }
         let installation = installation_id.to_owned();
-        let id = salesforce_id.to_owned();
         // Registering the predicate cannot fail: invalidation closures are enabled above.
         let _ = self.cache.invalidate_entries_if(move |key, entry| {
-            key.0 == installation && entry.records.as_ref().is_some_and(|r| mentions(r, &id))
+            key.0 == installation
+                && entry
+                    .records
+                    .as_ref()
+                    .is_some_and(|r| salesforce_ids.iter().any(|id| mentions(r, id)))
         });
     }
 
@@ -282,22 +293,6 @@ impl Cards {
     pub async fn cached_cards(&self) -> u64 {
         self.cache.run_pending_tasks().await;
         self.cache.entry_count()
-    }
-}
-
-/// Salesforce changes refresh the cards that show the changed records.
-impl crate::listener::ChangeSink for Cards {
-    fn changed<'a>(
-        &'a self,
-        installation_id: &'a str,
-        changes: Vec<crate::listener::RecordChange>,
-    ) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            for change in changes {
-                self.invalidate_salesforce_record(installation_id, &change.id);
-            }
-            Ok(())
-        })
     }
 }
 

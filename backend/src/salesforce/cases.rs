@@ -12,7 +12,7 @@ use shared::case_form::FieldValue;
 
 use super::describe::Revalidated;
 use super::soql::{Condition, Field, Order, Query};
-use super::{API_VERSION, Call, Client, Refusal, SalesforceError, SubAnswer, error, parse};
+use super::{API_VERSION, Client, Refusal, SalesforceError, SubAnswer, error};
 
 /// The record type every org has; its layout and picklists apply when no other is available.
 pub const MASTER_RECORD_TYPE: &str = "012000000000000AAA";
@@ -135,20 +135,13 @@ impl Client {
     /// there is no such user (none with the email, inactive, or no permission).
     pub async fn case_owner(&self, email: &str) -> Result<Option<CaseOwner>, SalesforceError> {
         #[derive(Deserialize)]
-        struct Rows {
-            records: Vec<Row>,
-        }
-        #[derive(Deserialize)]
         #[serde(rename_all = "PascalCase")]
         struct Row {
             id: String,
             name: Option<String>,
         }
-        let soql = owner_query(email).to_string();
-        let mut call = Call::get(format!("/services/data/{API_VERSION}/query"));
-        call.query.push(("q", soql));
-        let rows: Rows = parse(&self.send(call).await?.body)?;
-        Ok(rows.records.into_iter().next().map(|row| CaseOwner {
+        let rows: Vec<Row> = self.query_rows(&owner_query(email)).await?;
+        Ok(rows.into_iter().next().map(|row| CaseOwner {
             name: row.name.unwrap_or_else(|| row.id.clone()),
             id: row.id,
         }))
@@ -424,6 +417,7 @@ fn picklists(wire: WirePicklists) -> RecordTypePicklists {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::salesforce::parse;
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!(

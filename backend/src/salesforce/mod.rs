@@ -409,6 +409,25 @@ pub(crate) fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     format!("{}?{}", url.path(), url.query().unwrap_or_default())
 }
 
+/// A query answer's rows (`{"records": [..]}`), each as `T`.
+#[derive(Deserialize)]
+pub(crate) struct QueryBody<T> {
+    pub records: Vec<T>,
+}
+
+impl Client {
+    /// Runs one SOQL query (`GET /query`, one call); its first page of rows.
+    pub(crate) async fn query_rows<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &soql::Query,
+    ) -> Result<Vec<T>, SalesforceError> {
+        let mut call = Call::get(format!("/services/data/{API_VERSION}/query"));
+        call.query.push(("q", query.to_string()));
+        let rows: QueryBody<T> = parse(&self.send(call).await?.body)?;
+        Ok(rows.records)
+    }
+}
+
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, SalesforceError> {
     serde_json::from_slice(body).map_err(|e| SalesforceError::Unexpected(e.to_string()))
 }

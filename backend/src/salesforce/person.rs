@@ -7,7 +7,7 @@ use serde_json::Value;
 use shared::owner::SalesforceUser;
 
 use super::soql::{Condition, Field, Query};
-use super::{Client, Refusal, SalesforceError};
+use super::{Client, QueryBody, Refusal, SalesforceError};
 
 /// How to find the person. `link` wins; else contacts by `contact` and unconverted leads by
 /// `lead_email` (leads always match by email).
@@ -210,11 +210,6 @@ fn queries(lookup: &Lookup) -> Option<Vec<(&'static str, String)>> {
         ));
     }
     Some(out)
-}
-
-#[derive(Deserialize)]
-struct QueryBody<T> {
-    records: Vec<T>,
 }
 
 #[derive(Deserialize)]

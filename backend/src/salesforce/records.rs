@@ -12,7 +12,7 @@ use shared::owner::SalesforceUser;
 use shared::sync::{SalesforceField, SalesforceFieldType, SalesforceObject, SyncValue};
 
 use super::soql::{Field, Query};
-use super::{API_VERSION, Call, Client, Refusal, SalesforceError, error, parse};
+use super::{API_VERSION, Call, Client, QueryBody, Refusal, SalesforceError, error, parse};
 
 /// The most records one sObject Collections call takes.
 pub const COLLECTION_LIMIT: usize = 200;
@@ -207,11 +207,6 @@ pub fn to_json(value: &SyncValue) -> Value {
     }
 }
 
-#[derive(Deserialize)]
-struct QueryBody {
-    records: Vec<Map<String, Value>>,
-}
-
 fn record(object: SalesforceObject, row: Map<String, Value>) -> Option<SalesforceRecord> {
     let id = row.get("Id").and_then(Value::as_str)?.to_owned();
     let last_modified = row
@@ -284,7 +279,7 @@ impl Client {
                     status: 400,
                     refusals,
                 })?;
-                let rows: QueryBody = serde_json::from_value(body)
+                let rows: QueryBody<Map<String, Value>> = serde_json::from_value(body)
                     .map_err(|e| SalesforceError::Unexpected(format!("query records: {e}")))?;
                 let records: Vec<SalesforceRecord> = rows
                     .records

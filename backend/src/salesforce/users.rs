@@ -5,7 +5,7 @@ use serde::Deserialize;
 use shared::owner::SalesforceUser;
 
 use super::soql::{Condition, Field, Order, Query};
-use super::{API_VERSION, Call, Client, SalesforceError, parse};
+use super::{Client, SalesforceError};
 
 /// The most users one page of the owner settings lists.
 pub const USERS_LIMIT: u32 = 2000;
@@ -22,21 +22,14 @@ impl Client {
     /// Active users by name (at most [`USERS_LIMIT`]): one call.
     pub async fn active_users(&self) -> Result<Vec<SalesforceUser>, SalesforceError> {
         #[derive(Deserialize)]
-        struct Rows {
-            records: Vec<Row>,
-        }
-        #[derive(Deserialize)]
         #[serde(rename_all = "PascalCase")]
         struct Row {
             id: String,
             name: Option<String>,
             email: Option<String>,
         }
-        let mut call = Call::get(format!("/services/data/{API_VERSION}/query"));
-        call.query.push(("q", users_query().to_string()));
-        let rows: Rows = parse(&self.send(call).await?.body)?;
+        let rows: Vec<Row> = self.query_rows(&users_query()).await?;
         Ok(rows
-            .records
             .into_iter()
             .map(|row| SalesforceUser {
                 name: row.name.unwrap_or_else(|| row.id.clone()),

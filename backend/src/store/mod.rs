@@ -32,7 +32,7 @@ pub use links::PersonLink;
 pub use migrate::MigrateError;
 pub use sync::{
     Agreed, CompanyLink, DueWork, IncomingRecord, Intake, JobResult, LedgerQuery, LedgerRow,
-    LinkChange, NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
+    LinkChange, LinkSide, NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
 };
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};
 

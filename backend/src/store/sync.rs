@@ -148,6 +148,13 @@ pub enum LinkChange {
     },
 }
 
+/// Which side's ids a batched link lookup is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSide {
+    Intercom,
+    Salesforce,
+}
+
 /// What the record looked like when the job synced it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Synced {
@@ -158,6 +165,19 @@ pub struct Synced {
     pub body: String,
     /// How much of it Salesforce holds.
     pub agreed: Agreed,
+}
+
+impl Synced {
+    /// A state Salesforce holds all of: what an Intercom -> Salesforce job synced.
+    pub fn all(model: RecordModel, intercom_id: &str, updated_at: i64, body: &str) -> Synced {
+        Synced {
+            model,
+            intercom_id: intercom_id.to_owned(),
+            updated_at,
+            body: body.to_owned(),
+            agreed: Agreed::All,
+        }
+    }
 }
 
 /// How much of an Intercom record's state the sync has carried to Salesforce.
@@ -359,22 +379,22 @@ impl Store {
         run_at: i64,
         now: i64,
     ) -> Result<u64, StoreError> {
-        let mut released = 0;
-        for id in ids {
-            released += on_db!(&self.pool, pool => sqlx::query(
-                    "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = $3,
-                            lease_owner = NULL, lease_until = NULL, updated_at = $4
-                     WHERE id = $1 AND state = 'running' AND lease_owner = $2",
-                )
-                .bind(id)
-                .bind(worker)
-                .bind(run_at)
-                .bind(now)
-                .execute(pool)
-                .await?
-                .rows_affected());
+        if ids.is_empty() {
+            return Ok(0);
         }
-        Ok(released)
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = $2,
+                    lease_owner = NULL, lease_until = NULL, updated_at = $3
+             WHERE state = 'running' AND lease_owner = $1 AND id IN ({})",
+            placeholders(4, ids.len())
+        ));
+        Ok(on_db!(&self.pool, pool => {
+            let mut q = sqlx::query(sql).bind(worker).bind(run_at).bind(now);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.execute(pool).await?.rows_affected()
+        }))
     }
 
     /// Finishes jobs `worker` holds: each leaves the queue together with its ledger rows, link
@@ -449,6 +469,76 @@ impl Store {
         Ok(finished)
     }
 
+    /// The person links of many records at once, by either side's ids.
+    pub async fn person_links_of(
+        &self,
+        installation_id: &str,
+        side: LinkSide,
+        ids: &[String],
+    ) -> Result<Vec<super::PersonLink>, StoreError> {
+        let column = match side {
+            LinkSide::Intercom => "intercom_contact_id",
+            LinkSide::Salesforce => "salesforce_id",
+        };
+        self.links_of(
+            "intercom_contact_id, salesforce_object, salesforce_id, linked_at FROM person_links",
+            column,
+            installation_id,
+            ids,
+        )
+        .await
+    }
+
+    /// The company links of many records at once, by either side's ids.
+    pub async fn company_links_of(
+        &self,
+        installation_id: &str,
+        side: LinkSide,
+        ids: &[String],
+    ) -> Result<Vec<CompanyLink>, StoreError> {
+        let column = match side {
+            LinkSide::Intercom => "intercom_company_id",
+            LinkSide::Salesforce => "salesforce_id",
+        };
+        self.links_of(
+            "intercom_company_id, salesforce_id, linked_at FROM company_links",
+            column,
+            installation_id,
+            ids,
+        )
+        .await
+    }
+
+    /// `SELECT {from} WHERE installation_id = $1 AND {column} IN (ids)`; both are our own text.
+    async fn links_of<T>(
+        &self,
+        from: &'static str,
+        column: &'static str,
+        installation_id: &str,
+        ids: &[String],
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {from} WHERE installation_id = $1 AND {column} IN ({})",
+            placeholders(2, ids.len())
+        ));
+        Ok(on_db!(&self.pool, pool => {
+            let mut q = sqlx::query_as(sql).bind(installation_id);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(pool).await?
+        }))
+    }
+
     pub async fn company_link(
         &self,
         installation_id: &str,
@@ -459,21 +549,6 @@ impl Store {
         Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
             .bind(installation_id)
             .bind(intercom_company_id)
-            .fetch_optional(pool)
-            .await?))
-    }
-
-    /// The Intercom company linked to this Account, if any.
-    pub async fn company_link_by_salesforce_id(
-        &self,
-        installation_id: &str,
-        salesforce_id: &str,
-    ) -> Result<Option<CompanyLink>, StoreError> {
-        const SQL: &str = "SELECT intercom_company_id, salesforce_id, linked_at FROM company_links
-            WHERE installation_id = $1 AND salesforce_id = $2";
-        Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
-            .bind(installation_id)
-            .bind(salesforce_id)
             .fetch_optional(pool)
             .await?))
     }

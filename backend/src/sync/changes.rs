@@ -119,10 +119,10 @@ impl ChangeSink for SyncSink {
         changes: Vec<RecordChange>,
     ) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            for change in &changes {
-                self.cards
-                    .invalidate_salesforce_record(installation_id, &change.id);
-            }
+            self.cards.invalidate_salesforce_records(
+                installation_id,
+                changes.iter().map(|c| c.id.clone()).collect(),
+            );
             // Deleted records lose their links (see `to_intercom`).
             let wanted: Vec<(Option<SalesforceObject>, &RecordChange)> = changes
                 .iter()

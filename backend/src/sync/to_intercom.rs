@@ -27,7 +27,7 @@ use crate::salesforce::records::{
 };
 use crate::salesforce::soql::{Condition, Field, Literal, Op, Order};
 use crate::store::{
-    Agreed, Job, JobId, JobResult, LinkChange, NewJob, NewLedgerRow, RecordModel, Synced,
+    Agreed, Job, JobId, JobResult, LinkChange, LinkSide, NewJob, NewLedgerRow, RecordModel, Synced,
 };
 
 use super::TO_INTERCOM_JOB_KIND;
@@ -499,15 +499,18 @@ async fn fan_out(
     out: &mut BatchOutcome,
 ) -> JobOutcome {
     let object = fan.fan.object();
+    let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
+    let mut held = match links_of(ctx, object.intercom_model(), LinkSide::Salesforce, &ids).await {
+        Ok(held) => held,
+        Err(message) => return JobOutcome::Retry(message),
+    };
     let mut outcome = done(Vec::new());
     for record in page {
-        let link = match linked(ctx, object, &record.id).await {
-            Ok(Some(id)) => Link::Existing(id),
-            // Not linked: nobody in Intercom to give an owner.
-            Ok(None) => continue,
-            Err(message) => return JobOutcome::Retry(message),
+        // Not linked: nobody in Intercom to give an owner.
+        let Some(id) = held.remove(&record.id) else {
+            continue;
         };
-        let synced = sync_record(ctx, owners, object, record, link, out).await;
+        let synced = sync_record(ctx, owners, object, record, Link::Existing(id), out).await;
         outcome = merge(outcome, synced);
     }
     if let (JobOutcome::Done(result), Some(last)) = (&mut outcome, page.last())
@@ -695,8 +698,13 @@ async fn resolve_links(
 ) -> Result<HashMap<String, Link>, String> {
     let mut links = HashMap::new();
     let mut unlinked = Vec::new();
+    let mut held = HashMap::new();
+    for model in [IntercomModel::Person, IntercomModel::Company] {
+        let ids = ids_of(found.iter().map(|(_, o, r)| (*o, r.id.as_str())), model);
+        held.extend(links_of(ctx, model, LinkSide::Salesforce, &ids).await?);
+    }
     for (_, object, record) in found {
-        match linked(ctx, *object, &record.id).await? {
+        match held.remove(&record.id) {
             Some(id) => {
                 links.insert(record.id.clone(), Link::Existing(id));
             }
@@ -743,7 +751,7 @@ async fn resolve_links(
         .people_with("email", &emails)
         .await
         .map_err(fail)?;
-    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut candidates = Vec::new();
     for (object, record) in unlinked {
         let candidate = match object.intercom_model() {
             IntercomModel::Person => {
@@ -776,24 +784,19 @@ async fn resolve_links(
                 }
             }
         };
-        let Some(intercom_id) = candidate else {
-            continue;
-        };
-        // Links are one-to-one: an Intercom record linked elsewhere keeps its link.
-        let held = match object.intercom_model() {
-            IntercomModel::Person => ctx
-                .store
-                .person_link(ctx.installation_id, &intercom_id)
-                .await
-                .map(|l| l.is_some()),
-            IntercomModel::Company => ctx
-                .store
-                .company_link(ctx.installation_id, &intercom_id)
-                .await
-                .map(|l| l.is_some()),
+        if let Some(intercom_id) = candidate {
+            candidates.push((object, record, intercom_id));
         }
-        .map_err(|e| e.to_string())?;
-        if !held && taken.insert(intercom_id.clone()) {
+    }
+    // Links are one-to-one: an Intercom record linked elsewhere keeps its link.
+    let mut linked_elsewhere = HashMap::new();
+    for model in [IntercomModel::Person, IntercomModel::Company] {
+        let ids = ids_of(candidates.iter().map(|(o, _, id)| (*o, id.as_str())), model);
+        linked_elsewhere.extend(links_of(ctx, model, LinkSide::Intercom, &ids).await?);
+    }
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for (_, record, intercom_id) in candidates {
+        if !linked_elsewhere.contains_key(&intercom_id) && taken.insert(intercom_id.clone()) {
             links.insert(record.id.clone(), Link::New(intercom_id));
         }
     }
@@ -828,18 +831,65 @@ async fn linked(
     object: SalesforceObject,
     salesforce_id: &str,
 ) -> Result<Option<String>, String> {
+    let mut found = links_of(
+        ctx,
+        object.intercom_model(),
+        LinkSide::Salesforce,
+        &[salesforce_id.to_owned()],
+    )
+    .await?;
+    Ok(found.remove(salesforce_id))
+}
+
+/// The links of many records of one model in one query: each given id (on `side`) to the
+/// other side's id.
+async fn links_of(
+    ctx: &Context<'_>,
+    model: IntercomModel,
+    side: LinkSide,
+    ids: &[String],
+) -> Result<HashMap<String, String>, String> {
     let store = ctx.store;
-    let found = match object.intercom_model() {
+    let pairs: Vec<(String, String)> = match model {
         IntercomModel::Person => store
-            .person_link_by_salesforce_id(ctx.installation_id, salesforce_id)
+            .person_links_of(ctx.installation_id, side, ids)
             .await
-            .map(|l| l.map(|l| l.intercom_contact_id)),
+            .map(|links| {
+                links
+                    .into_iter()
+                    .map(|l| (l.intercom_contact_id, l.salesforce_id))
+                    .collect()
+            }),
         IntercomModel::Company => store
-            .company_link_by_salesforce_id(ctx.installation_id, salesforce_id)
+            .company_links_of(ctx.installation_id, side, ids)
             .await
-            .map(|l| l.map(|l| l.intercom_company_id)),
-    };
-    found.map_err(|e| e.to_string())
+            .map(|links| {
+                links
+                    .into_iter()
+                    .map(|l| (l.intercom_company_id, l.salesforce_id))
+                    .collect()
+            }),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(pairs
+        .into_iter()
+        .map(|(intercom, salesforce)| match side {
+            LinkSide::Intercom => (intercom, salesforce),
+            LinkSide::Salesforce => (salesforce, intercom),
+        })
+        .collect())
+}
+
+/// The ids of the records of one model.
+fn ids_of<'r>(
+    records: impl IntoIterator<Item = (SalesforceObject, &'r str)>,
+    model: IntercomModel,
+) -> Vec<String> {
+    records
+        .into_iter()
+        .filter(|(object, _)| object.intercom_model() == model)
+        .map(|(_, id)| id.to_owned())
+        .collect()
 }
 
 async fn sync_record(

@@ -25,7 +25,7 @@ use crate::salesforce::records::{RecordQuery, RecordWrite, SalesforceRecord, Wri
 use crate::salesforce::soql::{Condition, Field, Literal};
 use crate::salesforce::{self, ErrorCode, Refusal, SalesforceError};
 use crate::store::{
-    Agreed, Job, JobId, JobResult, LinkChange, NewLedgerRow, PersonLink, RecordModel, Store,
+    Job, JobId, JobResult, LinkChange, LinkSide, NewLedgerRow, PersonLink, RecordModel, Store,
     StoredRecord, Synced,
 };
 
@@ -241,8 +241,6 @@ fn strings(values: &BTreeSet<String>) -> Vec<Literal> {
 /// Runs one batch. Never fails as a whole: each job gets its outcome.
 pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     let mut out = BatchOutcome::default();
-    let mut people = Vec::new();
-    let mut companies = Vec::new();
     let mut ids = (Vec::new(), Vec::new());
     for job in jobs {
         match serde_json::from_str::<Payload>(&job.payload) {
@@ -252,17 +250,14 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
             _ => out.jobs.push((job.id, done(Vec::new(), Vec::new(), None))),
         }
     }
-    match load(ctx, &ids.0, &ids.1, &mut out).await {
-        Ok((p, c)) => {
-            people = p;
-            companies = c;
-        }
+    let (people, companies) = match load(ctx, &ids.0, &ids.1, &mut out).await {
+        Ok(work) => work,
         Err(message) => {
-            for (job, _) in ids.0.iter().chain(&ids.1) {
-                out.jobs.push((*job, JobOutcome::Retry(message.clone())));
-            }
+            let jobs = ids.0.iter().chain(&ids.1).map(|(job, _)| *job);
+            out.all(jobs, &JobOutcome::Retry(message));
+            return out;
         }
-    }
+    };
     if people.is_empty() && companies.is_empty() {
         return out;
     }
@@ -278,6 +273,22 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     run.out
 }
 
+/// The stored states of these Intercom records, by id.
+async fn stored_by_id(
+    ctx: &Context<'_>,
+    model: RecordModel,
+    ids: &[String],
+) -> Result<HashMap<String, StoredRecord>, String> {
+    Ok(ctx
+        .store
+        .intercom_records(ctx.installation_id, model, ids)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|r| (r.intercom_id.clone(), r))
+        .collect())
+}
+
 /// Reads the jobs' stored records and links; settles deletes and unreadable records at once.
 async fn load(
     ctx: &Context<'_>,
@@ -288,19 +299,17 @@ async fn load(
     let store = ctx.store;
     let fail = |e: crate::store::StoreError| e.to_string();
     let person_ids: Vec<String> = people.iter().map(|(_, id)| id.clone()).collect();
-    let stored: HashMap<String, StoredRecord> = store
-        .intercom_records(ctx.installation_id, RecordModel::Person, &person_ids)
+    let stored = stored_by_id(ctx, RecordModel::Person, &person_ids).await?;
+    let mut links: HashMap<String, PersonLink> = store
+        .person_links_of(ctx.installation_id, LinkSide::Intercom, &person_ids)
         .await
         .map_err(fail)?
         .into_iter()
-        .map(|r| (r.intercom_id.clone(), r))
+        .map(|l| (l.intercom_contact_id.clone(), l))
         .collect();
     let mut person_work = Vec::new();
     for (job, id) in people {
-        let link = store
-            .person_link(ctx.installation_id, id)
-            .await
-            .map_err(fail)?;
+        let link = links.remove(id);
         let Some(record) = stored.get(id) else {
             out.jobs.push((*job, done(Vec::new(), Vec::new(), None)));
             continue;
@@ -358,13 +367,7 @@ async fn load(
             && !mapped_among(ctx.settings, person_object(&l.salesforce_object), names)
         {
             // Nothing this person's record is mapped to changed: no read, no write, no noise.
-            let synced = Synced {
-                model: RecordModel::Person,
-                intercom_id: id.clone(),
-                updated_at: record.updated_at,
-                body: record.body.clone(),
-                agreed: Agreed::All,
-            };
+            let synced = Synced::all(RecordModel::Person, id, record.updated_at, &record.body);
             out.jobs
                 .push((*job, done(Vec::new(), Vec::new(), Some(synced))));
             continue;
@@ -382,19 +385,17 @@ async fn load(
     }
 
     let company_ids: Vec<String> = companies.iter().map(|(_, id)| id.clone()).collect();
-    let stored: HashMap<String, StoredRecord> = store
-        .intercom_records(ctx.installation_id, RecordModel::Company, &company_ids)
+    let stored = stored_by_id(ctx, RecordModel::Company, &company_ids).await?;
+    let mut links: HashMap<String, crate::store::CompanyLink> = store
+        .company_links_of(ctx.installation_id, LinkSide::Intercom, &company_ids)
         .await
         .map_err(fail)?
         .into_iter()
-        .map(|r| (r.intercom_id.clone(), r))
+        .map(|l| (l.intercom_company_id.clone(), l))
         .collect();
     let mut company_work = Vec::new();
     for (job, id) in companies {
-        let link = store
-            .company_link(ctx.installation_id, id)
-            .await
-            .map_err(fail)?;
+        let link = links.remove(id);
         let Some(record) = stored.get(id) else {
             out.jobs.push((*job, done(Vec::new(), Vec::new(), None)));
             continue;
@@ -442,13 +443,7 @@ async fn load(
         if let (Some(_), Changed::Only(names), false) = (&link, &changed, record.created)
             && !mapped_among(ctx.settings, SalesforceObject::Account, names)
         {
-            let synced = Synced {
-                model: RecordModel::Company,
-                intercom_id: id.clone(),
-                updated_at: record.updated_at,
-                body: record.body.clone(),
-                agreed: Agreed::All,
-            };
+            let synced = Synced::all(RecordModel::Company, id, record.updated_at, &record.body);
             out.jobs
                 .push((*job, done(Vec::new(), Vec::new(), Some(synced))));
             continue;
@@ -1142,13 +1137,7 @@ impl Run<'_, '_> {
             let mut target: Option<SalesforceRecord> = None;
             let mut new_link = false;
             let mut held_elsewhere = false;
-            let synced = Synced {
-                model: RecordModel::Person,
-                intercom_id: person_id.clone(),
-                updated_at: work.updated_at,
-                body: work.body.clone(),
-                agreed: Agreed::All,
-            };
+            let synced = Synced::all(RecordModel::Person, &person_id, work.updated_at, &work.body);
 
             if let Some(link) = &work.link {
                 let object = person_object(&link.salesforce_object);
@@ -1482,13 +1471,12 @@ impl Run<'_, '_> {
                 continue;
             };
             let company_id = work.company.id.clone();
-            let synced = Synced {
-                model: RecordModel::Company,
-                intercom_id: company_id.clone(),
-                updated_at: work.updated_at,
-                body: work.body.clone(),
-                agreed: Agreed::All,
-            };
+            let synced = Synced::all(
+                RecordModel::Company,
+                &company_id,
+                work.updated_at,
+                &work.body,
+            );
             let mut ledger: Vec<NewLedgerRow> = work.broken.iter().cloned().collect();
             let mut links = Vec::new();
             if work.broken.is_some() {

@@ -362,9 +362,10 @@ impl Worker {
         for id in &outcome.touched.intercom_ids {
             self.cards.invalidate_contact(installation_id, id).await;
         }
-        for id in &outcome.touched.salesforce_ids {
-            self.cards.invalidate_salesforce_record(installation_id, id);
-        }
+        self.cards.invalidate_salesforce_records(
+            installation_id,
+            outcome.touched.salesforce_ids.into_iter().collect(),
+        );
         Ok(())
     }
 }
@@ -385,33 +386,34 @@ fn parked_row(installation_id: &str, job: &Job, error: &str, now: i64) -> NewLed
             job.max_attempts
         )
     });
+    use shared::sync::Direction::{ToIntercom, ToSalesforce};
     let (direction, object, intercom_id, salesforce_id) = match payload["object"].as_str() {
-        _ if conversation.is_some() => ("to_intercom", "Conversation", conversation, None),
-        _ if fan == Some("account_contacts") => ("to_intercom", "Account", None, id),
-        _ if fan == Some("owned_leads") => ("to_intercom", "Lead", None, None),
-        _ if fan.is_some() => ("to_intercom", "Contact", None, None),
-        Some(object) => ("to_intercom", object, None, id),
-        None if payload["model"] == "company" => ("to_salesforce", "Account", id, None),
-        None => ("to_salesforce", "Contact", id, None),
+        _ if conversation.is_some() => (ToIntercom, "Conversation", conversation, None),
+        _ if fan == Some("account_contacts") => (ToIntercom, "Account", None, id),
+        _ if fan == Some("owned_leads") => (ToIntercom, "Lead", None, None),
+        _ if fan.is_some() => (ToIntercom, "Contact", None, None),
+        Some(object) => (ToIntercom, object, None, id),
+        None if payload["model"] == "company" => (ToSalesforce, "Account", id, None),
+        None => (ToSalesforce, "Contact", id, None),
     };
-    NewLedgerRow {
-        installation_id: installation_id.to_owned(),
-        at: now,
-        direction: direction.to_owned(),
-        object: object.to_owned(),
-        intercom_id,
-        salesforce_id,
-        fields: "[]".to_owned(),
-        outcome: "failed".to_owned(),
-        detail: Some(fan_detail.unwrap_or_else(|| {
-            format!(
-                "Parked after {} attempts; retry it once the cause is fixed.",
-                job.max_attempts
-            )
-        })),
-        error_code: Some("job_parked".to_owned()),
-        error_message: Some(error.to_owned()),
-    }
+    let mut row = super::ledger::new_row(
+        installation_id,
+        now,
+        direction,
+        object,
+        intercom_id.as_deref(),
+        salesforce_id.as_deref(),
+        shared::sync::Outcome::Failed,
+    );
+    row.detail = Some(fan_detail.unwrap_or_else(|| {
+        format!(
+            "Parked after {} attempts; retry it once the cause is fixed.",
+            job.max_attempts
+        )
+    }));
+    row.error_code = Some("job_parked".to_owned());
+    row.error_message = Some(error.to_owned());
+    row
 }
 
 #[cfg(test)]
