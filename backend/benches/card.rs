@@ -5,9 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::demo::{self, DEMO_INSTALLATION_ID, Demo};
+use sfbridge::demo::DEMO_INSTALLATION_ID;
 use sim::salesforce::{Fault, FaultKind};
+
+mod common;
+use common::{quantile, start};
 
 const SALESFORCE_LATENCY: Duration = Duration::from_millis(50);
 const COLD_ROUNDS: usize = 20;
@@ -23,21 +25,10 @@ fn main() {
 }
 
 async fn bench() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let (config, options) = demo::scratch(dir.path());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let demo = Demo::start(
-        &config,
-        Cipher::new(&SecretKey::generate()),
-        &options,
-        async {
-            let _ = stopped.await;
-        },
-    )
-    .await
-    .expect("the demo starts");
-    let app = demo.state.public_url.clone();
-    let http = reqwest::Client::new();
+    let world = start(|_| {}).await;
+    let demo = &world.demo;
+    let app = world.app();
+    let http = world.http.clone();
 
     let list: serde_json::Value = http
         .get(format!("{app}/api/inbox/conversations"))
@@ -130,8 +121,7 @@ async fn bench() {
         cold_calls as f64 / cold.len() as f64,
         warm.len()
     );
-    let _ = stop.send(());
-    demo.finish().await.expect("a clean stop");
+    world.finish().await;
 }
 
 async fn get_card(http: &reqwest::Client, app: &str, conversation: &str) -> Duration {
@@ -148,7 +138,7 @@ async fn get_card(http: &reqwest::Client, app: &str, conversation: &str) -> Dura
 
 fn report(name: &str, took: &mut [Duration], rate: Option<f64>) {
     took.sort();
-    let at = |q: f64| took[((took.len() as f64 * q) as usize).min(took.len() - 1)];
+    let at = |q: f64| quantile(took, q);
     println!(
         "{name:<20} n={:<6} p50 {:>8.2} ms  p99 {:>8.2} ms{}",
         took.len(),

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::demo::{self, DEMO_INSTALLATION_ID, Demo};
+use sfbridge::demo::DEMO_INSTALLATION_ID;
 use sim::salesforce::{Fault, FaultKind};
+
+mod common;
+use common::{World, quantile, start};
 
 const SALESFORCE_LATENCY: Duration = Duration::from_millis(50);
 const PEOPLE: usize = 1_000;
@@ -22,13 +24,6 @@ fn main() {
         .build()
         .expect("a runtime");
     runtime.block_on(bench());
-}
-
-struct World {
-    demo: Demo,
-    http: reqwest::Client,
-    stop: tokio::sync::oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
 }
 
 impl World {
@@ -48,12 +43,8 @@ impl World {
                 .await
                 .expect("Intercom answers");
             if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
-                let reset = response
-                    .headers()
-                    .get("x-ratelimit-reset")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .unwrap_or_default();
+                let reset = sfbridge::intercom::RateLimit::from_headers(response.headers())
+                    .map_or(0, |limit| limit.reset_at.timestamp());
                 let wait = (reset - chrono::Utc::now().timestamp()).clamp(0, 10) as u64;
                 tokio::time::sleep(Duration::from_millis(wait * 1000 + 50)).await;
                 continue;
@@ -79,28 +70,6 @@ impl World {
             .salesforce
             .record(&link.salesforce_id)
             .map(|r| r["Phone"].clone())
-    }
-}
-
-async fn start() -> World {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let (config, options) = demo::scratch(dir.path());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let demo = Demo::start(
-        &config,
-        Cipher::new(&SecretKey::generate()),
-        &options,
-        async {
-            let _ = stopped.await;
-        },
-    )
-    .await
-    .expect("the demo starts");
-    World {
-        demo,
-        http: reqwest::Client::new(),
-        stop,
-        _dir: dir,
     }
 }
 
@@ -172,13 +141,8 @@ async fn round(
     )
 }
 
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[i]
-}
-
 async fn bench() {
-    let world = start().await;
+    let world = start(|_| {}).await;
     // Lead Company from a plain attribute, so each person needs no Intercom company.
     world
         .intercom(
@@ -187,30 +151,13 @@ async fn bench() {
             json!({"name": "company_name", "model": "contact", "data_type": "string"}),
         )
         .await;
-    let app = world.demo.state.public_url.clone();
-    let view: Value = world
-        .http
-        .get(format!("{app}/api/settings/sync"))
-        .send()
-        .await
-        .expect("settings")
-        .json()
-        .await
-        .expect("JSON");
-    let mut mappings = view["mappings"].as_array().expect("mappings").clone();
-    for m in &mut mappings {
-        if m["salesforce_field"] == "Company" {
-            m["intercom_attribute"] = json!("custom_attributes.company_name");
-        }
-    }
-    let saved = world
-        .http
-        .put(format!("{app}/api/settings/sync/mappings"))
-        .json(&json!({ "mappings": mappings }))
-        .send()
-        .await
-        .expect("saved");
-    assert!(saved.status().is_success());
+    world
+        .edit_mappings(|m| {
+            if m["salesforce_field"] == "Company" {
+                m["intercom_attribute"] = json!("custom_attributes.company_name");
+            }
+        })
+        .await;
     world
         .demo
         .salesforce
@@ -273,7 +220,6 @@ async fn bench() {
             latencies.last().copied().unwrap_or_default().as_millis()
         );
     }
-    let stats = &world.demo.state.sync.stats;
     let counts = world
         .demo
         .store
@@ -284,16 +230,6 @@ async fn bench() {
         "queue: {} queued, {} running, {} parked",
         counts.queued, counts.running, counts.parked
     );
-    println!(
-        "worker: {} batches, {} jobs finished, {} retried",
-        stats.batches.load(std::sync::atomic::Ordering::Relaxed),
-        stats
-            .jobs_finished
-            .load(std::sync::atomic::Ordering::Relaxed),
-        stats
-            .jobs_retried
-            .load(std::sync::atomic::Ordering::Relaxed)
-    );
-    let _ = world.stop.send(());
-    world.demo.finish().await.expect("a clean stop");
+    world.print_worker_stats();
+    world.finish().await;
 }

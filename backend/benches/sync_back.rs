@@ -14,10 +14,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::demo::{self, DEMO_INSTALLATION_ID, Demo};
+use sfbridge::demo::DEMO_INSTALLATION_ID;
 use sfbridge::store::LedgerQuery;
 use sim::salesforce::{Fault, FaultKind};
+
+mod common;
+use common::{World, quantile, start};
 
 const SALESFORCE_LATENCY: Duration = Duration::from_millis(50);
 const CHANGES: usize = 500;
@@ -33,37 +35,6 @@ fn main() {
         .build()
         .expect("a runtime");
     runtime.block_on(bench());
-}
-
-struct World {
-    demo: Demo,
-    http: reqwest::Client,
-    stop: tokio::sync::oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
-}
-
-async fn start() -> World {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let (mut config, options) = demo::scratch(dir.path());
-    // Shorter than the configurable minimum, so a half-minute window sees several sweeps.
-    config.sweep_every = IDLE_SWEEP;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let demo = Demo::start(
-        &config,
-        Cipher::new(&SecretKey::generate()),
-        &options,
-        async {
-            let _ = stopped.await;
-        },
-    )
-    .await
-    .expect("the demo starts");
-    World {
-        demo,
-        http: reqwest::Client::new(),
-        stop,
-        _dir: dir,
-    }
 }
 
 impl World {
@@ -120,37 +91,16 @@ impl World {
     }
 }
 
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[i]
-}
-
 async fn bench() {
-    let world = start().await;
-    let app = world.demo.state.public_url.clone();
-    let view: Value = world
-        .http
-        .get(format!("{app}/api/settings/sync"))
-        .send()
-        .await
-        .expect("settings")
-        .json()
-        .await
-        .expect("JSON");
-    let mut mappings = view["mappings"].as_array().expect("mappings").clone();
-    for m in &mut mappings {
-        if m["object"] == "contact" && m["salesforce_field"] == "Title" {
-            m["direction"] = json!("to_intercom");
-        }
-    }
-    let saved = world
-        .http
-        .put(format!("{app}/api/settings/sync/mappings"))
-        .json(&json!({ "mappings": mappings }))
-        .send()
-        .await
-        .expect("saved");
-    assert!(saved.status().is_success());
+    // Shorter than the configurable minimum, so a half-minute window sees several sweeps.
+    let world = start(|c| c.sweep_every = IDLE_SWEEP).await;
+    world
+        .edit_mappings(|m| {
+            if m["object"] == "contact" && m["salesforce_field"] == "Title" {
+                m["direction"] = json!("to_intercom");
+            }
+        })
+        .await;
     let contacts = world.contacts_with_keys().await;
     assert!(!contacts.is_empty());
     let admin = world.demo.salesforce.admin_user_id();
@@ -223,17 +173,6 @@ async fn bench() {
         quantile(&latencies, 0.99).as_millis(),
         latencies.last().copied().unwrap_or_default().as_millis()
     );
-    let stats = &world.demo.state.sync.stats;
-    println!(
-        "worker: {} batches, {} jobs finished, {} retried",
-        stats.batches.load(std::sync::atomic::Ordering::Relaxed),
-        stats
-            .jobs_finished
-            .load(std::sync::atomic::Ordering::Relaxed),
-        stats
-            .jobs_retried
-            .load(std::sync::atomic::Ordering::Relaxed)
-    );
-    let _ = world.stop.send(());
-    world.demo.finish().await.expect("a clean stop");
+    world.print_worker_stats();
+    world.finish().await;
 }

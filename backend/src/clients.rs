@@ -169,8 +169,8 @@ impl Clients {
             return Ok(None);
         }
         for row in self.inner.store.installations().await? {
-            let credentials = installations::credentials(&row, &self.inner.cipher)?;
-            if let Some(secret) = &credentials.intercom_client_secret
+            let secret = installations::intercom_client_secret(&row, &self.inner.cipher)?;
+            if let Some(secret) = &secret
                 && verify(secret, body, signature)
             {
                 return Ok(Some(row.id));

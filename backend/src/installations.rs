@@ -76,13 +76,35 @@ pub struct Credentials {
     pub intercom_client_secret: Option<SecretString>,
 }
 
+/// One sealed column of the row, opened.
+fn open_column(
+    row: &InstallationRow,
+    cipher: &Cipher,
+    sealed: &Option<Vec<u8>>,
+    column: &str,
+) -> Result<Option<SecretString>, OpenError> {
+    sealed
+        .as_ref()
+        .map(|bytes| cipher.open(&Sealed(bytes.clone()), &context(&row.id, column)))
+        .transpose()
+}
+
+/// Only the Intercom client secret (what signs webhooks and Canvas Kit requests): checking a
+/// signature opens nothing else.
+pub fn intercom_client_secret(
+    row: &InstallationRow,
+    cipher: &Cipher,
+) -> Result<Option<SecretString>, OpenError> {
+    open_column(
+        row,
+        cipher,
+        &row.intercom_client_secret,
+        "intercom_client_secret",
+    )
+}
+
 pub fn credentials(row: &InstallationRow, cipher: &Cipher) -> Result<Credentials, OpenError> {
-    let open = |sealed: &Option<Vec<u8>>, column: &str| {
-        sealed
-            .as_ref()
-            .map(|bytes| cipher.open(&Sealed(bytes.clone()), &context(&row.id, column)))
-            .transpose()
-    };
+    let open = |sealed: &Option<Vec<u8>>, column: &str| open_column(row, cipher, sealed, column);
     Ok(Credentials {
         salesforce_login_url: row.salesforce_login_url.clone(),
         salesforce_instance_url: row.salesforce_instance_url.clone(),
@@ -92,7 +114,7 @@ pub fn credentials(row: &InstallationRow, cipher: &Cipher) -> Result<Credentials
         salesforce_refresh_token: open(&row.salesforce_refresh_token, "salesforce_refresh_token")?,
         intercom_api_base_url: row.intercom_api_base_url.clone(),
         intercom_access_token: open(&row.intercom_access_token, "intercom_access_token")?,
-        intercom_client_secret: open(&row.intercom_client_secret, "intercom_client_secret")?,
+        intercom_client_secret: intercom_client_secret(row, cipher)?,
     })
 }
 
