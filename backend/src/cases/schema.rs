@@ -48,21 +48,11 @@ pub fn record_type_form(
 ) -> CaseForm {
     let mut names: Vec<(String, bool)> = Vec::new();
     for item in layout.items.iter().filter(|i| i.editable_for_new) {
-        if !names
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(&item.field))
-        {
-            names.push((item.field.clone(), item.required));
-        }
+        add_once(&mut names, &item.field, item.required);
     }
     // A field Salesforce cannot leave empty must be on the form even if the layout lacks it.
     for field in required_fields(describe) {
-        if !names
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(&field.name))
-        {
-            names.push((field.name.clone(), false));
-        }
+        add_once(&mut names, &field.name, false);
     }
     let names = with_controllers(describe, names);
     let fields = names
@@ -84,12 +74,7 @@ pub fn record_type_form(
 pub fn custom_form(describe: &ObjectDescribe, chosen: &[String], person: &Person) -> CaseForm {
     let mut names: Vec<(String, bool)> = chosen.iter().map(|n| (n.clone(), false)).collect();
     for field in required_fields(describe) {
-        if !names
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(&field.name))
-        {
-            names.push((field.name.clone(), false));
-        }
+        add_once(&mut names, &field.name, false);
     }
     let names = with_controllers(describe, names);
     let fields = names
@@ -125,6 +110,13 @@ pub fn case_describe(describe: &ObjectDescribe) -> CaseDescribe {
 
 fn has_input(field: &FieldDescribe) -> bool {
     field_type(field, Source::Describe, &Person::default(), None).is_some()
+}
+
+/// Adds a field to the form's list unless it is there already (names ignore case).
+fn add_once(names: &mut Vec<(String, bool)>, name: &str, required: bool) {
+    if !names.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        names.push((name.to_owned(), required));
+    }
 }
 
 /// Createable fields Salesforce neither leaves empty nor fills itself, that a form can show.
