@@ -151,7 +151,12 @@ async fn created_when_already_linked_syncs_every_mapped_attribute() {
         .unwrap();
     let mut item = update_company(&world, &id, json!({})).await;
     settled(&world).await;
-    item["updated_at"] = json!("2099-01-01T00:00:00.000+00:00");
+    // Newer than anything the workspace holds, on any day the test runs.
+    item["updated_at"] = json!(
+        (chrono::Utc::now() + chrono::Duration::days(1))
+            .format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
+            .to_string()
+    );
     let envelope = json!({
         "type": "notification_event", "app_id": world.intercom.workspace_id(),
         "data": {"type": "notification_event_data", "item": item},

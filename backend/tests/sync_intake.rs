@@ -35,6 +35,14 @@ async fn deliver(world: &World, body: &str, signature: Option<&str>) -> (u16, Va
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// An Intercom `updated_at` (webhook form) `seconds` past a day from now: newer than anything
+/// the workspace holds, on any day the test runs.
+fn ahead(seconds: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(1) + chrono::Duration::seconds(seconds))
+        .format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
+        .to_string()
+}
+
 fn signed(world: &World, body: &str) -> String {
     hub_signature(&world.intercom.client_secret(), body.as_bytes())
 }
@@ -57,7 +65,7 @@ async fn maya_item(world: &World, phone: &str, updated_at: &str) -> Value {
 #[tokio::test]
 async fn the_signature_is_checked_before_anything_is_stored() {
     let world = World::start().await;
-    let item = maya_item(&world, "+1 555 0000", "2030-01-01T00:00:00.000+00:00").await;
+    let item = maya_item(&world, "+1 555 0000", &ahead(0)).await;
     let body = envelope(&world, "notif_forged", "contact.user.updated", item);
     let before = world.store.job_counts().await.unwrap();
     let forged = hub_signature("not-the-secret", body.as_bytes());
@@ -111,8 +119,8 @@ async fn the_signature_is_checked_before_anything_is_stored() {
 async fn a_late_delivery_never_overwrites_newer_data() {
     let world = World::start().await;
     let maya = person(&world, "maya.patel@globex.example.com");
-    let newer = maya_item(&world, "+1 555 0002", "2030-01-01T00:00:02.000+00:00").await;
-    let older = maya_item(&world, "+1 555 0001", "2030-01-01T00:00:01.000+00:00").await;
+    let newer = maya_item(&world, "+1 555 0002", &ahead(2)).await;
+    let older = maya_item(&world, "+1 555 0001", &ahead(1)).await;
     let first = envelope(&world, "notif_newer", "contact.user.updated", newer);
     let (_, answer) = deliver(&world, &first, Some(&signed(&world, &first))).await;
     assert_eq!(answer["status"], "stored");

@@ -515,7 +515,17 @@ async fn simulator_answers_have_the_recorded_shapes() {
         &[("Text_Label", "Id")],
     );
 
-    let window = "start=2026-11-01T00:00:00%2B00:00&end=2030-01-01T00:00:00%2B00:00";
+    // The replication endpoints keep 30 days: a window around the org's own clock holds the
+    // account created above on any day the test runs.
+    let now = sim.now();
+    let stamp = |t: chrono::DateTime<chrono::Utc>| {
+        urlencoding::encode(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)).into_owned()
+    };
+    let window = format!(
+        "start={}&end={}",
+        stamp(now - chrono::Duration::days(1)),
+        stamp(now + chrono::Duration::days(1))
+    );
     c.api(
         &format!("{r}sobject__get_updated_success_response.json"),
         Method::GET,

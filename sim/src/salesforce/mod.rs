@@ -186,6 +186,10 @@ impl SalesforceSim {
     pub fn inject(&self, fault: Fault) {
         self.shared.faults.lock().push(fault);
     }
+    /// The org's clock: the real time, unless [`Self::set_clock`] fixed it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.org.read().now()
+    }
     /// Sets the org's clock (`None`: the real time again), for tests of time windows such as
     /// the replication endpoints' whole minutes.
     pub fn set_clock(&self, at: Option<chrono::DateTime<chrono::Utc>>) {

@@ -83,7 +83,9 @@ pub fn run(
     })?;
     let batch = batch_size(&headers);
     let org = shared.org.read();
-    let prepared = PreparedQuery::new(&*org, q, all, chrono::Utc::now()).map_err(soql_error)?;
+    // Relative date literals (`TODAY`, `LAST_N_DAYS:n`) follow the org's clock, as the
+    // replication endpoints do, so a test that fixes the clock fixes them too.
+    let prepared = PreparedQuery::new(&*org, q, all, org.now()).map_err(soql_error)?;
     let body = match prepared.execute(&*org) {
         Matches::Count(n) => json!({"totalSize": n, "done": true, "records": []}),
         Matches::Aggregates(records) => {

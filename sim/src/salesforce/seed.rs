@@ -81,11 +81,16 @@ pub fn user_id(n: usize) -> String {
 
 const EPOCH_SECS: i64 = 1_767_603_600; // 2026-01-05T09:00:00Z: seeded records date from here
 
-fn at(minutes: i64) -> DateTime<Utc> {
+/// When the seeded history begins: every seeded record was created and last modified at or
+/// after this instant, whatever today's date (seeds do not follow the real clock).
+pub fn seeded_from() -> DateTime<Utc> {
     Utc.timestamp_opt(EPOCH_SECS, 0)
         .single()
         .expect("valid epoch")
-        + Duration::minutes(minutes)
+}
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    seeded_from() + Duration::minutes(minutes)
 }
 
 /// One record as the seed writes it: system fields, booleans false, derived fields filled.
