@@ -1,5 +1,5 @@
-//! `sfbridge-sim intercom --port 0 --seed demo --credentials-json PATH` prints and writes its
-//! URL and credentials, and serves the API with them.
+//! `sfbridge-sim intercom --port 0 --seed demo --redirect-url URL --credentials-json PATH`
+//! prints and writes its URL and credentials, and serves the API and OAuth with them.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -18,6 +18,8 @@ async fn cli_prints_and_writes_credentials() {
             "0",
             "--seed",
             "demo",
+            "--redirect-url",
+            "http://127.0.0.1:9/callback",
             "--credentials-json",
         ])
         .arg(&creds_path)
@@ -48,11 +50,34 @@ async fn cli_prints_and_writes_credentials() {
             .unwrap_or_else(|| panic!("{name} printed: {printed:?}"))
     };
     let (url, token, secret) = (field("url"), field("access_token"), field("client_secret"));
+    let client_id = field("client_id");
     assert!(url.starts_with("http://127.0.0.1:"));
     let written: Value = serde_json::from_slice(&std::fs::read(&creds_path).unwrap()).unwrap();
     assert_eq!(written["url"], url.as_str());
     assert_eq!(written["access_token"], token.as_str());
     assert_eq!(written["client_secret"], secret.as_str());
+    assert_eq!(written["client_id"], client_id.as_str());
+    assert_eq!(written["workspace_id"], field("workspace_id").as_str());
+    assert_eq!(
+        written["redirect_urls"],
+        serde_json::json!(["http://127.0.0.1:9/callback"])
+    );
+    let authorized = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!(
+            "{url}/oauth?client_id={client_id}&state=s&sim_admin_id=991267401"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorized.status(), reqwest::StatusCode::FOUND);
+    let location = authorized.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("http://127.0.0.1:9/callback?code="),
+        "{location}"
+    );
     let me: Value = reqwest::Client::new()
         .get(format!("{url}/me"))
         .bearer_auth(&token)

@@ -1,4 +1,4 @@
-//! `sfbridge-sim intercom --port P --seed demo|scale:<N> [--credentials-json PATH]`
+//! `sfbridge-sim intercom --port P --seed demo|scale:<N> [--redirect-url URL].. [--credentials-json PATH]`
 
 use super::{Config, IntercomSim};
 
@@ -9,6 +9,9 @@ pub struct Args {
     /// Seconds before the one retry of a failed webhook delivery.
     #[arg(long, default_value_t = 60)]
     pub webhook_retry_secs: u64,
+    /// A redirect URL of the app, for OAuth (`https`, or `http` on a loopback host); repeatable.
+    #[arg(long = "redirect-url")]
+    pub redirect_urls: Vec<String>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -17,14 +20,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         bind: std::net::SocketAddr::new(args.common.host, args.common.port),
         seed: args.common.seed,
         webhook_retry_delay: std::time::Duration::from_secs(args.webhook_retry_secs),
+        redirect_urls: args.redirect_urls,
         ..Config::default()
     };
     let sim = IntercomSim::start(config).await?;
     let credentials = serde_json::json!({
         "url": sim.url(),
+        "workspace_id": sim.workspace_id(),
         "access_token": sim.access_token(),
+        "client_id": sim.client_id(),
         "client_secret": sim.client_secret(),
+        "redirect_urls": sim.redirect_urls(),
     });
+    // Written before printing, so whoever reads the printed lines finds the file complete.
     if let Some(path) = &args.common.credentials_json {
         std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)?;
     }
@@ -35,7 +43,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         started.elapsed()
     );
     println!("url: {}", sim.url());
+    println!("workspace_id: {}", sim.workspace_id());
     println!("access_token: {}", sim.access_token());
+    println!("client_id: {}", sim.client_id());
     println!("client_secret: {}", sim.client_secret());
     tokio::signal::ctrl_c().await?;
     sim.shutdown().await;
