@@ -1,5 +1,6 @@
-//! `sfbridge-sim intercom --port 0 --seed demo --redirect-url URL --credentials-json PATH`
-//! prints and writes its URL and credentials, and serves the API and OAuth with them.
+//! `sfbridge-sim intercom --port 0 --seed demo --redirect-url URL --workspaces 2
+//! --credentials-json PATH` prints and writes its URL and every workspace's credentials, and
+//! serves the API and OAuth with them.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -20,6 +21,8 @@ async fn cli_prints_and_writes_credentials() {
             "demo",
             "--redirect-url",
             "http://127.0.0.1:9/callback",
+            "--workspaces",
+            "2",
             "--credentials-json",
         ])
         .arg(&creds_path)
@@ -78,15 +81,31 @@ async fn cli_prints_and_writes_credentials() {
         location.starts_with("http://127.0.0.1:9/callback?code="),
         "{location}"
     );
-    let me: Value = reqwest::Client::new()
-        .get(format!("{url}/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(me["email"], "alice@example.com");
+    let me = |token: String| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{url}/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let first = me(token.clone()).await;
+    assert_eq!(first["email"], "alice@example.com");
+    assert_eq!(first["app"]["id_code"], "sfbdemo1");
+    let listed = written["workspaces"].as_array().expect("every workspace");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["access_token"], token.as_str());
+    let second = &listed[1];
+    assert_ne!(second["client_id"], listed[0]["client_id"]);
+    let second_me = me(second["access_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(second_me["email"], "alice@example.com");
+    assert_eq!(second_me["app"]["id_code"], second["workspace_id"]);
+    assert_ne!(second_me["id"], first["id"]);
     child.kill().await.unwrap();
 }
