@@ -17,6 +17,11 @@
 //! teammate). A token answers only for its workspace: another workspace's records are not
 //! found. Webhook subscriptions belong to an app and hear from every workspace the app is
 //! installed in, signed with the app's secret, each carrying its workspace's id as `app_id`.
+//! Later workspaces hold the demo's people under ids no other workspace uses.
+//! [`IntercomWorkspace::with_app`] views a workspace through another app installed there (its
+//! token, secret, webhook log and Canvas Kit signatures); [`IntercomWorkspace::uninstall_app`]
+//! is a teammate uninstalling it. Redirect URLs (`https`, or `http` on a loopback host) come from
+//! `Config::redirect_urls`, [`IntercomWorkspace::add_redirect_url`] or `--redirect-url`.
 //!
 //! OAuth, as for a public app (the first workspace's app, or any app with a redirect URL):
 //! - `GET /oauth?client_id=..&state=..[&redirect_uri=..]` (app.intercom.com's page, served on
