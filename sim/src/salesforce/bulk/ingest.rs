@@ -212,6 +212,8 @@ fn find<T>(
     id: &str,
     f: impl FnOnce(&mut IngestJob) -> T,
 ) -> Result<T, ApiError> {
+    // A job past its retention is gone, whoever asks first.
+    shared.bulk.expire(shared.org.read().now());
     let mut jobs = shared.bulk.ingest.lock();
     jobs.get_mut(id).map(f).ok_or_else(not_found)
 }
@@ -391,10 +393,9 @@ pub async fn results(
                 );
             }
             "unprocessedrecords" => {
-                let lines = rows.filter_map(|(row, outcome)| {
-                    matches!(outcome, Outcome::Unprocessed)
-                        .then(|| row.iter().map(str::to_owned).collect::<Vec<_>>())
-                });
+                let lines = rows
+                    .filter(|(_, outcome)| matches!(outcome, Outcome::Unprocessed))
+                    .map(|(row, _)| row.iter().map(str::to_owned).collect::<Vec<_>>());
                 let header: Vec<String> = original.map(str::to_owned).collect();
                 if !header.is_empty() {
                     dialect.write(&mut out, std::iter::once(header).chain(lines));

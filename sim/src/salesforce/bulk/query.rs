@@ -194,6 +194,8 @@ fn row_id(row: &Row) -> Option<RowId> {
 }
 
 fn find<T>(shared: &AppState, id: &str, f: impl FnOnce(&mut QueryJob) -> T) -> Result<T, ApiError> {
+    // A job past its retention is gone, whoever asks first.
+    shared.bulk.expire(shared.org.read().now());
     let mut jobs = shared.bulk.query.lock();
     jobs.get_mut(id).map(f).ok_or_else(not_found)
 }
