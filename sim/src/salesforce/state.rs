@@ -114,6 +114,8 @@ pub struct Shared {
     /// Query cursors for `nextRecordsUrl`: locator -> remaining rows and total size.
     pub cursors: Mutex<HashMap<String, super::query::Cursor>>,
     pub cursor_counter: AtomicU64,
+    /// Bulk API 2.0 jobs and the day's bulk allocations.
+    pub bulk: super::bulk::Jobs,
     /// The router itself, for `/composite` subrequests.
     pub router: std::sync::OnceLock<axum::Router>,
 }
@@ -142,6 +144,7 @@ impl Shared {
             app,
             cursors: Mutex::new(HashMap::new()),
             cursor_counter: AtomicU64::new(0),
+            bulk: super::bulk::Jobs::default(),
             router: std::sync::OnceLock::new(),
         })
     }
