@@ -1,7 +1,9 @@
 //! Proof that the simulator's webhooks look like the real ones: every capture in
-//! `tests/fixtures/intercom/webhooks/` parses into the strict types of
-//! `sim::intercom::payloads`, so does the simulator's delivery for the same event, and both
-//! have the same keys with the same value types all the way down.
+//! `tests/fixtures/intercom/webhooks/` and `intercom_support/captures/` parses into the strict
+//! types of `sim::intercom::payloads`, so does the simulator's delivery for the same event,
+//! and both have the same keys with the same value types all the way down. Every conversation
+//! topic is held against the captured conversation item (they share one shape; only the
+//! triggering parts differ).
 
 mod intercom_support;
 
@@ -17,8 +19,17 @@ fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/intercom/webhooks")
 }
 
+/// Captures kept with the simulator's tests (see its README).
+fn captures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/intercom_support/captures")
+}
+
 fn capture(name: &str) -> Value {
-    let path = fixtures_dir().join(name);
+    let path = [fixtures_dir(), captures_dir()]
+        .into_iter()
+        .map(|dir| dir.join(name))
+        .find(|path| path.exists())
+        .unwrap_or_else(|| panic!("no capture {name}"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("capture is JSON")
 }
@@ -114,8 +125,9 @@ async fn check(file: &str, topic: &str, act: impl AsyncFnOnce(&TestSim)) {
 
 #[test]
 fn every_capture_is_covered_here() {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
-        .expect("fixtures folder")
+    let mut names: Vec<String> = [fixtures_dir(), captures_dir()]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).expect("captures folder"))
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".json"))
         .collect();
@@ -123,6 +135,8 @@ fn every_capture_is_covered_here() {
     assert_eq!(
         names,
         [
+            "company_contact_attached.json",
+            "company_contact_detached.json",
             "company_deleted.json",
             "company_updated.json",
             "contact_lead_created.json",
@@ -210,12 +224,36 @@ async fn company_deleted() {
     .await;
 }
 
+const CONVERSATION: &str = "conversation_admin_open_assigned.json";
+const AVA: &str = "ava.garcia@northwindlabs.example.com";
+const BOB: u64 = 991_267_402;
+
+/// Ava writes in; the conversation's id.
+async fn ava_writes_in(t: &TestSim) -> String {
+    let contact = t.contact_id(AVA).await;
+    t.sim
+        .contact_starts_conversation(&contact, "<p>helklo</p>", vec![])
+        .unwrap()
+}
+
+async fn manage(t: &TestSim, conv: &str, body: Value) {
+    t.post(&format!("/conversations/{conv}/parts"), body).await;
+}
+
+#[tokio::test]
+async fn conversation_admin_open_assigned() {
+    check(CONVERSATION, "conversation.admin.open.assigned", async |t| {
+        let conv = ava_writes_in(t).await;
+        manage(t, &conv, json!({"message_type": "assignment", "type": "admin", "admin_id": BOB, "assignee_id": BOB, "body": "aMSIJJO"})).await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn conversation_admin_assigned() {
-    check("conversation_admin_open_assigned.json", "conversation.admin.assigned", async |t| {
-        let contact = t.contact_id("ava.garcia@northwindlabs.example.com").await;
-        let conv = t.sim.contact_starts_conversation(&contact, "<p>helklo</p>", vec![]).unwrap();
-        t.post(&format!("/conversations/{conv}/parts"), json!({"message_type": "assignment", "admin_id": 991_267_402u64, "assignee_id": 991_267_402u64, "body": "aMSIJJO"})).await;
+    check(CONVERSATION, "conversation.admin.assigned", async |t| {
+        let conv = ava_writes_in(t).await;
+        manage(t, &conv, json!({"message_type": "assignment", "type": "admin", "admin_id": BOB, "assignee_id": BOB, "body": "aMSIJJO"})).await;
     })
     .await;
 }
@@ -223,9 +261,175 @@ async fn conversation_admin_assigned() {
 #[tokio::test]
 async fn conversation_replied() {
     check("conversation_operator_replied.json", "conversation.admin.replied", async |t| {
-        let contact = t.contact_id("ava.garcia@northwindlabs.example.com").await;
-        let conv = t.sim.contact_starts_conversation(&contact, "<p>helklo</p>", vec![]).unwrap();
-        t.post(&format!("/conversations/{conv}/reply"), json!({"message_type": "comment", "type": "admin", "admin_id": 991_267_402u64, "body": "will reply soon"})).await;
+        let conv = ava_writes_in(t).await;
+        t.post(&format!("/conversations/{conv}/reply"), json!({"message_type": "comment", "type": "admin", "admin_id": BOB, "body": "will reply soon"})).await;
     })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_user_created() {
+    check(CONVERSATION, "conversation.user.created", async |t| {
+        ava_writes_in(t).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_admin_single_created() {
+    check(CONVERSATION, "conversation.admin.single.created", async |t| {
+        let contact = t.contact_id(AVA).await;
+        t.post("/messages", json!({"message_type": "inapp", "body": "Hello Ava", "from": {"type": "admin", "id": BOB.to_string()}, "to": {"type": "lead", "id": contact}})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_user_replied() {
+    check(CONVERSATION, "conversation.user.replied", async |t| {
+        let conv = ava_writes_in(t).await;
+        let contact = t.contact_id(AVA).await;
+        let image = "<p>See <img src=\"https://downloads.intercomcdn.com/i/o/x/a.png\"></p>";
+        t.post(&format!("/conversations/{conv}/reply"), json!({"message_type": "comment", "type": "user", "intercom_user_id": contact, "body": image, "attachment_urls": ["https://downloads.intercomcdn.com/i/o/x/b.png"]})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_admin_noted() {
+    check(CONVERSATION, "conversation.admin.noted", async |t| {
+        let conv = ava_writes_in(t).await;
+        t.post(
+            &format!("/conversations/{conv}/reply"),
+            json!({"message_type": "note", "type": "admin", "admin_id": BOB, "body": "VIP"}),
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_admin_closed() {
+    check(CONVERSATION, "conversation.admin.closed", async |t| {
+        let conv = ava_writes_in(t).await;
+        manage(
+            t,
+            &conv,
+            json!({"message_type": "close", "type": "admin", "admin_id": BOB, "body": "Goodbye"}),
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_admin_opened() {
+    check(CONVERSATION, "conversation.admin.opened", async |t| {
+        let conv = ava_writes_in(t).await;
+        manage(
+            t,
+            &conv,
+            json!({"message_type": "close", "type": "admin", "admin_id": BOB}),
+        )
+        .await;
+        manage(t, &conv, json!({"message_type": "open", "admin_id": BOB})).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_admin_snoozed_and_unsnoozed() {
+    let until = chrono::Utc::now().timestamp() + 3600;
+    for topic in ["conversation.admin.snoozed", "conversation.admin.unsnoozed"] {
+        check(CONVERSATION, topic, async |t| {
+            let conv = ava_writes_in(t).await;
+            manage(
+                t,
+                &conv,
+                json!({"message_type": "snoozed", "admin_id": BOB, "snoozed_until": until}),
+            )
+            .await;
+            manage(t, &conv, json!({"message_type": "open", "admin_id": BOB})).await;
+        })
+        .await;
+    }
+}
+
+/// A lead, a company with a plan and tags, attached through the API.
+async fn lead_and_company(t: &TestSim) -> (String, String) {
+    let lead = t
+        .post(
+            "/contacts",
+            json!({"role": "lead", "email": "lead@example.com", "name": "Jane Lead", "phone": "+1 555-123-4567"}),
+        )
+        .await;
+    let company = t
+        .post(
+            "/companies",
+            json!({"company_id": "ACME-1", "name": "Acme Corp", "plan": "Pro"}),
+        )
+        .await;
+    (
+        lead["id"].as_str().unwrap().to_owned(),
+        company["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn company_contact_attached() {
+    check(
+        "company_contact_attached.json",
+        "company.contact.attached",
+        async |t| {
+            let (lead, company) = lead_and_company(t).await;
+            t.post(
+                &format!("/contacts/{lead}/companies"),
+                json!({"id": company}),
+            )
+            .await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn company_contact_detached() {
+    check(
+        "company_contact_detached.json",
+        "company.contact.detached",
+        async |t| {
+            let (lead, company) = lead_and_company(t).await;
+            t.post(
+                &format!("/contacts/{lead}/companies"),
+                json!({"id": company}),
+            )
+            .await;
+            t.delete(&format!("/contacts/{lead}/companies/{company}"))
+                .await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn company_contact_attached_by_the_messenger() {
+    check(
+        "company_contact_attached.json",
+        "company.contact.attached",
+        async |t| {
+            t.sim
+                .messenger_lead(sim::intercom::MessengerLead {
+                    email: "lead@example.com".into(),
+                    name: Some("Jane Lead".into()),
+                    company: Some(sim::intercom::MessengerCompany {
+                        company_id: None,
+                        name: Some("Acme Enterprises".into()),
+                    }),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        },
+    )
     .await;
 }

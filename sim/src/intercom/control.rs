@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 use super::api::{PartInput, add_part, start_conversation};
 use super::auth::Decision;
+use super::history::{self, NewPart};
+use super::messenger::{self, MessengerLead};
 use super::store::Attachment;
 use super::webhooks::DeliveryMode;
 use super::wire::{ApiError, ApiResult, parse_body};
@@ -66,6 +68,8 @@ pub(crate) fn router(server: Arc<Server>) -> Router {
             post(contact_replies),
         )
         .route("/__sim/conversations/{id}/teammate", post(teammate_acts))
+        .route("/__sim/conversations/{id}/history", post(import_history))
+        .route("/__sim/messenger/leads", post(messenger_lead))
         .route("/__sim/webhooks", get(list_subscriptions).post(subscribe))
         .route("/__sim/webhooks/deliveries", get(deliveries))
         .route("/__sim/webhooks/mode", post(set_mode))
@@ -129,7 +133,7 @@ struct ContactMessage {
 /// `POST /__sim/contacts/{id}/conversations {"body","attachments":[..]}`
 async fn contact_starts(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let m: ContactMessage = parse_body(&body)?;
-    start_conversation(&st, &id, &m.body, m.attachments).map(Json)
+    start_conversation(&st, &id, &m.body, m.attachments, None).map(Json)
 }
 
 /// `POST /__sim/conversations/{id}/contact_reply {"body","attachments":[..],"contact_id"?}`
@@ -169,6 +173,35 @@ async fn teammate_acts(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiR
 }
 
 #[derive(Deserialize)]
+struct HistoryBody {
+    #[serde(default)]
+    parts: Vec<NewPart>,
+    /// Instead of `parts`: this many parts of `history::sample`.
+    #[serde(default)]
+    sample: Option<usize>,
+}
+
+/// `POST /__sim/conversations/{id}/history {"parts":[..]}` or `{"sample":1200}`: parts put in
+/// as history, no webhooks; answers the new parts' ids.
+async fn import_history(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let b: HistoryBody = parse_body(&body)?;
+    let parts = match b.sample {
+        Some(n) => history::sample_for(&st, &id, n)?,
+        None => b.parts,
+    };
+    let ids = history::import(&st, &id, parts)?;
+    Ok(Json(json!({"part_ids": ids})))
+}
+
+/// `POST /__sim/messenger/leads {"email","name"?,"company"?:{"company_id"?,"name"?},"attach_after_ms"?}`:
+/// answers `{"contact_id","company_id"}`.
+async fn messenger_lead(st: AxState, body: Bytes) -> ApiResult {
+    let lead: MessengerLead = parse_body(&body)?;
+    let outcome = messenger::lead_arrives(&st, lead).await?;
+    Ok(Json(json!(outcome)))
+}
+
+#[derive(Deserialize)]
 struct SubscribeBody {
     url: String,
     topics: Vec<String>,
@@ -189,10 +222,26 @@ async fn deliveries(st: AxState) -> ApiResult {
     Ok(Json(json!(st.home_app.hub.deliveries())))
 }
 
+#[derive(Deserialize)]
+struct ModeBody {
+    #[serde(flatten)]
+    mode: DeliveryMode,
+    /// Only these topics; every topic when absent.
+    #[serde(default)]
+    topics: Option<Vec<String>>,
+}
+
+/// `POST /__sim/webhooks/mode {"duplicate","out_of_order","topics"?}`.
 async fn set_mode(st: AxState, body: Bytes) -> ApiResult {
-    let mode: DeliveryMode = parse_body(&body)?;
-    st.home_app.hub.set_mode(mode);
-    Ok(Json(json!(mode)))
+    let b: ModeBody = parse_body(&body)?;
+    match &b.topics {
+        Some(topics) => {
+            let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+            st.home_app.hub.set_mode_for(&topics, b.mode);
+        }
+        None => st.home_app.hub.set_mode(b.mode),
+    }
+    Ok(Json(json!({"mode": b.mode, "topics": b.topics})))
 }
 
 #[derive(Deserialize)]

@@ -5,8 +5,8 @@
 use serde_json::{Map, Value, json};
 
 use super::store::{
-    Admin, Attachment, Author, Company, Contact, ConvState, Conversation, Part, Role, Team,
-    Workspace,
+    Admin, Assignee, Attachment, Author, Company, Contact, ConvState, Conversation, Part, Role,
+    Team, Workspace,
 };
 use crate::Seed;
 
@@ -31,6 +31,9 @@ pub const TEAMMATES: &[(u64, &str, &str)] = &[
     (991_267_403, "Carol Chen", "carol@example.com"),
     (991_267_404, "Dave Diaz", "dave@example.com"),
 ];
+
+/// The bot (Fin): author of bot parts, away-mode reassignments and the like.
+pub const OPERATOR_ID: u64 = 991_267_400;
 
 /// Teams: id, name, member teammate ids.
 pub const TEAMS: &[(u64, &str, &[u64])] = &[
@@ -189,6 +192,7 @@ const ADMIN_ID_SPACING: u64 = 1_000;
 pub(crate) fn build(seed: Seed, id: &str, ordinal: u64) -> (Workspace, u64) {
     let mut ws = Workspace::new(id, ordinal);
     let shift = ordinal * ADMIN_ID_SPACING;
+    ws.operator_id = OPERATOR_ID + shift;
     for (id, name, email) in TEAMMATES {
         let team_ids = TEAMS
             .iter()
@@ -357,7 +361,7 @@ fn demo(ws: &mut Workspace) {
                 body: None,
                 author: admin.author(),
                 attachments: vec![],
-                assigned_to: Some(admin.id),
+                assigned_to: Some(Assignee::Admin(admin.id)),
                 created_at: t,
                 state: ConvState::Open,
             });

@@ -7,10 +7,46 @@
 //! `search` (query DSL), `api` (REST handlers, a module per resource), `auth` (apps, access
 //! tokens, OAuth codes), `oauth` (the authorize page, the token exchange, uninstall), `server`
 //! (the workspaces, apps and tokens of one simulator), `workspace` (one workspace's state and
-//! the [`IntercomWorkspace`] handle), `webhooks` (subscriptions, delivery, log), `canvas`
-//! (Canvas Kit caller and response checks), `control` (`/__sim/`: people, faults, counters,
-//! OAuth decisions), `gate` (token to workspace, version, rate limits, faults), `payloads`
-//! (strict webhook types), `demo` (seed tables), `cli`.
+//! the [`IntercomWorkspace`] handle), `webhooks` (subscriptions, delivery, log, delivery
+//! modes), `history` (conversation parts imported without webhooks, and a sample long
+//! conversation), `messenger` (the website Messenger bringing in a lead and their company),
+//! `canvas` (Canvas Kit caller and response checks), `control` (`/__sim/`: people, faults,
+//! counters, OAuth decisions), `gate` (token to workspace, version, rate limits, faults),
+//! `payloads` (strict webhook types), `demo` (seed tables), `cli`.
+//!
+//! Conversations, as Intercom serves them (API 2.11):
+//! - `GET /conversations/{id}` shows at most the 500 latest parts, oldest first;
+//!   `conversation_parts.total_count` counts the parts shown and
+//!   `statistics.count_conversation_parts` all of them (the opening message included). Intercom
+//!   has no way to read older parts: no parts endpoint, no paging parameter, none in search or
+//!   listings; `display_as=plaintext` only turns bodies into text. The simulator does the same.
+//! - Parts: `comment`, `note`, `close`, `open`, `snoozed`, `unsnoozed`, `assignment`,
+//!   `assign_and_reopen`, `assign_and_unsnooze`, and, through history, any other
+//!   (`away_mode_assignment`, ..); authors `user`, `lead`, `admin`, `bot` (Fin,
+//!   `operator+<workspace>@intercom.io`), `team`; attachments are `upload`s (`name`, `url`,
+//!   `content_type`, `filesize`, `width`, `height`), inline images `<img src=..>` in bodies.
+//! - Actions and their topics (each webhook item is the conversation with only the
+//!   triggering part, unix-second times): a contact writes in (`POST /conversations`, the
+//!   Messenger control) -> `conversation.user.created`, no part; a teammate starts one
+//!   (`POST /messages`) -> `conversation.admin.single.created`, closed and assigned to them
+//!   until the contact replies; replies (`POST /conversations/{id}/reply`, a contact's
+//!   reopening a closed or snoozed conversation) -> `conversation.user.replied` or
+//!   `conversation.admin.replied`; `note` -> `conversation.admin.noted`; `POST
+//!   /conversations/{id}/parts` `close` -> `conversation.admin.closed`, `open` ->
+//!   `conversation.admin.opened` (`conversation.admin.unsnoozed` when it was snoozed),
+//!   `snoozed` -> `conversation.admin.snoozed`, `assignment` (`"type": "team"` for a team;
+//!   reopening a closed or snoozed conversation) -> `conversation.admin.assigned` and
+//!   `conversation.admin.open.assigned`.
+//! - Companies and contacts: `POST /contacts/{id}/companies` -> `company.contact.attached`,
+//!   `DELETE /contacts/{id}/companies/{company_id}` -> `company.contact.detached`; the item is
+//!   `{"company","contact"}` as captured (see `payloads::CompanyContact`), and a detach's
+//!   item still shows the attachment. Nothing is raised when nothing changes.
+//! - From Rust, on [`IntercomWorkspace`]: `contact_starts_conversation`, `contact_replies`,
+//!   `teammate_acts` (with [`api::PartInput`]), `teammate_starts_conversation`,
+//!   `import_parts` ([`NewPart`]) and `import_sample_parts` (a 1,200-part conversation in one
+//!   call), `messenger_lead` ([`MessengerLead`]), `set_delivery_mode` and
+//!   `set_delivery_mode_for` (duplicate or hold back chosen topics' deliveries, as the real
+//!   service sometimes does).
 //!
 //! Workspaces and apps: each workspace has its own id, teammates, records, rate limit, counters
 //! and faults, and its own app (client id, client secret, an access token acting for its first
@@ -45,11 +81,17 @@
 //!
 //! Control surface (no auth). Per-workspace routes act on the workspace named by
 //! `?workspace_id=`, the first one without it:
-//! `POST /__sim/contacts/{id}/conversations {"body","attachments"}`,
+//! `POST /__sim/contacts/{id}/conversations {"body","attachments"}` (a contact writes in),
 //! `POST /__sim/conversations/{id}/contact_reply {"body","attachments","contact_id"?}`,
 //! `POST /__sim/conversations/{id}/teammate {"message_type":"comment|note|assignment|close|open|snoozed","admin_id",..}`,
+//! `POST /__sim/conversations/{id}/history {"parts":[{"part_type","author":{"type","id"},"body"?,"attachments"?,"assigned_to"?,"created_at"?}]}`
+//! or `{"sample":1200}` (parts as history, no webhooks; [`history::sample`] says what the
+//! sample holds),
+//! `POST /__sim/messenger/leads {"email","name"?,"company"?:{"company_id"?,"name"?},"attach_after_ms"?}`
+//! (a lead, then their company attached; see [`messenger`]),
 //! `GET|POST /__sim/webhooks {"url","topics"}` (the workspace's own app), `GET /__sim/webhooks/deliveries`,
-//! `POST /__sim/webhooks/mode {"duplicate","out_of_order"}`,
+//! `POST /__sim/webhooks/mode {"duplicate","out_of_order","topics"?}` (for chosen topics, or
+//! every topic),
 //! `POST|DELETE /__sim/faults {"kind":"status|rate_limited|latency","value":..,"next"|"rate"}`,
 //! `GET /__sim/counters`, `GET /__sim/counters/writes`.
 //! Whole simulator: `GET /__sim/workspaces` (every workspace with its app's credentials and its
@@ -62,6 +104,8 @@ pub mod cli;
 pub mod control;
 pub mod demo;
 pub mod gate;
+pub mod history;
+pub mod messenger;
 pub mod oauth;
 pub mod payloads;
 pub mod search;
@@ -78,6 +122,8 @@ use std::time::Duration;
 pub use auth::Decision;
 pub use canvas::{CanvasProblem, CanvasRequest, CanvasVerdict};
 pub use control::{Fault, FaultKind};
+pub use history::{NewPart, PartAssignee, PartAuthor};
+pub use messenger::{MessengerCompany, MessengerLead, MessengerOutcome};
 pub use store::Attachment;
 pub use webhooks::{Delivery, DeliveryMode, Subscription, hub_signature};
 pub use workspace::{IntercomWorkspace, Teammate};

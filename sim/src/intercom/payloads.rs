@@ -38,6 +38,7 @@ pub struct NotificationData {
 pub enum Item {
     Contact(Box<WebhookContact>),
     Company(Box<WebhookCompany>),
+    CompanyContact(Box<CompanyContact>),
     Conversation(Box<WebhookConversation>),
     Deleted(Deleted),
 }
@@ -47,6 +48,9 @@ impl Notification {
         let item = self.data.item.clone();
         Ok(match self.topic.as_str() {
             t if t.ends_with(".deleted") => Item::Deleted(serde_json::from_value(item)?),
+            t if t.starts_with("company.contact.") => {
+                Item::CompanyContact(Box::new(serde_json::from_value(item)?))
+            }
             t if t.starts_with("contact.") => {
                 Item::Contact(Box::new(serde_json::from_value(item)?))
             }
@@ -98,6 +102,13 @@ pub struct SocialProfiles {
     pub data: Vec<Value>,
 }
 
+/// A key that is present (maybe `null`) in some payloads and absent from others.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// Contact inside webhooks: times are ISO-8601 strings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,6 +121,9 @@ pub struct WebhookContact {
     pub role: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// Only inside `company.contact.*` items.
+    #[serde(default, deserialize_with = "present")]
+    pub formatted_phone: Option<Option<String>>,
     pub name: Option<String>,
     pub avatar: Option<Value>,
     pub owner_id: Option<u64>,
@@ -183,6 +197,36 @@ pub struct WebhookCompany {
     pub user_count: i64,
     pub custom_attributes: BTreeMap<String, Value>,
     pub tag_ids: Vec<String>,
+}
+
+/// The item of `company.contact.attached` and `.detached`: no `type`, just both ends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyContact {
+    pub company: AttachedCompany,
+    pub contact: WebhookContact,
+}
+
+/// The company inside `company.contact.*` items: a short form with `plan_id`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachedCompany {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    pub company_id: String,
+    pub app_id: String,
+    pub name: Option<String>,
+    pub plan_id: Option<String>,
+    pub remote_created_at: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_request_at: Option<i64>,
+    pub monthly_spend: f64,
+    pub session_count: i64,
+    pub user_count: i64,
+    pub tag_ids: Vec<String>,
+    pub custom_attributes: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -158,12 +158,15 @@ pub struct Company {
     pub user_count: usize,
 }
 
+/// Who wrote a part: a contact (user or lead), a teammate, the workspace's bot (Fin, which
+/// also acts for workflows and away mode), or a team (messages sent on a team's behalf).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthorKind {
     User,
     Lead,
     Admin,
     Bot,
+    Team,
 }
 
 impl AuthorKind {
@@ -173,7 +176,12 @@ impl AuthorKind {
             AuthorKind::Lead => "lead",
             AuthorKind::Admin => "admin",
             AuthorKind::Bot => "bot",
+            AuthorKind::Team => "team",
         }
+    }
+
+    pub fn is_contact(self) -> bool {
+        matches!(self, AuthorKind::User | AuthorKind::Lead)
     }
 }
 
@@ -198,6 +206,15 @@ impl Author {
             email: Some(c.email.clone().unwrap_or_default()),
         }
     }
+    pub fn of_team(t: &Team) -> Author {
+        Author {
+            kind: AuthorKind::Team,
+            id: t.id.to_string(),
+            name: Some(t.name.clone()),
+            email: None,
+        }
+    }
+
     fn json(&self, part: bool) -> Value {
         let mut v = json!({"type": self.kind.as_str(), "id": self.id, "name": self.name, "email": self.email});
         if part {
@@ -246,6 +263,31 @@ impl ConvState {
     }
 }
 
+/// Whom an assignment part gave the conversation to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Admin(u64),
+    Team(u64),
+}
+
+impl Assignee {
+    fn json(self) -> Value {
+        match self {
+            Assignee::Admin(id) => json!({"type": "admin", "id": id.to_string()}),
+            Assignee::Team(id) => json!({"type": "team", "id": id.to_string()}),
+        }
+    }
+}
+
+/// Part types that give a conversation to someone, whatever else they do.
+pub const ASSIGNMENT_PART_TYPES: &[&str] = &[
+    "assignment",
+    "assign_and_reopen",
+    "assign_and_unsnooze",
+    "away_mode_assignment",
+    "default_assignment",
+];
+
 #[derive(Debug, Clone)]
 pub struct Part {
     pub id: u64,
@@ -253,18 +295,23 @@ pub struct Part {
     pub body: Option<String>,
     pub author: Author,
     pub attachments: Vec<Attachment>,
-    pub assigned_to: Option<u64>,
+    pub assigned_to: Option<Assignee>,
     pub created_at: i64,
+    /// The conversation's state once the part was added.
     pub state: ConvState,
 }
 
 impl Part {
+    pub fn is_assignment(&self) -> bool {
+        ASSIGNMENT_PART_TYPES.contains(&self.part_type.as_str())
+    }
+
     pub fn json(&self) -> Value {
         json!({
             "type": "conversation_part", "id": self.id.to_string(), "part_type": self.part_type,
             "body": self.body, "created_at": self.created_at, "updated_at": self.created_at,
             "notified_at": self.created_at,
-            "assigned_to": self.assigned_to.map(|id| json!({"type": "admin", "id": id.to_string()})),
+            "assigned_to": self.assigned_to.map(Assignee::json),
             "author": self.author.json(true),
             "attachments": self.attachments.iter().map(Attachment::json).collect::<Vec<_>>(),
             "external_id": null, "redacted": false, "metadata": {}, "email_message_metadata": null,
@@ -286,6 +333,8 @@ pub struct Conversation {
     pub team_assignee_id: Option<u64>,
     pub contact_ids: Vec<String>,
     pub source_id: u64,
+    /// `conversation` (Messenger, in-app) or `email`.
+    pub source_type: &'static str,
     pub delivered_as: &'static str,
     pub subject: String,
     pub body: String,
@@ -318,6 +367,7 @@ impl Conversation {
             team_assignee_id: None,
             contact_ids: vec![contact_id],
             source_id,
+            source_type: "conversation",
             delivered_as,
             subject: String::new(),
             body: String::new(),
@@ -326,6 +376,14 @@ impl Conversation {
             parts: vec![],
             tag_ids: vec![],
         }
+    }
+}
+
+impl Conversation {
+    /// The parts `GET /conversations/{id}` shows: at most the [`MAX_PARTS`] latest. Intercom
+    /// offers no way to read older ones (no parts endpoint, no paging, not in search).
+    pub fn latest_parts(&self) -> &[Part] {
+        &self.parts[self.parts.len().saturating_sub(MAX_PARTS)..]
     }
 }
 
@@ -392,6 +450,8 @@ pub struct Workspace {
     pub companies: BTreeMap<String, Company>,
     pub companies_by_company_id: HashMap<String, String>,
     pub conversations: BTreeMap<u64, Conversation>,
+    /// The workspace's bot (Fin), author of bot parts.
+    pub operator_id: u64,
     next_conversation: u64,
     next_part: u64,
     next_tag: u64,
@@ -533,6 +593,20 @@ impl Workspace {
 
     pub fn admin(&self, id: u64) -> Option<&Admin> {
         self.admins.iter().find(|a| a.id == id)
+    }
+
+    pub fn team(&self, id: u64) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id == id)
+    }
+
+    /// The workspace's bot as a part's author (`operator+<workspace>@intercom.io`, as captured).
+    pub fn operator(&self) -> Author {
+        Author {
+            kind: AuthorKind::Bot,
+            id: self.operator_id.to_string(),
+            name: Some("Fin".into()),
+            email: Some(format!("operator+{}@intercom.io", self.app_id)),
+        }
     }
 
     pub fn tag(&self, id: u64) -> Option<&Tag> {
@@ -731,10 +805,11 @@ impl Workspace {
         v
     }
 
-    /// A conversation; `parts` picks which parts to include (all for REST, the triggering
-    /// ones for webhooks).
+    /// A conversation; `parts` picks which parts to include (the latest 500 for REST, the
+    /// triggering ones for webhooks). `conversation_parts.total_count` counts the parts
+    /// included, as in the captures; `statistics.count_conversation_parts` counts them all.
     pub fn conversation_json(&self, c: &Conversation, parts: Option<&[Part]>) -> Value {
-        let parts: &[Part] = parts.unwrap_or(&c.parts[c.parts.len().saturating_sub(MAX_PARTS)..]);
+        let parts: &[Part] = parts.unwrap_or_else(|| c.latest_parts());
         let contacts: Vec<Value> = c
             .contact_ids
             .iter()
@@ -763,15 +838,15 @@ impl Workspace {
             "type": "conversation", "id": c.id.to_string(), "created_at": c.created_at,
             "updated_at": c.updated_at, "waiting_since": c.waiting_since, "snoozed_until": c.snoozed_until,
             "source": {
-                "type": "conversation", "id": c.source_id.to_string(), "delivered_as": c.delivered_as,
+                "type": c.source_type, "id": c.source_id.to_string(), "delivered_as": c.delivered_as,
                 "subject": c.subject, "body": c.body, "author": c.author.json(false),
                 "attachments": c.attachments.iter().map(Attachment::json).collect::<Vec<_>>(),
                 "url": null, "redacted": false,
             },
             "contacts": {"type": "contact.list", "contacts": contacts},
-            "first_contact_reply": if c.delivered_as == "customer_initiated" {
-                json!({"created_at": c.created_at, "type": "conversation", "url": null})
-            } else { Value::Null },
+            "first_contact_reply": stat.first_contact_reply_at.map(|at| {
+                json!({"created_at": at, "type": "conversation", "url": null})
+            }),
             "admin_assignee_id": c.admin_assignee_id, "team_assignee_id": c.team_assignee_id,
             "open": c.state != ConvState::Closed, "state": c.state.as_str(), "read": c.read,
             "tags": {"type": "tag.list", "tags": tags},
@@ -796,6 +871,86 @@ impl Workspace {
             },
         })
     }
+
+    /// The item of `company.contact.attached` and `.detached`, as captured: no `type`, the
+    /// company in a short form of its own (`plan_id`, no size, website or industry) and the
+    /// contact as in contact webhooks plus `formatted_phone`; ISO-8601 times in both.
+    pub fn company_contact_json(&self, contact: &Contact, company: &Company) -> Value {
+        // `formatted_phone` follows `phone`, null even beside a phone number in the capture.
+        let mut person = Map::new();
+        if let Value::Object(fields) = self.contact_json(contact, Style::Webhook) {
+            for (k, v) in fields {
+                let phone = k == "phone";
+                person.insert(k, v);
+                if phone {
+                    person.insert("formatted_phone".into(), Value::Null);
+                }
+            }
+        }
+        json!({
+            "company": {
+                "type": "company", "id": company.id, "company_id": company.company_id,
+                "app_id": self.app_id, "name": company.name,
+                "plan_id": company.plan.as_deref().map(plan_id),
+                "remote_created_at": company.remote_created_at,
+                "created_at": iso_millis(company.created_ms), "updated_at": iso_millis(company.updated_ms),
+                "last_request_at": null, "monthly_spend": company.monthly_spend,
+                "session_count": company.session_count, "user_count": company.user_count,
+                "tag_ids": company.tag_ids.iter().map(u64::to_string).collect::<Vec<_>>(),
+                "custom_attributes": company.custom_attributes,
+            },
+            "contact": person,
+        })
+    }
+}
+
+/// A conversation as `display_as=plaintext` asks: every body (the source's, each part's) as
+/// text. Tags are dropped (images with them: ask for HTML to keep their links), paragraphs
+/// and line breaks become newlines, entities are decoded.
+pub fn to_plaintext(conversation: &mut Value) {
+    if let Some(body) = conversation.pointer_mut("/source/body") {
+        *body = json!(plain(body.as_str().unwrap_or_default()));
+    }
+    if let Some(Value::Array(parts)) =
+        conversation.pointer_mut("/conversation_parts/conversation_parts")
+    {
+        for part in parts {
+            if let Some(Value::String(body)) = part.get_mut("body") {
+                *body = plain(body);
+            }
+        }
+    }
+}
+
+fn plain(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            rest = &rest[open..];
+            break;
+        };
+        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
+        let name = tag.trim_start_matches('/');
+        let name = name
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        if matches!(name, "br") || (tag.starts_with('/') && matches!(name, "p" | "div" | "li")) {
+            text.push('\n');
+        }
+        rest = &rest[open + close + 1..];
+    }
+    text.push_str(rest);
+    let decoded = text
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded.trim_end_matches('\n').to_owned()
 }
 
 pub fn plan_id(name: &str) -> String {
@@ -815,6 +970,10 @@ struct Stats {
     last_admin_reply_at: Option<i64>,
     first_assignment_at: Option<i64>,
     last_assignment_at: Option<i64>,
+    /// The last assignment before the first teammate reply.
+    assignment_before_reply_at: Option<i64>,
+    /// The first teammate reply since the latest assignment.
+    reply_since_assignment_at: Option<i64>,
     first_close_at: Option<i64>,
     last_close_at: Option<i64>,
     last_closed_by_id: Option<String>,
@@ -826,44 +985,58 @@ struct Stats {
 
 impl Stats {
     fn of(c: &Conversation) -> Stats {
+        let by_contact = c.author.kind.is_contact();
         let mut s = Stats {
-            first_contact_reply_at: (c.delivered_as == "customer_initiated")
-                .then_some(c.created_at),
-            last_contact_reply_at: (c.delivered_as == "customer_initiated").then_some(c.created_at),
+            first_contact_reply_at: by_contact.then_some(c.created_at),
+            last_contact_reply_at: by_contact.then_some(c.created_at),
             first_admin_reply_at: None,
             last_admin_reply_at: None,
             first_assignment_at: None,
             last_assignment_at: None,
+            assignment_before_reply_at: None,
+            reply_since_assignment_at: None,
             first_close_at: None,
             last_close_at: None,
             last_closed_by_id: None,
             count_reopens: 0,
             count_assignments: 0,
+            // The opening message counts as a part.
             count_parts: c.parts.len() + 1,
             created_at: c.created_at,
         };
         for p in &c.parts {
             let t = Some(p.created_at);
-            match (p.part_type.as_str(), p.author.kind) {
-                ("comment", AuthorKind::User | AuthorKind::Lead) => {
-                    s.first_contact_reply_at = s.first_contact_reply_at.or(t);
-                    s.last_contact_reply_at = t;
+            if p.part_type == "comment" && p.author.kind.is_contact() {
+                s.first_contact_reply_at = s.first_contact_reply_at.or(t);
+                s.last_contact_reply_at = t;
+            }
+            if p.is_assignment() {
+                s.count_assignments += 1;
+                s.first_assignment_at = s.first_assignment_at.or(t);
+                s.last_assignment_at = t;
+                s.reply_since_assignment_at = None;
+                if s.first_admin_reply_at.is_none() {
+                    s.assignment_before_reply_at = t;
                 }
-                ("comment", AuthorKind::Admin) => {
-                    s.first_admin_reply_at = s.first_admin_reply_at.or(t);
-                    s.last_admin_reply_at = t;
+            }
+            // A teammate's comment is a reply, and so is an assignment or close that carries
+            // a message (the capture of an assignment with a body counts it so).
+            let message = p.part_type == "comment"
+                || (p.body.is_some() && (p.is_assignment() || p.part_type == "close"));
+            if p.author.kind == AuthorKind::Admin && message {
+                s.first_admin_reply_at = s.first_admin_reply_at.or(t);
+                s.last_admin_reply_at = t;
+                if s.last_assignment_at.is_some() {
+                    s.reply_since_assignment_at = s.reply_since_assignment_at.or(t);
                 }
-                ("assignment", _) => {
-                    s.count_assignments += 1;
-                    s.first_assignment_at = s.first_assignment_at.or(t);
-                    s.last_assignment_at = t;
-                }
-                ("close", _) => {
+            }
+            match p.part_type.as_str() {
+                "close" => {
                     s.first_close_at = s.first_close_at.or(t);
                     s.last_close_at = t;
                     s.last_closed_by_id = Some(p.author.id.clone());
                 }
-                ("open", _) => s.count_reopens += 1,
+                "open" | "assign_and_reopen" => s.count_reopens += 1,
                 _ => {}
             }
         }
@@ -875,7 +1048,7 @@ impl Stats {
         let since = |t: Option<i64>| t.map(|t| t - self.created_at);
         json!({
             "type": "conversation_statistics",
-            "time_to_assignment": since(self.first_assignment_at),
+            "time_to_assignment": since(self.assignment_before_reply_at),
             "time_to_admin_reply": since(self.first_admin_reply_at),
             "time_to_first_close": since(self.first_close_at),
             "time_to_last_close": since(self.last_close_at),
@@ -885,7 +1058,7 @@ impl Stats {
             "first_admin_reply_at": iso(self.first_admin_reply_at),
             "first_close_at": iso(self.first_close_at),
             "last_assignment_at": iso(self.last_assignment_at),
-            "last_assignment_admin_reply_at": iso(self.last_admin_reply_at),
+            "last_assignment_admin_reply_at": iso(self.reply_since_assignment_at),
             "last_contact_reply_at": iso(self.last_contact_reply_at),
             "last_admin_reply_at": iso(self.last_admin_reply_at),
             "last_close_at": iso(self.last_close_at),
@@ -897,5 +1070,21 @@ impl Stats {
             "assigned_team_first_response_time_in_office_hours": [],
             "handling_time": null,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_keeps_lines_and_decodes_entities() {
+        assert_eq!(
+            plain("<p>Tom &amp; Jerry<br>said &lt;hi&gt;</p><p>Bye&nbsp;now</p>"),
+            "Tom & Jerry\nsaid <hi>\nBye now"
+        );
+        assert_eq!(plain("<p>See <img src=\"https://x/a.png\"></p>"), "See ");
+        assert_eq!(plain("no tags"), "no tags");
+        assert_eq!(plain("broken <b"), "broken <b");
     }
 }

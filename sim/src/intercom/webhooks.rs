@@ -26,15 +26,33 @@ pub struct Subscription {
     pub active: bool,
 }
 
-/// Switches for the delivery quirks the real service shows now and then.
+/// Switches for the delivery quirks the real service shows now and then: for every topic
+/// ([`IntercomWorkspace::set_delivery_mode`](super::IntercomWorkspace::set_delivery_mode)) or
+/// for chosen ones
+/// ([`set_delivery_mode_for`](super::IntercomWorkspace::set_delivery_mode_for)). A
+/// notification takes the mode its topic has when it is emitted.
 #[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct DeliveryMode {
-    /// Send every notification twice (same `id`).
+    /// Send the notification twice (same `id`).
     #[serde(default)]
     pub duplicate: bool,
-    /// Swap each notification with the one after it.
+    /// Hold the notification until the next one (of any topic) has been sent, or for a
+    /// second when none comes.
     #[serde(default)]
     pub out_of_order: bool,
+}
+
+/// The mode for every topic, and the topics that have their own.
+#[derive(Debug, Clone, Default)]
+struct Modes {
+    every: DeliveryMode,
+    by_topic: std::collections::HashMap<String, DeliveryMode>,
+}
+
+impl Modes {
+    fn of(&self, topic: &str) -> DeliveryMode {
+        self.by_topic.get(topic).copied().unwrap_or(self.every)
+    }
 }
 
 /// One attempt to deliver one notification to one subscription.
@@ -74,6 +92,7 @@ struct Notification {
     topic: String,
     item: Value,
     created_at: i64,
+    mode: DeliveryMode,
 }
 
 pub(crate) struct Hub {
@@ -81,7 +100,7 @@ pub(crate) struct Hub {
     retry_delay: Duration,
     subscriptions: Mutex<Vec<Subscription>>,
     log: Mutex<Vec<Delivery>>,
-    mode: Mutex<DeliveryMode>,
+    modes: Mutex<Modes>,
     changed: watch::Sender<u64>,
     queue: mpsc::UnboundedSender<Notification>,
     client: reqwest::Client,
@@ -102,7 +121,7 @@ impl Hub {
             retry_delay,
             subscriptions: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
-            mode: Mutex::new(DeliveryMode::default()),
+            modes: Mutex::new(Modes::default()),
             changed: watch::channel(0).0,
             queue,
             client: reqwest::Client::builder()
@@ -142,8 +161,20 @@ impl Hub {
         }
     }
 
+    /// One mode for every topic (forgetting the topics' own).
     pub fn set_mode(&self, mode: DeliveryMode) {
-        *self.mode.lock() = mode;
+        *self.modes.lock() = Modes {
+            every: mode,
+            by_topic: Default::default(),
+        };
+    }
+
+    /// A mode for these topics only; the others keep theirs.
+    pub fn set_mode_for(&self, topics: &[&str], mode: DeliveryMode) {
+        let mut modes = self.modes.lock();
+        for topic in topics {
+            modes.by_topic.insert((*topic).to_owned(), mode);
+        }
     }
 
     pub fn deliveries(&self) -> Vec<Delivery> {
@@ -191,6 +222,7 @@ impl Hub {
             topic: topic.to_owned(),
             item,
             created_at: chrono::Utc::now().timestamp(),
+            mode: self.modes.lock().of(topic),
         });
     }
 
@@ -212,6 +244,7 @@ impl Hub {
 }
 
 async fn run(hub: std::sync::Weak<Hub>, mut rx: mpsc::UnboundedReceiver<Notification>) {
+    // A notification held back for the next one to overtake it.
     let mut held: Option<Notification> = None;
     loop {
         let next = match &held {
@@ -220,7 +253,7 @@ async fn run(hub: std::sync::Weak<Hub>, mut rx: mpsc::UnboundedReceiver<Notifica
                 Err(_) => {
                     // Nothing came to overtake it: send it late anyway.
                     let Some(hub) = hub.upgrade() else { return };
-                    dispatch(&hub, held.take().expect("held")).await;
+                    send(&hub, held.take().expect("held")).await;
                     continue;
                 }
             },
@@ -228,25 +261,23 @@ async fn run(hub: std::sync::Weak<Hub>, mut rx: mpsc::UnboundedReceiver<Notifica
         };
         let Some(n) = next else { return };
         let Some(hub) = hub.upgrade() else { return };
-        let mode = *hub.mode.lock();
-        if mode.out_of_order {
-            match held.take() {
-                Some(earlier) => {
-                    dispatch(&hub, n).await;
-                    dispatch(&hub, earlier).await;
-                }
-                None => held = Some(n),
-            }
-            continue;
-        }
         if let Some(earlier) = held.take() {
-            dispatch(&hub, earlier).await;
-        }
-        dispatch(&hub, n.clone()).await;
-        if mode.duplicate {
-            dispatch(&hub, n).await;
+            send(&hub, n).await;
+            send(&hub, earlier).await;
+        } else if n.mode.out_of_order {
+            held = Some(n);
+        } else {
+            send(&hub, n).await;
         }
     }
+}
+
+/// Delivers a notification, twice when its mode says so.
+async fn send(hub: &Arc<Hub>, n: Notification) {
+    if n.mode.duplicate {
+        dispatch(hub, n.clone()).await;
+    }
+    dispatch(hub, n).await;
 }
 
 async fn dispatch(hub: &Arc<Hub>, n: Notification) {

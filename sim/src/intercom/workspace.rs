@@ -10,9 +10,17 @@ use parking_lot::{Mutex, RwLock};
 use serde_json::{Value, json};
 
 use super::auth::App;
+use super::history::{self, NewPart};
+use super::messenger::{self, MessengerLead, MessengerOutcome};
 use super::server::Server;
+use super::wire::ApiError;
 use super::{Attachment, CanvasVerdict, Delivery, DeliveryMode, Fault, Subscription};
 use super::{State, api, canvas, gate, store};
+
+/// An API refusal as an error for Rust callers: `code: message`.
+fn api_error(e: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", e.code, e.message)
+}
 
 /// When every simulated workspace was created (2026-01-01T00:00:00Z).
 const CREATED_AT: i64 = 1_767_225_600;
@@ -255,8 +263,15 @@ impl IntercomWorkspace {
         self.app.hub.wait_for(timeout, done).await
     }
 
+    /// How the app's webhooks are delivered, for every topic (forgetting modes set per topic).
     pub fn set_delivery_mode(&self, mode: DeliveryMode) {
         self.app.hub.set_mode(mode);
+    }
+
+    /// How the app's webhooks of these topics are delivered (duplicated, held back for the
+    /// next notification to overtake); other topics keep their mode.
+    pub fn set_delivery_mode_for(&self, topics: &[&str], mode: DeliveryMode) {
+        self.app.hub.set_mode_for(topics, mode);
     }
 
     /// Adds a fault to the workspace's API (not the control surface).
@@ -332,9 +347,58 @@ impl IntercomWorkspace {
         body: &str,
         attachments: Vec<Attachment>,
     ) -> anyhow::Result<String> {
-        api::start_conversation(&self.shared, contact_id, body, attachments)
+        api::start_conversation(&self.shared, contact_id, body, attachments, None)
             .map(|c| c["conversation_id"].as_str().unwrap_or_default().to_owned())
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
+            .map_err(api_error)
+    }
+
+    /// Acting as a teammate: starts a conversation with a contact (what `POST /messages`
+    /// does): closed and assigned to them until the contact replies. Emits
+    /// `conversation.admin.single.created`; returns the conversation id.
+    pub fn teammate_starts_conversation(
+        &self,
+        admin_id: u64,
+        contact_id: &str,
+        body: &str,
+    ) -> anyhow::Result<String> {
+        let message = api::TeammateMessage {
+            message_type: "inapp".into(),
+            subject: None,
+            body: body.to_owned(),
+        };
+        api::teammate_starts_conversation(&self.shared, admin_id, contact_id, message)
+            .map(|c| c["conversation_id"].as_str().unwrap_or_default().to_owned())
+            .map_err(api_error)
+    }
+
+    /// Puts parts into a conversation's history as an import would: no webhooks, but each
+    /// moves the conversation's state and assignee. Returns the new parts' ids.
+    pub fn import_parts(
+        &self,
+        conversation_id: &str,
+        parts: Vec<NewPart>,
+    ) -> anyhow::Result<Vec<String>> {
+        history::import(&self.shared, conversation_id, parts).map_err(api_error)
+    }
+
+    /// Imports [`history::sample`]`(count, ..)` between the conversation's contact and its
+    /// assigned teammate (else the first), with images under
+    /// `https://downloads.intercomcdn.com/i/o/<workspace>`. Returns the new parts' ids.
+    pub fn import_sample_parts(
+        &self,
+        conversation_id: &str,
+        count: usize,
+    ) -> anyhow::Result<Vec<String>> {
+        let parts = history::sample_for(&self.shared, conversation_id, count).map_err(api_error)?;
+        self.import_parts(conversation_id, parts)
+    }
+
+    /// Acting as the website Messenger: a lead arrives, and (after `attach_after`) their
+    /// company is attached. See [`messenger`] for the webhooks it raises.
+    pub async fn messenger_lead(&self, lead: MessengerLead) -> anyhow::Result<MessengerOutcome> {
+        messenger::lead_arrives(&self.shared, lead)
+            .await
+            .map_err(api_error)
     }
 
     /// Acting as a contact: replies in a conversation. Emits `conversation.user.replied`.
@@ -350,7 +414,7 @@ impl IntercomWorkspace {
             conversation_id,
             api::PartInput::contact_reply(contact_id, body, attachments),
         )
-        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
+        .map_err(api_error)
     }
 
     /// Acting as a teammate: reply, note, assign, close, open, snooze.
@@ -359,8 +423,7 @@ impl IntercomWorkspace {
         conversation_id: &str,
         action: api::PartInput,
     ) -> anyhow::Result<Value> {
-        api::add_part(&self.shared, conversation_id, action)
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
+        api::add_part(&self.shared, conversation_id, action).map_err(api_error)
     }
 
     /// Finds a contact by email (first match, users before leads); handy in tests.

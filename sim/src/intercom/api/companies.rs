@@ -12,13 +12,14 @@ use serde_json::{Map, Value, json};
 
 use super::data_attributes::set_custom_attributes;
 use super::{AxState, MAX_PER_PAGE, opt_string, per_page};
+use crate::intercom::State;
 use crate::intercom::store::{Company, Style, Workspace};
 use crate::intercom::wire::{ApiError, ApiResult, cursor_pages, now_millis, parse_body};
 
 /// The routes of this resource, in the API's paths.
 pub(super) fn routes() -> Router {
     Router::new()
-        .route("/companies", get(list_companies).post(upsert_company))
+        .route("/companies", get(list_companies).post(upsert_company_route))
         .route("/companies/list", post(list_companies_post))
         .route("/companies/scroll", get(scroll_companies))
         .route(
@@ -78,8 +79,15 @@ fn apply_company_body(ws: &Workspace, c: &mut Company, b: &CompanyBody) -> Resul
 }
 
 /// `POST /companies`: creates or updates by `company_id`.
-async fn upsert_company(st: AxState, body: Bytes) -> ApiResult {
-    let b: CompanyBody = parse_body(&body)?;
+async fn upsert_company_route(st: AxState, body: Bytes) -> ApiResult {
+    upsert_company(&st, parse_body(&body)?).map(Json)
+}
+
+/// Creates or updates a company from `POST /companies`'s body (as JSON); emits
+/// `company.created` or `company.updated` and answers the company.
+pub(crate) fn upsert_company(st: &State, body: Value) -> Result<Value, ApiError> {
+    let b: CompanyBody = serde_json::from_value(body)
+        .map_err(|e| ApiError::bad_request(format!("Request body is not valid: {e}")))?;
     let company_id = b.company_id.as_ref().and_then(opt_string);
     if company_id.is_none() && b.name.is_none() {
         return Err(ApiError::parameter_invalid(
@@ -134,7 +142,7 @@ async fn upsert_company(st: AxState, body: Bytes) -> ApiResult {
         out
     };
     st.emit(topic, item);
-    Ok(Json(json))
+    Ok(json)
 }
 
 async fn get_company(st: AxState, Path(id): Path<String>) -> ApiResult {

@@ -25,7 +25,7 @@ use crate::intercom::wire::{ApiError, ApiResult, cursor_pages, now_millis, parse
 /// The routes of this resource, in the API's paths.
 pub(super) fn routes() -> Router {
     Router::new()
-        .route("/contacts", get(list_contacts).post(create_contact))
+        .route("/contacts", get(list_contacts).post(create_contact_route))
         .route("/contacts/search", post(search_contacts))
         .route("/contacts/merge", post(merge_contacts))
         .route(
@@ -36,11 +36,11 @@ pub(super) fn routes() -> Router {
         .route("/contacts/{id}/unarchive", post(unarchive_contact))
         .route(
             "/contacts/{id}/companies",
-            get(contact_companies).post(attach_company),
+            get(contact_companies).post(attach_company_route),
         )
         .route(
             "/contacts/{id}/companies/{company_id}",
-            delete(detach_company),
+            delete(detach_company_route),
         )
         .route("/contacts/{id}/tags", get(contact_tags).post(tag_contact))
         .route("/contacts/{id}/tags/{tag_id}", delete(untag_contact))
@@ -134,8 +134,15 @@ fn apply_contact_body(ws: &Workspace, c: &mut Contact, b: &ContactBody) -> Resul
     Ok(())
 }
 
-async fn create_contact(st: AxState, body: Bytes) -> ApiResult {
-    let b: ContactBody = parse_body(&body)?;
+async fn create_contact_route(st: AxState, body: Bytes) -> ApiResult {
+    create_contact(&st, parse_body(&body)?).map(Json)
+}
+
+/// Creates a contact from `POST /contacts`'s body (as JSON); emits `contact.<role>.created`
+/// and answers the contact.
+pub(crate) fn create_contact(st: &State, body: Value) -> Result<Value, ApiError> {
+    let b: ContactBody = serde_json::from_value(body)
+        .map_err(|e| ApiError::bad_request(format!("Request body is not valid: {e}")))?;
     let role = match b.role.as_deref() {
         None => Role::User,
         Some(r) => Role::parse(r).ok_or_else(|| {
@@ -170,7 +177,7 @@ async fn create_contact(st: AxState, body: Bytes) -> ApiResult {
         out
     };
     st.emit(&format!("contact.{}.created", role.as_str()), item);
-    Ok(Json(json))
+    Ok(json)
 }
 
 async fn get_contact(st: AxState, Path(id): Path<String>) -> ApiResult {
@@ -505,35 +512,100 @@ struct IdBody {
     id: Option<Value>,
 }
 
-async fn attach_company(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
+/// How many companies one contact can belong to.
+const MAX_COMPANIES_PER_CONTACT: usize = 1000;
+
+async fn attach_company_route(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let b: IdBody = parse_body(&body)?;
     let company_id =
         b.id.as_ref()
             .and_then(opt_string)
             .ok_or_else(|| ApiError::parameter_not_found("company not specified"))?;
-    let mut ws = st.ws.write();
-    if !ws.contacts.contains_key(&id) {
-        return Err(contact_not_found());
-    }
-    if !ws.companies.contains_key(&company_id) {
-        return Err(company_not_found());
-    }
-    ws.attach(&id, &company_id);
-    let company = ws.companies.get(&company_id).expect("checked");
-    Ok(Json(ws.company_json(company, Style::Rest)))
+    attach_company(&st, &id, &company_id).map(Json)
 }
 
-async fn detach_company(st: AxState, Path((id, company_id)): Path<(String, String)>) -> ApiResult {
-    let mut ws = st.ws.write();
-    if !ws.contacts.contains_key(&id) {
-        return Err(contact_not_found());
+/// Both ends of an attachment, each touched (`updated_at`) by it.
+fn touch(ws: &mut Workspace, contact_id: &str, company_id: &str) {
+    let now = now_millis();
+    if let Some(c) = ws.contacts.get_mut(contact_id) {
+        c.updated_ms = now.max(c.updated_ms + 1);
     }
-    if !ws.companies.contains_key(&company_id) {
-        return Err(company_not_found());
+    if let Some(c) = ws.companies.get_mut(company_id) {
+        c.updated_ms = now.max(c.updated_ms + 1);
     }
-    ws.detach(&id, &company_id);
-    let company = ws.companies.get(&company_id).expect("checked");
-    Ok(Json(ws.company_json(company, Style::Rest)))
+}
+
+/// Attaches company `company_id` (Intercom's id) to a contact; answers the company. A new
+/// attachment emits `company.contact.attached` with both as they are after it.
+pub(crate) fn attach_company(
+    st: &State,
+    contact_id: &str,
+    company_id: &str,
+) -> Result<Value, ApiError> {
+    let (item, json) = {
+        let mut ws = st.ws.write();
+        let contact = ws.contacts.get(contact_id).ok_or_else(contact_not_found)?;
+        let attached = contact.company_ids.iter().any(|c| c == company_id);
+        let full = contact.company_ids.len() >= MAX_COMPANIES_PER_CONTACT;
+        if !ws.companies.contains_key(company_id) {
+            return Err(company_not_found());
+        }
+        if !attached && full {
+            return Err(ApiError::new(
+                http::StatusCode::BAD_REQUEST,
+                "contact_company_limit_exceeded",
+                "Contact has reached the maximum of 1000 company associations",
+            ));
+        }
+        let item = (!attached).then(|| {
+            ws.attach(contact_id, company_id);
+            touch(&mut ws, contact_id, company_id);
+            ws.company_contact_json(&ws.contacts[contact_id], &ws.companies[company_id])
+        });
+        (
+            item,
+            ws.company_json(&ws.companies[company_id], Style::Rest),
+        )
+    };
+    if let Some(item) = item {
+        st.emit("company.contact.attached", item);
+    }
+    Ok(json)
+}
+
+/// Detaches a company from a contact; answers the company. A detachment emits
+/// `company.contact.detached` whose item, as captured, still shows the attachment (the contact
+/// lists the company and the company counts the contact); only the times have moved.
+fn detach_company(st: &State, contact_id: &str, company_id: &str) -> Result<Value, ApiError> {
+    let (item, json) = {
+        let mut ws = st.ws.write();
+        let contact = ws.contacts.get(contact_id).ok_or_else(contact_not_found)?;
+        let attached = contact.company_ids.iter().any(|c| c == company_id);
+        if !ws.companies.contains_key(company_id) {
+            return Err(company_not_found());
+        }
+        let item = attached.then(|| {
+            touch(&mut ws, contact_id, company_id);
+            let item = ws.company_contact_json(&ws.contacts[contact_id], &ws.companies[company_id]);
+            ws.detach(contact_id, company_id);
+            item
+        });
+        (
+            item,
+            ws.company_json(&ws.companies[company_id], Style::Rest),
+        )
+    };
+    if let Some(item) = item {
+        st.emit("company.contact.detached", item);
+    }
+    Ok(json)
+}
+
+async fn detach_company_route(
+    st: AxState,
+    Path((id, company_id)): Path<(String, String)>,
+) -> ApiResult {
+    detach_company(&st, &id, &company_id).map(Json)
 }
 
 async fn contact_tags(st: AxState, Path(id): Path<String>) -> ApiResult {

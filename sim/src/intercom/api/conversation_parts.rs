@@ -1,4 +1,7 @@
 //! Conversation parts: replies, notes, assignments and state changes, and their webhooks.
+//! [`effect`] is the rule table (what an action adds and which topics it raises, by who acts
+//! and the state before); [`settle`] is what any new part does to its conversation, whether
+//! an action added it or a test imported it as history.
 
 use axum::Json;
 use axum::Router;
@@ -13,7 +16,9 @@ use super::contacts::contact_not_found;
 use super::conversations::{conversation_id, conversation_not_found, html};
 use super::{AxState, now_s, opt_int};
 use crate::intercom::State;
-use crate::intercom::store::{Attachment, Author, ConvState, Part};
+use crate::intercom::store::{
+    Assignee, Attachment, Author, AuthorKind, ConvState, Conversation, Part, Workspace,
+};
 use crate::intercom::wire::{ApiError, ApiResult, parse_body};
 
 /// The routes of this resource, in the API's paths.
@@ -45,11 +50,17 @@ pub struct PartInput {
     pub assignee_id: Option<Value>,
     #[serde(default)]
     pub snoozed_until: Option<i64>,
+    /// When the part happened (replies only; unix seconds). Now when absent.
+    #[serde(default)]
+    pub created_at: Option<i64>,
     #[serde(default)]
     pub attachment_urls: Vec<String>,
     /// Control surface only: full attachments (the API takes `attachment_urls`).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// Assignments: the assignee is a team (the manage endpoint's `"type": "team"`).
+    #[serde(skip)]
+    pub assign_team: bool,
 }
 
 impl PartInput {
@@ -80,17 +91,151 @@ impl PartInput {
             body: body.map(str::to_owned),
             assignee_id: None,
             snoozed_until: None,
+            created_at: None,
             attachment_urls: vec![],
             attachments: vec![],
+            assign_team: false,
         }
     }
 
+    /// A teammate assigns the conversation to a teammate (`0`: to nobody).
     pub fn assign(admin_id: u64, assignee_id: u64) -> PartInput {
         PartInput {
             assignee_id: Some(json!(assignee_id)),
             ..PartInput::admin("assignment", admin_id, None)
         }
     }
+
+    /// A teammate assigns the conversation to a team (`0`: to no team).
+    pub fn assign_team(admin_id: u64, team_id: u64) -> PartInput {
+        PartInput {
+            assign_team: true,
+            ..PartInput::assign(admin_id, team_id)
+        }
+    }
+
+    /// A teammate snoozes the conversation until `until` (unix seconds, in the future).
+    pub fn snooze(admin_id: u64, until: i64) -> PartInput {
+        PartInput {
+            snoozed_until: Some(until),
+            ..PartInput::admin("snoozed", admin_id, None)
+        }
+    }
+}
+
+/// Who acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    Contact,
+    Teammate,
+}
+
+const ASSIGNED: &[&str] = &[
+    "conversation.admin.assigned",
+    "conversation.admin.open.assigned",
+];
+
+/// The rule table: the part an action adds and the topics it raises, by who acts and the
+/// conversation's state before. Opening a snoozed conversation unsnoozes it; assigning a
+/// closed or snoozed one reopens it (`assign_and_reopen`, `assign_and_unsnooze`, as the
+/// OpenAPI's examples show), so every assignment leaves it open and raises both assignment
+/// topics. `None`: the action does not exist for that actor.
+fn effect(
+    message_type: &str,
+    actor: Actor,
+    before: ConvState,
+) -> Option<(&'static str, &'static [&'static str])> {
+    use Actor::{Contact, Teammate};
+    use ConvState::{Closed, Open, Snoozed};
+    Some(match (message_type, actor, before) {
+        ("comment", Contact, _) => ("comment", &["conversation.user.replied"]),
+        ("comment", Teammate, _) => ("comment", &["conversation.admin.replied"]),
+        ("note", Teammate, _) => ("note", &["conversation.admin.noted"]),
+        ("close", Teammate, _) => ("close", &["conversation.admin.closed"]),
+        ("open", Teammate, Snoozed) => ("unsnoozed", &["conversation.admin.unsnoozed"]),
+        ("open", Teammate, Open | Closed) => ("open", &["conversation.admin.opened"]),
+        ("snoozed", Teammate, _) => ("snoozed", &["conversation.admin.snoozed"]),
+        ("assignment", Teammate, Open) => ("assignment", ASSIGNED),
+        ("assignment", Teammate, Closed) => ("assign_and_reopen", ASSIGNED),
+        ("assignment", Teammate, Snoozed) => ("assign_and_unsnooze", ASSIGNED),
+        _ => return None,
+    })
+}
+
+/// The state a part leaves its conversation in, whoever added it.
+pub(crate) fn state_after(part_type: &str, author: AuthorKind, before: ConvState) -> ConvState {
+    match part_type {
+        "close" => ConvState::Closed,
+        "snoozed" => ConvState::Snoozed,
+        "open" | "unsnoozed" | "assign_and_reopen" | "assign_and_unsnooze" => ConvState::Open,
+        // A contact writing reopens a closed conversation and wakes a snoozed one.
+        "comment" if author.is_contact() => ConvState::Open,
+        _ => before,
+    }
+}
+
+/// What a new part does to its conversation: state, snooze, waiting time, assignee, and the
+/// part's own `state`. Appends it.
+pub(crate) fn settle(conv: &mut Conversation, mut part: Part, snoozed_until: Option<i64>) {
+    conv.state = state_after(&part.part_type, part.author.kind, conv.state);
+    conv.snoozed_until = match conv.state {
+        ConvState::Snoozed => snoozed_until.or(conv.snoozed_until),
+        _ => None,
+    };
+    let message = part.part_type == "comment"
+        || (part.body.is_some() && (part.is_assignment() || part.part_type == "close"));
+    if part.author.kind.is_contact() && part.part_type == "comment" {
+        conv.waiting_since = conv.waiting_since.or(Some(part.created_at));
+    } else if part.author.kind == AuthorKind::Admin && message {
+        conv.waiting_since = None;
+    }
+    if conv.state == ConvState::Closed {
+        conv.waiting_since = None;
+    }
+    match part.assigned_to {
+        Some(Assignee::Admin(id)) => conv.admin_assignee_id = Some(id),
+        Some(Assignee::Team(id)) => conv.team_assignee_id = Some(id),
+        None => {}
+    }
+    conv.updated_at = conv.updated_at.max(part.created_at).max(now_s());
+    part.state = conv.state;
+    conv.parts.push(part);
+}
+
+/// Who an assignment gives the conversation to.
+enum Target {
+    To(Assignee),
+    NoAdmin,
+    NoTeam,
+}
+
+fn assignment_target(ws: &Workspace, input: &PartInput) -> Result<Target, ApiError> {
+    let id = input
+        .assignee_id
+        .as_ref()
+        .and_then(opt_int)
+        .ok_or_else(|| ApiError::parameter_not_found("assignee_id is required"))?
+        as u64;
+    let not_found = || {
+        ApiError::new(
+            http::StatusCode::NOT_FOUND,
+            "admin_not_found",
+            "Assignee not found",
+        )
+    };
+    Ok(match (id, input.assign_team) {
+        (0, false) => Target::NoAdmin,
+        (0, true) => Target::NoTeam,
+        (id, true) => ws
+            .team(id)
+            .map(|t| Target::To(Assignee::Team(t.id)))
+            .ok_or_else(not_found)?,
+        (id, false) if ws.admin(id).is_some() => Target::To(Assignee::Admin(id)),
+        (id, false) => ws
+            .team(id)
+            .map(|t| Target::To(Assignee::Team(t.id)))
+            .ok_or_else(not_found)?,
+    })
 }
 
 fn attachment_from_url(url: &str) -> Attachment {
@@ -121,98 +266,79 @@ fn attachment_from_url(url: &str) -> Attachment {
     }
 }
 
-/// Adds a part to a conversation (reply, note, state change, assignment) and emits its topic.
+/// Files given by URL (at most 10, as the API allows).
+pub(super) fn attachments_from_urls(urls: &[String]) -> Result<Vec<Attachment>, ApiError> {
+    if urls.len() > 10 {
+        return Err(ApiError::parameter_invalid(
+            "attachment_urls can hold at most 10 URLs",
+        ));
+    }
+    Ok(urls.iter().map(|u| attachment_from_url(u)).collect())
+}
+
+/// Who writes the part: the teammate `admin_id` names, or the contact named by
+/// `intercom_user_id`, `user_id` or `email`.
+fn author(ws: &Workspace, input: &PartInput) -> Result<(Actor, Author), ApiError> {
+    let by_contact = matches!(input.author_type.as_deref(), Some("user" | "contact"));
+    if !by_contact {
+        let admin_id = input
+            .admin_id
+            .as_ref()
+            .and_then(opt_int)
+            .ok_or_else(|| ApiError::parameter_not_found("admin_id is required"))?;
+        let admin = ws.admin(admin_id as u64).ok_or_else(admin_not_found)?;
+        return Ok((Actor::Teammate, admin.author()));
+    }
+    let contact = if let Some(cid) = &input.intercom_user_id {
+        ws.contacts.get(cid)
+    } else if let Some(x) = &input.user_id {
+        ws.users_by_external_id
+            .get(x)
+            .and_then(|id| ws.contacts.get(id))
+    } else if let Some(e) = &input.email {
+        ws.users_by_email
+            .get(&e.to_lowercase())
+            .and_then(|id| ws.contacts.get(id))
+    } else {
+        None
+    };
+    let contact = contact.ok_or_else(contact_not_found)?;
+    Ok((Actor::Contact, Author::of_contact(contact)))
+}
+
+/// Adds a part to a conversation (reply, note, state change, assignment) and emits its topics.
+/// Answers the conversation as `GET /conversations/{id}` would.
 pub(crate) fn add_part(st: &State, id: &str, input: PartInput) -> Result<Value, ApiError> {
     let conv_id = conversation_id(id)?;
-    let (topic, item, json) = {
+    let (topics, item, answer) = {
         let mut ws = st.ws.write();
-        let conv = ws
+        let before = ws
             .conversations
             .get(&conv_id)
-            .cloned()
-            .ok_or_else(conversation_not_found)?;
-        let by_admin = input.author_type.as_deref() != Some("user")
-            && input.author_type.as_deref() != Some("contact");
-        let author = if by_admin {
-            let admin_id = input
-                .admin_id
-                .as_ref()
-                .and_then(opt_int)
-                .ok_or_else(|| ApiError::parameter_not_found("admin_id is required"))?;
-            ws.admin(admin_id as u64)
-                .map(|a| a.author())
-                .ok_or_else(admin_not_found)?
-        } else {
-            let contact = if let Some(cid) = &input.intercom_user_id {
-                ws.contacts.get(cid)
-            } else if let Some(x) = &input.user_id {
-                ws.users_by_external_id
-                    .get(x)
-                    .and_then(|id| ws.contacts.get(id))
-            } else if let Some(e) = &input.email {
-                ws.users_by_email
-                    .get(&e.to_lowercase())
-                    .and_then(|id| ws.contacts.get(id))
-            } else {
-                None
-            };
-            Author::of_contact(contact.ok_or_else(contact_not_found)?)
-        };
-        let mut attachments: Vec<Attachment> = input
-            .attachment_urls
-            .iter()
-            .map(|u| attachment_from_url(u))
-            .collect();
+            .ok_or_else(conversation_not_found)?
+            .state;
+        let (actor, author) = author(&ws, &input)?;
+        let (part_type, topics) = effect(&input.message_type, actor, before).ok_or_else(|| {
+            ApiError::parameter_invalid(format!(
+                "message_type {:?} is not supported here",
+                input.message_type
+            ))
+        })?;
+        let mut attachments = attachments_from_urls(&input.attachment_urls)?;
         attachments.extend(input.attachments.iter().cloned());
-        let now = now_s().max(conv.updated_at);
-        let mut conv = conv;
-        let mut part = Part {
-            id: ws.next_part_id(),
-            part_type: input.message_type.clone(),
-            body: input.body.as_deref().filter(|b| !b.is_empty()).map(html),
-            author: author.clone(),
-            attachments,
-            assigned_to: None,
-            created_at: now,
-            state: conv.state,
-        };
-        let topic = match (input.message_type.as_str(), by_admin) {
-            ("comment", false) => {
-                if part.body.is_none() && part.attachments.is_empty() {
-                    return Err(ApiError::parameter_invalid("Body is required"));
-                }
-                if conv.state != ConvState::Open {
-                    conv.state = ConvState::Open;
-                    conv.snoozed_until = None;
-                }
-                conv.waiting_since = Some(now);
-                "conversation.user.replied"
+        let body = input.body.as_deref().filter(|b| !b.is_empty()).map(html);
+        match input.message_type.as_str() {
+            "comment" if body.is_none() && attachments.is_empty() => {
+                return Err(ApiError::parameter_invalid("Body is required"));
             }
-            ("comment", true) => {
-                if part.body.is_none() && part.attachments.is_empty() {
-                    return Err(ApiError::parameter_invalid("Body is required"));
-                }
-                conv.waiting_since = None;
-                "conversation.admin.replied"
+            "note" if body.is_none() => {
+                return Err(ApiError::parameter_invalid("Body is required"));
             }
-            ("note", true) => {
-                if part.body.is_none() {
-                    return Err(ApiError::parameter_invalid("Body is required"));
-                }
-                "conversation.admin.noted"
-            }
-            ("close", true) => {
-                conv.state = ConvState::Closed;
-                conv.snoozed_until = None;
-                conv.waiting_since = None;
-                "conversation.admin.closed"
-            }
-            ("open", true) => {
-                conv.state = ConvState::Open;
-                conv.snoozed_until = None;
-                "conversation.admin.opened"
-            }
-            ("snoozed", true) => {
+            _ => {}
+        }
+        let now = now_s();
+        let snoozed_until = match input.message_type.as_str() {
+            "snoozed" => {
                 let until = input
                     .snoozed_until
                     .ok_or_else(|| ApiError::parameter_not_found("snoozed_until is required"))?;
@@ -221,51 +347,45 @@ pub(crate) fn add_part(st: &State, id: &str, input: PartInput) -> Result<Value, 
                         "snoozed_until must be in the future",
                     ));
                 }
-                conv.state = ConvState::Snoozed;
-                conv.snoozed_until = Some(until);
-                "conversation.admin.snoozed"
+                Some(until)
             }
-            ("assignment", true) => {
-                let assignee = input
-                    .assignee_id
-                    .as_ref()
-                    .and_then(opt_int)
-                    .ok_or_else(|| ApiError::parameter_not_found("assignee_id is required"))?;
-                let assignee = assignee as u64;
-                if assignee == 0 {
-                    conv.admin_assignee_id = None;
-                } else if ws.admin(assignee).is_some() {
-                    conv.admin_assignee_id = Some(assignee);
-                } else if ws.teams.iter().any(|t| t.id == assignee) {
-                    conv.team_assignee_id = Some(assignee);
-                } else {
-                    return Err(ApiError::new(
-                        http::StatusCode::NOT_FOUND,
-                        "admin_not_found",
-                        "Assignee not found",
-                    ));
-                }
-                part.assigned_to = Some(assignee).filter(|a| *a != 0);
-                "conversation.admin.assigned"
-            }
-            (other, _) => {
-                return Err(ApiError::parameter_invalid(format!(
-                    "message_type {other:?} is not supported here"
-                )));
-            }
+            _ => None,
         };
-        part.state = conv.state;
-        conv.updated_at = now;
-        conv.parts.push(part.clone());
-        let item = ws.conversation_json(&conv, Some(std::slice::from_ref(&part)));
-        let json = ws.conversation_json(&conv, None);
-        ws.conversations.insert(conv_id, conv);
-        (topic, item, json)
+        let target = match input.message_type.as_str() {
+            "assignment" => Some(assignment_target(&ws, &input)?),
+            _ => None,
+        };
+        let part = Part {
+            id: ws.next_part_id(),
+            part_type: part_type.to_owned(),
+            body,
+            author,
+            attachments,
+            assigned_to: match target {
+                Some(Target::To(a)) => Some(a),
+                _ => None,
+            },
+            created_at: input.created_at.unwrap_or(now),
+            state: before,
+        };
+        let conv = ws.conversations.get_mut(&conv_id).expect("checked above");
+        match target {
+            Some(Target::NoAdmin) => conv.admin_assignee_id = None,
+            Some(Target::NoTeam) => conv.team_assignee_id = None,
+            _ => {}
+        }
+        settle(conv, part, snoozed_until);
+        let conv = &ws.conversations[&conv_id];
+        let item = ws.conversation_json(conv, Some(&conv.parts[conv.parts.len() - 1..]));
+        (topics, item, ws.conversation_json(conv, None))
     };
-    st.emit(topic, item);
-    Ok(json)
+    for topic in topics {
+        st.emit(topic, item.clone());
+    }
+    Ok(answer)
 }
 
+/// `POST /conversations/{id}/reply`: a teammate's comment or note, or a contact's comment.
 async fn reply(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let input: PartInput = parse_body(&body)?;
     if !["comment", "note", "quick_reply"].contains(&input.message_type.as_str()) {
@@ -278,12 +398,15 @@ async fn reply(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
         &id,
         PartInput {
             attachments: vec![],
+            assign_team: false,
             ..input
         },
     )
     .map(Json)
 }
 
+/// `POST /conversations/{id}/parts`: a teammate closes, opens, snoozes or assigns. For an
+/// assignment, `type` names the assignee's kind (`admin` or `team`).
 async fn manage(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let input: PartInput = parse_body(&body)?;
     if !["close", "open", "snoozed", "assignment"].contains(&input.message_type.as_str()) {
@@ -291,14 +414,79 @@ async fn manage(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
             "message_type must be close, open, snoozed or assignment",
         ));
     }
+    let assign_team =
+        input.message_type == "assignment" && input.author_type.as_deref() == Some("team");
     add_part(
         &st,
         &id,
         PartInput {
             author_type: Some("admin".into()),
             attachments: vec![],
+            created_at: None,
+            assign_team,
             ..input
         },
     )
     .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_teammate_action_in_every_state() {
+        use ConvState::*;
+        let rows: &[(&str, ConvState, &str, &[&str])] = &[
+            (
+                "comment",
+                Closed,
+                "comment",
+                &["conversation.admin.replied"],
+            ),
+            ("note", Snoozed, "note", &["conversation.admin.noted"]),
+            ("close", Open, "close", &["conversation.admin.closed"]),
+            ("open", Closed, "open", &["conversation.admin.opened"]),
+            (
+                "open",
+                Snoozed,
+                "unsnoozed",
+                &["conversation.admin.unsnoozed"],
+            ),
+            ("snoozed", Open, "snoozed", &["conversation.admin.snoozed"]),
+            ("assignment", Open, "assignment", ASSIGNED),
+            ("assignment", Closed, "assign_and_reopen", ASSIGNED),
+            ("assignment", Snoozed, "assign_and_unsnooze", ASSIGNED),
+        ];
+        for (action, before, part, topics) in rows {
+            assert_eq!(
+                effect(action, Actor::Teammate, *before),
+                Some((*part, *topics)),
+                "{action} when {before:?}"
+            );
+        }
+        assert_eq!(effect("close", Actor::Contact, Open), None);
+        assert_eq!(effect("note", Actor::Contact, Open), None);
+        assert_eq!(
+            effect("comment", Actor::Contact, Closed),
+            Some(("comment", &["conversation.user.replied"][..]))
+        );
+    }
+
+    #[test]
+    fn states_after_each_part() {
+        use ConvState::*;
+        assert_eq!(state_after("comment", AuthorKind::Lead, Closed), Open);
+        assert_eq!(state_after("comment", AuthorKind::Admin, Closed), Closed);
+        assert_eq!(state_after("note", AuthorKind::Admin, Snoozed), Snoozed);
+        assert_eq!(
+            state_after("assign_and_unsnooze", AuthorKind::Admin, Snoozed),
+            Open
+        );
+        assert_eq!(
+            state_after("away_mode_assignment", AuthorKind::Bot, Open),
+            Open
+        );
+        assert_eq!(state_after("close", AuthorKind::Bot, Open), Closed);
+    }
 }

@@ -12,13 +12,16 @@ use serde_json::{Value, json};
 
 use super::admins::admin_not_found;
 use super::contacts::contact_not_found;
+use super::conversation_parts::attachments_from_urls;
 use super::{
     AxState, PageQuery, SearchBody, list_cursor, list_position, now_s, opt_int, opt_string,
     per_page, search_pages, search_window,
 };
 use crate::intercom::State;
 use crate::intercom::search::{self, Fv};
-use crate::intercom::store::{Attachment, Author, AuthorKind, ConvState, Conversation, Workspace};
+use crate::intercom::store::{
+    Attachment, Author, AuthorKind, ConvState, Conversation, Workspace, to_plaintext,
+};
 use crate::intercom::wire::{ApiError, ApiResult, cursor_pages, parse_body};
 
 /// The routes of this resource, in the API's paths.
@@ -33,12 +36,15 @@ pub(super) fn routes() -> Router {
         .route("/messages", post(create_message))
 }
 
-/// Starts a customer-initiated conversation; returns the `user_message` answer.
+/// Starts a customer-initiated conversation (as the Messenger does, or `POST /conversations`):
+/// open, waiting for a reply, no parts. Emits `conversation.user.created`; returns the
+/// `user_message` answer.
 pub(crate) fn start_conversation(
     st: &State,
     contact_id: &str,
     body: &str,
     attachments: Vec<Attachment>,
+    created_at: Option<i64>,
 ) -> Result<Value, ApiError> {
     let (item, answer) = {
         let mut ws = st.ws.write();
@@ -48,29 +54,90 @@ pub(crate) fn start_conversation(
             .cloned()
             .ok_or_else(contact_not_found)?;
         let now = now_s();
+        let at = created_at.unwrap_or(now);
         let id = ws.next_conversation_id();
         let source_id = ws.next_part_id();
         let conv = Conversation {
-            waiting_since: Some(now),
+            waiting_since: Some(at),
+            updated_at: at.max(now),
             body: html(body),
             attachments,
             ..Conversation::started(
                 id,
                 source_id,
-                now,
+                at,
                 contact.id.clone(),
                 Author::of_contact(&contact),
                 "customer_initiated",
             )
         };
         let item = ws.conversation_json(&conv, Some(&[]));
-        let answer = json!({"type": "user_message", "id": source_id.to_string(), "created_at": now, "body": body,
+        let answer = json!({"type": "user_message", "id": source_id.to_string(), "created_at": at, "body": body,
                             "message_type": "inapp", "conversation_id": id.to_string()});
         ws.conversations.insert(id, conv);
         (item, answer)
     };
     st.emit("conversation.user.created", item);
     Ok(answer)
+}
+
+/// A teammate starts a conversation with a contact (`POST /messages`, or the inbox's
+/// composer): it starts closed and assigned to them (as a capture of
+/// `conversation.admin.single.created` from the 1.x payload days shows, and the OpenAPI's
+/// examples of teammate-started conversations), and opens when the contact replies. Emits
+/// that topic; returns the `admin_message` answer.
+pub(crate) fn teammate_starts_conversation(
+    st: &State,
+    admin_id: u64,
+    contact_id: &str,
+    message: TeammateMessage,
+) -> Result<Value, ApiError> {
+    let (item, answer) = {
+        let mut ws = st.ws.write();
+        let admin = ws.admin(admin_id).cloned().ok_or_else(admin_not_found)?;
+        let contact = ws
+            .contacts
+            .get(contact_id)
+            .cloned()
+            .ok_or_else(contact_not_found)?;
+        let now = now_s();
+        let id = ws.next_conversation_id();
+        let source_id = ws.next_part_id();
+        let email = message.message_type == "email";
+        let conv = Conversation {
+            subject: message.subject.clone().unwrap_or_default(),
+            body: html(&message.body),
+            state: ConvState::Closed,
+            admin_assignee_id: Some(admin.id),
+            source_type: if email { "email" } else { "conversation" },
+            ..Conversation::started(
+                id,
+                source_id,
+                now,
+                contact.id.clone(),
+                admin.author(),
+                "admin_initiated",
+            )
+        };
+        let item = ws.conversation_json(&conv, Some(&[]));
+        ws.conversations.insert(id, conv);
+        let answer = json!({"type": "admin_message", "id": source_id.to_string(), "created_at": now,
+            "subject": message.subject, "body": message.body, "message_type": message.message_type,
+            "owner": admin.json(), "conversation_id": id.to_string()});
+        (item, answer)
+    };
+    st.emit("conversation.admin.single.created", item);
+    Ok(answer)
+}
+
+/// What a teammate writes to start a conversation.
+#[derive(Debug, Clone)]
+pub struct TeammateMessage {
+    /// `inapp` or `email` (which needs a subject).
+    pub message_type: String,
+    pub subject: Option<String>,
+    /// HTML, or plain text (wrapped in a paragraph).
+    pub body: String,
 }
 
 /// Bodies are HTML; plain text gets wrapped in a paragraph like the inbox does.
@@ -95,9 +162,15 @@ fn sender(from: Option<FromRef>) -> Result<FromRef, ApiError> {
 }
 
 /// A contact (named by `from`) starts a conversation, as through the Messenger.
-fn contact_writes_in(st: &State, from: &FromRef, text: &str) -> ApiResult {
+fn contact_writes_in(
+    st: &State,
+    from: &FromRef,
+    text: &str,
+    attachments: Vec<Attachment>,
+    created_at: Option<i64>,
+) -> ApiResult {
     let id = opt_string(&from.id).unwrap_or_default();
-    start_conversation(st, &id, text, vec![]).map(Json)
+    start_conversation(st, &id, text, attachments, created_at).map(Json)
 }
 
 /// A new conversation's first message, which may not be empty.
@@ -110,8 +183,13 @@ fn message_text(body: Option<String>) -> Result<String, ApiError> {
 struct ConversationBody {
     from: Option<FromRef>,
     body: Option<String>,
+    #[serde(default)]
+    attachment_urls: Vec<String>,
+    created_at: Option<i64>,
 }
 
+/// `POST /conversations`: a contact starts a conversation (the API has no teammate form of
+/// it; teammates start theirs with `POST /messages`).
 async fn create_conversation(st: AxState, body: Bytes) -> ApiResult {
     let b: ConversationBody = parse_body(&body)?;
     let from = sender(b.from)?;
@@ -121,7 +199,8 @@ async fn create_conversation(st: AxState, body: Bytes) -> ApiResult {
         ));
     }
     let text = message_text(b.body)?;
-    contact_writes_in(&st, &from, &text)
+    let attachments = attachments_from_urls(&b.attachment_urls)?;
+    contact_writes_in(&st, &from, &text, attachments, b.created_at)
 }
 
 #[derive(Deserialize)]
@@ -139,7 +218,7 @@ async fn create_message(st: AxState, body: Bytes) -> ApiResult {
     let from = sender(b.from)?;
     let text = message_text(b.body)?;
     if from.kind != "admin" {
-        return contact_writes_in(&st, &from, &text);
+        return contact_writes_in(&st, &from, &text, vec![], None);
     }
     if b.message_type.as_deref() == Some("email") && b.subject.is_none() {
         return Err(ApiError::new(
@@ -150,57 +229,46 @@ async fn create_message(st: AxState, body: Bytes) -> ApiResult {
     }
     let to =
         b.to.ok_or_else(|| ApiError::parameter_not_found("to is required"))?;
-    let (item, answer) = {
-        let mut ws = st.ws.write();
-        let admin_id = opt_int(&from.id).unwrap_or(0) as u64;
-        let admin = ws.admin(admin_id).cloned().ok_or_else(admin_not_found)?;
-        let to_id = opt_string(&to.id).unwrap_or_default();
-        let contact = ws
-            .contacts
-            .get(&to_id)
-            .cloned()
-            .ok_or_else(contact_not_found)?;
-        let now = now_s();
-        let id = ws.next_conversation_id();
-        let source_id = ws.next_part_id();
-        let conv = Conversation {
-            subject: b.subject.clone().unwrap_or_default(),
-            body: html(&text),
-            ..Conversation::started(
-                id,
-                source_id,
-                now,
-                contact.id.clone(),
-                admin.author(),
-                "admin_initiated",
-            )
-        };
-        let item = ws.conversation_json(&conv, Some(&[]));
-        ws.conversations.insert(id, conv);
-        let answer = json!({"type": "admin_message", "id": source_id.to_string(), "created_at": now,
-            "subject": b.subject, "body": text, "message_type": b.message_type.unwrap_or_else(|| "inapp".into()),
-            "conversation_id": id.to_string()});
-        (item, answer)
+    let admin_id = opt_int(&from.id).unwrap_or(0) as u64;
+    let to_id = opt_string(&to.id).unwrap_or_default();
+    let message = TeammateMessage {
+        message_type: b.message_type.unwrap_or_else(|| "inapp".into()),
+        subject: b.subject,
+        body: text,
     };
-    st.emit("conversation.admin.single.created", item);
-    Ok(Json(answer))
+    teammate_starts_conversation(&st, admin_id, &to_id, message).map(Json)
 }
 
-pub(super) fn conversation_not_found() -> ApiError {
+pub(crate) fn conversation_not_found() -> ApiError {
     ApiError::not_found("Resource Not Found")
 }
 
-pub(super) fn conversation_id(id: &str) -> Result<u64, ApiError> {
+pub(crate) fn conversation_id(id: &str) -> Result<u64, ApiError> {
     id.parse().map_err(|_| conversation_not_found())
 }
 
-async fn get_conversation(st: AxState, Path(id): Path<String>) -> ApiResult {
+#[derive(Deserialize)]
+struct DisplayQuery {
+    display_as: Option<String>,
+}
+
+/// `GET /conversations/{id}[?display_as=plaintext]`: the conversation with its latest 500
+/// parts at most; older parts cannot be read through the API.
+async fn get_conversation(
+    st: AxState,
+    Path(id): Path<String>,
+    Query(q): Query<DisplayQuery>,
+) -> ApiResult {
     let ws = st.ws.read();
     let c = ws
         .conversations
         .get(&conversation_id(&id)?)
         .ok_or_else(conversation_not_found)?;
-    Ok(Json(ws.conversation_json(c, None)))
+    let mut answer = ws.conversation_json(c, None);
+    if q.display_as.as_deref() == Some("plaintext") {
+        to_plaintext(&mut answer);
+    }
+    Ok(Json(answer))
 }
 
 /// Conversations in lists carry no parts, as on the real API.

@@ -12,9 +12,14 @@ mod data_attributes;
 mod tags;
 
 pub(crate) use companies::Scroll;
+pub(crate) use companies::upsert_company;
+pub(crate) use contacts::{attach_company, create_contact};
 pub use conversation_parts::PartInput;
-pub(crate) use conversation_parts::add_part;
-pub(crate) use conversations::start_conversation;
+pub(crate) use conversation_parts::{add_part, settle};
+pub use conversations::TeammateMessage;
+pub(crate) use conversations::{
+    conversation_id, conversation_not_found, start_conversation, teammate_starts_conversation,
+};
 
 use axum::Router;
 use serde::Deserialize;
@@ -46,7 +51,7 @@ pub(crate) fn router(server: std::sync::Arc<Server>) -> Router {
         ))
 }
 
-fn now_s() -> i64 {
+pub(crate) fn now_s() -> i64 {
     now_millis().div_euclid(1000)
 }
 
