@@ -208,7 +208,11 @@ pub fn with_extra(n: usize) -> SyncMetadata {
         for object in [Lead, Contact] {
             fields.push(text(object, &format!("Extra_{i}__c"), 255));
         }
-        attributes.push(custom(IntercomModel::Person, &format!("extra_{i}"), I::String));
+        attributes.push(custom(
+            IntercomModel::Person,
+            &format!("extra_{i}"),
+            I::String,
+        ));
     }
     SyncMetadata::new(fields, attributes)
 }
