@@ -95,14 +95,16 @@ impl SyncSettings {
         metadata: &SyncMetadata,
     ) -> Result<AttributeMapping, MappingRefusal> {
         let mapping = &self.mappings[index];
-        if mapping.object == SalesforceObject::Lead && mapping.direction == Direction::ToSalesforce
+        let feeds_lead = |field: &String| {
+            mapping.object == SalesforceObject::Lead
+                && mapping.direction == Direction::ToSalesforce
+                && mapping.salesforce_field.eq_ignore_ascii_case(field)
+        };
+        if let Some(field) = required_lead_fields(metadata)
+            .into_iter()
+            .find(|r| feeds_lead(r) && !feeds_lead_field(self.others(index), r))
         {
-            if let Some(field) = required_lead_fields(metadata).into_iter().find(|r| {
-                mapping.salesforce_field.eq_ignore_ascii_case(r)
-                    && !feeds_lead_field(self.others(index), r)
-            }) {
-                return Err(MappingRefusal::RequiredLeadFieldRemoved { field });
-            }
+            return Err(MappingRefusal::RequiredLeadFieldRemoved { field });
         }
         Ok(self.mappings.remove(index))
     }
