@@ -10,7 +10,7 @@ pub mod hardening;
 mod inbox;
 mod ledger;
 mod oauth;
-pub mod pages;
+mod pages;
 mod settings;
 mod webhooks;
 
