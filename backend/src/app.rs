@@ -106,6 +106,7 @@ pub fn state(config: &Config, store: Store, cipher: Cipher, public_url: String) 
         inbox: Inbox::default(),
         sync,
         public_url,
+        serving: config.serving.clone(),
         store,
     }
 }
@@ -127,7 +128,11 @@ pub async fn bind(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let state = state(config, store, cipher, public_url);
-    let server = Server::on(listener, http::router(state.clone(), &config.static_dir));
+    let server = Server::on(
+        listener,
+        http::router(state.clone(), &config.static_dir),
+        config.serving.header_read_timeout,
+    );
     // Tests and scripts read this exact line to learn the port.
     println!("sfbridge listening on http://{addr}");
     tracing::info!(%addr, "serving");

@@ -12,6 +12,10 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::SecretKey;
+use crate::http::hardening::{
+    DEFAULT_HEADER_READ_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_REQUESTS,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS, Serving,
+};
 use crate::store::DatabaseUrl;
 use crate::telemetry::LogFormat;
 
@@ -34,6 +38,8 @@ pub struct Config {
     pub sweep_every: std::time::Duration,
     /// How the sync worker batches, leases, retries and pauses (defaults; tests shorten them).
     pub sync: crate::sync::worker::WorkerConfig,
+    /// The HTTP server's timeouts and limit on requests in flight.
+    pub serving: Serving,
 }
 
 /// A configuration problem, phrased for the person who made it: which key, what is wrong.
@@ -74,6 +80,9 @@ pub struct RawConfig {
     pub public_url: Option<String>,
     pub card_cache_ttl_seconds: Option<u64>,
     pub sweep_every_seconds: Option<u64>,
+    pub header_read_timeout_seconds: Option<u64>,
+    pub request_timeout_seconds: Option<u64>,
+    pub max_concurrent_requests: Option<usize>,
 }
 
 impl Serialize for SecretWrapper<'_> {
@@ -223,6 +232,31 @@ pub fn parse(
             format!("{sweep_every} is too often; at least 10 seconds"),
         ));
     }
+    let at_least_one = |key: &str, value: Option<u64>, default: u64| match value {
+        Some(0) => Err(fail(key, "must be at least 1".to_owned())),
+        given => Ok(given.unwrap_or(default)),
+    };
+    let serving = Serving {
+        header_read_timeout: std::time::Duration::from_secs(at_least_one(
+            "header_read_timeout_seconds",
+            raw.header_read_timeout_seconds,
+            DEFAULT_HEADER_READ_TIMEOUT_SECONDS,
+        )?),
+        request_timeout: std::time::Duration::from_secs(at_least_one(
+            "request_timeout_seconds",
+            raw.request_timeout_seconds,
+            DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        )?),
+        max_concurrent_requests: match raw.max_concurrent_requests {
+            Some(0) => {
+                return Err(fail(
+                    "max_concurrent_requests",
+                    "must be at least 1".to_owned(),
+                ));
+            }
+            given => given.unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),
+        },
+    };
     Ok(Config {
         listen,
         database_url,
@@ -233,6 +267,7 @@ pub fn parse(
         card_cache_ttl: std::time::Duration::from_secs(card_cache_ttl),
         sweep_every: std::time::Duration::from_secs(sweep_every),
         sync: crate::sync::worker::WorkerConfig::default(),
+        serving,
     })
 }
 
@@ -292,6 +327,29 @@ mod tests {
             ..raw()
         };
         assert_eq!(parse(bad, |_| None).unwrap_err().key, "log_format");
+
+        let bad = RawConfig {
+            request_timeout_seconds: Some(0),
+            ..raw()
+        };
+        let err = parse(bad, |_| None).unwrap_err();
+        assert_eq!(err.key, "request_timeout_seconds");
+        assert!(err.to_string().contains("at least 1"), "{err}");
+    }
+
+    #[test]
+    fn the_server_s_limits_default_and_can_be_set() {
+        assert_eq!(parse(raw(), |_| None).unwrap().serving, Serving::default());
+        let set = RawConfig {
+            header_read_timeout_seconds: Some(3),
+            request_timeout_seconds: Some(20),
+            max_concurrent_requests: Some(64),
+            ..raw()
+        };
+        let serving = parse(set, |_| None).unwrap().serving;
+        assert_eq!(serving.header_read_timeout.as_secs(), 3);
+        assert_eq!(serving.request_timeout.as_secs(), 20);
+        assert_eq!(serving.max_concurrent_requests, 64);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The Intercom side of the inbox: conversations, who each is with, and the teammates, with
-//! short-lived caches so a warm card asks Intercom nothing either.
+//! short-lived caches so a warm card asks Intercom nothing either, and reloading the inbox
+//! pages does not ask again for what they just showed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,11 +20,21 @@ const TEAM_TTL: Duration = Duration::from_secs(300);
 /// A conversation's contact does not change; their email and id might, and sync invalidates.
 const CONTACT_TTL: Duration = Duration::from_secs(600);
 
+/// How long the inbox pages show a conversation list or a transcript before Intercom is asked
+/// again. A list costs its pages of conversations plus a contact read for each conversation
+/// its contact did not start (up to [`LIST_LIMIT`] more), a transcript one or two; a new
+/// conversation or reply shows within this.
+pub const PAGE_TTL: Duration = Duration::from_secs(30);
+
 /// Caches of what Intercom said. Cheap to clone.
 #[derive(Clone)]
 pub struct Inbox {
     contacts: Cache<(String, String), Option<Arc<ContactIdentity>>>,
     teams: Cache<String, Arc<Team>>,
+    /// The inbox pages' conversation lists, by installation.
+    lists: Cache<String, Arc<ConversationList>>,
+    /// The inbox pages' transcripts, by installation and conversation.
+    transcripts: Cache<(String, String), Arc<Conversation>>,
 }
 
 impl Default for Inbox {
@@ -35,20 +46,54 @@ impl Default for Inbox {
                 .support_invalidation_closures()
                 .build(),
             teams: Cache::builder().time_to_live(TEAM_TTL).build(),
+            lists: Cache::builder()
+                .max_capacity(1_000)
+                .time_to_live(PAGE_TTL)
+                .build(),
+            transcripts: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(PAGE_TTL)
+                .build(),
         }
     }
 }
 
 impl Inbox {
+    /// The newest conversations, for the inbox page (kept for [`PAGE_TTL`]).
     pub async fn conversations(
         &self,
         clients: &Clients,
         installation_id: &str,
-    ) -> Result<ConversationList, ClientError> {
-        let intercom = clients.intercom(installation_id).await?;
-        Ok(intercom.conversations(LIST_LIMIT).await?)
+    ) -> Result<Arc<ConversationList>, ClientError> {
+        self.lists
+            .try_get_with(installation_id.to_owned(), async {
+                let intercom = clients.intercom(installation_id).await?;
+                Ok::<_, ClientError>(Arc::new(intercom.conversations(LIST_LIMIT).await?))
+            })
+            .await
+            .map_err(unshare)
     }
 
+    /// A conversation's transcript, for the inbox page (kept for [`PAGE_TTL`]).
+    pub async fn transcript(
+        &self,
+        clients: &Clients,
+        installation_id: &str,
+        conversation_id: &str,
+    ) -> Result<Arc<Conversation>, ClientError> {
+        let key = (installation_id.to_owned(), conversation_id.to_owned());
+        self.transcripts
+            .try_get_with(key, async {
+                let conversation = self
+                    .conversation(clients, installation_id, conversation_id)
+                    .await?;
+                Ok::<_, ClientError>(Arc::new(conversation))
+            })
+            .await
+            .map_err(unshare)
+    }
+
+    /// A conversation as it is now (a case's subject and description come from it).
     pub async fn conversation(
         &self,
         clients: &Clients,

@@ -123,8 +123,8 @@ pub async fn owners(store: &Store, installation_id: &str) -> Result<OwnerSetting
         .unwrap_or_default())
 }
 
-/// The owner settings with how the org's active users match teammates: one Salesforce call,
-/// the teammates from the inbox's cache.
+/// The owner settings with how the org's active users match teammates: both sides from caches
+/// (the users for `salesforce::users::USERS_FRESH_FOR`, the teammates for the inbox's TTL).
 pub async fn owners_view(
     clients: &Clients,
     inbox: &crate::inbox::Inbox,

@@ -679,13 +679,18 @@ fn option_ids(component: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn canvas_texts(canvas: &Value) -> Vec<&str> {
+/// The text components as a teammate reads them (their Markdown rendered; none is markup).
+fn canvas_texts(canvas: &Value) -> Vec<String> {
     canvas["canvas"]["content"]["components"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|c| c["type"] == "text")
-        .map(|c| c["text"].as_str().unwrap())
+        .map(|c| {
+            let (text, markup) = support::read_markdown(c["text"].as_str().unwrap());
+            assert_eq!(markup, Vec::<String>::new(), "{c}");
+            text
+        })
         .collect()
 }
 
@@ -766,7 +771,9 @@ async fn canvas_kit_files_a_case_from_the_card_with_the_same_rules() {
     let cases_before = world.salesforce.count("Case");
     let refused = press(&world, &conversation, carol, &chosen, "file_case", &[]).await;
     assert!(
-        canvas_texts(&refused).contains(&"Product Area: Complete this field."),
+        canvas_texts(&refused)
+            .iter()
+            .any(|t| t == "Product Area: Complete this field."),
         "{refused}"
     );
     assert_eq!(world.salesforce.count("Case"), cases_before);

@@ -15,6 +15,7 @@ pub mod schema;
 pub mod settings;
 
 use futures_util::future::try_join_all;
+use shared::api_error::codes;
 use shared::card::{CardView, PersonKind};
 use shared::case_form::{
     CaseFormView, CaseSettings, CaseSettingsView, FieldErrors, FormMode, FormSchema, LookupRecord,
@@ -76,20 +77,85 @@ pub enum CaseError {
 }
 
 impl CaseError {
-    /// The error in words for a teammate; internal failures are logged instead of shown.
+    /// The error in words for a teammate inside Intercom: sentences of this module's own that
+    /// say what to do, never the error inside (it is logged here).
     pub fn for_people(&self) -> String {
-        match self {
-            CaseError::Store(_)
-            | CaseError::Settings(_)
-            | CaseError::Corrupt(_)
-            | CaseError::Salesforce(SalesforceError::Unexpected(_)) => {
-                tracing::error!(error = %self, "a case request failed");
-                "sfbridge could not complete the request; the error is in its log.".to_owned()
+        let said = match self {
+            CaseError::Invalid(_) | CaseError::Refused(_) => {
+                "The form has mistakes; they are shown beside the fields."
             }
-            other => other.to_string(),
+            CaseError::RecordTypeUnavailable(_) => {
+                "This type of case is not available any more: start the form again."
+            }
+            CaseError::InProgress | CaseError::OutcomeUnknown => return self.to_string(),
+            CaseError::NoAnswer(_) => {
+                "Salesforce did not answer when the case was sent, so it may exist; look for it in \
+                 Salesforce before filing the form again."
+            }
+            CaseError::InvalidSettings(_) => {
+                "The case settings no longer fit Salesforce's Case object; an admin can fix them \
+                 in the case settings."
+            }
+            _ => match (self.salesforce(), self.intercom()) {
+                (Some(e), _) => match e {
+                    SalesforceError::ReconnectNeeded(_) => {
+                        "Salesforce no longer accepts sfbridge's connection; an admin can \
+                         reconnect it on the Connections page."
+                    }
+                    SalesforceError::LimitExceeded(_) => {
+                        "The org has spent its API calls for today; try again when Salesforce \
+                         grants more."
+                    }
+                    SalesforceError::ApiDisabled(_) => {
+                        "This Salesforce org's edition has no API access."
+                    }
+                    SalesforceError::Unavailable(_) | SalesforceError::Transport(_) => {
+                        "Salesforce did not answer in time. Try again in a moment."
+                    }
+                    SalesforceError::Refused { .. } | SalesforceError::Unexpected(_) => INTERNAL,
+                },
+                (None, Some(e)) => match e.api_code() {
+                    Some(code) if code == codes::INTERCOM_RECONNECT_NEEDED => {
+                        "Intercom no longer accepts sfbridge's connection; an admin can reconnect \
+                         it on the Connections page."
+                    }
+                    Some(_) => "Intercom did not answer in time. Try again in a moment.",
+                    None => INTERNAL,
+                },
+                (None, None) => INTERNAL,
+            },
+        };
+        if said == INTERNAL {
+            tracing::error!(error = %self, "a case request failed");
+        } else {
+            tracing::warn!(error = %self, "a case request failed");
+        }
+        said.to_owned()
+    }
+
+    /// The Salesforce error inside, however it was wrapped.
+    fn salesforce(&self) -> Option<&SalesforceError> {
+        match self {
+            CaseError::Salesforce(e) | CaseError::NoAnswer(e) => Some(e),
+            CaseError::Card(CardError::Salesforce(e)) => Some(e),
+            CaseError::Client(ClientError::Salesforce(e))
+            | CaseError::Card(CardError::Client(ClientError::Salesforce(e))) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The Intercom error inside, however it was wrapped.
+    fn intercom(&self) -> Option<&crate::intercom::IntercomError> {
+        match self {
+            CaseError::Client(ClientError::Intercom(e))
+            | CaseError::Card(CardError::Client(ClientError::Intercom(e))) => Some(e),
+            _ => None,
         }
     }
 }
+
+/// What a teammate is told of a failure only the log can explain.
+const INTERNAL: &str = "sfbridge could not complete the request; what went wrong is in its log.";
 
 /// Where the conversation's person comes from.
 #[derive(Debug, Clone, Copy)]
@@ -285,5 +351,47 @@ impl Cases<'_> {
         Ok(FormSchema {
             forms: try_join_all(loads).await?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_teammate_is_told_what_to_do_never_what_broke_inside() {
+        let inside = "connection closed before message completed at 10.0.0.7:443";
+        for (error, told) in [
+            (
+                CaseError::NoAnswer(SalesforceError::Transport(inside.into())),
+                "look for it in Salesforce before filing the form again",
+            ),
+            (
+                CaseError::Card(CardError::Salesforce(std::sync::Arc::new(
+                    SalesforceError::Transport(inside.into()),
+                ))),
+                "Salesforce did not answer in time",
+            ),
+            (
+                CaseError::Salesforce(SalesforceError::ReconnectNeeded(inside.into())),
+                "reconnect it on the Connections page",
+            ),
+            (
+                CaseError::Salesforce(SalesforceError::Unexpected(inside.into())),
+                "what went wrong is in its log",
+            ),
+            (
+                CaseError::Corrupt(inside.into()),
+                "what went wrong is in its log",
+            ),
+        ] {
+            let said = error.for_people();
+            assert!(said.contains(told), "{error:?}: {said}");
+            assert!(!said.contains("10.0.0.7"), "{error:?}: {said}");
+        }
+        assert_eq!(
+            CaseError::InProgress.for_people(),
+            CaseError::InProgress.to_string()
+        );
     }
 }

@@ -95,8 +95,13 @@ async fn respond(
     }))
 }
 
-/// Intercom shows whatever canvas it gets: failures become a card saying what to do.
+/// Intercom shows whatever canvas it gets: a failure becomes a card saying what to do, in
+/// words chosen by its code; what went wrong is logged, never shown to the teammate.
 fn failure(error: AppError) -> Value {
     let code = error.code().unwrap_or(codes::SALESFORCE_UNREACHABLE);
-    render_error(code, &error.to_string())
+    match &error {
+        AppError::Internal(_) => tracing::error!(code, %error, "Canvas Kit card failed"),
+        _ => tracing::warn!(code, %error, "Canvas Kit card failed"),
+    }
+    render_error(code)
 }

@@ -1,4 +1,5 @@
-//! `GET /api/inbox/conversations` and `GET /api/inbox/conversations/{id}`: the demo inbox.
+//! `GET /api/inbox/conversations` and `GET /api/inbox/conversations/{id}`: the demo inbox
+//! (both answered from the inbox's short-lived caches).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -20,12 +21,11 @@ pub async fn list(
         .clients
         .resolve_installation(query.installation_id.as_deref())
         .await?;
-    Ok(Json(
-        state
-            .inbox
-            .conversations(&state.clients, &installation)
-            .await?,
-    ))
+    let list = state
+        .inbox
+        .conversations(&state.clients, &installation)
+        .await?;
+    Ok(Json(ConversationList::clone(&list)))
 }
 
 pub async fn one(
@@ -37,10 +37,9 @@ pub async fn one(
         .clients
         .resolve_installation(query.installation_id.as_deref())
         .await?;
-    Ok(Json(
-        state
-            .inbox
-            .conversation(&state.clients, &installation, &id)
-            .await?,
-    ))
+    let transcript = state
+        .inbox
+        .transcript(&state.clients, &installation, &id)
+        .await?;
+    Ok(Json(Conversation::clone(&transcript)))
 }

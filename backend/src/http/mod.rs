@@ -6,9 +6,11 @@ mod canvas;
 mod card;
 mod cases;
 mod error;
+pub mod hardening;
 mod inbox;
 mod ledger;
 mod oauth;
+mod pages;
 mod settings;
 mod webhooks;
 
@@ -21,10 +23,10 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
+use hardening::{body_limit, limited};
 
 use crate::card::Cards;
 use crate::clients::Clients;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub sync: crate::sync::SyncState,
     /// Where browsers reach this server.
     pub public_url: String,
+    /// Timeouts and limits of the HTTP server.
+    pub serving: hardening::Serving,
 }
 
 /// The whole application, without a socket (tests drive it with `oneshot`).
@@ -68,28 +72,40 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
         )
         .route("/settings/sync/metadata", get(settings::metadata))
         .route("/settings/sync/identity", put(settings::put_identity))
-        .route("/settings/sync/mappings", put(settings::put_mappings))
+        .route(
+            "/settings/sync/mappings",
+            limited(put(settings::put_mappings), body_limit::MAPPINGS),
+        )
         .route("/settings/sync/mappings/export", get(settings::export))
-        .route("/settings/sync/mappings/import", post(settings::import))
+        .route(
+            "/settings/sync/mappings/import",
+            limited(post(settings::import), body_limit::MAPPINGS),
+        )
         .fallback(api_not_found);
-    // Unknown paths get the app's index.html so deep links open the right page.
-    let pages = ServeDir::new(static_dir)
-        .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(static_dir.join("index.html")));
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(
             "/webhooks/intercom",
-            post(webhooks::intercom).head(webhooks::probe),
+            limited(
+                post(webhooks::intercom).head(webhooks::probe),
+                body_limit::WEBHOOK,
+            ),
         )
-        .route("/canvas/initialize", post(canvas::initialize))
-        .route("/canvas/submit", post(canvas::submit))
+        .route(
+            "/canvas/initialize",
+            limited(post(canvas::initialize), body_limit::CANVAS),
+        )
+        .route(
+            "/canvas/submit",
+            limited(post(canvas::submit), body_limit::CANVAS),
+        )
         .route("/oauth/salesforce/start", get(oauth::start))
         .route(crate::oauth::CALLBACK_PATH, get(oauth::callback))
         .nest("/api", api)
-        .fallback_service(pages)
-        .layer(CompressionLayer::new())
+        .fallback_service(pages::router(static_dir))
+        .layer(CompressionLayer::new());
+    hardening::layers(app, &state.serving)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

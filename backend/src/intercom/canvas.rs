@@ -1,8 +1,10 @@
 //! Canvas Kit: the inbox card inside Intercom. Intercom signs each Initialize and Submit request
 //! (`X-Body-Signature`); the app answers with components. `request` reads the requests,
-//! `render` draws the card model and its error states as components.
+//! `render` draws the card model and its error states as components, `components` escapes the
+//! text Intercom reads as Markdown.
 
 mod case_form;
+mod components;
 mod render;
 mod request;
 
@@ -12,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub use case_form::{
     CaseCanvas, field_component, read_values, render_case_filed, render_case_form, stored_case,
 };
+pub use components::escape_markdown;
 pub use render::{MAX_KEY_FACTS, render_card, render_error};
 pub use request::{CanvasContact, CanvasRequest, CanvasRequestError};
 

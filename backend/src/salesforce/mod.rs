@@ -94,6 +94,7 @@ struct Inner {
     retry: Retry,
     describes: describe::Revalidated<describe::ObjectDescribe>,
     case_metadata: cases::Cache,
+    users: users::Cache,
 }
 
 /// One HTTP request to the org, relative to its instance URL.
@@ -161,6 +162,7 @@ impl Client {
                 retry,
                 describes: describe::Revalidated::default(),
                 case_metadata: cases::Cache::default(),
+                users: users::Cache::default(),
             }),
         }
     }

@@ -125,3 +125,19 @@ impl World {
         self.demo.finish().await.unwrap();
     }
 }
+
+/// A Canvas Kit `text` component as a teammate reads it: its Markdown rendered the CommonMark
+/// way, and every piece of markup (link, image, HTML, emphasis, code) found in it.
+pub fn read_markdown(markdown: &str) -> (String, Vec<String>) {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let mut plain = String::new();
+    let mut markup = Vec::new();
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(t) => plain.push_str(&t),
+            Event::Start(Tag::Paragraph) | Event::End(_) => {}
+            other => markup.push(format!("{other:?}")),
+        }
+    }
+    (plain, markup)
+}

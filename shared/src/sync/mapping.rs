@@ -3,17 +3,26 @@
 //! A mapping ties one Intercom attribute to one field of a Lead, Contact or Account and syncs
 //! it one way. [`validate_mapping`] refuses, naming the rule, whatever the articles refuse.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::compat;
-use super::fields::{IntercomDataType, SalesforceFieldType, SyncMetadata};
+use super::fields::{
+    IntercomAttribute, IntercomDataType, SalesforceField, SalesforceFieldType, SyncMetadata,
+};
 use super::identity::IdentitySettings;
 use super::{Direction, IntercomModel, SalesforceObject, Side};
 
 /// The Lead fields Salesforce always requires to create a lead.
 pub const STANDARD_REQUIRED_LEAD_FIELDS: [&str; 2] = ["LastName", "Company"];
+
+/// The most mappings one object may have. Each mapping of an object takes an Intercom attribute
+/// no other mapping of it takes, and a workspace holds at most 250 custom attributes beside a
+/// few dozen standard ones, so no real settings come near; the cap bounds what a pasted or
+/// imported list can make the server check and store.
+pub const MAX_MAPPINGS_PER_OBJECT: usize = 500;
 
 /// One attribute mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +124,11 @@ pub enum MappingRefusal {
     RequiredLeadFieldRemoved {
         field: String,
     },
+    /// The object has [`MAX_MAPPINGS_PER_OBJECT`] mappings already.
+    TooManyMappings {
+        object: SalesforceObject,
+        max: usize,
+    },
 }
 
 impl MappingRefusal {
@@ -133,6 +147,7 @@ impl MappingRefusal {
             Self::IdentityKey { .. } => "identity_key",
             Self::RequiredLeadFieldDirection { .. } => "required_lead_field_direction",
             Self::RequiredLeadFieldRemoved { .. } => "required_lead_field_removed",
+            Self::TooManyMappings { .. } => "too_many_mappings",
         }
     }
 }
@@ -199,6 +214,10 @@ impl fmt::Display for MappingRefusal {
                 f,
                 "{field} is required to create leads; its mapping cannot be removed."
             ),
+            Self::TooManyMappings { object, max } => write!(
+                f,
+                "The {object} already has {max} mappings, the most one object may have."
+            ),
         }
     }
 }
@@ -226,28 +245,159 @@ pub fn validate_mapping(
     identity: &IdentitySettings,
     metadata: &SyncMetadata,
 ) -> Result<(), Vec<MappingRefusal>> {
+    check(
+        candidate,
+        &Uses::count(others),
+        Counted::Apart,
+        identity,
+        &Schema::new(metadata),
+    )
+}
+
+/// The metadata by name, and the required Lead fields, looked up once per validation: checking
+/// one mapping then costs the same however many fields, attributes and mappings there are.
+pub(crate) struct Schema<'a> {
+    /// By object and lower-cased name (Salesforce's names are case-insensitive).
+    fields: HashMap<(SalesforceObject, String), &'a SalesforceField>,
+    attributes: HashMap<(IntercomModel, &'a str), &'a IntercomAttribute>,
+    required_lead_fields: Vec<String>,
+}
+
+impl<'a> Schema<'a> {
+    pub(crate) fn new(metadata: &'a SyncMetadata) -> Self {
+        let mut fields = HashMap::with_capacity(metadata.salesforce_fields.len());
+        for field in &metadata.salesforce_fields {
+            // The first of two same-named fields wins, as in `SyncMetadata::salesforce_field`.
+            fields
+                .entry((field.object, field.name.to_ascii_lowercase()))
+                .or_insert(field);
+        }
+        let mut attributes = HashMap::with_capacity(metadata.intercom_attributes.len());
+        for attribute in &metadata.intercom_attributes {
+            attributes
+                .entry((attribute.model, attribute.name.as_str()))
+                .or_insert(attribute);
+        }
+        Self {
+            fields,
+            attributes,
+            required_lead_fields: required_lead_fields(metadata),
+        }
+    }
+
+    fn field(&self, object: SalesforceObject, name: &str) -> Option<&'a SalesforceField> {
+        self.fields
+            .get(&(object, name.to_ascii_lowercase()))
+            .copied()
+    }
+
+    fn attribute(&self, model: IntercomModel, name: &str) -> Option<&'a IntercomAttribute> {
+        self.attributes.get(&(model, name)).copied()
+    }
+
+    pub(crate) fn required_lead_fields(&self) -> &[String] {
+        &self.required_lead_fields
+    }
+}
+
+/// How many mappings use each Intercom attribute, each Salesforce field and each object.
+#[derive(Default)]
+pub(crate) struct Uses {
+    attributes: HashMap<(SalesforceObject, String), usize>,
+    /// By lower-cased name, as fields are matched.
+    fields: HashMap<(SalesforceObject, String), usize>,
+    objects: HashMap<SalesforceObject, usize>,
+}
+
+impl Uses {
+    pub(crate) fn count<'m>(mappings: impl IntoIterator<Item = &'m AttributeMapping>) -> Self {
+        let mut uses = Uses::default();
+        for m in mappings {
+            *uses
+                .attributes
+                .entry((m.object, m.intercom_attribute.clone()))
+                .or_default() += 1;
+            *uses
+                .fields
+                .entry((m.object, m.salesforce_field.to_ascii_lowercase()))
+                .or_default() += 1;
+            *uses.objects.entry(m.object).or_default() += 1;
+        }
+        uses
+    }
+
+    fn attribute(&self, object: SalesforceObject, name: &str) -> usize {
+        self.attributes
+            .get(&(object, name.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub(crate) fn field(&self, object: SalesforceObject, name: &str) -> usize {
+        self.fields
+            .get(&(object, name.to_ascii_lowercase()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub(crate) fn of_object(&self, object: SalesforceObject) -> usize {
+        self.objects.get(&object).copied().unwrap_or(0)
+    }
+}
+
+/// Whether [`Uses`] counted the mapping being checked (the whole settings) or not (a candidate
+/// checked against the others).
+#[derive(Clone, Copy)]
+pub(crate) enum Counted {
+    Among,
+    Apart,
+}
+
+impl Counted {
+    /// How many of `counted` uses are other mappings'.
+    fn others(self, counted: usize) -> usize {
+        match self {
+            Counted::Among => counted.saturating_sub(1),
+            Counted::Apart => counted,
+        }
+    }
+}
+
+/// Every rule `candidate` breaks against the schema, the identity keys and the other mappings.
+pub(crate) fn check(
+    candidate: &AttributeMapping,
+    uses: &Uses,
+    counted: Counted,
+    identity: &IdentitySettings,
+    schema: &Schema<'_>,
+) -> Result<(), Vec<MappingRefusal>> {
     let object = candidate.object;
     let model = object.intercom_model();
-    let attribute = metadata.intercom_attribute(model, &candidate.intercom_attribute);
-    let field = metadata.salesforce_field(object, &candidate.salesforce_field);
+    let attribute = schema.attribute(model, &candidate.intercom_attribute);
+    let field = schema.field(object, &candidate.salesforce_field);
+    let mut refusals = Vec::new();
+    if counted.others(uses.of_object(object)) >= MAX_MAPPINGS_PER_OBJECT {
+        refusals.push(MappingRefusal::TooManyMappings {
+            object,
+            max: MAX_MAPPINGS_PER_OBJECT,
+        });
+    }
     let (Some(attribute), Some(field)) = (attribute, field) else {
-        let mut unknown = Vec::new();
         if attribute.is_none() {
-            unknown.push(MappingRefusal::UnknownIntercomAttribute {
+            refusals.push(MappingRefusal::UnknownIntercomAttribute {
                 model,
                 attribute: candidate.intercom_attribute.clone(),
             });
         }
         if field.is_none() {
-            unknown.push(MappingRefusal::UnknownSalesforceField {
+            refusals.push(MappingRefusal::UnknownSalesforceField {
                 object,
                 field: candidate.salesforce_field.clone(),
             });
         }
-        return Err(unknown);
+        return Err(refusals);
     };
 
-    let mut refusals = Vec::new();
     if attribute.is_utm() && object != SalesforceObject::Lead {
         refusals.push(MappingRefusal::UtmOnlyForLeads {
             attribute: attribute.name.clone(),
@@ -301,7 +451,8 @@ pub fn validate_mapping(
     }
     if object == SalesforceObject::Lead
         && candidate.direction == Direction::ToIntercom
-        && required_lead_fields(metadata)
+        && schema
+            .required_lead_fields()
             .iter()
             .any(|r| field.is_named(r))
     {
@@ -320,19 +471,13 @@ pub fn validate_mapping(
             });
         }
     }
-    if others
-        .iter()
-        .any(|m| m.uses_intercom_attribute(object, &attribute.name))
-    {
+    if counted.others(uses.attribute(object, &attribute.name)) > 0 {
         refusals.push(MappingRefusal::AlreadyMapped {
             side: Side::Intercom,
             name: attribute.name.clone(),
         });
     }
-    if others
-        .iter()
-        .any(|m| m.uses_salesforce_field(object, &field.name))
-    {
+    if counted.others(uses.field(object, &field.name)) > 0 {
         refusals.push(MappingRefusal::AlreadyMapped {
             side: Side::Salesforce,
             name: field.name.clone(),

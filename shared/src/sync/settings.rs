@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{PERSON_COMPANY_NAME, SyncMetadata};
 use super::identity::{IdentityRefusal, IdentitySettings};
-use super::mapping::{AttributeMapping, MappingRefusal, required_lead_fields, validate_mapping};
+use super::mapping::{
+    AttributeMapping, Counted, MAX_MAPPINGS_PER_OBJECT, MappingRefusal, Schema, Uses, check,
+    required_lead_fields, validate_mapping,
+};
 use super::{Direction, SalesforceObject};
 
 /// Identity settings and attribute mappings.
@@ -72,8 +75,14 @@ impl SyncSettings {
         mapping: AttributeMapping,
         metadata: &SyncMetadata,
     ) -> Result<(), Vec<MappingRefusal>> {
-        let others = self.others(index);
-        validate_mapping(&mapping, &others, &self.identity, metadata)?;
+        assert!(index < self.mappings.len(), "no mapping at {index}");
+        check(
+            &mapping,
+            &Uses::count(self.others(index)),
+            Counted::Apart,
+            &self.identity,
+            &Schema::new(metadata),
+        )?;
         self.mappings[index] = mapping;
         Ok(())
     }
@@ -86,27 +95,35 @@ impl SyncSettings {
         metadata: &SyncMetadata,
     ) -> Result<AttributeMapping, MappingRefusal> {
         let mapping = &self.mappings[index];
-        if mapping.object == SalesforceObject::Lead && mapping.direction == Direction::ToSalesforce
+        let feeds_lead = |field: &String| {
+            mapping.object == SalesforceObject::Lead
+                && mapping.direction == Direction::ToSalesforce
+                && mapping.salesforce_field.eq_ignore_ascii_case(field)
+        };
+        if let Some(field) = required_lead_fields(metadata)
+            .into_iter()
+            .find(|r| feeds_lead(r) && !feeds_lead_field(self.others(index), r))
         {
-            let others = self.others(index);
-            if let Some(field) = required_lead_fields(metadata).into_iter().find(|r| {
-                mapping.salesforce_field.eq_ignore_ascii_case(r) && !feeds_lead_field(&others, r)
-            }) {
-                return Err(MappingRefusal::RequiredLeadFieldRemoved { field });
-            }
+            return Err(MappingRefusal::RequiredLeadFieldRemoved { field });
         }
         Ok(self.mappings.remove(index))
     }
 
-    fn others(&self, index: usize) -> Vec<AttributeMapping> {
-        let mut others = self.mappings.clone();
-        others.remove(index);
-        others
+    /// Every mapping but the one at `index`.
+    fn others(&self, index: usize) -> impl Iterator<Item = &AttributeMapping> {
+        self.mappings
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != index)
+            .map(|(_, m)| m)
     }
 }
 
-fn feeds_lead_field(mappings: &[AttributeMapping], field: &str) -> bool {
-    mappings.iter().any(|m| {
+fn feeds_lead_field<'m>(
+    mut mappings: impl Iterator<Item = &'m AttributeMapping>,
+    field: &str,
+) -> bool {
+    mappings.any(|m| {
         m.direction == Direction::ToSalesforce
             && m.uses_salesforce_field(SalesforceObject::Lead, field)
     })
@@ -131,6 +148,12 @@ pub enum SettingsProblem {
     RequiredLeadFieldUnmapped {
         field: String,
     },
+    /// More mappings of one object than [`MAX_MAPPINGS_PER_OBJECT`]: nothing else is checked.
+    TooManyMappings {
+        object: SalesforceObject,
+        count: usize,
+        max: usize,
+    },
 }
 
 impl fmt::Display for SettingsProblem {
@@ -143,16 +166,36 @@ impl fmt::Display for SettingsProblem {
                 f,
                 "Lead.{field} is required to create leads: map an Intercom attribute to it."
             ),
+            Self::TooManyMappings { object, count, max } => write!(
+                f,
+                "The {object} has {count} mappings; one object may have at most {max}."
+            ),
         }
     }
 }
 
 /// Every problem in the settings: both identity settings, each mapping against all the others,
-/// and the required Lead fields. The settings page shows them all at once.
+/// and the required Lead fields. The settings page shows them all at once. The work is linear
+/// in the number of mappings (each is checked against counts made once), and settings with
+/// more than [`MAX_MAPPINGS_PER_OBJECT`] mappings of an object are refused for that alone.
 pub fn validate_settings(
     settings: &SyncSettings,
     metadata: &SyncMetadata,
 ) -> Result<(), Vec<SettingsProblem>> {
+    let uses = Uses::count(&settings.mappings);
+    let too_many: Vec<SettingsProblem> = SalesforceObject::ALL
+        .into_iter()
+        .filter(|object| uses.of_object(*object) > MAX_MAPPINGS_PER_OBJECT)
+        .map(|object| SettingsProblem::TooManyMappings {
+            object,
+            count: uses.of_object(object),
+            max: MAX_MAPPINGS_PER_OBJECT,
+        })
+        .collect();
+    if !too_many.is_empty() {
+        return Err(too_many);
+    }
+    let schema = Schema::new(metadata);
     let mut problems = Vec::new();
     if let Err(refusal) = settings.identity.people.validate(metadata) {
         problems.push(SettingsProblem::PeopleIdentity { refusal });
@@ -161,8 +204,7 @@ pub fn validate_settings(
         problems.push(SettingsProblem::CompanyIdentity { refusal });
     }
     for (index, mapping) in settings.mappings.iter().enumerate() {
-        let others = settings.others(index);
-        if let Err(refusals) = validate_mapping(mapping, &others, &settings.identity, metadata) {
+        if let Err(refusals) = check(mapping, &uses, Counted::Among, &settings.identity, &schema) {
             problems.extend(
                 refusals
                     .into_iter()
@@ -170,13 +212,11 @@ pub fn validate_settings(
             );
         }
     }
-    for field in required_lead_fields(metadata) {
-        let mapped = settings
-            .mappings
-            .iter()
-            .any(|m| m.uses_salesforce_field(SalesforceObject::Lead, &field));
-        if !mapped {
-            problems.push(SettingsProblem::RequiredLeadFieldUnmapped { field });
+    for field in schema.required_lead_fields() {
+        if uses.field(SalesforceObject::Lead, field) == 0 {
+            problems.push(SettingsProblem::RequiredLeadFieldUnmapped {
+                field: field.clone(),
+            });
         }
     }
     if problems.is_empty() {

@@ -3,6 +3,7 @@
 
 mod convert;
 mod identity;
+mod limits;
 mod mapping;
 mod metadata;
 mod settings;

@@ -198,6 +198,25 @@ pub fn demo() -> SyncMetadata {
     SyncMetadata::new(salesforce_fields(), intercom_attributes())
 }
 
+/// The demo org and workspace with `n` more custom person attributes (`custom_attributes.extra_N`,
+/// text) and as many text fields on each people object (`Extra_N__c`): room for `n` mappings
+/// of one object.
+pub fn with_extra(n: usize) -> SyncMetadata {
+    let mut fields = salesforce_fields();
+    let mut attributes = intercom_attributes();
+    for i in 0..n {
+        for object in [Lead, Contact] {
+            fields.push(text(object, &format!("Extra_{i}__c"), 255));
+        }
+        attributes.push(custom(
+            IntercomModel::Person,
+            &format!("extra_{i}"),
+            I::String,
+        ));
+    }
+    SyncMetadata::new(fields, attributes)
+}
+
 /// The demo org with a custom required Lead field, `Region__c`.
 pub fn with_required_region() -> SyncMetadata {
     let mut fields = salesforce_fields();

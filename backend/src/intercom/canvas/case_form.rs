@@ -9,6 +9,7 @@ use shared::case_form::{
 };
 
 use super::component_ids;
+use super::components::text;
 use super::request::CanvasRequest;
 
 /// Dropdown options, checkbox options.
@@ -253,10 +254,6 @@ fn option(id: &str, text: &str) -> Value {
     json!({"type": "option", "id": id, "text": text})
 }
 
-fn text(text: &str, style: &str) -> Value {
-    json!({"type": "text", "text": text, "style": style})
-}
-
 fn canvas(components: Vec<Value>, stored_data: Value) -> Value {
     let mut stored = Map::new();
     if let Value::Object(given) = stored_data {
@@ -275,6 +272,7 @@ mod tests {
     use sim::intercom::canvas::check_response;
 
     use super::*;
+    use crate::intercom::canvas::components::shown;
 
     fn field(name: &str, field_type: FieldType, required: bool) -> FormField {
         FormField::new(
@@ -399,6 +397,42 @@ mod tests {
             json!({"conversation_id": "215", "case_form": "3f2b8c1e-9a4d-4e1f-8b2a-0c6d5e4f3a21",
                    "case_record_type": "012000000000001AAA"})
         );
+    }
+
+    #[test]
+    fn names_from_salesforce_show_as_text() {
+        let mut form = form();
+        form.record_type.as_mut().unwrap().name = "[Verify](https://evil.example)".to_owned();
+        form.fields[0].label = "**Subject**".to_owned();
+        let schema = FormSchema {
+            forms: vec![form.clone()],
+        };
+        let mut errors = FieldErrors::default();
+        errors.add_field("Subject", "Complete this field.");
+        let canvas = render_case_form(&CaseCanvas {
+            conversation_id: "215",
+            form_instance_id: "3f2b8c1e-9a4d-4e1f-8b2a-0c6d5e4f3a21",
+            schema: &schema,
+            form: Some(&schema.forms[0]),
+            values: &FormValues::default(),
+            errors: &errors,
+            notice: None,
+        });
+        let shown: Vec<String> = canvas["canvas"]["content"]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["type"] == "text")
+            .map(|c| {
+                let (text, markup) = shown(c["text"].as_str().unwrap());
+                assert_eq!(markup, Vec::<String>::new(), "{c}");
+                text
+            })
+            .collect();
+        assert!(shown.contains(&"Type of case: [Verify](https://evil.example)".to_owned()));
+        assert!(shown.contains(&"**Subject**: Complete this field.".to_owned()));
+        // A label is not Markdown: it goes as it is.
+        assert_eq!(by_id(&canvas, "case.Subject")["label"], "**Subject** *");
     }
 
     #[test]

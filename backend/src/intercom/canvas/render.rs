@@ -9,6 +9,7 @@ use shared::api_error::codes;
 use shared::card::{Card, CardView, NoMatch, Opportunity, PersonKind};
 
 use super::component_ids;
+use super::components::text;
 
 /// Rows in the key-facts table; the least important facts give way first.
 pub const MAX_KEY_FACTS: usize = 5;
@@ -31,10 +32,12 @@ pub fn render_card(view: &CardView, selected_opportunity: Option<&str>) -> Value
     }
 }
 
-/// A state where no card could be drawn; `code` is one of [`codes`], `message` a sentence for
-/// teammates. Failures that may pass (Salesforce or Intercom unreachable, limits) get a
-/// "Try again" button ([`component_ids::RETRY`]); refused tokens say who can reconnect.
-pub fn render_error(code: &str, message: &str) -> Value {
+/// A state where no card could be drawn, for the failure's `code` (one of [`codes`], or any
+/// other). The words are this module's own, one sentence per code: what went wrong inside stays
+/// in the server's log. Failures that may pass (Salesforce or Intercom unreachable, limits,
+/// anything unknown) get a "Try again" button ([`component_ids::RETRY`]); refused tokens say
+/// who can reconnect.
+pub fn render_error(code: &str) -> Value {
     let components = match code {
         codes::SALESFORCE_RECONNECT_NEEDED | codes::INTERCOM_RECONNECT_NEEDED => {
             let service = if code == codes::SALESFORCE_RECONNECT_NEEDED {
@@ -44,22 +47,46 @@ pub fn render_error(code: &str, message: &str) -> Value {
             };
             vec![
                 text(&format!("Reconnect {service}"), "header"),
-                text(message, "paragraph"),
+                text(
+                    &format!("{service} no longer accepts sfbridge's connection."),
+                    "paragraph",
+                ),
                 text(
                     &format!("An sfbridge admin can reconnect {service} on the Connections page."),
                     "muted",
                 ),
             ]
         }
-        codes::CONVERSATION_NOT_FOUND | codes::INSTALLATION_NOT_FOUND => {
-            vec![text("No card", "header"), text(message, "error")]
-        }
+        codes::CONVERSATION_NOT_FOUND => vec![
+            text("No card", "header"),
+            text(
+                "This conversation is not in the Intercom workspace.",
+                "error",
+            ),
+        ],
+        codes::INSTALLATION_NOT_FOUND => vec![
+            text("No card", "header"),
+            text("This workspace is not connected to sfbridge.", "error"),
+        ],
         _ => {
-            let header = match code {
-                codes::SALESFORCE_UNREACHABLE => "Salesforce did not answer",
-                codes::SALESFORCE_LIMIT_EXCEEDED => "Salesforce's API limit is spent",
-                codes::INTERCOM_UNREACHABLE => "Intercom did not answer",
-                _ => "Something went wrong",
+            let (header, message) = match code {
+                codes::SALESFORCE_UNREACHABLE => (
+                    "Salesforce did not answer",
+                    "Salesforce did not answer in time. Try again in a moment.",
+                ),
+                codes::SALESFORCE_LIMIT_EXCEEDED => (
+                    "Salesforce's API limit is spent",
+                    "The org has spent its API calls for today; the card is back when Salesforce \
+                     grants more.",
+                ),
+                codes::INTERCOM_UNREACHABLE => (
+                    "Intercom did not answer",
+                    "Intercom did not answer in time. Try again in a moment.",
+                ),
+                _ => (
+                    "Something went wrong",
+                    "sfbridge could not draw this card; what went wrong is in its log.",
+                ),
             };
             vec![
                 text(header, "header"),
@@ -220,10 +247,6 @@ fn not_in_salesforce(conversation_id: &str, reason: NoMatch) -> Value {
     )
 }
 
-fn text(text: &str, style: &str) -> Value {
-    json!({"type": "text", "text": text, "style": style})
-}
-
 fn table(rows: &[(&str, String)]) -> Value {
     json!({
         "type": "data-table",
@@ -245,6 +268,8 @@ mod tests {
     use chrono::{NaiveDate, TimeZone, Utc};
     use shared::card::{Account, MatchedBy, Owner, OwnerSource, Person};
     use sim::intercom::canvas::check_response;
+
+    use crate::intercom::canvas::components::shown;
 
     /// Few components and rows keep the first canvas under Intercom's 400 px: a header line,
     /// a muted line, a table, a divider, the dropdown, its table and two buttons at most.
@@ -368,10 +393,15 @@ mod tests {
             .map(|(_, v)| v)
     }
 
-    fn texts(canvas: &Value) -> Vec<&str> {
+    /// The text components as a teammate reads them (their Markdown rendered).
+    fn texts(canvas: &Value) -> Vec<String> {
         of_type(canvas, "text")
             .into_iter()
-            .map(|t| t["text"].as_str().unwrap())
+            .map(|t| {
+                let (shown, markup) = shown(t["text"].as_str().unwrap());
+                assert_eq!(markup, Vec::<String>::new(), "{t}");
+                shown
+            })
             .collect()
     }
 
@@ -495,7 +525,7 @@ mod tests {
         let canvas = render_card(&view, None);
         assert_renders(&canvas);
         assert!(of_type(&canvas, "dropdown").is_empty());
-        assert!(texts(&canvas).contains(&"Globex expansion 7"));
+        assert!(texts(&canvas).iter().any(|t| t == "Globex expansion 7"));
         assert_eq!(value_of(&canvas, "Amount").as_deref(), Some("USD 950.00"));
     }
 
@@ -520,7 +550,7 @@ mod tests {
             value_of(&canvas, "Industry · type").as_deref(),
             Some("Manufacturing · Customer")
         );
-        assert!(texts(&canvas).contains(&"No open opportunities."));
+        assert!(texts(&canvas).iter().any(|t| t == "No open opportunities."));
     }
 
     #[test]
@@ -540,7 +570,11 @@ mod tests {
         assert_eq!(value_of(&canvas, "Phone").as_deref(), Some("+1 555 0300"));
         // The installing teammate is the fallback owner: not marked as Salesforce's choice.
         assert_eq!(value_of(&canvas, "Owner").as_deref(), Some("Alice Anders"));
-        assert!(texts(&canvas).contains(&"No open opportunities (2 closed)."));
+        assert!(
+            texts(&canvas)
+                .iter()
+                .any(|t| t == "No open opportunities (2 closed).")
+        );
         assert_eq!(
             canvas["canvas"]["stored_data"],
             json!({"conversation_id": "215472621202601"})
@@ -582,54 +616,88 @@ mod tests {
 
     #[test]
     fn unreachable_offers_to_try_again() {
-        for code in [
-            codes::SALESFORCE_UNREACHABLE,
-            codes::SALESFORCE_LIMIT_EXCEEDED,
-            codes::INTERCOM_UNREACHABLE,
-            "something_new",
+        for (code, says) in [
+            (
+                codes::SALESFORCE_UNREACHABLE,
+                "Salesforce did not answer in time. Try again in a moment.",
+            ),
+            (
+                codes::SALESFORCE_LIMIT_EXCEEDED,
+                "The org has spent its API calls for today; the card is back when Salesforce grants more.",
+            ),
+            (
+                codes::INTERCOM_UNREACHABLE,
+                "Intercom did not answer in time. Try again in a moment.",
+            ),
+            (
+                "something_new",
+                "sfbridge could not draw this card; what went wrong is in its log.",
+            ),
         ] {
-            let canvas = render_error(code, "Salesforce did not answer in time.");
+            let canvas = render_error(code);
             assert_renders(&canvas);
             let buttons = of_type(&canvas, "button");
             assert_eq!(buttons.len(), 1, "{code}");
             assert_eq!(buttons[0]["id"], component_ids::RETRY);
             assert_eq!(buttons[0]["label"], "Try again");
             assert_eq!(buttons[0]["action"], json!({"type": "submit"}));
-            assert!(texts(&canvas).contains(&"Salesforce did not answer in time."));
+            assert_eq!(texts(&canvas)[1], says);
         }
-        let canvas = render_error(codes::SALESFORCE_UNREACHABLE, "x");
+        let canvas = render_error(codes::SALESFORCE_UNREACHABLE);
         assert_eq!(texts(&canvas)[0], "Salesforce did not answer");
     }
 
     #[test]
     fn reconnect_needed_says_who_can_fix_it() {
-        let canvas = render_error(
-            codes::SALESFORCE_RECONNECT_NEEDED,
-            "Salesforce refused sfbridge's access.",
-        );
+        let canvas = render_error(codes::SALESFORCE_RECONNECT_NEEDED);
         assert_renders(&canvas);
         assert!(of_type(&canvas, "button").is_empty());
         assert_eq!(
             texts(&canvas),
             [
                 "Reconnect Salesforce",
-                "Salesforce refused sfbridge's access.",
+                "Salesforce no longer accepts sfbridge's connection.",
                 "An sfbridge admin can reconnect Salesforce on the Connections page."
             ]
         );
-        let canvas = render_error(
-            codes::INTERCOM_RECONNECT_NEEDED,
-            "Intercom refused the token.",
-        );
+        let canvas = render_error(codes::INTERCOM_RECONNECT_NEEDED);
         assert_renders(&canvas);
         assert_eq!(texts(&canvas)[0], "Reconnect Intercom");
     }
 
     #[test]
     fn a_missing_conversation_has_nothing_to_retry() {
-        let canvas = render_error(codes::CONVERSATION_NOT_FOUND, "No such conversation.");
+        let canvas = render_error(codes::CONVERSATION_NOT_FOUND);
         assert_renders(&canvas);
         assert!(of_type(&canvas, "button").is_empty());
         assert_eq!(of_type(&canvas, "text")[1]["style"], "error");
+        assert_eq!(
+            texts(&canvas)[1],
+            "This conversation is not in the Intercom workspace."
+        );
+    }
+
+    #[test]
+    fn names_from_salesforce_show_as_text_never_as_links() {
+        let mut card = lead_card();
+        card.person.name = "[Verify](https://evil.example)".into();
+        card.person.lead_status = Some("**Hot** <b>now</b>".into());
+        card.opportunities = vec![opportunity(1, "Prospecting", None)];
+        card.opportunities[0].name = "_Renewal_ `2026`".into();
+        let canvas = render_card(&found(card), None);
+        assert_renders(&canvas);
+        assert_eq!(
+            texts(&canvas),
+            [
+                "[Verify](https://evil.example)",
+                "Salesforce lead · **Hot** <b>now</b>",
+                "_Renewal_ `2026`",
+            ]
+        );
+        // Data tables are not Markdown: their values go as they are.
+        assert_eq!(
+            value_of(&canvas, "Company").as_deref(),
+            Some("Northwind Labs")
+        );
     }
 }
