@@ -12,15 +12,19 @@ mod oauth;
 mod settings;
 mod webhooks;
 
+use std::convert::Infallible;
 use std::path::Path;
 
-use axum::extract::{OriginalUri, State};
-use axum::http::Method;
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::{Method, Response};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
+use shared::pages::Bundle;
+use tower::{Service, ServiceExt, service_fn};
 use tower_http::compression::CompressionLayer;
+use tower_http::services::fs::ServeFileSystemResponseBody;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
@@ -72,10 +76,7 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
         .route("/settings/sync/mappings/export", get(settings::export))
         .route("/settings/sync/mappings/import", post(settings::import))
         .fallback(api_not_found);
-    // Unknown paths get the app's index.html so deep links open the right page.
-    let pages = ServeDir::new(static_dir)
-        .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(static_dir.join("index.html")));
+    let pages = pages(static_dir);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -92,6 +93,34 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+// ---- The web pages' bundles ----------------------------------------------------------
+
+/// The built front end: its files as they are, and for any other path the HTML entry of the
+/// bundle whose router owns it (`shared::pages`), so deep links open the right page and
+/// teammates' pages never load the admin bundle.
+fn pages(
+    static_dir: &Path,
+) -> ServeDir<
+    impl Service<
+        Request,
+        Response = Response<ServeFileSystemResponseBody>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static,
+> {
+    let dir = static_dir.to_path_buf();
+    let entry = service_fn(move |request: Request| {
+        let file = dir.join(Bundle::of(request.uri().path()).entry());
+        ServeFile::new(file).oneshot(request)
+    });
+    ServeDir::new(static_dir)
+        .append_index_html_on_directories(false)
+        .fallback(entry)
 }
 
 async fn healthz() -> Json<serde_json::Value> {
