@@ -24,11 +24,14 @@ async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(
-        dist.join("index.html"),
-        "<!doctype html><title>sfbridge</title>",
-    )
-    .unwrap();
+    // Each bundle's HTML entry, told apart by the script it loads.
+    for (entry, bundle) in [("index.html", "teammate"), ("admin.html", "admin")] {
+        std::fs::write(
+            dist.join(entry),
+            format!("<!doctype html><title>sfbridge</title><script src=\"/pkg/{bundle}.js\">"),
+        )
+        .unwrap();
+    }
     // Big enough to be worth compressing.
     std::fs::write(dist.join("style.css"), "body { margin: 0; }\n".repeat(200)).unwrap();
     let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
@@ -169,11 +172,26 @@ async fn deep_links_get_the_app_and_assets_are_compressed() {
     let app = spawn_app().await;
     let (status, _, body) = app.get("/connections/acme", None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        String::from_utf8(body)
-            .unwrap()
-            .contains("<title>sfbridge</title>")
-    );
+    let page = String::from_utf8(body).unwrap();
+    assert!(page.contains("<title>sfbridge</title>"));
+    assert!(page.contains("/pkg/admin.js"), "an admin page: {page}");
+
+    // Teammates' pages, and paths no bundle knows, get the teammate bundle; the home page
+    // leads to Connections, an admin page.
+    for (path, bundle) in [
+        ("/card/215", "teammate"),
+        ("/inbox", "teammate"),
+        ("/no/such/page", "teammate"),
+        ("/", "admin"),
+    ] {
+        let (status, _, body) = app.get(path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let page = String::from_utf8(body).unwrap();
+        assert!(
+            page.contains(&format!("/pkg/{bundle}.js")),
+            "{path}: {page}"
+        );
+    }
 
     let (status, headers, body) = app.get("/style.css", Some("gzip")).await;
     assert_eq!(status, StatusCode::OK);

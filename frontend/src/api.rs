@@ -10,6 +10,7 @@ use shared::ApiError;
 use shared::ConnectionsView;
 use shared::card::CardView;
 use shared::inbox::{Conversation, ConversationList};
+use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
 
 /// The endpoint behind the Connections page.
@@ -74,13 +75,39 @@ impl fmt::Display for LoadError {
 
 /// Reads the body of a successful answer.
 pub fn decode<T: DeserializeOwned>(body: &str) -> Result<T, LoadError> {
-    serde_json::from_str(body).map_err(|e| LoadError::Decode(e.to_string()))
+    from_json(body).map_err(LoadError::Decode)
+}
+
+/// Parses JSON with the browser's own `JSON.parse` and reads the value with
+/// serde-wasm-bindgen, so no JSON parser is compiled into the wasm.
+pub fn from_json<T: DeserializeOwned>(body: &str) -> Result<T, String> {
+    let value = js_sys::JSON::parse(body).map_err(|e| js_error_text(&e))?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| js_error_text(&e.into()))
+}
+
+/// `value` as JSON text, made by the browser's `JSON.stringify`.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let value = value
+        .serialize(&serializer)
+        .map_err(|e| js_error_text(&e.into()))?;
+    js_sys::JSON::stringify(&value)
+        .map(String::from)
+        .map_err(|e| js_error_text(&e))
+}
+
+/// The message of a JavaScript error (or the value as text).
+fn js_error_text(error: &wasm_bindgen::JsValue) -> String {
+    match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => String::from(error.message()),
+        None => error.as_string().unwrap_or_default(),
+    }
 }
 
 /// Turns an unsuccessful answer into a [`LoadError`], keeping the back end's message when
 /// the body is its `{"error":{..}}` shape.
 pub fn classify_failure(status: u16, status_text: &str, body: &str) -> LoadError {
-    match serde_json::from_str::<ApiError>(body) {
+    match from_json::<ApiError>(body) {
         Ok(error) => LoadError::Api { status, error },
         Err(_) => LoadError::Http {
             status,

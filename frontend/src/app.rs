@@ -1,38 +1,40 @@
-//! The app shell: the router, the header every page shares, and the page for unknown paths.
+//! What both bundles' pages share: the header with the navigation, the page for unknown
+//! paths, links that cross from one bundle to the other, and mounting an app.
+//!
+//! Each bundle has its own router ([`crate::teammate::TeammateApp`],
+//! [`crate::admin::AdminApp`]) and its own entry in `src/bin/`; `shared::pages` says which
+//! paths are whose.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, FlatRoutes, Redirect, Route, Router};
+use leptos_router::components::A;
 use leptos_router::hooks::use_location;
-use leptos_router::path;
+use shared::pages::Bundle;
 
-use crate::card::CardPage;
-use crate::case::CasePage;
-use crate::connections::ConnectionsPage;
-use crate::inbox::InboxPage;
+/// Mounts `app` on `<body>`: what each bundle's `main` does.
+pub fn mount<V: IntoView + 'static>(app: fn() -> V) {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app);
+}
 
-/// The whole app: the card page alone, every other page inside the shared [`Shell`].
+/// The bundle the running app is, so links know whether the router can follow them.
+/// Each app provides it above its router.
+pub fn provide_bundle(bundle: Bundle) {
+    provide_context(bundle);
+}
+
+/// A link to a page of either bundle: within the running bundle the router follows it (and
+/// marks the current page); to the other bundle it is a plain link, a full page load.
 #[component]
-pub fn App() -> impl IntoView {
-    view! {
-        <Router>
-            // Flat routes: no page nests another, and the flat router is the smaller one.
-            <FlatRoutes fallback=|| view! { <Shell><NotFound /></Shell> }>
-                // Without the shell, so an inbox can show the card in a narrow side panel.
-                <Route path=path!("/card/:conversation_id") view=CardPage />
-                // Reached from the card, so as narrow and as bare.
-                <Route path=path!("/case/:conversation_id") view=CasePage />
-                <Route path=path!("/") view=|| view! { <Redirect path="/connections" /> } />
-                <Route
-                    path=path!("/connections")
-                    view=|| view! { <Shell><ConnectionsPage /></Shell> }
-                />
-                // One route for the list alone and with a selection, so selecting keeps the list.
-                <Route
-                    path=path!("/inbox/:conversation_id?")
-                    view=|| view! { <Shell><InboxPage /></Shell> }
-                />
-            </FlatRoutes>
-        </Router>
+pub fn PageLink(
+    href: &'static str,
+    #[prop(into)] class: String,
+    children: Children,
+) -> impl IntoView {
+    let here = use_context::<Bundle>().unwrap_or(Bundle::Teammate);
+    if Bundle::of(href) == here {
+        view! { <A href=href attr:class=class>{children()}</A> }.into_any()
+    } else {
+        view! { <a href=href class=class rel="external">{children()}</a> }.into_any()
     }
 }
 
@@ -43,17 +45,17 @@ pub fn Shell(children: Children) -> impl IntoView {
         <div class="shell">
             <header class="topbar">
                 <div class="topbar-inner">
-                    <A href="/connections" attr:class="brand">
+                    <PageLink href="/connections" class="brand">
                         <img class="brand-mark" src="/favicon.svg" alt="" width="28" height="28" />
                         <span class="brand-name">"sfbridge"</span>
-                    </A>
+                    </PageLink>
                     <nav class="nav" aria-label="Main">
-                        <A href="/inbox" attr:class="nav-link">
+                        <PageLink href="/inbox" class="nav-link">
                             "Inbox"
-                        </A>
-                        <A href="/connections" attr:class="nav-link">
+                        </PageLink>
+                        <PageLink href="/connections" class="nav-link">
                             "Connections"
-                        </A>
+                        </PageLink>
                     </nav>
                 </div>
             </header>
@@ -73,9 +75,9 @@ pub fn NotFound() -> impl IntoView {
             <p>
                 "There is no page at " <code>{move || location.pathname.get()}</code> "."
             </p>
-            <A href="/connections" attr:class="button">
+            <PageLink href="/connections" class="button">
                 "Go to Connections"
-            </A>
+            </PageLink>
         </section>
     }
 }

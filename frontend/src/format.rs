@@ -2,7 +2,7 @@
 //!
 //! They take "now" as an argument instead of reading a clock, so tests give exact answers.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use shared::api_error::codes;
 use shared::card::{MatchedBy, NoMatch, Opportunity, OwnerSource};
 use shared::inbox::{Author, AuthorKind, ContactRef, ConversationState};
@@ -26,7 +26,7 @@ pub fn relative_time(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
         45..3_600 => count(((distance + 30) / 60).clamp(1, 59), "minute"),
         3_600..86_400 => count(((distance + 1_800) / 3_600).clamp(1, 23), "hour"),
         86_400..2_592_000 => count(((distance + 43_200) / 86_400).clamp(1, 29), "day"),
-        _ => return format!("on {}", then.format("%Y-%m-%d")),
+        _ => return format!("on {}", shared::card::iso_date(then.date_naive())),
     };
     if future {
         format!("in {phrase}")
@@ -37,7 +37,33 @@ pub fn relative_time(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
 
 /// The exact time, for tooltips and for readers who want it: "2026-11-21 04:55 UTC".
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    format!(
+        "{} {:02}:{:02} UTC",
+        shared::card::iso_date(at.date_naive()),
+        at.hour(),
+        at.minute()
+    )
+}
+
+/// The machine-readable moment of a `<time datetime>`: `2026-11-21T04:55:00Z`.
+pub fn datetime_attribute(at: DateTime<Utc>) -> String {
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        shared::card::iso_date(at.date_naive()),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// A number as JavaScript writes it (`125000`, `9999.5`): the browser's own, so no float
+/// formatting is compiled into the wasm.
+pub fn number(value: f64) -> String {
+    String::from(
+        js_sys::Number::from(value)
+            .to_string_with_radix(10)
+            .unwrap_or_default(),
+    )
 }
 
 /// "1 job", "3 jobs".
@@ -187,17 +213,14 @@ pub fn owner_source(source: OwnerSource) -> &'static str {
 
 /// The amount as a plain number for machines (`125000`, `99.5`), empty when there is none.
 pub fn amount_value(opportunity: &Opportunity) -> String {
-    opportunity
-        .amount
-        .map(|amount| amount.to_string())
-        .unwrap_or_default()
+    opportunity.amount.map(number).unwrap_or_default()
 }
 
 /// The close date as `2026-12-31` for machines, empty when there is none.
 pub fn close_date_value(opportunity: &Opportunity) -> String {
     opportunity
         .close_date
-        .map(|date| date.format("%Y-%m-%d").to_string())
+        .map(shared::card::iso_date)
         .unwrap_or_default()
 }
 

@@ -1,8 +1,12 @@
 //! sfbridge web pages: a Leptos client-side app compiled to wasm32.
 //!
-//! `index.html` loads the wasm-bindgen output and calls [`mount`]. The pages read the back
-//! end's JSON API; the wire types come from the `shared` crate so both sides agree on every shape.
+//! Two bundles, each a binary of this crate (`src/bin/`) with its own router: the teammate
+//! pages ([`teammate`], loaded by `index.html`) and the admin pages ([`admin`], loaded by
+//! `admin.html`); `shared::pages` says which paths are whose. A bundle holds only the code
+//! its router reaches. The pages read the back end's JSON API; the wire types come from the
+//! `shared` crate so both sides agree on every shape.
 
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod card;
@@ -13,15 +17,4 @@ pub mod format;
 pub mod inbox;
 pub mod moment;
 pub mod problem;
-
-use wasm_bindgen::prelude::wasm_bindgen;
-
-/// Mounts the app on `<body>`.
-///
-/// An exported function rather than `#[wasm_bindgen(start)]`: the test binaries link this
-/// crate too, and they must not mount the whole app into the test page.
-#[wasm_bindgen]
-pub fn mount() {
-    console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
-}
+pub mod teammate;

@@ -8,7 +8,7 @@ use crate::format;
 #[component]
 pub fn Moment(at: DateTime<Utc>, now: DateTime<Utc>) -> impl IntoView {
     view! {
-        <time datetime=at.to_rfc3339() title=format::timestamp(at)>
+        <time datetime=format::datetime_attribute(at) title=format::timestamp(at)>
             {format::relative_time(at, now)}
         </time>
     }

@@ -1,10 +1,11 @@
-//! The app shell and router in a real browser: the home page leads to Connections, and an
-//! unknown path gets the not-found page inside the shell.
+//! The two bundles' routers and their shell in a real browser: the admin app's home page leads
+//! to Connections, and an unknown path gets the teammate app's not-found page inside the shell.
 
 mod support;
 
 use leptos::mount::mount_to;
-use sfbridge_frontend::app::App;
+use sfbridge_frontend::admin::AdminApp;
+use sfbridge_frontend::teammate::TeammateApp;
 use support::{container, pathname, restore, text, visit, wait_for, wait_for_testid};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -14,7 +15,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn an_unknown_path_shows_not_found_inside_the_shell() {
     let before = visit("/no/such/page");
     let root = container();
-    let mounted = mount_to(root.clone(), App);
+    let mounted = mount_to(root.clone(), TeammateApp);
 
     let not_found = wait_for_testid(&root, "not-found").await;
     let shown = support::visible_text(&not_found);
@@ -39,7 +40,7 @@ async fn an_unknown_path_shows_not_found_inside_the_shell() {
 async fn the_home_page_leads_to_connections() {
     let before = visit("/");
     let root = container();
-    let mounted = mount_to(root.clone(), App);
+    let mounted = mount_to(root.clone(), AdminApp);
 
     wait_for(&root, "the redirect to /connections", || {
         (pathname() == "/connections").then_some(())
@@ -68,7 +69,7 @@ async fn the_home_page_leads_to_connections() {
 async fn the_card_page_shows_the_card_alone() {
     let before = visit("/card/215");
     let root = container();
-    let mounted = mount_to(root.clone(), App);
+    let mounted = mount_to(root.clone(), TeammateApp);
 
     // The runner's server has no API, so the card ends in its failure panel.
     wait_for_testid(&root, "card-error").await;

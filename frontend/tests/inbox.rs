@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use sfbridge_frontend::api::{CONVERSATIONS_PATH, conversation_url};
-use sfbridge_frontend::app::App;
 use sfbridge_frontend::inbox::{ConversationList, Transcript, conversation_href};
+use sfbridge_frontend::teammate::TeammateApp;
 use shared::inbox::{
     Author, AuthorKind, ContactRef, Conversation, ConversationState, ConversationSummary, Part,
 };
@@ -328,7 +328,7 @@ fn a_conversation_without_messages_says_so() {
 async fn the_inbox_page_loads_the_list_the_transcript_and_the_card() {
     let before = visit("/inbox/77");
     let root = container();
-    let mounted = mount_to(root.clone(), App);
+    let mounted = mount_to(root.clone(), TeammateApp);
 
     let list_error = wait_for_testid(&root, "conversation-list-error").await;
     assert!(support::visible_text(&list_error).starts_with("Could not load the conversations"));
@@ -375,7 +375,7 @@ async fn the_inbox_page_loads_the_list_the_transcript_and_the_card() {
 async fn the_inbox_without_a_selection_asks_for_one() {
     let before = visit("/inbox");
     let root = container();
-    let mounted = mount_to(root.clone(), App);
+    let mounted = mount_to(root.clone(), TeammateApp);
 
     let hint = wait_for_testid(&root, "inbox-no-selection").await;
     assert!(support::visible_text(&hint).starts_with("Choose a conversation"));

@@ -3,7 +3,7 @@
 //! One model, two renderings: the Leptos card and the Canvas Kit card are both drawn from
 //! [`CardView`], so they cannot disagree.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Answer of `GET /api/card?conversation_id=..`.
@@ -189,18 +189,25 @@ impl Opportunity {
     /// The close date as `2026-12-31`, or `-`.
     pub fn close_date_label(&self) -> String {
         self.close_date
-            .map(|d| d.format("%Y-%m-%d").to_string())
+            .map(iso_date)
             .unwrap_or_else(|| "-".to_owned())
     }
 }
 
-/// `1234567.5` -> `1,234,567.50`.
+/// `2026-12-31`. From the date's numbers rather than a format string, so the browser's
+/// wasm carries no strftime machinery.
+pub fn iso_date(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
+
+/// `1234567.5` -> `1,234,567.50`. In whole cents, so no float formatting is compiled in.
 fn group_thousands(amount: f64) -> String {
-    let fixed = format!("{:.2}", amount.abs());
-    let (whole, cents) = fixed.split_once('.').unwrap_or((&fixed, "00"));
+    let cents = (amount.abs() * 100.0).round() as u64;
+    let whole = (cents / 100).to_string();
+    let cents = format!("{:02}", cents % 100);
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
     for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);

@@ -9,6 +9,7 @@ pub mod case_form;
 pub mod connections;
 pub mod inbox;
 pub mod owner;
+pub mod pages;
 pub mod sync;
 
 pub use api_error::ApiError;

@@ -85,8 +85,10 @@ async fn api_and_ui_changes_arrive_with_change_event_headers() {
         stream.subscribe("/data/ContactChangeEvent", -1).await["successful"],
         true
     );
+    // The first connect after the handshake is answered at once, as CometD answers it.
+    assert!(stream.connect().await.is_empty());
 
-    // Held open, then answered by the change made while it waits.
+    // Later ones are held open, then answered by the change made while it waits.
     let waiting = stream.connect();
     let http = reqwest::Client::new();
     let create = async {
@@ -266,4 +268,61 @@ async fn a_replay_id_from_before_the_retention_window_is_refused() {
         events[0]["data"]["event"]["replayId"].as_i64(),
         Some(newest + 1)
     );
+}
+
+/// faye (inside jsforce) sends its first connect in the same POST as its subscribe, asking
+/// for no wait (`advice.timeout: 0`); CometD answers every message of such a batch at once.
+/// The org's poll timeout here is an hour: the bound only keeps a regression from hanging.
+#[tokio::test]
+async fn a_connect_batched_with_a_subscribe_is_answered_at_once() {
+    let sim = SalesforceSim::start(Config {
+        cometd_timeout: Duration::from_secs(3600),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let stream = Stream::open(&sim).await;
+    let (status, replies) = tokio::time::timeout(
+        Duration::from_secs(30),
+        Stream::bayeux(
+            &stream.http,
+            &sim,
+            &sim.access_token(),
+            json!([
+                {"channel": "/meta/subscribe", "clientId": stream.client_id, "id": "2",
+                 "subscription": "/data/ContactChangeEvent"},
+                {"channel": "/meta/connect", "clientId": stream.client_id, "id": "3",
+                 "connectionType": "long-polling", "advice": {"timeout": 0}},
+            ]),
+        ),
+    )
+    .await
+    .expect("the batch is answered without waiting for the poll timeout");
+    assert_eq!(status, StatusCode::OK);
+    let channels: Vec<_> = replies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["channel"].clone(), r["successful"].clone()))
+        .collect();
+    assert_eq!(
+        channels,
+        [
+            (json!("/meta/subscribe"), json!(true)),
+            (json!("/meta/connect"), json!(true))
+        ]
+    );
+
+    // A later connect of its own that asks for no wait is answered at once too.
+    let replies = tokio::time::timeout(
+        Duration::from_secs(30),
+        stream.send(
+            json!({"channel": "/meta/connect", "connectionType": "long-polling",
+                           "id": "4", "advice": {"timeout": 0}}),
+        ),
+    )
+    .await
+    .expect("a connect asking for no wait is answered at once");
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0]["successful"], true);
 }

@@ -1,5 +1,6 @@
 //! The simulated org driven by jsforce, a popular Salesforce client library, unmodified:
-//! `sim/tests/clients/salesforce/drive.js` (package.json pins the version).
+//! `sim/tests/clients/salesforce/drive.js` (REST) and `stream.js` (Change Data Capture
+//! through its streaming API); package.json pins the version.
 
 use std::path::PathBuf;
 
@@ -49,5 +50,44 @@ async fn jsforce_drives_the_simulated_org() {
         "jsforce's bulk jobs reached the org"
     );
     assert!(sim.api_calls() > 10, "jsforce's calls were counted");
+    sim.shutdown().await;
+}
+
+/// jsforce's streaming API (faye) sends its first `/meta/connect` in the same POST as its
+/// `/meta/subscribe`, with `advice.timeout: 0`: the org must answer both at once, or the
+/// subscription is not confirmed until the long poll times out.
+#[tokio::test]
+async fn jsforce_streams_contact_change_events_and_replays_from_a_stored_id() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/salesforce");
+    assert!(
+        dir.join("node_modules/jsforce").is_dir(),
+        "jsforce is not installed in {}: run `cargo xtask test`",
+        dir.display()
+    );
+    // The org's own long-poll timeout (110 s): the script's waits are bounded well below it,
+    // so a connect held where it should be answered fails the test.
+    let sim = SalesforceSim::start(Config::default()).await.unwrap();
+    let output = tokio::process::Command::new("node")
+        .arg("stream.js")
+        .current_dir(&dir)
+        .env("SF_URL", sim.url())
+        .env("SF_TOKEN", sim.access_token())
+        .env("WAIT_MS", "30000")
+        .output()
+        .await
+        .expect("node runs (install Node.js 20 or later)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "jsforce streaming run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .expect("a JSON report line");
+    assert_eq!(report["ok"], true);
+    assert!(
+        report["replayed"].as_u64() > report["live"].as_u64(),
+        "the replayed event comes after the stored replay id: {report}"
+    );
     sim.shutdown().await;
 }

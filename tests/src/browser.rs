@@ -37,9 +37,22 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Result<Self> {
+        Self::start_with(None).await
+    }
+
+    /// A session whose `goto` returns at DOMContentLoaded rather than at the load event, so a
+    /// benchmark can watch the page come up (WebDriver's `eager` page load strategy).
+    pub async fn start_eager() -> Result<Self> {
+        Self::start_with(Some("eager")).await
+    }
+
+    async fn start_with(page_load_strategy: Option<&str>) -> Result<Self> {
         let profile = tempfile::tempdir()?;
         let (driver, driver_url, driver_output) = start_chromedriver().await?;
-        let capabilities = capabilities(profile.path())?;
+        let mut capabilities = capabilities(profile.path())?;
+        if let Some(strategy) = page_load_strategy {
+            capabilities.insert("pageLoadStrategy".into(), Value::String(strategy.into()));
+        }
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&driver_url)

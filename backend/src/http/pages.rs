@@ -1,5 +1,6 @@
-//! The built front end: its files from the static folder, `index.html` for every app path (so
-//! deep links open the right page), and each page's Content Security Policy.
+//! The built front end: its files from the static folder, for any other path the HTML entry
+//! of the bundle whose router owns it (`shared::pages`: deep links open the right page and
+//! teammates' pages never load the admin bundle), and each page's Content Security Policy.
 //!
 //! The policy lets the wasm app run (`'wasm-unsafe-eval'` for `WebAssembly.instantiate`, its
 //! module scripts and fetches from this origin only) and nothing else load. Who may frame a
@@ -9,8 +10,10 @@
 use std::path::Path;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use tower::ServiceBuilder;
+use shared::pages::Bundle;
+use tower::{ServiceBuilder, ServiceExt, service_fn};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -36,10 +39,16 @@ pub fn policy(frame_ancestors: &str) -> HeaderValue {
 
 /// The pages, to serve as the router's fallback.
 pub fn router(static_dir: &Path) -> Router {
-    let index = ServeFile::new(static_dir.join("index.html"));
+    // The card and case pages are the teammate bundle's.
+    let index = ServeFile::new(static_dir.join(Bundle::Teammate.entry()));
+    let dir = static_dir.to_path_buf();
+    let entry = service_fn(move |request: Request| {
+        let file = dir.join(Bundle::of(request.uri().path()).entry());
+        ServeFile::new(file).oneshot(request)
+    });
     let files = ServeDir::new(static_dir)
-        .append_index_html_on_directories(true)
-        .fallback(index.clone());
+        .append_index_html_on_directories(false)
+        .fallback(entry);
     let framed = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

@@ -128,7 +128,7 @@ fn OpportunityDetail(opportunity: Opportunity) -> impl IntoView {
     } = opportunity;
     let stage_value = stage.clone();
     let probability =
-        probability.map(|p| view! { <dt>"Probability"</dt> <dd>{format!("{p}%")}</dd> });
+        probability.map(|p| view! { <dt>"Probability"</dt> <dd>{format::number(p) + "%"}</dd> });
     view! {
         <div
             class="sf-opportunity"

@@ -5,7 +5,7 @@ use shared::case_form::api::codes;
 use shared::case_form::{CaseFormView, CaseRefusal, CaseSubmission, FieldErrors, FiledCase};
 use web_sys::AbortSignal;
 
-use crate::api::{LoadError, classify_failure, decode, get_json};
+use crate::api::{LoadError, classify_failure, decode, from_json, get_json, to_json};
 
 /// The form of one conversation.
 pub const CASE_FORM_PATH: &str = "/api/cases/form";
@@ -36,9 +36,11 @@ pub enum FileError {
 /// `POST /api/cases`.
 pub async fn file_case(submission: &CaseSubmission) -> Result<FiledCase, FileError> {
     let failed = |e: LoadError| FileError::Failed(e);
+    let body = to_json(submission).map_err(|e| failed(LoadError::Decode(e)))?;
     let request = Request::post(CASES_PATH)
         .header("Accept", "application/json")
-        .json(submission)
+        .header("Content-Type", "application/json")
+        .body(body)
         .map_err(|e| failed(LoadError::Decode(e.to_string())))?;
     let response = request
         .send()
@@ -61,7 +63,7 @@ pub fn refusal(status: u16, status_text: &str, body: &str) -> FileError {
         codes::CASE_REFUSED,
         codes::RECORD_TYPE_UNAVAILABLE,
     ];
-    match serde_json::from_str::<CaseRefusal>(body) {
+    match from_json::<CaseRefusal>(body) {
         Ok(refusal) if with_fields.contains(&refusal.error.code.as_str()) => FileError::Refused {
             message: refusal.error.message,
             errors: refusal.errors,

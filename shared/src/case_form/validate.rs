@@ -266,17 +266,38 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    shaped
-        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-        .flatten()
+    if !shaped {
+        return None;
+    }
+    // The digits are checked above; from numbers, not a format string, to keep chrono's
+    // format parser out of the browser's wasm.
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().ok();
+    NaiveDate::from_ymd_opt(
+        i32::try_from(number(0..4)?).ok()?,
+        number(5..7)?,
+        number(8..10)?,
+    )
 }
 
 /// ISO-8601 with a zone: `Z`, `+02:00` or `+0200` (Salesforce's own form), with or without
 /// seconds and fractions. A time without a zone is refused: it would be read in the wrong one.
+/// Brought to RFC 3339 (seconds, `+hh:mm`) and read by chrono's RFC 3339 parser.
 fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
-    ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z"]
-        .iter()
-        .find_map(|format| DateTime::parse_from_str(text, format).ok())
+    let (date, rest) = text.split_once('T')?;
+    let zone_at = rest.find(['Z', '+', '-'])?;
+    let (time, zone) = rest.split_at(zone_at);
+    let seconds = if time.len() == 5 { ":00" } else { "" };
+    let zone = match zone.as_bytes() {
+        [b'Z'] => "+00:00".to_owned(),
+        [sign, h1, h2, m1, m2] if m1.is_ascii_digit() => format!(
+            "{}{}{}:{}{}",
+            *sign as char, *h1 as char, *h2 as char, *m1 as char, *m2 as char
+        ),
+        [_, _, _] => format!("{zone}:00"),
+        _ => zone.to_owned(),
+    };
+    DateTime::parse_from_rfc3339(&format!("{date}T{time}{seconds}{zone}"))
+        .ok()
         .map(|t| t.with_timezone(&Utc))
 }
 

@@ -2,6 +2,7 @@
 //! allocation and the `Sforce-Limit-Info` header.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -140,6 +141,9 @@ async fn cdc_handler(shared: AppState, headers: HeaderMap, body: Value) -> Respo
     let authed = bearer(&headers)
         .and_then(|t| shared.session_user(&t))
         .is_some();
+    // CometD holds a connect as a long poll only when it travels alone: in a batch (faye
+    // sends its first connect with its subscribe) every message is answered at once.
+    let alone = messages.len() == 1;
     let mut out = Vec::new();
     for msg in messages {
         let channel = msg
@@ -194,7 +198,13 @@ async fn cdc_handler(shared: AppState, headers: HeaderMap, body: Value) -> Respo
             }
             "/meta/connect" => {
                 let timeout = shared.config.cometd_timeout;
-                match shared.cdc.connect(&client, timeout).await {
+                // The client may ask for a shorter poll (`advice.timeout`, 0 for none).
+                let asked = msg
+                    .pointer("/advice/timeout")
+                    .and_then(Value::as_u64)
+                    .map_or(timeout, |ms| timeout.min(Duration::from_millis(ms)));
+                let hold = if alone { asked } else { Duration::ZERO };
+                match shared.cdc.connect(&client, hold).await {
                     Some(events) => {
                         out.extend(events);
                         out.push(json!({"clientId": client, "channel": "/meta/connect", "id": id, "successful": true,

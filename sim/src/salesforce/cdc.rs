@@ -30,6 +30,8 @@ struct Subscription {
 #[derive(Default)]
 struct Client {
     subscriptions: Vec<Subscription>,
+    /// A `/meta/connect` was answered already: only later ones are held as long polls.
+    connected: bool,
 }
 
 #[derive(Default)]
@@ -189,12 +191,14 @@ impl Bus {
     }
 
     /// Events waiting for `client`, advancing its cursors. `None` if the client is unknown.
-    fn take(&self, client: &str) -> Option<Vec<Value>> {
+    /// Marks the client connected, so its next connect may be held.
+    fn take(&self, client: &str) -> Option<(Vec<Value>, bool)> {
         let mut inner = self.inner.lock();
         let Inner {
             events, clients, ..
         } = &mut *inner;
         let c = clients.get_mut(client)?;
+        let was_connected = std::mem::replace(&mut c.connected, true);
         let mut out = Vec::new();
         for sub in &mut c.subscriptions {
             let start = events.partition_point(|e| e.replay_id <= sub.cursor);
@@ -209,19 +213,25 @@ impl Bus {
                 sub.cursor = e.replay_id;
             }
         }
-        Some(out)
+        Some((out, was_connected))
     }
 
-    /// Long poll: waits until `client` has events or `timeout` passes.
-    pub async fn connect(&self, client: &str, timeout: Duration) -> Option<Vec<Value>> {
-        let deadline = tokio::time::Instant::now() + timeout;
+    /// Long poll: waits until `client` has events or `hold` passes. As a CometD server does,
+    /// the client's first connect after its handshake is answered at once (so the client
+    /// learns it is connected), and so is any connect with a zero `hold`.
+    pub async fn connect(&self, client: &str, hold: Duration) -> Option<Vec<Value>> {
+        let deadline = tokio::time::Instant::now() + hold;
         loop {
             let notified = self.notify.notified();
             tokio::pin!(notified);
             // Register interest before looking, so a publish in between is not missed.
             notified.as_mut().enable();
-            let events = self.take(client)?;
-            if !events.is_empty() || self.closed.load(Ordering::SeqCst) {
+            let (events, was_connected) = self.take(client)?;
+            if !events.is_empty()
+                || !was_connected
+                || hold.is_zero()
+                || self.closed.load(Ordering::SeqCst)
+            {
                 return Some(events);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
