@@ -239,14 +239,16 @@ async fn requests_past_the_limit_in_flight_get_503_at_once() {
     world.stop().await;
 }
 
-/// A world serving a built front end: an `index.html` and a stylesheet.
+/// A world serving a built front end: both bundles' entries and a stylesheet.
 async fn world_with_pages() -> (World, tempfile::TempDir) {
     let dist = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dist.path().join("index.html"),
-        "<!doctype html><title>sfbridge</title>",
-    )
-    .unwrap();
+    for entry in ["index.html", "admin.html"] {
+        std::fs::write(
+            dist.path().join(entry),
+            "<!doctype html><title>sfbridge</title>",
+        )
+        .unwrap();
+    }
     std::fs::write(dist.path().join("style.css"), "body { margin: 0; }\n").unwrap();
     let static_dir = dist.path().to_owned();
     let world = World::start_with(move |config| config.static_dir = static_dir).await;
