@@ -116,11 +116,13 @@ pub struct Shared {
     pub cursor_counter: AtomicU64,
     /// The router itself, for `/composite` subrequests.
     pub router: std::sync::OnceLock<axum::Router>,
+    /// The org's edition has no API access: REST calls answer `API_DISABLED_FOR_ORG`.
+    pub api_disabled: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
     pub fn new(config: Config, base_url: String) -> Arc<Shared> {
-        let mut org = Org::new(ids::make("00D", 1));
+        let mut org = Org::new(ids::make("00D", config.org_number));
         seed::load(&mut org, config.seed);
         let metadata_modified = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .expect("valid date")
@@ -143,6 +145,7 @@ impl Shared {
             cursors: Mutex::new(HashMap::new()),
             cursor_counter: AtomicU64::new(0),
             router: std::sync::OnceLock::new(),
+            api_disabled: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
