@@ -300,6 +300,39 @@ pub async fn connect_salesforce(state: &AppState, admin_id: &str) -> anyhow::Res
     Ok(())
 }
 
+/// An HTTP client signed in through a sign-in link (`/signin?link=..`), as a browser would be:
+/// it sends the session cookie and this server's `Origin` with every request.
+pub async fn signed_in_client(public_url: &str, sign_in_link: &str) -> anyhow::Result<reqwest::Client> {
+    let link = url::Url::parse(sign_in_link)?;
+    let token = link
+        .query_pairs()
+        .find(|(k, _)| k == "link")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| anyhow::anyhow!("{sign_in_link} carries no link token"))?;
+    let origin = public_url.trim_end_matches('/').to_owned();
+    let answer = reqwest::Client::new()
+        .post(format!("{origin}/auth/link"))
+        .header(reqwest::header::ORIGIN, &origin)
+        .json(&serde_json::json!({ "token": token }))
+        .send()
+        .await?;
+    if !answer.status().is_success() {
+        let status = answer.status();
+        anyhow::bail!("signing in answered {status}: {}", answer.text().await?);
+    }
+    let cookie = answer
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .ok_or_else(|| anyhow::anyhow!("signing in set no cookie"))?
+        .to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse()?);
+    headers.insert(reqwest::header::ORIGIN, origin.parse()?);
+    Ok(reqwest::Client::builder().default_headers(headers).build()?)
+}
+
 /// Follows an OAuth authorize URL as a browser would, through a provider that approves on its
 /// own (the simulators), back to this server's callback, which gets `cookie` (the flow's, and
 /// a session's if any). The page the callback sends the browser to.
