@@ -216,8 +216,8 @@ impl Store {
         installation_id: &str,
         intercom_admin_id: &str,
     ) -> Result<bool, StoreError> {
-        let row: Option<(i64,)> = on_db!(&self.pool, pool => sqlx::query_as(
-                "SELECT 1 FROM installation_admins WHERE installation_id = $1 AND intercom_admin_id = $2")
+        let row: Option<(String,)> = on_db!(&self.pool, pool => sqlx::query_as(
+                "SELECT intercom_admin_id FROM installation_admins WHERE installation_id = $1 AND intercom_admin_id = $2")
             .bind(installation_id)
             .bind(intercom_admin_id)
             .fetch_optional(pool)

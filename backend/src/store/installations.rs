@@ -393,8 +393,8 @@ impl Store {
 
     /// Whether any installation exists.
     pub async fn has_installations(&self) -> Result<bool, StoreError> {
-        let row: Option<(i64,)> = on_db!(&self.pool, pool =>
-            sqlx::query_as("SELECT 1 FROM installations LIMIT 1").fetch_optional(pool).await?);
+        let row: Option<(String,)> = on_db!(&self.pool, pool =>
+            sqlx::query_as("SELECT id FROM installations LIMIT 1").fetch_optional(pool).await?);
         Ok(row.is_some())
     }
 
