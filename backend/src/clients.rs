@@ -170,7 +170,12 @@ impl Clients {
         let (Some(workspace_id), Some(_)) = (workspace_id, signature) else {
             return Ok(None);
         };
-        let Some(row) = self.inner.store.installation_by_workspace(workspace_id).await? else {
+        let Some(row) = self
+            .inner
+            .store
+            .installation_by_workspace(workspace_id)
+            .await?
+        else {
             return Ok(None);
         };
         let secret = installations::intercom_client_secret(&row, &self.inner.cipher)?;

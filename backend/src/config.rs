@@ -353,15 +353,16 @@ fn raw_services(raw: &mut RawConfig) -> RawServices {
     }
 }
 
-fn http_url(key: &str, value: &str, fail: &impl Fn(&str, String) -> ConfigError) -> Result<String, ConfigError> {
+fn http_url(
+    key: &str,
+    value: &str,
+    fail: &impl Fn(&str, String) -> ConfigError,
+) -> Result<String, ConfigError> {
     match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             Ok(value.trim_end_matches('/').to_owned())
         }
-        _ => Err(fail(
-            key,
-            format!("{value:?} is not an http(s) URL"),
-        )),
+        _ => Err(fail(key, format!("{value:?} is not an http(s) URL"))),
     }
 }
 
@@ -401,7 +402,11 @@ fn services(
         }
     };
     Ok(Services {
-        intercom_api_url: url_or("intercom_api_url", &raw.intercom_api_url, DEFAULT_INTERCOM_API_URL)?,
+        intercom_api_url: url_or(
+            "intercom_api_url",
+            &raw.intercom_api_url,
+            DEFAULT_INTERCOM_API_URL,
+        )?,
         intercom_oauth_url: url_or(
             "intercom_oauth_url",
             &raw.intercom_oauth_url,
@@ -487,13 +492,19 @@ mod tests {
             intercom_client_id: Some("app".into()),
             ..raw()
         };
-        assert_eq!(parse(bad, |_| None).unwrap_err().key, "intercom_client_secret");
+        assert_eq!(
+            parse(bad, |_| None).unwrap_err().key,
+            "intercom_client_secret"
+        );
 
         let bad = RawConfig {
             salesforce_login_url: Some("http://127.0.0.1:8081".into()),
             ..raw()
         };
-        assert_eq!(parse(bad, |_| None).unwrap_err().key, "salesforce_login_url");
+        assert_eq!(
+            parse(bad, |_| None).unwrap_err().key,
+            "salesforce_login_url"
+        );
     }
 
     #[test]
@@ -509,7 +520,10 @@ mod tests {
             services.salesforce_allowed_hosts,
             vec!["127.0.0.1:8081".to_owned(), "sim.local:9".to_owned()]
         );
-        assert_eq!(services.salesforce_sandbox_login_url, DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL);
+        assert_eq!(
+            services.salesforce_sandbox_login_url,
+            DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL
+        );
         assert!(services.intercom_app.is_none());
     }
 

@@ -21,7 +21,11 @@ async fn identity(
 /// The back end's health and the connection state of one installation (the signed-in
 /// teammate's: installations never see each other).
 pub async fn view(store: &Store, installation_id: &str) -> Result<ConnectionsView, StoreError> {
-    let rows: Vec<_> = store.installation(installation_id).await?.into_iter().collect();
+    let rows: Vec<_> = store
+        .installation(installation_id)
+        .await?
+        .into_iter()
+        .collect();
     let counts = store.job_counts().await?;
     Ok(ConnectionsView {
         health: Health {

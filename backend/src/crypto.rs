@@ -9,9 +9,9 @@ use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
+use sha2::Sha256;
 
 const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 24;

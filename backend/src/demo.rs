@@ -225,7 +225,11 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> 
         "/inbox",
     )
     .await?;
-    announce(&demo.credentials(), &inbox, options.credentials_json.as_deref())?;
+    announce(
+        &demo.credentials(),
+        &inbox,
+        options.credentials_json.as_deref(),
+    )?;
     Ok(demo.finish().await?)
 }
 
@@ -245,7 +249,11 @@ pub async fn sign_in_link(state: &AppState, admin_id: &str, next: &str) -> anyho
 /// The configuration with both simulators as the services: the Intercom API, and the
 /// simulated org as the connected app's login host (production and sandbox), trusted as a
 /// Salesforce host.
-pub fn with_simulators(config: &Config, salesforce: &SalesforceSim, intercom: &IntercomSim) -> Config {
+pub fn with_simulators(
+    config: &Config,
+    salesforce: &SalesforceSim,
+    intercom: &IntercomSim,
+) -> Config {
     let mut config = config.clone();
     let services = &mut config.services;
     services.intercom_api_url = intercom.url();
@@ -288,7 +296,9 @@ pub async fn connect_salesforce(state: &AppState, admin_id: &str) -> anyhow::Res
     );
     let landing = follow_oauth(&state.public_url, &started.authorize_url, &cookie).await?;
     if !landing.starts_with("/connections?connected=salesforce") {
-        anyhow::bail!("the OAuth callback did not connect Salesforce: it sent the browser to {landing}");
+        anyhow::bail!(
+            "the OAuth callback did not connect Salesforce: it sent the browser to {landing}"
+        );
     }
     // The callback stored the tokens; a first call proves they work.
     state
@@ -302,7 +312,10 @@ pub async fn connect_salesforce(state: &AppState, admin_id: &str) -> anyhow::Res
 
 /// An HTTP client signed in through a sign-in link (`/signin?link=..`), as a browser would be:
 /// it sends the session cookie and this server's `Origin` with every request.
-pub async fn signed_in_client(public_url: &str, sign_in_link: &str) -> anyhow::Result<reqwest::Client> {
+pub async fn signed_in_client(
+    public_url: &str,
+    sign_in_link: &str,
+) -> anyhow::Result<reqwest::Client> {
     let link = url::Url::parse(sign_in_link)?;
     let token = link
         .query_pairs()
@@ -330,7 +343,9 @@ pub async fn signed_in_client(public_url: &str, sign_in_link: &str) -> anyhow::R
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::COOKIE, cookie.parse()?);
     headers.insert(reqwest::header::ORIGIN, origin.parse()?);
-    Ok(reqwest::Client::builder().default_headers(headers).build()?)
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
 }
 
 /// Follows an OAuth authorize URL as a browser would, through a provider that approves on its

@@ -183,7 +183,12 @@ pub async fn start(
             created_at: installer.auth.now(),
             login_url: Some(login_url),
             environment: Some(environment.as_str().to_owned()),
-            purpose: if request.switch_org { "switch" } else { "connect" }.to_owned(),
+            purpose: if request.switch_org {
+                "switch"
+            } else {
+                "connect"
+            }
+            .to_owned(),
             binding_hash: Some(tokens::hash_secret(&binding)),
             started_by: Some(by.teammate.id.clone()),
             next_path: Some(shared::access::local_path(
@@ -247,7 +252,10 @@ async fn finish_flow(
     let code = callback.code.ok_or(OAuthError::NoCode)?;
     let verifier = clients
         .cipher()
-        .open(&Sealed(flow.code_verifier.clone()), &flow_context(&flow.state))
+        .open(
+            &Sealed(flow.code_verifier.clone()),
+            &flow_context(&flow.state),
+        )
         .map_err(ClientError::from)?;
     let id = flow.installation_id.clone();
     let row = clients
@@ -269,7 +277,15 @@ async fn finish_flow(
     let tokens = app
         .exchange_code(clients.http(), &code, &flow.redirect_uri, &verifier)
         .await?;
-    if let Err(refusal) = accept(installer, &app, &tokens, row.salesforce_org_id.as_deref(), &flow).await {
+    if let Err(refusal) = accept(
+        installer,
+        &app,
+        &tokens,
+        row.salesforce_org_id.as_deref(),
+        &flow,
+    )
+    .await
+    {
         // Tokens that will not be kept are given back, so no grant lingers at Salesforce.
         revoke(installer, &app, &tokens).await;
         return Err(refusal);
@@ -374,7 +390,10 @@ async fn accept(
 }
 
 async fn revoke(installer: &Installer<'_>, app: &salesforce::App, tokens: &salesforce::Tokens) {
-    let token = tokens.refresh_token.as_ref().unwrap_or(&tokens.access_token);
+    let token = tokens
+        .refresh_token
+        .as_ref()
+        .unwrap_or(&tokens.access_token);
     if let Err(error) = app.revoke(installer.clients.http(), token).await {
         tracing::warn!(%error, "could not revoke Salesforce tokens that were refused");
     }

@@ -99,16 +99,14 @@ impl TestApp {
             )
             .await
             .unwrap();
-        format!("sfbridge_session={}", secrecy::ExposeSecret::expose_secret(&token))
+        format!(
+            "sfbridge_session={}",
+            secrecy::ExposeSecret::expose_secret(&token)
+        )
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, http::HeaderMap, Vec<u8>) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
@@ -295,7 +293,12 @@ fn concrete(route: &sfbridge::http::ApiRoute) -> String {
 
 fn code(body: &[u8]) -> String {
     serde_json::from_slice::<ApiError>(body)
-        .unwrap_or_else(|e| panic!("not an API error body ({e}): {}", String::from_utf8_lossy(body)))
+        .unwrap_or_else(|e| {
+            panic!(
+                "not an API error body ({e}): {}",
+                String::from_utf8_lossy(body)
+            )
+        })
         .error
         .code
 }
@@ -316,7 +319,11 @@ async fn every_api_route_answers_401_to_anonymous_requests() {
         assert_eq!(code(&body), "sign_in_required", "{} {path}", route.method);
         // A cookie that names no session is no better.
         let (status, _, _) = app
-            .send(from_pages(&route.method, &path, Some("sfbridge_session=forged")))
+            .send(from_pages(
+                &route.method,
+                &path,
+                Some("sfbridge_session=forged"),
+            ))
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{} {path}", route.method);
     }
@@ -340,7 +347,11 @@ async fn admin_routes_answer_403_to_teammates() {
         .filter(|r| r.access == sfbridge::http::Access::Admin)
         .collect();
     assert!(admin_routes.iter().any(|r| r.path == "/connections"));
-    assert!(admin_routes.iter().any(|r| r.path == "/settings/sync/mappings"));
+    assert!(
+        admin_routes
+            .iter()
+            .any(|r| r.path == "/settings/sync/mappings")
+    );
     for route in &admin_routes {
         let path = concrete(route);
         let (status, _, body) = app
@@ -350,7 +361,11 @@ async fn admin_routes_answer_403_to_teammates() {
         assert_eq!(code(&body), "admin_only");
     }
     let (status, _, body) = app
-        .send(from_pages(&http::Method::GET, "/api/session", Some(&teammate)))
+        .send(from_pages(
+            &http::Method::GET,
+            "/api/session",
+            Some(&teammate),
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
     let session: shared::access::SessionView = serde_json::from_slice(&body).unwrap();
@@ -381,7 +396,11 @@ async fn a_forged_host_a_missing_origin_and_a_cross_site_text_post_are_refused()
 
     // DNS rebinding: a name that resolves here, but is not this server's.
     let (status, _, body_) = app
-        .send(write("rebound.evil.example:8080", Some(PUBLIC), "application/json"))
+        .send(write(
+            "rebound.evil.example:8080",
+            Some(PUBLIC),
+            "application/json",
+        ))
         .await;
     assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
     assert_eq!(code(&body_), "host_refused");
@@ -400,7 +419,11 @@ async fn a_forged_host_a_missing_origin_and_a_cross_site_text_post_are_refused()
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(code(&body_), "origin_refused");
     let (status, _, _) = app
-        .send(write(HOST, Some("https://evil.example"), "application/json"))
+        .send(write(
+            HOST,
+            Some("https://evil.example"),
+            "application/json",
+        ))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -415,7 +438,9 @@ async fn a_forged_host_a_missing_origin_and_a_cross_site_text_post_are_refused()
 
     // Nothing was saved by any of them; the same write from the pages is.
     assert_eq!(app.store.setting("acme", "owners").await.unwrap(), None);
-    let (status, _, _) = app.send(write(HOST, Some(PUBLIC), "application/json")).await;
+    let (status, _, _) = app
+        .send(write(HOST, Some(PUBLIC), "application/json"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(app.store.setting("acme", "owners").await.unwrap().is_some());
 
@@ -442,9 +467,13 @@ async fn sessions_end_when_idle_after_their_lifetime_and_on_sign_out() {
     let status_of = |cookie: String| {
         let app = &app;
         async move {
-            app.send(from_pages(&http::Method::GET, "/api/session", Some(&cookie)))
-                .await
-                .0
+            app.send(from_pages(
+                &http::Method::GET,
+                "/api/session",
+                Some(&cookie),
+            ))
+            .await
+            .0
         }
     };
     let ms = |ms: i64| std::time::Duration::from_millis(ms as u64);
@@ -472,11 +501,18 @@ async fn sessions_end_when_idle_after_their_lifetime_and_on_sign_out() {
     // Signing out ends it at once, and clears the cookie.
     let cookie = app.sign_in("acme", "7", false).await;
     let (status, headers, _) = app
-        .send(from_pages(&http::Method::POST, "/api/session/sign-out", Some(&cookie)))
+        .send(from_pages(
+            &http::Method::POST,
+            "/api/session/sign-out",
+            Some(&cookie),
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
     let cleared = headers[header::SET_COOKIE].to_str().unwrap();
-    assert!(cleared.contains("sfbridge_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
+    assert!(
+        cleared.contains("sfbridge_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
     assert_eq!(status_of(cookie).await, StatusCode::UNAUTHORIZED);
 }
 
@@ -492,7 +528,9 @@ async fn the_setup_token_is_stored_hashed_and_lasts_a_day() {
                 .header(header::HOST, HOST)
                 .header(header::ORIGIN, PUBLIC)
                 .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(serde_json::json!({ "token": token }).to_string()))
+                .body(Body::from(
+                    serde_json::json!({ "token": token }).to_string(),
+                ))
                 .unwrap();
             app.send(request).await.0
         }
@@ -501,8 +539,9 @@ async fn the_setup_token_is_stored_hashed_and_lasts_a_day() {
     assert_eq!(check("guessed".into()).await, StatusCode::UNAUTHORIZED);
     // Only the hash is stored.
     assert_eq!(app.store.setup_token_expiry(&token).await.unwrap(), None);
-    app.time
-        .advance(std::time::Duration::from_millis(sfbridge::auth::rules::SETUP_TOKEN_LIFETIME_MS as u64));
+    app.time.advance(std::time::Duration::from_millis(
+        sfbridge::auth::rules::SETUP_TOKEN_LIFETIME_MS as u64,
+    ));
     assert_eq!(check(token).await, StatusCode::UNAUTHORIZED);
 }
 
@@ -534,7 +573,11 @@ async fn each_installation_sees_only_its_own_connection() {
     }
     let acme = app.sign_in("acme", "7", true).await;
     let (status, _, body) = app
-        .send(from_pages(&http::Method::GET, "/api/connections", Some(&acme)))
+        .send(from_pages(
+            &http::Method::GET,
+            "/api/connections",
+            Some(&acme),
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
     let view: ConnectionsView = serde_json::from_slice(&body).unwrap();

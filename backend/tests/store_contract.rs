@@ -692,7 +692,10 @@ async fn sessions_links_and_flows_are_single_rows_keyed_by_their_hash() {
         store.touch_session("h1", 2_000).await.unwrap();
         // An older use never moves the last use back.
         store.touch_session("h1", 1_500).await.unwrap();
-        assert_eq!(store.session("h1").await.unwrap().unwrap().last_seen_at, 2_000);
+        assert_eq!(
+            store.session("h1").await.unwrap().unwrap().last_seen_at,
+            2_000
+        );
 
         let link = SignInLinkRow {
             installation_id: "a".into(),
@@ -703,7 +706,12 @@ async fn sessions_links_and_flows_are_single_rows_keyed_by_their_hash() {
         };
         store.save_sign_in_link("l1", &link).await.unwrap();
         assert_eq!(store.take_sign_in_link("l1").await.unwrap(), Some(link));
-        assert_eq!(store.take_sign_in_link("l1").await.unwrap(), None, "{}", db.label);
+        assert_eq!(
+            store.take_sign_in_link("l1").await.unwrap(),
+            None,
+            "{}",
+            db.label
+        );
 
         let flow = IntercomFlowRow {
             state: "s1".into(),
@@ -735,7 +743,10 @@ async fn the_last_admin_cannot_be_revoked() {
         let store = &db.store;
         installation(store, "a").await;
         assert!(store.grant_admin("a", "7", None, 1).await.unwrap());
-        assert!(!store.grant_admin("a", "7", None, 2).await.unwrap(), "granted once");
+        assert!(
+            !store.grant_admin("a", "7", None, 2).await.unwrap(),
+            "granted once"
+        );
         assert!(!store.revoke_admin("a", "7").await.unwrap(), "{}", db.label);
         store.grant_admin("a", "8", Some("7"), 3).await.unwrap();
         assert!(store.revoke_admin("a", "7").await.unwrap());
@@ -753,19 +764,38 @@ async fn one_installation_per_workspace_and_uninstalling_deletes_every_row() {
         let store = &db.store;
         installation(store, "a").await;
         installation(store, "b").await;
-        let found = store.installation_by_workspace("ws-a").await.unwrap().unwrap();
+        let found = store
+            .installation_by_workspace("ws-a")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(found.id, "a");
         // Another installation may not claim a's workspace.
         let mut clash = pairing("c");
         clash.intercom_workspace_id = Some("ws-a".into());
-        assert!(store.save_installation(&clash.seal(&cipher()), 1).await.is_err(), "{}", db.label);
+        assert!(
+            store
+                .save_installation(&clash.seal(&cipher()), 1)
+                .await
+                .is_err(),
+            "{}",
+            db.label
+        );
 
         store.grant_admin("a", "7", None, 1).await.unwrap();
-        store.record_audit("a", 1, "7", "Tess", "installed", "").await.unwrap();
+        store
+            .record_audit("a", 1, "7", "Tess", "installed", "")
+            .await
+            .unwrap();
         store.enqueue(&job("a", None, 0), 0).await.unwrap();
         let before = store.footprint("a").await.unwrap();
         let count = |table: &str, footprint: &sfbridge::store::Footprint| {
-            footprint.tables.iter().find(|(t, _)| *t == table).unwrap().1
+            footprint
+                .tables
+                .iter()
+                .find(|(t, _)| *t == table)
+                .unwrap()
+                .1
         };
         assert_eq!(count("installation_admins", &before), 1);
         assert_eq!(count("audit_log", &before), 1);

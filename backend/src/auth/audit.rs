@@ -65,7 +65,14 @@ impl Auth {
     ) {
         let at = self.now();
         if let Err(error) = store
-            .record_audit(installation_id, at, actor_id, actor_name, action.as_str(), detail)
+            .record_audit(
+                installation_id,
+                at,
+                actor_id,
+                actor_name,
+                action.as_str(),
+                detail,
+            )
             .await
         {
             tracing::error!(installation = installation_id, action = action.as_str(), %error, "could not record an admin action");

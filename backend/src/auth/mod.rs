@@ -41,9 +41,7 @@ pub enum AuthError {
         "this setup link is unknown, expired or already used: restart `sfbridge serve` to print a new one"
     )]
     SetupTokenInvalid,
-    #[error(
-        "this sign-in link is unknown, expired or already used: ask an admin for a new one"
-    )]
+    #[error("this sign-in link is unknown, expired or already used: ask an admin for a new one")]
     LinkInvalid,
     #[error("this link from the Intercom card expired: open the card in Intercom again")]
     TicketInvalid,
@@ -54,7 +52,9 @@ pub enum AuthError {
          this one sign in with Intercom"
     )]
     LinksUnavailable,
-    #[error("no installation is connected to Intercom workspace {0}: ask an admin to install sfbridge there")]
+    #[error(
+        "no installation is connected to Intercom workspace {0}: ask an admin to install sfbridge there"
+    )]
     NoInstallation(String),
     #[error("Intercom has not verified this teammate's email address: verify it in Intercom first")]
     EmailUnverified,

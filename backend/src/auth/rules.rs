@@ -26,7 +26,9 @@ pub const FLOW_LIFETIME_MS: i64 = 15 * MINUTE;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionCheck {
     /// Good; `touch`: record this use (the last one written is over a minute old).
-    Live { touch: bool },
+    Live {
+        touch: bool,
+    },
     Expired,
 }
 
@@ -135,7 +137,11 @@ impl Origins {
     }
 
     pub fn host_allowed(&self, host: Option<&str>) -> bool {
-        host.is_some_and(|h| self.hosts.iter().any(|ok| ok.eq_ignore_ascii_case(h.trim())))
+        host.is_some_and(|h| {
+            self.hosts
+                .iter()
+                .any(|ok| ok.eq_ignore_ascii_case(h.trim()))
+        })
     }
 
     pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
@@ -190,8 +196,7 @@ pub fn salesforce_url(url: &str, allowed: &[String]) -> Result<String, String> {
 
 /// Sandboxes log in at test.salesforce.com or a `*.sandbox.my.salesforce.com` My Domain.
 pub fn environment_of_my_domain(origin: &str) -> SalesforceEnvironment {
-    if origin.contains(".sandbox.my.salesforce.com") || origin.contains("://test.salesforce.com")
-    {
+    if origin.contains(".sandbox.my.salesforce.com") || origin.contains("://test.salesforce.com") {
         SalesforceEnvironment::Sandbox
     } else {
         SalesforceEnvironment::Production
@@ -232,10 +237,7 @@ mod tests {
     fn the_last_admin_stays() {
         let admins = vec!["1".to_owned(), "2".to_owned()];
         assert_eq!(may_revoke_admin(&admins, "2"), Ok(()));
-        assert_eq!(
-            may_revoke_admin(&admins, "3"),
-            Err(RoleRefusal::NotAnAdmin)
-        );
+        assert_eq!(may_revoke_admin(&admins, "3"), Err(RoleRefusal::NotAnAdmin));
         assert_eq!(
             may_revoke_admin(&admins[..1], "1"),
             Err(RoleRefusal::LastAdmin)
@@ -246,8 +248,14 @@ mod tests {
     fn links_are_for_private_apps() {
         assert!(sign_in_links_allowed(IntercomConnection::Token));
         assert!(!sign_in_links_allowed(IntercomConnection::OAuth));
-        assert_eq!(IntercomConnection::parse("oauth"), IntercomConnection::OAuth);
-        assert_eq!(IntercomConnection::parse("token"), IntercomConnection::Token);
+        assert_eq!(
+            IntercomConnection::parse("oauth"),
+            IntercomConnection::OAuth
+        );
+        assert_eq!(
+            IntercomConnection::parse("token"),
+            IntercomConnection::Token
+        );
     }
 
     #[test]

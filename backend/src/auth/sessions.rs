@@ -139,7 +139,11 @@ impl Auth {
 }
 
 /// Admin if the installation lists the teammate among its admins.
-async fn role_of(store: &Store, installation_id: &str, teammate_id: &str) -> Result<Role, AuthError> {
+async fn role_of(
+    store: &Store,
+    installation_id: &str,
+    teammate_id: &str,
+) -> Result<Role, AuthError> {
     Ok(if store.is_admin(installation_id, teammate_id).await? {
         Role::Admin
     } else {

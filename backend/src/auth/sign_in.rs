@@ -79,8 +79,13 @@ impl Auth {
             .await?
             .filter(|link| rules::unexpired(link.expires_at, self.now()))
             .ok_or(AuthError::LinkInvalid)?;
-        let teammate =
-            teammate_of(clients, inbox, &link.installation_id, &link.intercom_admin_id).await?;
+        let teammate = teammate_of(
+            clients,
+            inbox,
+            &link.installation_id,
+            &link.intercom_admin_id,
+        )
+        .await?;
         self.open_session(clients.store(), &link.installation_id, &teammate)
             .await
     }
@@ -107,7 +112,8 @@ impl Auth {
         let ticket = tokens::open_ticket(&self.cipher, text)
             .filter(|t| rules::unexpired(t.expires_at, self.now()))
             .ok_or(AuthError::TicketInvalid)?;
-        let teammate = teammate_of(clients, inbox, &ticket.installation_id, &ticket.admin_id).await?;
+        let teammate =
+            teammate_of(clients, inbox, &ticket.installation_id, &ticket.admin_id).await?;
         self.open_session(clients.store(), &ticket.installation_id, &teammate)
             .await
     }

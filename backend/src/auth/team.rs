@@ -64,11 +64,21 @@ impl Auth {
         match role {
             Role::Admin => {
                 if store
-                    .grant_admin(installation, &teammate.id, Some(&by.teammate.id), self.now())
+                    .grant_admin(
+                        installation,
+                        &teammate.id,
+                        Some(&by.teammate.id),
+                        self.now(),
+                    )
                     .await?
                 {
-                    self.record(clients.store(), by, Action::AdminGranted, &describe(&teammate))
-                        .await;
+                    self.record(
+                        clients.store(),
+                        by,
+                        Action::AdminGranted,
+                        &describe(&teammate),
+                    )
+                    .await;
                 }
             }
             Role::Teammate => {
@@ -77,8 +87,13 @@ impl Auth {
                     // Another admin was revoked at the same moment: this one stays.
                     return Err(rules::RoleRefusal::LastAdmin.into());
                 }
-                self.record(clients.store(), by, Action::AdminRevoked, &describe(&teammate))
-                    .await;
+                self.record(
+                    clients.store(),
+                    by,
+                    Action::AdminRevoked,
+                    &describe(&teammate),
+                )
+                .await;
             }
         }
         view(clients, inbox, installation).await
@@ -128,7 +143,10 @@ pub fn sign_in_url(public_url: &str, token: &secrecy::SecretString) -> String {
 
 fn describe(teammate: &shared::owner::Teammate) -> String {
     match &teammate.email {
-        Some(email) => format!("{} ({email}, Intercom teammate {})", teammate.name, teammate.id),
+        Some(email) => format!(
+            "{} ({email}, Intercom teammate {})",
+            teammate.name, teammate.id
+        ),
         None => format!("{} (Intercom teammate {})", teammate.name, teammate.id),
     }
 }

@@ -94,7 +94,10 @@ mod tests {
         };
         let (_, signature) = text.split_once('.').unwrap();
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
-        assert_eq!(open_ticket(&cipher, &format!("{payload}.{signature}")), None);
+        assert_eq!(
+            open_ticket(&cipher, &format!("{payload}.{signature}")),
+            None
+        );
         assert_eq!(open_ticket(&cipher, "no-dot"), None);
         assert_eq!(open_ticket(&cipher, "a.b"), None);
     }

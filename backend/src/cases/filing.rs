@@ -130,12 +130,7 @@ impl Cases<'_> {
             }
         };
         let (owner_id, owner) = self
-            .owner(
-                &salesforce,
-                installation_id,
-                settings.owner_mode,
-                filer,
-            )
+            .owner(&salesforce, installation_id, settings.owner_mode, filer)
             .await?;
         let created = salesforce
             .create_case(&NewCase {

@@ -70,7 +70,11 @@ pub async fn redeem_link(
         .auth
         .sign_in_with_link(&state.clients, &state.inbox, &redeem.token)
         .await?;
-    Ok(signed_in(&state, &token, local_path(redeem.next.as_deref(), "/")))
+    Ok(signed_in(
+        &state,
+        &token,
+        local_path(redeem.next.as_deref(), "/"),
+    ))
 }
 
 pub async fn redeem_ticket(
@@ -81,7 +85,11 @@ pub async fn redeem_ticket(
         .auth
         .sign_in_with_ticket(&state.clients, &state.inbox, &redeem.token)
         .await?;
-    Ok(signed_in(&state, &token, local_path(redeem.next.as_deref(), "/inbox")))
+    Ok(signed_in(
+        &state,
+        &token,
+        local_path(redeem.next.as_deref(), "/inbox"),
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -177,7 +185,10 @@ pub async fn sign_out(State(state): State<AppState>, who: SignedIn) -> Result<Re
         .into_response())
 }
 
-pub async fn team(State(state): State<AppState>, who: SignedIn) -> Result<Json<TeamView>, AppError> {
+pub async fn team(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Json<TeamView>, AppError> {
     Ok(Json(
         teams::view(&state.clients, &state.inbox, &who.installation_id).await?,
     ))
@@ -216,7 +227,10 @@ pub async fn sign_in_link(
     ))
 }
 
-pub async fn audit(State(state): State<AppState>, who: SignedIn) -> Result<Json<AuditLog>, AppError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Json<AuditLog>, AppError> {
     Ok(Json(audit::log(&state.store, &who.installation_id).await?))
 }
 

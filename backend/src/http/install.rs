@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
-use shared::access::{ConfirmUninstall, ConnectSalesforce, IntercomToken, UninstallPreview, WebhookSetup};
+use shared::access::{
+    ConfirmUninstall, ConnectSalesforce, IntercomToken, UninstallPreview, WebhookSetup,
+};
 
 use super::auth::{connected, pasted, started};
 use super::body::JsonBody;
@@ -14,7 +16,7 @@ use super::guard::{Installation, SignedIn};
 use super::{AppError, AppState, cookies};
 use crate::connections;
 use crate::install::intercom::{FlowPurpose, InstallError, Purpose};
-use crate::install::uninstall::{Uninstalled, UninstallError};
+use crate::install::uninstall::{UninstallError, Uninstalled};
 
 /// The health, and the signed-in teammate's installation.
 pub async fn connections(
@@ -136,8 +138,12 @@ impl From<InstallError> for AppError {
             InstallError::AlreadyInstalled(_) => {
                 refused(StatusCode::CONFLICT, "workspace_already_installed")
             }
-            InstallError::WrongWorkspace { .. } => refused(StatusCode::CONFLICT, "workspace_changed"),
-            InstallError::NoOAuthApp => refused(StatusCode::CONFLICT, "intercom_oauth_not_configured"),
+            InstallError::WrongWorkspace { .. } => {
+                refused(StatusCode::CONFLICT, "workspace_changed")
+            }
+            InstallError::NoOAuthApp => {
+                refused(StatusCode::CONFLICT, "intercom_oauth_not_configured")
+            }
             InstallError::UnknownFlow | InstallError::FlowExpired | InstallError::OtherBrowser => {
                 refused(StatusCode::BAD_REQUEST, "oauth_flow_invalid")
             }

@@ -108,7 +108,13 @@ impl Api {
         }
     }
 
-    fn add(mut self, method: Method, path: &'static str, access: Access, route: MethodRouter<AppState>) -> Api {
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        route: MethodRouter<AppState>,
+    ) -> Api {
         let route = match access {
             Access::Teammate => route,
             Access::Admin => route.route_layer(from_fn(guard::require_admin)),
@@ -162,12 +168,32 @@ fn api() -> Api {
         .get("/inbox/conversations/{id}", Teammate, inbox::one)
         // Connections and installing.
         .get("/connections", Admin, install::connections)
-        .post("/connections/salesforce", Admin, install::connect_salesforce)
-        .post("/connections/intercom/token", Admin, install::reconnect_intercom_token)
-        .post("/connections/intercom/oauth", Admin, install::reconnect_intercom_oauth)
+        .post(
+            "/connections/salesforce",
+            Admin,
+            install::connect_salesforce,
+        )
+        .post(
+            "/connections/intercom/token",
+            Admin,
+            install::reconnect_intercom_token,
+        )
+        .post(
+            "/connections/intercom/oauth",
+            Admin,
+            install::reconnect_intercom_oauth,
+        )
         .get("/connections/webhooks", Admin, install::webhooks)
-        .post("/installations/intercom/token", Admin, install::add_with_token)
-        .post("/installations/intercom/oauth", Admin, install::add_with_oauth)
+        .post(
+            "/installations/intercom/token",
+            Admin,
+            install::add_with_token,
+        )
+        .post(
+            "/installations/intercom/oauth",
+            Admin,
+            install::add_with_oauth,
+        )
         .get("/installation/uninstall", Admin, install::uninstall_preview)
         .post("/installation/uninstall", Admin, install::uninstall)
         // Settings and sync health.

@@ -25,7 +25,11 @@ pub async fn salesforce_callback(
     let binding = cookies::read(&headers, FLOW_COOKIE);
     match oauth::finish(&state.installer(), callback, binding.as_deref()).await {
         Ok(finished) => {
-            let joiner = if finished.next.contains('?') { '&' } else { '?' };
+            let joiner = if finished.next.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
             Redirect::to(&format!("{}{joiner}connected=salesforce", finished.next))
         }
         Err(refused) => {

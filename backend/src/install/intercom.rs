@@ -29,9 +29,7 @@ pub enum InstallError {
     TokenRefused(IntercomError),
     #[error("{0} is empty")]
     Missing(&'static str),
-    #[error(
-        "Intercom workspace {0} already has an installation here: sign in to it instead"
-    )]
+    #[error("Intercom workspace {0} already has an installation here: sign in to it instead")]
     AlreadyInstalled(String),
     #[error(
         "this token belongs to Intercom workspace {offered}, but the installation is connected to \
@@ -174,7 +172,9 @@ impl Installer<'_> {
             FlowPurpose::Connect(purpose) => {
                 self.check_purpose(purpose).await?;
                 match purpose {
-                    Purpose::Setup { token } => ("setup", None, Some(tokens::hash(token.trim())), None),
+                    Purpose::Setup { token } => {
+                        ("setup", None, Some(tokens::hash(token.trim())), None)
+                    }
                     Purpose::Add { by } => (
                         "add_installation",
                         Some(by.installation_id.clone()),
@@ -265,7 +265,10 @@ impl Installer<'_> {
         let token = app.exchange_code(self.clients.http(), &code).await?;
         let me = self.me(&token).await?;
         if flow.purpose == "sign_in" {
-            let session = self.auth.sign_in_with_intercom(self.clients.store(), &me).await?;
+            let session = self
+                .auth
+                .sign_in_with_intercom(self.clients.store(), &me)
+                .await?;
             return Ok(Connected {
                 session: Some(session),
                 next: flow.next_path.clone().unwrap_or_else(|| "/".to_owned()),
@@ -287,21 +290,33 @@ impl Installer<'_> {
                     return Err(AuthError::SetupTokenInvalid.into());
                 }
                 setup_token = hash;
-                Purpose::Setup { token: &setup_token }
+                Purpose::Setup {
+                    token: &setup_token,
+                }
             }
             ("reconnect", Some(by)) => Purpose::Reconnect { by },
             (_, Some(by)) => Purpose::Add { by },
             _ => return Err(InstallError::UnknownFlow),
         };
         let secret = app.client_secret.clone();
-        self.adopt_checked(purpose, &me, token, secret, IntercomConnection::OAuth, flow.purpose == "setup")
-            .await
+        self.adopt_checked(
+            purpose,
+            &me,
+            token,
+            secret,
+            IntercomConnection::OAuth,
+            flow.purpose == "setup",
+        )
+        .await
     }
 
     /// The admin who started a flow (from the installation they were signed in to), who must
     /// still be an admin there.
     async fn starter(&self, flow: &IntercomFlowRow, admin: &str) -> Result<SignedIn, InstallError> {
-        let installation = flow.installation_id.clone().ok_or(InstallError::UnknownFlow)?;
+        let installation = flow
+            .installation_id
+            .clone()
+            .ok_or(InstallError::UnknownFlow)?;
         if !self.clients.store().is_admin(&installation, admin).await? {
             return Err(AuthError::AdminOnly.into());
         }
@@ -375,7 +390,8 @@ impl Installer<'_> {
                     });
                 }
                 let cipher = self.clients.cipher();
-                let seal = |s: &SecretString, column: &str| cipher.seal(s, &context(&row.id, column));
+                let seal =
+                    |s: &SecretString, column: &str| cipher.seal(s, &context(&row.id, column));
                 store
                     .save_intercom_connection(
                         &row.id,
@@ -388,7 +404,12 @@ impl Installer<'_> {
                 self.clients.forget(&row.id);
                 self.cards.invalidate_installation(&row.id);
                 self.auth
-                    .record(store, by, Action::IntercomReconnected, &format!("workspace {}", me.workspace_id))
+                    .record(
+                        store,
+                        by,
+                        Action::IntercomReconnected,
+                        &format!("workspace {}", me.workspace_id),
+                    )
                     .await;
                 Ok(Connected {
                     session: None,
@@ -406,7 +427,10 @@ impl Installer<'_> {
                 store.delete_setup_tokens().await?;
                 Ok(connected)
             }
-            Purpose::Add { .. } => self.create(me, access_token, client_secret, connection).await,
+            Purpose::Add { .. } => {
+                self.create(me, access_token, client_secret, connection)
+                    .await
+            }
         }
     }
 
@@ -419,7 +443,11 @@ impl Installer<'_> {
         connection: IntercomConnection,
     ) -> Result<Connected, InstallError> {
         let store = self.clients.store();
-        if store.installation_by_workspace(&me.workspace_id).await?.is_some() {
+        if store
+            .installation_by_workspace(&me.workspace_id)
+            .await?
+            .is_some()
+        {
             return Err(InstallError::AlreadyInstalled(me.workspace_id.clone()));
         }
         let id = uuid::Uuid::new_v4().simple().to_string();
@@ -469,7 +497,11 @@ impl Installer<'_> {
                 &teammate.id,
                 &teammate.name,
                 Action::Installed,
-                &format!("workspace {} connected ({})", me.workspace_id, connection.as_str()),
+                &format!(
+                    "workspace {} connected ({})",
+                    me.workspace_id,
+                    connection.as_str()
+                ),
             )
             .await;
         tracing::info!(installation = %id, workspace = %me.workspace_id, "installed");

@@ -12,9 +12,7 @@ use crate::store::{INSTALLATION_TABLES, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UninstallError {
-    #[error(
-        "the name typed does not match the installation's name {0:?}: nothing was deleted"
-    )]
+    #[error("the name typed does not match the installation's name {0:?}: nothing was deleted")]
     NotConfirmed(String),
     #[error(transparent)]
     Store(#[from] StoreError),

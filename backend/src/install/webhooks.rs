@@ -17,7 +17,11 @@ impl Installer<'_> {
                 .iter()
                 .map(|t| (*t).to_owned())
                 .collect(),
-            last_received_at: self.clients.store().last_webhook_at(installation_id).await?,
+            last_received_at: self
+                .clients
+                .store()
+                .last_webhook_at(installation_id)
+                .await?,
             canvas_initialize_url: format!("{base}/canvas/initialize"),
             canvas_submit_url: format!("{base}/canvas/submit"),
         })

@@ -98,8 +98,10 @@ mod tests {
             client_id: "client 1".into(),
             client_secret: SecretString::from("s"),
         };
-        let url = url::Url::parse(&app.authorize_url("st", "https://sfb.example/oauth/intercom/callback"))
-            .unwrap();
+        let url = url::Url::parse(
+            &app.authorize_url("st", "https://sfb.example/oauth/intercom/callback"),
+        )
+        .unwrap();
         assert_eq!(url.host_str(), Some("app.intercom.com"));
         assert_eq!(url.path(), "/oauth");
         let params: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();

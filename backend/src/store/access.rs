@@ -97,10 +97,12 @@ impl Store {
     /// Removes every setup token: there is an installation now, and another one is added by
     /// an admin from the pages.
     pub async fn delete_setup_tokens(&self) -> Result<u64, StoreError> {
-        Ok(on_db!(&self.pool, pool => sqlx::query("DELETE FROM setup_tokens")
+        Ok(
+            on_db!(&self.pool, pool => sqlx::query("DELETE FROM setup_tokens")
             .execute(pool)
             .await?
-            .rows_affected()))
+            .rows_affected()),
+        )
     }
 
     // Sessions.
@@ -148,12 +150,14 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
-        Ok(on_db!(&self.pool, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        Ok(
+            on_db!(&self.pool, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(pool)
             .await?
             .rows_affected())
-            > 0)
+                > 0,
+        )
     }
 
     // Admins.

@@ -388,7 +388,9 @@ impl Store {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM installations WHERE intercom_workspace_id = $1"
         ));
-        Ok(on_db!(&self.pool, pool => sqlx::query_as(sql).bind(workspace_id).fetch_optional(pool).await?))
+        Ok(
+            on_db!(&self.pool, pool => sqlx::query_as(sql).bind(workspace_id).fetch_optional(pool).await?),
+        )
     }
 
     /// Whether any installation exists.
@@ -414,12 +416,14 @@ impl Store {
 
     /// Deletes the installation and, by cascade, every row keyed by it.
     pub async fn delete_installation(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(on_db!(&self.pool, pool => sqlx::query("DELETE FROM installations WHERE id = $1")
+        Ok(
+            on_db!(&self.pool, pool => sqlx::query("DELETE FROM installations WHERE id = $1")
             .bind(id)
             .execute(pool)
             .await?
             .rows_affected())
-            == 1)
+                == 1,
+        )
     }
 
     /// When the newest webhook notification of the installation arrived, if one has.

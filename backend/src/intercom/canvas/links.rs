@@ -38,13 +38,16 @@ mod tests {
 
     #[test]
     fn the_links_follow_the_card_as_url_actions() {
-        let canvas = json!({"canvas": {"content": {"components": [{"type": "text", "text": "x"}]}}});
+        let canvas =
+            json!({"canvas": {"content": {"components": [{"type": "text", "text": "x"}]}}});
         let links = PageLinks {
             open: "https://sfb.example/signin?ticket=t&next=/card/1".into(),
             case_form: "https://sfb.example/signin?ticket=t&next=/case/1".into(),
         };
         let canvas = with_page_links(canvas, &links);
-        let components = canvas["canvas"]["content"]["components"].as_array().unwrap();
+        let components = canvas["canvas"]["content"]["components"]
+            .as_array()
+            .unwrap();
         assert_eq!(components.len(), 3);
         assert_eq!(components[1]["action"]["type"], "url");
         assert_eq!(components[1]["action"]["url"], links.open);
