@@ -13,6 +13,9 @@ pub mod format;
 pub mod inbox;
 pub mod moment;
 pub mod problem;
+pub mod setup;
+pub mod signin;
+pub mod team;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

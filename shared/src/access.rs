@@ -98,7 +98,9 @@ pub enum SalesforceLogin {
     Production,
     Sandbox,
     /// A My Domain URL such as `https://acme.my.salesforce.com`.
-    MyDomain { url: String },
+    MyDomain {
+        url: String,
+    },
 }
 
 /// Body of `POST /api/connections/salesforce`: connect, reconnect or switch the org.
@@ -253,7 +255,8 @@ mod tests {
             }
         );
         assert_eq!(serde_json::to_string(&Role::Admin).unwrap(), r#""admin""#);
-        let connect: ConnectSalesforce = serde_json::from_str(r#"{"login":{"kind":"sandbox"}}"#).unwrap();
+        let connect: ConnectSalesforce =
+            serde_json::from_str(r#"{"login":{"kind":"sandbox"}}"#).unwrap();
         assert!(!connect.switch_org);
     }
 }

@@ -108,12 +108,11 @@ pub fn SetupPage() -> impl IntoView {
             let mode = mode.clone();
             async move {
                 match mode {
-                    IntercomMode::Setup(token) => api::post_json::<_, SetupStatus>(
-                        "/auth/setup/check",
-                        &SetupToken { token },
-                    )
-                    .await
-                    .map(|status| status.intercom_oauth),
+                    IntercomMode::Setup(token) => {
+                        api::post_json::<_, SetupStatus>("/auth/setup/check", &SetupToken { token })
+                            .await
+                            .map(|status| status.intercom_oauth)
+                    }
                     _ => api::fetch::<SignInOptions>("/auth/options")
                         .await
                         .map(|options| options.intercom_oauth),

@@ -81,9 +81,7 @@ pub fn sign_in_href() -> String {
 pub fn SignedInOnly(children: ChildrenFn) -> impl IntoView {
     let state = use_session().map(|s| s.0);
     move || {
-        let current = state
-            .map(|s| s.get())
-            .unwrap_or(SessionState::Unknown);
+        let current = state.map(|s| s.get()).unwrap_or(SessionState::Unknown);
         match current {
             SessionState::Loading => view! {
                 <div class="loading" role="status" data-testid="session-loading">

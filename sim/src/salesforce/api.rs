@@ -225,7 +225,10 @@ async fn guard(State(shared): State<AppState>, mut req: Request, next: Next) -> 
     if req.extensions().get::<Internal>().is_some() {
         return next.run(req).await;
     }
-    if shared.api_disabled.load(std::sync::atomic::Ordering::SeqCst) {
+    if shared
+        .api_disabled
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
         return with_limit_info(
             &shared,
             ApiError::one(

@@ -195,7 +195,8 @@ impl SalesforceSim {
     }
     /// Whether this access or refresh token is live (revoking one ends it).
     pub fn token_is_live(&self, token: &str) -> bool {
-        self.shared.session_user(token).is_some() || self.shared.auth.lock().refresh.contains_key(token)
+        self.shared.session_user(token).is_some()
+            || self.shared.auth.lock().refresh.contains_key(token)
     }
     /// Injects a fault into the API (see [`Fault`]).
     pub fn inject(&self, fault: Fault) {
