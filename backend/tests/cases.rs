@@ -287,7 +287,7 @@ async fn owner_modes_and_both_fallbacks() {
     form(&world, &conversation).await;
     let subject = |s: &str| json!({"Subject": s, "Status": "New", "Origin": "Web"});
     let file_as = |record_type: u64, s: &'static str| {
-        let body = submission(
+        submission(
             &conversation,
             &instance(),
             Some(record_type_id(record_type)),
@@ -297,8 +297,7 @@ async fn owner_modes_and_both_fallbacks() {
             } else {
                 subject(s)
             },
-        );
-        body
+        )
     };
     let owner_of = |filed: &Value| {
         world

@@ -129,7 +129,7 @@ pub fn SignInPage() -> impl IntoView {
         });
     }
     let options = LocalResource::new(|| api::fetch::<SignInOptions>("/auth/options"));
-    let with_intercom = move |_| {
+    let with_intercom = Callback::new(move |()| {
         let next = next.clone();
         spawn_local(async move {
             let body = Next {
@@ -140,7 +140,7 @@ pub fn SignInPage() -> impl IntoView {
                 Err(error) => failure.set(Some(error.to_string())),
             }
         });
-    };
+    });
     view! {
         <section class="signin" data-testid="signin-page">
             <h1>"Sign in to sfbridge"</h1>
@@ -164,7 +164,7 @@ pub fn SignInPage() -> impl IntoView {
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match options.await {
-                            Ok(options) => view! { <Ways options=options on_intercom=with_intercom.clone() /> }.into_any(),
+                            Ok(options) => view! { <Ways options=options on_intercom=with_intercom /> }.into_any(),
                             Err(error) => view! {
                                 <p class="muted" data-testid="signin-options-error">{error.to_string()}</p>
                             }.into_any(),
@@ -178,10 +178,7 @@ pub fn SignInPage() -> impl IntoView {
 
 /// The ways in this server offers.
 #[component]
-fn Ways<F>(options: SignInOptions, on_intercom: F) -> impl IntoView
-where
-    F: Fn(leptos::ev::MouseEvent) + Clone + 'static,
-{
+fn Ways(options: SignInOptions, on_intercom: Callback<()>) -> impl IntoView {
     if options.needs_setup {
         return view! {
             <div class="empty" data-testid="signin-setup-needed">
@@ -198,7 +195,7 @@ where
     view! {
         <div class="signin-ways">
             {options.intercom_oauth.then(|| view! {
-                <button type="button" class="button" data-testid="signin-intercom" on:click=on_intercom.clone()>
+                <button type="button" class="button" data-testid="signin-intercom" on:click=move |_| on_intercom.run(())>
                     "Sign in with Intercom"
                 </button>
             })}
