@@ -1,5 +1,6 @@
-//! `sfbridge-sim intercom --port 0 --seed demo --credentials-json PATH` prints and writes its
-//! URL and credentials, and serves the API with them.
+//! `sfbridge-sim intercom --port 0 --seed demo --redirect-url URL --workspaces 2
+//! --credentials-json PATH` prints and writes its URL and every workspace's credentials, and
+//! serves the API and OAuth with them.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -18,6 +19,10 @@ async fn cli_prints_and_writes_credentials() {
             "0",
             "--seed",
             "demo",
+            "--redirect-url",
+            "http://127.0.0.1:9/callback",
+            "--workspaces",
+            "2",
             "--credentials-json",
         ])
         .arg(&creds_path)
@@ -48,20 +53,59 @@ async fn cli_prints_and_writes_credentials() {
             .unwrap_or_else(|| panic!("{name} printed: {printed:?}"))
     };
     let (url, token, secret) = (field("url"), field("access_token"), field("client_secret"));
+    let client_id = field("client_id");
     assert!(url.starts_with("http://127.0.0.1:"));
     let written: Value = serde_json::from_slice(&std::fs::read(&creds_path).unwrap()).unwrap();
     assert_eq!(written["url"], url.as_str());
     assert_eq!(written["access_token"], token.as_str());
     assert_eq!(written["client_secret"], secret.as_str());
-    let me: Value = reqwest::Client::new()
-        .get(format!("{url}/me"))
-        .bearer_auth(&token)
+    assert_eq!(written["client_id"], client_id.as_str());
+    assert_eq!(written["workspace_id"], field("workspace_id").as_str());
+    assert_eq!(
+        written["redirect_urls"],
+        serde_json::json!(["http://127.0.0.1:9/callback"])
+    );
+    let authorized = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!(
+            "{url}/oauth?client_id={client_id}&state=s&sim_admin_id=991267401"
+        ))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    assert_eq!(me["email"], "alice@example.com");
+    assert_eq!(authorized.status(), reqwest::StatusCode::FOUND);
+    let location = authorized.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("http://127.0.0.1:9/callback?code="),
+        "{location}"
+    );
+    let me = |token: String| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{url}/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let first = me(token.clone()).await;
+    assert_eq!(first["email"], "alice@example.com");
+    assert_eq!(first["app"]["id_code"], "sfbdemo1");
+    let listed = written["workspaces"].as_array().expect("every workspace");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["access_token"], token.as_str());
+    let second = &listed[1];
+    assert_ne!(second["client_id"], listed[0]["client_id"]);
+    let second_me = me(second["access_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(second_me["email"], "alice@example.com");
+    assert_eq!(second_me["app"]["id_code"], second["workspace_id"]);
+    assert_ne!(second_me["id"], first["id"]);
     child.kill().await.unwrap();
 }

@@ -40,6 +40,14 @@ async fn jsforce_drives_the_simulated_org() {
         .expect("a JSON report line");
     assert_eq!(report["ok"], true);
     assert_eq!(report["contacts"], 2_800);
+    // Its Bulk API 2.0 query read every contact from one job.
+    assert_eq!(report["bulkContacts"], 2_800);
+    let (query_jobs, ingest_jobs) = sim.bulk_jobs();
+    assert_eq!(
+        (query_jobs, ingest_jobs),
+        (2, 3),
+        "jsforce's bulk jobs reached the org"
+    );
     assert!(sim.api_calls() > 10, "jsforce's calls were counted");
     sim.shutdown().await;
 }

@@ -1,19 +1,25 @@
 //! The control surface under `/__sim/` (no auth): act as a contact or a teammate, manage
-//! webhook subscriptions and read deliveries, inject faults, read request counters.
+//! webhook subscriptions and read deliveries, inject faults, read request counters (each in the
+//! workspace `?workspace_id=` names, the first by default); list the workspaces, decide the
+//! next OAuth authorization, add an app's redirect URLs.
 
-use axum::Json;
-use axum::Router;
-use axum::extract::Path;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::State;
 use super::api::{PartInput, add_part, start_conversation};
+use super::auth::Decision;
 use super::store::Attachment;
 use super::webhooks::DeliveryMode;
-use super::wire::{ApiResult, parse_body};
+use super::wire::{ApiError, ApiResult, parse_body};
+use super::{Server, State};
 
 /// What an injected fault does to an API call.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -52,8 +58,8 @@ impl Fault {
     }
 }
 
-pub(crate) fn router(state: State) -> Router {
-    Router::new()
+pub(crate) fn router(server: Arc<Server>) -> Router {
+    let per_workspace = Router::new()
         .route("/__sim/contacts/{id}/conversations", post(contact_starts))
         .route(
             "/__sim/conversations/{id}/contact_reply",
@@ -66,10 +72,49 @@ pub(crate) fn router(state: State) -> Router {
         .route("/__sim/faults", post(add_fault).delete(clear_faults))
         .route("/__sim/counters", get(counters))
         .route("/__sim/counters/writes", get(write_counters))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            pick_workspace,
+        ));
+    Router::new()
+        .route("/__sim/workspaces", get(list_workspaces))
+        .route("/__sim/oauth/next", post(next_decision))
+        .route(
+            "/__sim/apps/{client_id}/redirect_urls",
+            post(add_redirect_url),
+        )
+        .with_state(server)
+        .merge(per_workspace)
 }
 
-type AxState = axum::extract::State<State>;
+/// The workspace a per-workspace control acts on.
+type AxState = Extension<State>;
+
+#[derive(Deserialize)]
+struct WorkspaceQuery {
+    workspace_id: Option<String>,
+}
+
+/// Finds the workspace `?workspace_id=` names (the first without it) for the handler.
+async fn pick_workspace(
+    axum::extract::State(server): axum::extract::State<Arc<Server>>,
+    Query(q): Query<WorkspaceQuery>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let ws = match q.workspace_id {
+        None => server.primary(),
+        Some(id) => match server.workspace(&id) {
+            Some(ws) => ws,
+            None => {
+                return ApiError::not_found(&format!("No workspace has the id {id:?}"))
+                    .into_response();
+            }
+        },
+    };
+    req.extensions_mut().insert(ws);
+    next.run(req).await
+}
 
 #[derive(Deserialize)]
 struct ContactMessage {
@@ -129,23 +174,24 @@ struct SubscribeBody {
     topics: Vec<String>,
 }
 
+/// Subscribes the workspace's own app.
 async fn subscribe(st: AxState, body: Bytes) -> ApiResult {
     let b: SubscribeBody = parse_body(&body)?;
     let topics: Vec<&str> = b.topics.iter().map(String::as_str).collect();
-    Ok(Json(json!(st.hub.subscribe(&b.url, &topics))))
+    Ok(Json(json!(st.home_app.hub.subscribe(&b.url, &topics))))
 }
 
 async fn list_subscriptions(st: AxState) -> ApiResult {
-    Ok(Json(json!(st.hub.subscriptions())))
+    Ok(Json(json!(st.home_app.hub.subscriptions())))
 }
 
 async fn deliveries(st: AxState) -> ApiResult {
-    Ok(Json(json!(st.hub.deliveries())))
+    Ok(Json(json!(st.home_app.hub.deliveries())))
 }
 
 async fn set_mode(st: AxState, body: Bytes) -> ApiResult {
     let mode: DeliveryMode = parse_body(&body)?;
-    st.hub.set_mode(mode);
+    st.home_app.hub.set_mode(mode);
     Ok(Json(json!(mode)))
 }
 
@@ -183,4 +229,90 @@ async fn counters(st: AxState) -> Json<Value> {
 
 async fn write_counters(st: AxState) -> Json<Value> {
     Json(json!(st.gate.write_counts()))
+}
+
+/// `GET /__sim/workspaces`: every workspace with its own app's credentials and its teammates.
+async fn list_workspaces(
+    axum::extract::State(server): axum::extract::State<Arc<Server>>,
+) -> Json<Value> {
+    let workspaces: Vec<Value> = server
+        .workspaces()
+        .iter()
+        .map(|w| {
+            let admins: Vec<Value> =
+                w.ws.read()
+                    .admins
+                    .iter()
+                    .map(|a| json!({"id": a.id.to_string(), "name": a.name, "email": a.email}))
+                    .collect();
+            json!({
+                "workspace_id": w.id, "name": w.name,
+                "access_token": server.newest_token(&w.id, &w.home_app.client_id),
+                "client_id": w.home_app.client_id, "client_secret": w.home_app.client_secret,
+                "redirect_urls": w.home_app.redirect_urls(),
+                "installer_admin_id": w.installer.to_string(), "admins": admins,
+            })
+        })
+        .collect();
+    Json(json!(workspaces))
+}
+
+#[derive(Deserialize)]
+struct NextDecision {
+    #[serde(default)]
+    admin_id: Option<Value>,
+    #[serde(default)]
+    deny: bool,
+}
+
+/// `POST /__sim/oauth/next {"admin_id":".."}` or `{"deny":true}`: how the next `GET /oauth`
+/// ends, without the page.
+async fn next_decision(
+    axum::extract::State(server): axum::extract::State<Arc<Server>>,
+    body: Bytes,
+) -> ApiResult {
+    let b: NextDecision = parse_body(&body)?;
+    let decision = match (b.deny, b.admin_id.as_ref()) {
+        (true, _) => Decision::Deny,
+        (false, Some(id)) => {
+            let id = id
+                .as_u64()
+                .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
+                .ok_or_else(|| ApiError::parameter_invalid("admin_id must be a teammate id"))?;
+            if server.workspace_of_admin(id).is_none() {
+                return Err(ApiError::not_found(&format!(
+                    "No workspace has the teammate {id}"
+                )));
+            }
+            Decision::ApproveAs(id)
+        }
+        (false, None) => {
+            return Err(ApiError::parameter_not_found(
+                "admin_id (or \"deny\": true) is required",
+            ));
+        }
+    };
+    server.set_next_decision(decision);
+    Ok(Json(json!({"ok": true})))
+}
+
+#[derive(Deserialize)]
+struct RedirectUrlBody {
+    url: String,
+}
+
+/// `POST /__sim/apps/{client_id}/redirect_urls {"url"}`: what the Developer Hub's
+/// Authentication page does.
+async fn add_redirect_url(
+    axum::extract::State(server): axum::extract::State<Arc<Server>>,
+    Path(client_id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let b: RedirectUrlBody = parse_body(&body)?;
+    let app = server
+        .app(&client_id)
+        .ok_or_else(|| ApiError::not_found(&format!("No app has the client id {client_id:?}")))?;
+    app.add_redirect_url(&b.url)
+        .map_err(ApiError::parameter_invalid)?;
+    Ok(Json(json!({"redirect_urls": app.redirect_urls()})))
 }

@@ -11,8 +11,15 @@ use super::store::{
 use crate::Seed;
 
 pub const WORKSPACE_ID: &str = "sfbdemo1";
+/// Workspaces added later are `sfbdemo2`, `sfbdemo3`, ..
+pub const WORKSPACE_ID_PREFIX: &str = "sfbdemo";
+pub const WORKSPACE_NAME: &str = "Sfbridge Demo";
+/// The first workspace's own app, which the demo installs and which other workspaces can
+/// install through OAuth.
+pub const APP_NAME: &str = "sfbridge";
 pub const ACCESS_TOKEN: &str = "dG9rOnNmYnJpZGdlLXNpbS1kZW1vLWFjY2Vzcy10b2tlbg==";
 pub const CLIENT_SECRET: &str = "sfbridge-sim-client-secret-3f9a1c2e";
+pub const CLIENT_ID: &str = "5f0c2a7e-1b9d-4c3e-8a61-5d2f7b9e0c14";
 
 /// 2026-01-05T09:00:00Z: demo records are created minutes apart from here.
 const T0: i64 = 1_767_603_600;
@@ -174,17 +181,22 @@ pub const CUSTOM_ATTRIBUTES: &[(&str, &str, &str)] = &[
 
 pub const TAGS: &[&str] = &["VIP", "Churn risk"];
 
-/// Builds the seeded workspace; returns it with the installing teammate's id.
-pub(crate) fn build(seed: Seed) -> (Workspace, u64) {
-    let mut ws = Workspace::new(WORKSPACE_ID);
+/// How far apart the teammate and team ids of successive workspaces are.
+const ADMIN_ID_SPACING: u64 = 1_000;
+
+/// Builds workspace `id`, the `ordinal`-th of its simulator (0 for the first), seeded; returns it
+/// with the installing teammate's id. Later workspaces have the same people under other ids.
+pub(crate) fn build(seed: Seed, id: &str, ordinal: u64) -> (Workspace, u64) {
+    let mut ws = Workspace::new(id, ordinal);
+    let shift = ordinal * ADMIN_ID_SPACING;
     for (id, name, email) in TEAMMATES {
         let team_ids = TEAMS
             .iter()
             .filter(|t| t.2.contains(id))
-            .map(|t| t.0)
+            .map(|t| t.0 + shift)
             .collect();
         ws.admins.push(Admin {
-            id: *id,
+            id: *id + shift,
             name: (*name).into(),
             email: (*email).into(),
             job_title: None,
@@ -194,9 +206,9 @@ pub(crate) fn build(seed: Seed) -> (Workspace, u64) {
     }
     for (id, name, members) in TEAMS {
         ws.teams.push(Team {
-            id: *id,
+            id: *id + shift,
             name: (*name).into(),
-            admin_ids: members.to_vec(),
+            admin_ids: members.iter().map(|m| m + shift).collect(),
         });
     }
     match seed {
@@ -204,7 +216,8 @@ pub(crate) fn build(seed: Seed) -> (Workspace, u64) {
         Seed::Demo => demo(&mut ws),
         Seed::Scale(n) => scale(&mut ws, n),
     }
-    (ws, TEAMMATES[0].0)
+    let installer = ws.admins[0].id;
+    (ws, installer)
 }
 
 fn admin_by_email(ws: &Workspace, email: &str) -> Option<u64> {
@@ -238,7 +251,7 @@ fn new_company(
 }
 
 fn demo(ws: &mut Workspace) {
-    let installer = TEAMMATES[0].0;
+    let installer = ws.admins[0].id;
     for (model, name, ty) in CUSTOM_ATTRIBUTES {
         let model = if *model == "contact" {
             "contact"

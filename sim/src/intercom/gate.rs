@@ -1,7 +1,9 @@
-//! What stands in front of every API call: request counters, injected faults, the bearer
-//! token, the `Intercom-Version` header and the rate limit with its `X-RateLimit-*` headers.
+//! What stands in front of every API call: the bearer token, which names the caller's
+//! workspace, then that workspace's request counters, injected faults, the `Intercom-Version`
+//! header and the rate limit with its `X-RateLimit-*` headers.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -12,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 use rand::Rng;
 
-use super::State;
+use super::Server;
+use super::auth::Access;
 use super::control::{Fault, FaultKind};
 use super::wire::{ApiError, DEFAULT_VERSION, VERSIONS};
 
@@ -121,13 +124,28 @@ fn rate_headers(resp: &mut Response, limit: u32, remaining: u64, reset: i64) {
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
 }
 
+/// The bearer token of a request, if any.
+pub(crate) fn bearer(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 /// Middleware for the whole public API, unknown routes and wrong methods included, since the
 /// real API checks the token and counts the call before it knows whether the route exists.
+/// A granted call reaches its handler with the workspace (`Extension<State>`), the caller
+/// (`Extension<Caller>`) and the simulator (`Extension<Arc<Server>>`).
 pub(crate) async fn api_gate(
-    axum::extract::State(state): axum::extract::State<State>,
-    req: Request,
+    axum::extract::State(server): axum::extract::State<Arc<Server>>,
+    mut req: Request,
     next: Next,
 ) -> Response {
+    let access = bearer(req.headers()).map_or(Access::Unknown, |t| server.access(t));
+    // The token's workspace counts the call; a call no token ties to a workspace counts in the
+    // first one.
+    let (state, caller) = server.caller(access);
     let gate = &state.gate;
     // Unknown paths are counted under one label so that a scanner cannot grow the counters.
     let route = req
@@ -171,15 +189,10 @@ pub(crate) async fn api_gate(
         None => {}
     }
 
-    let token = req
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    if token != Some(state.creds.access_token.as_str()) {
-        return finish(ApiError::unauthorized().into_response(), remaining);
-    }
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(refused) => return finish(refused.into_response(), remaining),
+    };
     if asked.is_some() && version.is_none() {
         let err = ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -191,6 +204,9 @@ pub(crate) async fn api_gate(
     if allowed.is_err() {
         return finish(gate.rate_limited(), 0);
     }
+    req.extensions_mut().insert(state.clone());
+    req.extensions_mut().insert(caller);
+    req.extensions_mut().insert(server.clone());
     finish(next.run(req).await, remaining)
 }
 

@@ -1,59 +1,112 @@
-//! A simulated Intercom workspace: the REST API (version 2.11 shapes), signed webhooks, a
-//! Canvas Kit caller acting as the inbox, and a control surface under `/__sim/`.
+//! A simulated Intercom: workspaces behind one base URL (the first seeded from `Config`, more
+//! with [`IntercomSim::add_workspace`]), the REST API (version 2.11 shapes), OAuth for
+//! installing an app into a workspace, signed webhooks, a Canvas Kit caller acting as the inbox,
+//! and a control surface under `/__sim/`.
 //!
 //! Code map: `wire` (errors, ids, times, cursors), `store` (records and their JSON),
-//! `search` (query DSL), `api` (REST handlers, a module per resource), `webhooks`
-//! (subscriptions, delivery, log), `canvas` (Canvas Kit caller and response checks), `control`
-//! (`/__sim/`: people, faults, counters), `gate` (auth, version, rate limits, faults),
-//! `payloads` (strict webhook types), `demo` (seed tables), `cli`.
+//! `search` (query DSL), `api` (REST handlers, a module per resource), `auth` (apps, access
+//! tokens, OAuth codes), `oauth` (the authorize page, the token exchange, uninstall), `server`
+//! (the workspaces, apps and tokens of one simulator), `workspace` (one workspace's state and
+//! the [`IntercomWorkspace`] handle), `webhooks` (subscriptions, delivery, log), `canvas`
+//! (Canvas Kit caller and response checks), `control` (`/__sim/`: people, faults, counters,
+//! OAuth decisions), `gate` (token to workspace, version, rate limits, faults), `payloads`
+//! (strict webhook types), `demo` (seed tables), `cli`.
 //!
-//! Control surface (no auth): `POST /__sim/contacts/{id}/conversations {"body","attachments"}`,
+//! Workspaces and apps: each workspace has its own id, teammates, records, rate limit, counters
+//! and faults, and its own app (client id, client secret, an access token acting for its first
+//! teammate). A token answers only for its workspace: another workspace's records are not
+//! found. Webhook subscriptions belong to an app and hear from every workspace the app is
+//! installed in, signed with the app's secret, each carrying its workspace's id as `app_id`.
+//! Later workspaces hold the demo's people under ids no other workspace uses.
+//! [`IntercomWorkspace::with_app`] views a workspace through another app installed there (its
+//! token, secret, webhook log and Canvas Kit signatures); [`IntercomWorkspace::uninstall_app`]
+//! is a teammate uninstalling it. Redirect URLs (`https`, or `http` on a loopback host) come from
+//! `Config::redirect_urls`, [`IntercomWorkspace::add_redirect_url`] or `--redirect-url`.
+//!
+//! OAuth, as for a public app (the first workspace's app, or any app with a redirect URL):
+//! - `GET /oauth?client_id=..&state=..[&redirect_uri=..]` (app.intercom.com's page, served on
+//!   the simulator's base URL). An unknown `client_id`, or a `redirect_uri` that is not exactly
+//!   one of the app's redirect URLs, gets a 400 page and no redirect; without `redirect_uri` the
+//!   app's first redirect URL is used. The page lists every workspace's teammates; choosing one
+//!   approves as them (`POST /oauth`), "Cancel" denies. Headless: add `&sim_admin_id=<id>` to
+//!   approve at once as that teammate, or `&sim_decision=deny`; or decide the next
+//!   authorization beforehand with `POST /__sim/oauth/next {"admin_id":".."}|{"deny":true}`
+//!   ([`IntercomSim::approve_next_as`], [`IntercomSim::deny_next`]). Then a 302 to the redirect
+//!   URL with `code` and `state`, or `error=access_denied` and `state`.
+//! - `POST /auth/eagle/token` (form or JSON: `code`, `client_id`, `client_secret`) ->
+//!   `{"token_type":"Bearer","token":"..","access_token":".."}`: a new token for the
+//!   approving teammate's workspace, acting for them (`GET /me`). Codes are single-use and live
+//!   `Config::oauth_code_ttl` (5 minutes). Refusals are `error.list` bodies: 400
+//!   `parameter_not_found` for a missing field, 401 `unauthorized` for a wrong client id or
+//!   secret, or an unknown, used, expired or another app's code.
+//! - `POST /auth/uninstall` with a token uninstalls its app from its workspace: every token of
+//!   that app there answers 401 `token_revoked` from then on.
+//! - The page and the exchange take no token, so the gate neither counts nor limits them.
+//!
+//! Control surface (no auth). Per-workspace routes act on the workspace named by
+//! `?workspace_id=`, the first one without it:
+//! `POST /__sim/contacts/{id}/conversations {"body","attachments"}`,
 //! `POST /__sim/conversations/{id}/contact_reply {"body","attachments","contact_id"?}`,
 //! `POST /__sim/conversations/{id}/teammate {"message_type":"comment|note|assignment|close|open|snoozed","admin_id",..}`,
-//! `GET|POST /__sim/webhooks {"url","topics"}`, `GET /__sim/webhooks/deliveries`,
+//! `GET|POST /__sim/webhooks {"url","topics"}` (the workspace's own app), `GET /__sim/webhooks/deliveries`,
 //! `POST /__sim/webhooks/mode {"duplicate","out_of_order"}`,
 //! `POST|DELETE /__sim/faults {"kind":"status|rate_limited|latency","value":..,"next"|"rate"}`,
-//! `GET /__sim/counters`.
+//! `GET /__sim/counters`, `GET /__sim/counters/writes`.
+//! Whole simulator: `GET /__sim/workspaces` (every workspace with its app's credentials and its
+//! teammates), `POST /__sim/oauth/next`, `POST /__sim/apps/{client_id}/redirect_urls {"url"}`.
 
 pub mod api;
+pub mod auth;
 pub mod canvas;
 pub mod cli;
 pub mod control;
 pub mod demo;
 pub mod gate;
+pub mod oauth;
 pub mod payloads;
 pub mod search;
+pub(crate) mod server;
 pub mod store;
 pub mod webhooks;
 pub mod wire;
+pub mod workspace;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::RwLock;
-use serde_json::Value;
-
+pub use auth::Decision;
 pub use canvas::{CanvasProblem, CanvasRequest, CanvasVerdict};
 pub use control::{Fault, FaultKind};
 pub use store::Attachment;
 pub use webhooks::{Delivery, DeliveryMode, Subscription, hub_signature};
+pub use workspace::{IntercomWorkspace, Teammate};
 
 use crate::Seed;
+use server::{Server, WorkspaceSpec};
+pub(crate) use workspace::Shared;
 
-/// How to start a simulated workspace.
+/// How to start a simulator and its first workspace.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: SocketAddr,
     pub seed: Seed,
     /// Wait before the one retry of a failed webhook delivery (a minute on the real service).
     pub webhook_retry_delay: Duration,
-    /// Calls per minute per app; enforced in 10-second windows of a sixth each, as the real API does.
+    /// Calls per minute per workspace; enforced in 10-second windows of a sixth each, as the
+    /// real API does.
     pub rate_limit_per_minute: u32,
-    /// The app's access token; the demo's fixed one by default.
+    /// The first workspace's app's access token; the demo's fixed one by default.
     pub access_token: String,
-    /// The app's client secret (signs webhooks and Canvas Kit requests); the demo's by default.
+    /// The first workspace's app's client secret (signs webhooks and Canvas Kit requests); the
+    /// demo's by default.
     pub client_secret: String,
+    /// The first workspace's app's client id, for OAuth; the demo's by default.
+    pub client_id: String,
+    /// The first workspace's app's redirect URLs, for OAuth (more can be added while running).
+    pub redirect_urls: Vec<String>,
+    /// How long an OAuth code can be exchanged (about 5 minutes on the real service).
+    pub oauth_code_ttl: Duration,
 }
 
 impl Default for Config {
@@ -65,60 +118,61 @@ impl Default for Config {
             rate_limit_per_minute: 10_000,
             access_token: demo::ACCESS_TOKEN.to_owned(),
             client_secret: demo::CLIENT_SECRET.to_owned(),
+            client_id: demo::CLIENT_ID.to_owned(),
+            redirect_urls: Vec::new(),
+            oauth_code_ttl: Duration::from_secs(5 * 60),
         }
     }
 }
 
-/// The credentials a real app gets when installed.
-#[derive(Debug, Clone)]
-pub(crate) struct Credentials {
-    pub access_token: String,
-    pub client_secret: String,
-    pub workspace_id: String,
-}
-
-/// What every handler shares.
-pub(crate) struct Shared {
-    pub creds: Credentials,
-    pub ws: RwLock<store::Workspace>,
-    pub hub: Arc<webhooks::Hub>,
-    pub gate: gate::Gate,
-    pub scroll: parking_lot::Mutex<Option<api::Scroll>>,
-    /// The teammate who installed the app: `/me` answers with them.
-    pub installer: u64,
-}
-
+/// The workspace every handler of one request works on.
 pub(crate) type State = Arc<Shared>;
 
-/// A running simulated workspace.
+/// A running simulator. It is its first workspace, seen through that workspace's own app
+/// (every [`IntercomWorkspace`] method works on it), plus what spans workspaces: adding
+/// workspaces and deciding OAuth authorizations.
 pub struct IntercomSim {
-    shared: State,
-    addr: SocketAddr,
+    first: IntercomWorkspace,
+    server: Arc<Server>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
 
+impl std::ops::Deref for IntercomSim {
+    type Target = IntercomWorkspace;
+
+    fn deref(&self) -> &IntercomWorkspace {
+        &self.first
+    }
+}
+
 impl IntercomSim {
     pub async fn start(config: Config) -> anyhow::Result<IntercomSim> {
-        let (ws, installer) = demo::build(config.seed);
-        let creds = Credentials {
+        let server = Arc::new(Server::new(
+            config.webhook_retry_delay,
+            config.rate_limit_per_minute,
+            config.oauth_code_ttl,
+        ));
+        let shared = server.add_workspace(WorkspaceSpec {
+            seed: config.seed,
+            id: demo::WORKSPACE_ID.to_owned(),
+            name: demo::WORKSPACE_NAME.to_owned(),
             access_token: config.access_token.clone(),
+            app_name: demo::APP_NAME.to_owned(),
+            client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
-            workspace_id: ws.app_id.clone(),
-        };
-        let hub =
-            webhooks::Hub::start(&ws.app_id, &creds.client_secret, config.webhook_retry_delay);
-        let shared = Arc::new(Shared {
-            creds,
-            ws: RwLock::new(ws),
-            hub,
-            gate: gate::Gate::new(config.rate_limit_per_minute),
-            scroll: parking_lot::Mutex::new(None),
-            installer,
-        });
+        })?;
+        for url in &config.redirect_urls {
+            shared
+                .home_app
+                .add_redirect_url(url)
+                .map_err(anyhow::Error::msg)?;
+        }
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        let app = api::router(shared.clone()).merge(control::router(shared.clone()));
+        let app = oauth::routes(server.clone())
+            .merge(api::router(server.clone()))
+            .merge(control::router(server.clone()));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -128,191 +182,74 @@ impl IntercomSim {
                 tracing::error!(error = %e, "intercom simulator stopped");
             }
         });
-        Ok(IntercomSim {
+        let first = IntercomWorkspace {
+            server: server.clone(),
+            app: shared.home_app.clone(),
+            token: config.access_token,
             shared,
             addr,
+        };
+        Ok(IntercomSim {
+            first,
+            server,
             stop,
             task,
         })
     }
 
-    /// `http://127.0.0.1:PORT`
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+    /// Adds a workspace seeded with `seed`, with its own id (`sfbdemo2`, `sfbdemo3`, ..),
+    /// teammates and records (ids unlike any other workspace's), and its own app with a fresh
+    /// client id, client secret and access token. Served on the same base URL.
+    pub fn add_workspace(&self, seed: Seed) -> anyhow::Result<IntercomWorkspace> {
+        let n = self.server.workspaces().len() + 1;
+        let shared = self.server.add_workspace(WorkspaceSpec {
+            seed,
+            id: format!("{}{n}", demo::WORKSPACE_ID_PREFIX),
+            name: format!("{} {n}", demo::WORKSPACE_NAME),
+            access_token: server::new_access_token(),
+            app_name: format!("{} {n}", demo::APP_NAME),
+            client_id: server::new_client_id(),
+            client_secret: server::new_client_secret(),
+        })?;
+        Ok(self.handle(shared))
     }
 
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+    /// Every workspace, the first first, each seen through its own app.
+    pub fn workspaces(&self) -> Vec<IntercomWorkspace> {
+        self.server
+            .workspaces()
+            .into_iter()
+            .map(|shared| self.handle(shared))
+            .collect()
     }
 
-    pub fn access_token(&self) -> String {
-        self.shared.creds.access_token.clone()
+    /// The workspace with this id, seen through its own app.
+    pub fn workspace(&self, workspace_id: &str) -> Option<IntercomWorkspace> {
+        self.server
+            .workspace(workspace_id)
+            .map(|shared| self.handle(shared))
     }
 
-    /// Signs webhooks (`X-Hub-Signature: sha1=`) and Canvas Kit requests (`X-Body-Signature`).
-    pub fn client_secret(&self) -> String {
-        self.shared.creds.client_secret.clone()
+    fn handle(&self, shared: State) -> IntercomWorkspace {
+        let token = shared.own_token.clone();
+        IntercomWorkspace {
+            server: self.server.clone(),
+            app: shared.home_app.clone(),
+            token,
+            shared,
+            addr: self.first.addr,
+        }
     }
 
-    pub fn workspace_id(&self) -> String {
-        self.shared.creds.workspace_id.clone()
+    /// The next authorization (`GET /oauth`) approves at once as this teammate, of whichever
+    /// workspace has them, without showing the page.
+    pub fn approve_next_as(&self, admin_id: u64) {
+        self.server.set_next_decision(Decision::ApproveAs(admin_id));
     }
 
-    /// The teammate who installed the app (the one `/me` answers with).
-    pub fn installer_admin_id(&self) -> u64 {
-        self.shared.installer
-    }
-
-    /// Subscribes `url` to webhook `topics` (e.g. `contact.user.created`) at once, without the probe.
-    pub fn subscribe_webhooks(&self, url: &str, topics: &[&str]) -> Subscription {
-        self.shared.hub.subscribe(url, topics)
-    }
-
-    /// Subscribes like the Developer Hub does: a HEAD request first, which must answer 2xx.
-    pub async fn register_webhook_endpoint(
-        &self,
-        url: &str,
-        topics: &[&str],
-    ) -> anyhow::Result<Subscription> {
-        self.shared
-            .hub
-            .register(url, topics)
-            .await
-            .map_err(anyhow::Error::msg)
-    }
-
-    pub fn subscriptions(&self) -> Vec<Subscription> {
-        self.shared.hub.subscriptions()
-    }
-
-    /// Every delivery attempt so far, in the order made.
-    pub fn deliveries(&self) -> Vec<Delivery> {
-        self.shared.hub.deliveries()
-    }
-
-    /// Waits (at most `timeout`) until `done` holds for the delivery log; returns the log.
-    pub async fn wait_for_deliveries(
-        &self,
-        timeout: Duration,
-        done: impl Fn(&[Delivery]) -> bool,
-    ) -> Vec<Delivery> {
-        self.shared.hub.wait_for(timeout, done).await
-    }
-
-    pub fn set_delivery_mode(&self, mode: DeliveryMode) {
-        self.shared.hub.set_mode(mode);
-    }
-
-    /// Adds a fault to the API (not the control surface).
-    pub fn inject_fault(&self, fault: Fault) {
-        self.shared.gate.add_fault(fault);
-    }
-
-    pub fn clear_faults(&self) {
-        self.shared.gate.clear_faults();
-    }
-
-    /// Requests answered per route (`"GET /contacts/{id}"`) plus `"total"`; paths that match no
-    /// route count as `"GET (unknown route)"`.
-    pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
-        self.shared.gate.counts()
-    }
-
-    /// Write requests (any method but GET and HEAD) per concrete path, as
-    /// `"PUT /contacts/6a1f.."`: which records were written, and how often.
-    pub fn write_counts(&self) -> std::collections::BTreeMap<String, u64> {
-        self.shared.gate.write_counts()
-    }
-
-    /// Acting as the inbox: sends a signed Canvas Kit Initialize request to `app_url` for a
-    /// teammate looking at a conversation, and checks the answer.
-    pub async fn canvas_initialize(
-        &self,
-        app_url: &str,
-        conversation_id: &str,
-        admin_id: u64,
-    ) -> anyhow::Result<CanvasVerdict> {
-        let request = canvas::build_request(&self.shared, conversation_id, admin_id, None)?;
-        Ok(canvas::send(app_url, &self.shared.creds.client_secret, &request).await)
-    }
-
-    /// Acting as the inbox: a teammate pressed `component_id` on `current_canvas` with `input_values`.
-    pub async fn canvas_submit(
-        &self,
-        app_url: &str,
-        conversation_id: &str,
-        admin_id: u64,
-        component_id: &str,
-        input_values: serde_json::Map<String, Value>,
-        current_canvas: Value,
-    ) -> anyhow::Result<CanvasVerdict> {
-        let submit = canvas::Submit {
-            component_id: component_id.to_owned(),
-            input_values,
-            current_canvas,
-        };
-        let request = canvas::build_request(&self.shared, conversation_id, admin_id, Some(submit))?;
-        Ok(canvas::send(app_url, &self.shared.creds.client_secret, &request).await)
-    }
-
-    /// Acting as a contact: starts a conversation (`body` is HTML) with optional attachments;
-    /// returns the conversation id. Emits `conversation.user.created`.
-    pub fn contact_starts_conversation(
-        &self,
-        contact_id: &str,
-        body: &str,
-        attachments: Vec<Attachment>,
-    ) -> anyhow::Result<String> {
-        api::start_conversation(&self.shared, contact_id, body, attachments)
-            .map(|c| c["conversation_id"].as_str().unwrap_or_default().to_owned())
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
-    }
-
-    /// Acting as a contact: replies in a conversation. Emits `conversation.user.replied`.
-    pub fn contact_replies(
-        &self,
-        conversation_id: &str,
-        contact_id: &str,
-        body: &str,
-        attachments: Vec<Attachment>,
-    ) -> anyhow::Result<Value> {
-        api::add_part(
-            &self.shared,
-            conversation_id,
-            api::PartInput::contact_reply(contact_id, body, attachments),
-        )
-        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
-    }
-
-    /// Acting as a teammate: reply, note, assign, close, open, snooze.
-    pub fn teammate_acts(
-        &self,
-        conversation_id: &str,
-        action: api::PartInput,
-    ) -> anyhow::Result<Value> {
-        api::add_part(&self.shared, conversation_id, action)
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
-    }
-
-    /// Finds a contact by email (first match, users before leads); handy in tests.
-    pub fn contact_id_by_email(&self, email: &str) -> Option<String> {
-        let ws = self.shared.ws.read();
-        let mut found: Vec<&store::Contact> = ws
-            .contacts
-            .values()
-            .filter(|c| {
-                c.email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
-            })
-            .collect();
-        found.sort_by_key(|c| c.role != store::Role::User);
-        found.first().map(|c| c.id.clone())
-    }
-
-    /// How many contacts the workspace holds.
-    pub fn contact_count(&self) -> usize {
-        self.shared.ws.read().contacts.len()
+    /// The next authorization is denied at once (`error=access_denied`).
+    pub fn deny_next(&self) {
+        self.server.set_next_decision(Decision::Deny);
     }
 
     pub async fn shutdown(self) {

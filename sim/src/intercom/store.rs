@@ -402,15 +402,22 @@ pub struct Workspace {
 
 const CONVERSATION_ID_BASE: u64 = 215_472_621_202_600;
 const PART_ID_BASE: u64 = 37_358_100_000;
+/// Each later workspace numbers its records this far above the one before, so that no id is
+/// shared between workspaces (as on the real service, where every id is global).
+const NUMERIC_ID_SPACING: u64 = 10_000_000_000;
+/// Hex ids of each later workspace start this far up the sequence.
+const HEX_SEQ_SPACING: u64 = 1 << 40;
 
 impl Workspace {
-    pub fn new(app_id: &str) -> Workspace {
+    /// An empty workspace `app_id`, the `ordinal`-th of its simulator (0 for the first).
+    pub fn new(app_id: &str, ordinal: u64) -> Workspace {
         let mut ws = Workspace {
             app_id: app_id.to_owned(),
-            next_conversation: CONVERSATION_ID_BASE,
-            next_part: PART_ID_BASE,
-            next_tag: 100,
-            next_attribute: 1,
+            seq: ordinal * HEX_SEQ_SPACING,
+            next_conversation: CONVERSATION_ID_BASE + ordinal * NUMERIC_ID_SPACING,
+            next_part: PART_ID_BASE + ordinal * NUMERIC_ID_SPACING,
+            next_tag: 100 + ordinal * NUMERIC_ID_SPACING,
+            next_attribute: 1 + ordinal * NUMERIC_ID_SPACING,
             ..Default::default()
         };
         ws.add_standard_attributes();

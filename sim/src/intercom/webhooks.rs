@@ -1,6 +1,8 @@
 //! Webhook subscriptions and delivery: the real `notification_event` envelope, signed with
 //! `X-Hub-Signature: sha1=<hex>`, posted from a background task so API answers never wait.
 //! A failed delivery is retried once after `retry_delay`; 410 disables the subscription.
+//! One hub per app: subscriptions belong to an app and hear from every workspace it is
+//! installed in, each notification carrying its workspace's id as `app_id`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +41,8 @@ pub struct DeliveryMode {
 #[derive(Debug, Clone, Serialize)]
 pub struct Delivery {
     pub subscription_id: String,
+    /// The workspace the notification comes from (the envelope's `app_id`).
+    pub app_id: String,
     pub url: String,
     pub notification_id: String,
     pub topic: String,
@@ -66,13 +70,13 @@ impl Delivery {
 #[derive(Debug, Clone)]
 struct Notification {
     id: String,
+    app_id: String,
     topic: String,
     item: Value,
     created_at: i64,
 }
 
 pub(crate) struct Hub {
-    app_id: String,
     secret: String,
     retry_delay: Duration,
     subscriptions: Mutex<Vec<Subscription>>,
@@ -91,10 +95,9 @@ pub fn hub_signature(secret: &str, body: &[u8]) -> String {
 }
 
 impl Hub {
-    pub fn start(app_id: &str, secret: &str, retry_delay: Duration) -> Arc<Hub> {
+    pub fn start(secret: &str, retry_delay: Duration) -> Arc<Hub> {
         let (queue, rx) = mpsc::unbounded_channel();
         let hub = Arc::new(Hub {
-            app_id: app_id.to_owned(),
             secret: secret.to_owned(),
             retry_delay,
             subscriptions: Mutex::new(Vec::new()),
@@ -171,8 +174,9 @@ impl Hub {
         }
     }
 
-    /// Queues a notification; only subscriptions that asked for the topic get it.
-    pub fn emit(&self, topic: &str, item: Value) {
+    /// Queues a notification from workspace `app_id`; only subscriptions that asked for the
+    /// topic get it.
+    pub fn emit(&self, app_id: &str, topic: &str, item: Value) {
         let wanted = self
             .subscriptions
             .lock()
@@ -183,6 +187,7 @@ impl Hub {
         }
         let _ = self.queue.send(Notification {
             id: format!("notif_{}", uuid::Uuid::new_v4()),
+            app_id: app_id.to_owned(),
             topic: topic.to_owned(),
             item,
             created_at: chrono::Utc::now().timestamp(),
@@ -191,7 +196,7 @@ impl Hub {
 
     fn envelope(&self, n: &Notification, attempt: u32, first_sent_at: i64) -> String {
         json!({
-            "type": "notification_event", "app_id": self.app_id,
+            "type": "notification_event", "app_id": n.app_id,
             "data": {"type": "notification_event_data", "item": n.item},
             "links": {}, "id": n.id, "topic": n.topic, "delivery_status": "pending",
             "delivery_attempts": attempt, "delivered_at": 0, "first_sent_at": first_sent_at,
@@ -306,6 +311,7 @@ async fn attempt(
     }
     let delivery = Delivery {
         subscription_id: sub.id.clone(),
+        app_id: n.app_id.clone(),
         url: sub.url.clone(),
         notification_id: n.id.clone(),
         topic: n.topic.clone(),

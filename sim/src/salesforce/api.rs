@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::org::WriteCtx;
 use super::schema::schema;
 use super::state::{FaultKind, Shared};
-use super::{auth, composite, control, describe, query, rest};
+use super::{auth, bulk, composite, control, describe, query, rest};
 
 pub type AppState = Arc<Shared>;
 
@@ -103,6 +103,7 @@ pub fn router(shared: AppState) -> Router {
             "/ui-api/object-info/{sobject}/picklist-values/{rt}/{field}",
             get(describe::picklist),
         )
+        .merge(bulk::routes())
         .fallback(|| async { ApiError::not_found() })
         .layer(middleware::from_fn_with_state(shared.clone(), guard));
 

@@ -28,6 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/cdc", get(cdc_state))
         .route("/cdc/expire", post(cdc_expire))
         .route("/faults/all", delete(clear_faults))
+        .route("/bulk", get(bulk_state))
+        .route("/bulk/hold", post(bulk_hold))
+        .route("/bulk/fail-next", post(bulk_fail_next))
 }
 
 async fn api_calls(State(shared): State<AppState>) -> Response {
@@ -35,10 +38,12 @@ async fn api_calls(State(shared): State<AppState>) -> Response {
         .into_response()
 }
 
+/// A new day: API calls and the bulk allocations start again from zero.
 async fn reset_calls(State(shared): State<AppState>) -> Response {
     shared
         .api_calls
         .store(0, std::sync::atomic::Ordering::Relaxed);
+    shared.bulk.reset_allocations();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -195,5 +200,48 @@ async fn cdc_state(State(shared): State<AppState>) -> Response {
 /// Every retained change event leaves the retention window (see `SalesforceSim::expire_retained_events`).
 async fn cdc_expire(State(shared): State<AppState>) -> Response {
     shared.cdc.expire_retained();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Bulk API 2.0 jobs and allocations: `{"holding", "queryJobs", "ingestJobs", "batchesUsed",
+/// "queryJobsUsed"}`.
+async fn bulk_state(State(shared): State<AppState>) -> Response {
+    let (query, ingest) = shared.bulk.count();
+    axum::Json(json!({
+        "holding": shared.bulk.holding(),
+        "queryJobs": query,
+        "ingestJobs": ingest,
+        "batchesUsed": shared.bulk.batches_used(),
+        "queryJobsUsed": shared.bulk.query_jobs_used(),
+    }))
+    .into_response()
+}
+
+/// `{"hold": true}` keeps Bulk API 2.0 jobs `InProgress` until `{"hold": false}`.
+async fn bulk_hold(
+    State(shared): State<AppState>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let Some(hold) = body.get("hold").and_then(Value::as_bool) else {
+        return bad("give `hold`: true or false");
+    };
+    shared.bulk.set_hold(hold);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `{"jobs": N, "message": ".."}`: the next N Bulk API 2.0 jobs fail when they start (an
+/// ingest job with `message` as its `errorMessage`).
+async fn bulk_fail_next(
+    State(shared): State<AppState>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let Some(n) = body.get("jobs").and_then(Value::as_u64) else {
+        return bad("give `jobs`: how many of the next jobs fail");
+    };
+    let message = body
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    shared.bulk.fail_next(n, message);
     StatusCode::NO_CONTENT.into_response()
 }

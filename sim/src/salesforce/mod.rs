@@ -1,11 +1,12 @@
-//! The simulated Salesforce org: REST API, OAuth, describe, SOQL, composite, Change Data
-//! Capture and a control surface under `/__sim/`, all served by one axum server.
+//! The simulated Salesforce org: REST API, OAuth, describe, SOQL, composite, Bulk API 2.0,
+//! Change Data Capture and a control surface under `/__sim/`, all served by one axum server.
 
 pub mod cli;
 pub mod soql;
 
 mod api;
 mod auth;
+mod bulk;
 mod cdc;
 mod composite;
 mod control;
@@ -229,6 +230,19 @@ impl SalesforceSim {
     /// earlier replay id is refused, as after a long outage.
     pub fn expire_retained_events(&self) {
         self.shared.cdc.expire_retained();
+    }
+    /// Holds Bulk API 2.0 jobs `InProgress` (`true`) until released (`false`).
+    pub fn bulk_hold(&self, hold: bool) {
+        self.shared.bulk.set_hold(hold);
+    }
+    /// The next `n` Bulk API 2.0 jobs fail when they start processing (an ingest job with
+    /// `message` as its `errorMessage`).
+    pub fn bulk_fail_next(&self, n: u64, message: Option<String>) {
+        self.shared.bulk.fail_next(n, message);
+    }
+    /// Bulk API 2.0 jobs kept: (query jobs, ingest jobs).
+    pub fn bulk_jobs(&self) -> (usize, usize) {
+        self.shared.bulk.count()
     }
     /// Makes every access token issued so far invalid, as an expired session.
     pub fn expire_sessions(&self) {

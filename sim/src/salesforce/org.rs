@@ -580,6 +580,66 @@ impl Org {
         Ok(obj.name)
     }
 
+    /// Checks that `id` is a record of `object` that a hard delete may remove (live or in the
+    /// recycle bin); [`Org::purge`] then removes it.
+    pub fn check_hard_delete(&self, object: &str, id: &str) -> Result<String, Vec<SfError>> {
+        let id = ids::to18(id).ok_or_else(|| vec![malformed_id(id)])?;
+        match self.object_of(&id) {
+            None => Err(vec![SfError::new(
+                "INVALID_CROSS_REFERENCE_KEY",
+                "invalid cross reference id",
+            )]),
+            Some(found) if !found.eq_ignore_ascii_case(object) => Err(vec![malformed_id(&id)]),
+            Some(found) => {
+                let obj = schema()
+                    .object(found)
+                    .expect("stored objects are described");
+                if obj.deletable {
+                    Ok(id)
+                } else {
+                    Err(vec![SfError::new(
+                        "INVALID_TYPE",
+                        format!("Cannot delete {}", obj.name),
+                    )])
+                }
+            }
+        }
+    }
+
+    /// Removes records for good, as Bulk API's hardDelete does: no recycle bin, gone from
+    /// queryAll, no change event (Change Data Capture publishes none for hard deletes). The
+    /// deletion stays in the log the replication endpoints read.
+    pub fn purge(&mut self, purged: &[String]) {
+        let now = self.now();
+        let mut by_table: HashMap<u8, std::collections::HashSet<u32>> = HashMap::new();
+        for id in purged {
+            let Some((t, at)) = id_key(id).and_then(|k| self.index.remove(&k)) else {
+                continue;
+            };
+            by_table.entry(t).or_default().insert(at);
+            self.deletions.retain(|d| d.id != *id);
+            self.deletions.push(Deletion {
+                id: id.clone(),
+                object: schema().objects[usize::from(t)].name,
+                at: now,
+            });
+        }
+        for (t, gone) in by_table {
+            let table = &mut self.tables[usize::from(t)];
+            let mut at = 0u32;
+            table.retain(|_| {
+                let keep = !gone.contains(&at);
+                at += 1;
+                keep
+            });
+            for (i, row) in table.iter().enumerate() {
+                if let Some(key) = id_key(row.id()) {
+                    self.index.insert(key, (t, i as u32));
+                }
+            }
+        }
+    }
+
     /// Restores a record from the recycle bin.
     pub fn undelete(
         &mut self,

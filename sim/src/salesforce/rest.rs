@@ -13,9 +13,9 @@ use serde_json::{Map, Value, json};
 
 use super::api::{AppState, Caller, check_version, record_json, write_ctx};
 use super::error::{ApiError, SfError};
-use super::ids;
 use super::org::{format_datetime, parse_datetime};
 use super::schema::{Object, schema};
+use super::{bulk, ids};
 
 pub async fn versions(State(shared): State<AppState>) -> Response {
     let _ = shared;
@@ -60,9 +60,9 @@ pub async fn limits(
         "ConcurrentSyncReportRuns": pair(20, 20),
         "DailyApiRequests": pair(max, max.saturating_sub(used)),
         "DailyAsyncApexExecutions": pair(250000, 250000),
-        "DailyBulkApiBatches": pair(15000, 15000),
+        "DailyBulkApiBatches": pair(bulk::DAILY_BATCHES, bulk::DAILY_BATCHES.saturating_sub(shared.bulk.batches_used())),
         "DailyBulkV2QueryFileStorageMB": pair(976562, 976562),
-        "DailyBulkV2QueryJobs": pair(10000, 10000),
+        "DailyBulkV2QueryJobs": pair(bulk::DAILY_QUERY_JOBS, bulk::DAILY_QUERY_JOBS.saturating_sub(shared.bulk.query_jobs_used())),
         "DailyStreamingApiEvents": pair(10000, 10000),
         "DataStorageMB": pair(5, 5),
         "FileStorageMB": pair(20, 20),

@@ -114,6 +114,8 @@ pub struct Shared {
     /// Query cursors for `nextRecordsUrl`: locator -> remaining rows and total size.
     pub cursors: Mutex<HashMap<String, super::query::Cursor>>,
     pub cursor_counter: AtomicU64,
+    /// Bulk API 2.0 jobs and the day's bulk allocations.
+    pub bulk: super::bulk::Jobs,
     /// The router itself, for `/composite` subrequests.
     pub router: std::sync::OnceLock<axum::Router>,
     /// The org's edition has no API access: REST calls answer `API_DISABLED_FOR_ORG`.
@@ -144,6 +146,7 @@ impl Shared {
             app,
             cursors: Mutex::new(HashMap::new()),
             cursor_counter: AtomicU64::new(0),
+            bulk: super::bulk::Jobs::default(),
             router: std::sync::OnceLock::new(),
             api_disabled: std::sync::atomic::AtomicBool::new(false),
         })

@@ -112,6 +112,47 @@ impl TestSim {
     }
 }
 
+/// Installs the first workspace's app through OAuth, approved at once by `admin` (so into the
+/// workspace that has them), and exchanges the code; the access token. The app needs a
+/// redirect URL.
+pub async fn oauth_install(sim: &IntercomSim, admin: u64) -> String {
+    let authorize = format!("{}&sim_admin_id={admin}", sim.authorize_url("st", None));
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(authorize)
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(resp.status(), StatusCode::FOUND, "approved");
+    let location =
+        url::Url::parse(resp.headers()["location"].to_str().expect("ascii")).expect("absolute URL");
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("a code")
+        .1
+        .into_owned();
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/auth/eagle/token", sim.url()))
+        .form(&[
+            ("code", code.as_str()),
+            ("client_id", &sim.client_id()),
+            ("client_secret", &sim.client_secret()),
+        ])
+        .send()
+        .await
+        .expect("exchange")
+        .json()
+        .await
+        .expect("JSON answer");
+    answer["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an access token: {answer}"))
+        .to_owned()
+}
+
 /// The first error code of an `error.list` body.
 pub fn error_code(body: &Value) -> &str {
     assert_eq!(body["type"], "error.list", "{body}");

@@ -7,12 +7,12 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::AxState;
-use crate::intercom::State;
+use crate::intercom::auth::Caller;
 use crate::intercom::store::Team;
 use crate::intercom::wire::{ApiError, ApiResult};
 
 /// The routes of this resource, in the API's paths.
-pub(super) fn routes() -> Router<State> {
+pub(super) fn routes() -> Router {
     Router::new()
         .route("/me", get(me))
         .route("/admins", get(list_admins))
@@ -21,15 +21,13 @@ pub(super) fn routes() -> Router<State> {
         .route("/teams/{id}", get(get_team))
 }
 
-async fn me(st: AxState) -> ApiResult {
+/// The teammate the token acts for (who authorized the app), with their workspace.
+async fn me(st: AxState, caller: axum::Extension<Caller>) -> ApiResult {
     let ws = st.ws.read();
-    let admin = ws
-        .admin(st.installer)
-        .ok_or_else(|| ApiError::not_found("Admin Not Found"))?;
+    let admin = ws.admin(caller.admin_id).ok_or_else(admin_not_found)?;
     let mut v = admin.json();
     v["email_verified"] = json!(true);
-    v["app"] = json!({"type": "app", "id_code": ws.app_id, "name": "Sfbridge Demo", "created_at": 1_767_225_600,
-                      "secure": false, "identity_verification": false, "timezone": "Europe/London", "region": "US"});
+    v["app"] = st.app_json();
     Ok(Json(v))
 }
 

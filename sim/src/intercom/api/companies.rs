@@ -12,12 +12,11 @@ use serde_json::{Map, Value, json};
 
 use super::data_attributes::set_custom_attributes;
 use super::{AxState, MAX_PER_PAGE, opt_string, per_page};
-use crate::intercom::State;
 use crate::intercom::store::{Company, Style, Workspace};
 use crate::intercom::wire::{ApiError, ApiResult, cursor_pages, now_millis, parse_body};
 
 /// The routes of this resource, in the API's paths.
-pub(super) fn routes() -> Router<State> {
+pub(super) fn routes() -> Router {
     Router::new()
         .route("/companies", get(list_companies).post(upsert_company))
         .route("/companies/list", post(list_companies_post))
@@ -134,7 +133,7 @@ async fn upsert_company(st: AxState, body: Bytes) -> ApiResult {
         ws.insert_company(c);
         out
     };
-    st.hub.emit(topic, item);
+    st.emit(topic, item);
     Ok(Json(json))
 }
 
@@ -167,7 +166,7 @@ async fn update_company(st: AxState, Path(id): Path<String>, body: Bytes) -> Api
         ws.insert_company(c);
         out
     };
-    st.hub.emit("company.updated", item);
+    st.emit("company.updated", item);
     Ok(Json(json))
 }
 
@@ -180,7 +179,7 @@ async fn delete_company(st: AxState, Path(id): Path<String>) -> ApiResult {
             contact.company_ids.retain(|x| *x != id);
         }
     }
-    st.hub.emit(
+    st.emit(
         "company.deleted",
         json!({"id": id, "type": "company", "deleted": true}),
     );

@@ -17,12 +17,13 @@ use super::{
     per_page, search_pages, search_window,
 };
 use crate::intercom::State;
+use crate::intercom::auth::Caller;
 use crate::intercom::search::{self, Fv};
 use crate::intercom::store::{Contact, Role, Style, Workspace};
 use crate::intercom::wire::{ApiError, ApiResult, cursor_pages, now_millis, parse_body};
 
 /// The routes of this resource, in the API's paths.
-pub(super) fn routes() -> Router<State> {
+pub(super) fn routes() -> Router {
     Router::new()
         .route("/contacts", get(list_contacts).post(create_contact))
         .route("/contacts/search", post(search_contacts))
@@ -168,8 +169,7 @@ async fn create_contact(st: AxState, body: Bytes) -> ApiResult {
         ws.insert_contact(c);
         out
     };
-    st.hub
-        .emit(&format!("contact.{}.created", role.as_str()), item);
+    st.emit(&format!("contact.{}.created", role.as_str()), item);
     Ok(Json(json))
 }
 
@@ -227,7 +227,7 @@ async fn update_contact(st: AxState, Path(id): Path<String>, body: Bytes) -> Api
         json
     };
     for (topic, item) in events {
-        st.hub.emit(&topic, item);
+        st.emit(&topic, item);
     }
     Ok(Json(json))
 }
@@ -247,7 +247,7 @@ fn remove_contact(ws: &mut Workspace, id: &str) -> Option<Contact> {
 
 async fn delete_contact(st: AxState, Path(id): Path<String>) -> ApiResult {
     let c = remove_contact(&mut st.ws.write(), &id).ok_or_else(contact_not_found)?;
-    st.hub.emit(
+    st.emit(
         "contact.deleted",
         json!({"id": c.id, "type": "contact", "deleted": true}),
     );
@@ -480,7 +480,7 @@ async fn merge_contacts(st: AxState, body: Bytes) -> ApiResult {
             ws.contact_json(&merged, Style::Rest),
         )
     };
-    st.hub.emit("contact.merged", item);
+    st.emit("contact.merged", item);
     Ok(Json(json))
 }
 
@@ -575,7 +575,12 @@ pub(super) fn apply_contact_tag(
     )))
 }
 
-async fn tag_contact(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiResult {
+async fn tag_contact(
+    st: AxState,
+    caller: axum::Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let b: IdBody = parse_body(&body)?;
     let tag_id: u64 =
         b.id.as_ref()
@@ -587,11 +592,11 @@ async fn tag_contact(st: AxState, Path(id): Path<String>, body: Bytes) -> ApiRes
         (event, ws.tag(tag_id).cloned().expect("checked"))
     };
     if let Some((topic, item)) = event {
-        st.hub.emit(&topic, item);
+        st.emit(&topic, item);
     }
     let mut v = tag.json();
     v["applied_at"] = json!(now_s());
-    v["applied_by"] = json!({"type": "admin", "id": st.installer.to_string()});
+    v["applied_by"] = json!({"type": "admin", "id": caller.admin_id.to_string()});
     Ok(Json(v))
 }
 

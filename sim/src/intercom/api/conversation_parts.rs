@@ -17,7 +17,7 @@ use crate::intercom::store::{Attachment, Author, ConvState, Part};
 use crate::intercom::wire::{ApiError, ApiResult, parse_body};
 
 /// The routes of this resource, in the API's paths.
-pub(super) fn routes() -> Router<State> {
+pub(super) fn routes() -> Router {
     Router::new()
         .route("/conversations/{id}/reply", post(reply))
         .route("/conversations/{id}/parts", post(manage))
@@ -262,7 +262,7 @@ pub(crate) fn add_part(st: &State, id: &str, input: PartInput) -> Result<Value, 
         ws.conversations.insert(conv_id, conv);
         (topic, item, json)
     };
-    st.hub.emit(topic, item);
+    st.emit(topic, item);
     Ok(json)
 }
 

@@ -22,7 +22,7 @@ use crate::intercom::store::{Attachment, Author, AuthorKind, ConvState, Conversa
 use crate::intercom::wire::{ApiError, ApiResult, cursor_pages, parse_body};
 
 /// The routes of this resource, in the API's paths.
-pub(super) fn routes() -> Router<State> {
+pub(super) fn routes() -> Router {
     Router::new()
         .route(
             "/conversations",
@@ -69,7 +69,7 @@ pub(crate) fn start_conversation(
         ws.conversations.insert(id, conv);
         (item, answer)
     };
-    st.hub.emit("conversation.user.created", item);
+    st.emit("conversation.user.created", item);
     Ok(answer)
 }
 
@@ -182,7 +182,7 @@ async fn create_message(st: AxState, body: Bytes) -> ApiResult {
             "conversation_id": id.to_string()});
         (item, answer)
     };
-    st.hub.emit("conversation.admin.single.created", item);
+    st.emit("conversation.admin.single.created", item);
     Ok(Json(answer))
 }
 

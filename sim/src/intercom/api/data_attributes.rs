@@ -9,12 +9,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{AxState, now_s};
-use crate::intercom::State;
 use crate::intercom::store::Workspace;
 use crate::intercom::wire::{ApiError, ApiResult, parse_body};
 
 /// The routes of this resource, in the API's paths.
-pub(super) fn routes() -> Router<State> {
+pub(super) fn routes() -> Router {
     Router::new()
         .route(
             "/data_attributes",
@@ -69,7 +68,11 @@ fn option_values(options: &[Value]) -> Vec<String> {
         .collect()
 }
 
-async fn create_data_attribute(st: AxState, body: Bytes) -> ApiResult {
+async fn create_data_attribute(
+    st: AxState,
+    caller: axum::Extension<crate::intercom::auth::Caller>,
+    body: Bytes,
+) -> ApiResult {
     let body: AttributeBody = parse_body(&body)?;
     let name = body
         .name
@@ -123,8 +126,14 @@ async fn create_data_attribute(st: AxState, body: Bytes) -> ApiResult {
             "You already have '{name}' in your {data} data. To save this as new {other_model} data, use a different name."
         )));
     }
-    let installer = st.installer;
-    let attr = ws.add_custom_attribute(model, &name, &data_type, options, Some(installer), now_s());
+    let attr = ws.add_custom_attribute(
+        model,
+        &name,
+        &data_type,
+        options,
+        Some(caller.admin_id),
+        now_s(),
+    );
     attr.description = body.description;
     Ok(Json(attr.json()))
 }

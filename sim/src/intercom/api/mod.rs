@@ -1,6 +1,7 @@
-//! The REST API: contacts, companies, conversations, admins, teams, tags, data attributes, `/me`.
-//! Handlers parse, change the workspace under its lock, render, and queue webhooks. Each resource's
-//! module brings its own routes; this one joins them behind the gate and keeps the paging helpers.
+//! The REST API: contacts, companies, conversations, admins, teams, tags, data attributes, `/me`,
+//! `/auth/uninstall`. Handlers parse, change the workspace under its lock, render, and queue
+//! webhooks. Each resource's module brings its own routes; this one joins them behind the gate
+//! (which finds the caller's workspace from the token) and keeps the paging helpers.
 
 mod admins;
 mod companies;
@@ -19,13 +20,14 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::State;
 use super::search::Fv;
 use super::wire::{ApiError, cursor_pages, decode_cursor, encode_cursor, now_millis};
+use super::{Server, State};
 
-type AxState = axum::extract::State<State>;
+/// The caller's workspace, as the gate found it from the bearer token.
+type AxState = axum::Extension<State>;
 
-pub(crate) fn router(state: State) -> Router {
+pub(crate) fn router(server: std::sync::Arc<Server>) -> Router {
     Router::new()
         .merge(admins::routes())
         .merge(tags::routes())
@@ -34,14 +36,14 @@ pub(crate) fn router(state: State) -> Router {
         .merge(companies::routes())
         .merge(conversations::routes())
         .merge(conversation_parts::routes())
+        .merge(super::oauth::api_routes())
         .fallback(|| async { ApiError::not_found("Resource Not Found") })
         // `layer` after the fallback, not `route_layer`: unknown routes and wrong methods go
         // through the gate too (token, counters, rate limit), as on the real API.
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            server,
             super::gate::api_gate,
         ))
-        .with_state(state)
 }
 
 fn now_s() -> i64 {

@@ -10,12 +10,11 @@ use serde_json::{Map, Value, json};
 
 use super::AxState;
 use super::contacts::apply_contact_tag;
-use crate::intercom::State;
 use crate::intercom::store::Style;
 use crate::intercom::wire::{ApiError, ApiResult, now_millis, parse_body};
 
 /// The routes of this resource, in the API's paths.
-pub(super) fn routes() -> Router<State> {
+pub(super) fn routes() -> Router {
     Router::new()
         .route("/tags", get(list_tags).post(create_tag))
         .route("/tags/{id}", get(get_tag).delete(delete_tag))
@@ -128,7 +127,7 @@ async fn create_tag(st: AxState, body: Bytes) -> ApiResult {
         tag
     };
     for (topic, item) in events {
-        st.hub.emit(&topic, item);
+        st.emit(&topic, item);
     }
     Ok(Json(tag.json()))
 }

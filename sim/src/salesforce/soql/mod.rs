@@ -24,6 +24,7 @@ pub mod ast;
 mod dates;
 mod error;
 mod exec;
+mod flat;
 mod lexer;
 mod parser;
 mod plan;
@@ -37,6 +38,7 @@ pub use error::{
     INVALID_FIELD, INVALID_QUERY_FILTER_OPERATOR, INVALID_TYPE, MALFORMED_QUERY,
     NUMBER_OUTSIDE_VALID_RANGE, SoqlError,
 };
+pub use flat::Column;
 pub use parser::parse;
 
 /// A stored record, read one field at a time. It does not carry `attributes`; the engine
@@ -307,6 +309,15 @@ impl PreparedQuery {
                 Matches::Aggregates(exec::aggregate(source, &self.plan, self.include_deleted))
             }
         }
+    }
+
+    /// Bulk API 2.0's view of the answer: its flat CSV columns, or the reason Bulk refuses
+    /// the query (aggregates, child subqueries, OFFSET, compound fields).
+    pub fn bulk_columns(&self, source: &dyn Source) -> Result<Vec<Column>, &'static str> {
+        if let Some(reason) = flat::bulk_refusal(&self.plan) {
+            return Err(reason);
+        }
+        flat::columns(source, &self.plan)
     }
 
     /// Renders rows returned by [`PreparedQuery::execute`] (any slice of them, e.g. one page)

@@ -1,5 +1,5 @@
 // Drives the simulated org with jsforce, unmodified: session, query with pagination, CRUD,
-// upsert, describe, sObject collections and limits. Prints one JSON line of findings; any
+// upsert, describe, sObject collections, limits and Bulk API 2.0 (query and load). Prints one JSON line of findings; any
 // failed expectation throws (non-zero exit).
 "use strict";
 const assert = require("node:assert/strict");
@@ -72,7 +72,58 @@ async function main() {
   assert.ok(limits.DailyApiRequests.Max > 0);
   assert.ok(conn.limitInfo.apiUsage.used > 0 && conn.limitInfo.apiUsage.limit === limits.DailyApiRequests.Max);
 
-  console.log(JSON.stringify({ ok: true, contacts: all.totalSize, apiUsed: conn.limitInfo.apiUsage.used }));
+  // Bulk API 2.0 query: a job, polled until complete, its CSV read by locator.
+  conn.bulk2.pollInterval = 50;
+  conn.bulk2.pollTimeout = 60000;
+  const bulkRecords = [];
+  const bulkStream = await conn.bulk2.query("SELECT Id, Email, Account.Name FROM Contact");
+  for await (const record of bulkStream) bulkRecords.push(record);
+  assert.equal(bulkRecords.length, all.totalSize);
+  assert.ok(bulkRecords.every((r) => r.Id.startsWith("003") && r.Email.includes("@")));
+  assert.equal(new Set(bulkRecords.map((r) => r.Id)).size, bulkRecords.length);
+  const deletedToo = [];
+  for await (const record of await conn.bulk2.query("SELECT Id FROM Contact", { scanAll: true })) deletedToo.push(record);
+  assert.equal(deletedToo.length, all.totalSize + 1, "queryAll also returns the contact destroyed above");
+
+  // Bulk API 2.0 load: insert with a failing row, then update and delete what was made.
+  const inserted = await conn.bulk2.loadAndWaitForResults({
+    object: "Contact",
+    operation: "insert",
+    input: [
+      { LastName: "Bulk Loaded", Email: "bulk.loaded@client.example.com", Title: "Comma, \"quoted\"" },
+      { LastName: null, Email: "no.name@client.example.com", Title: "Nameless" },
+    ],
+    pollInterval: 50,
+    pollTimeout: 60000,
+  });
+  assert.equal(inserted.successfulResults.length, 1);
+  assert.equal(inserted.failedResults.length, 1);
+  assert.equal(inserted.unprocessedRecords.length, 0);
+  const loadedId = inserted.successfulResults[0].sf__Id;
+  assert.ok(loadedId.startsWith("003"));
+  assert.equal(String(inserted.successfulResults[0].sf__Created), "true");
+  assert.ok(inserted.failedResults[0].sf__Error.startsWith("REQUIRED_FIELD_MISSING"));
+  const loaded = await conn.sobject("Contact").retrieve(loadedId);
+  assert.equal(loaded.Title, 'Comma, "quoted"');
+  const updated2 = await conn.bulk2.loadAndWaitForResults({
+    object: "Contact",
+    operation: "update",
+    input: [{ Id: loadedId, Title: "Bulk Updated" }],
+    pollInterval: 50,
+    pollTimeout: 60000,
+  });
+  assert.equal(updated2.successfulResults.length, 1);
+  assert.equal((await conn.sobject("Contact").retrieve(loadedId)).Title, "Bulk Updated");
+  const removed2 = await conn.bulk2.loadAndWaitForResults({
+    object: "Contact",
+    operation: "delete",
+    input: [{ Id: loadedId }],
+    pollInterval: 50,
+    pollTimeout: 60000,
+  });
+  assert.equal(removed2.successfulResults.length, 1);
+
+  console.log(JSON.stringify({ ok: true, contacts: all.totalSize, bulkContacts: bulkRecords.length, apiUsed: conn.limitInfo.apiUsage.used }));
 }
 
 main().catch((err) => {
