@@ -132,6 +132,11 @@ impl Demo {
         settings::save_unchecked(&store, DEMO_INSTALLATION_ID, &demo_settings, now).await?;
 
         let (server, state) = app::bind(config, store.clone(), cipher.clone()).await?;
+        intercom.add_redirect_url(&format!(
+            "{}{}",
+            state.public_url,
+            crate::install::intercom::CALLBACK_PATH
+        ))?;
         let serving = tokio::spawn(server.run(shutdown));
         connect_salesforce(&state, &installer)
             .await
@@ -246,9 +251,9 @@ pub async fn sign_in_link(state: &AppState, admin_id: &str, next: &str) -> anyho
     ))
 }
 
-/// The configuration with both simulators as the services: the Intercom API, and the
-/// simulated org as the connected app's login host (production and sandbox), trusted as a
-/// Salesforce host.
+/// The configuration with both simulators as the services: the Intercom API and its OAuth
+/// (the workspace's app as the public app), and the simulated org as the connected app's login
+/// host (production and sandbox), trusted as a Salesforce host.
 pub fn with_simulators(
     config: &Config,
     salesforce: &SalesforceSim,
@@ -257,6 +262,12 @@ pub fn with_simulators(
     let mut config = config.clone();
     let services = &mut config.services;
     services.intercom_api_url = intercom.url();
+    // The simulated workspace's app is also a public app: "Sign in with Intercom" works.
+    services.intercom_oauth_url = intercom.url();
+    services.intercom_app = Some(crate::config::IntercomApp {
+        client_id: intercom.client_id(),
+        client_secret: SecretString::from(intercom.client_secret()),
+    });
     services.salesforce_app = Some(SalesforceApp {
         client_id: salesforce.client_id(),
         client_secret: Some(SecretString::from(salesforce.client_secret())),
