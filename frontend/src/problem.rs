@@ -29,7 +29,7 @@ pub fn remedy(error: &LoadError) -> Remedy {
 }
 
 /// The Connections page, where services are (re)connected.
-pub const CONNECTIONS_HREF: &str = "/connections";
+pub const CONNECTIONS_HREF: &str = "/";
 
 /// The failure panel. Its test ids are `{testid}-error`, `{testid}-retry` and `{testid}-reconnect`.
 #[component]
