@@ -232,14 +232,18 @@ impl Sfbridge {
     /// The first line printed on stdout that starts with `prefix`, once it is there; the rest
     /// of the line.
     pub async fn printed(&self, prefix: &str) -> Result<String> {
-        crate::poll(&format!("a `{prefix}` line on stdout"), START_TIMEOUT, || async {
-            Ok(self
-                .stdout
-                .lock()
-                .expect("stdout lines")
-                .iter()
-                .find_map(|l| l.strip_prefix(prefix).map(|rest| rest.trim().to_owned())))
-        })
+        crate::poll(
+            &format!("a `{prefix}` line on stdout"),
+            START_TIMEOUT,
+            || async {
+                Ok(self
+                    .stdout
+                    .lock()
+                    .expect("stdout lines")
+                    .iter()
+                    .find_map(|l| l.strip_prefix(prefix).map(|rest| rest.trim().to_owned())))
+            },
+        )
         .await
     }
 

@@ -24,10 +24,16 @@ async fn serve(salesforce: &SalesforceSim, intercom: &IntercomSim) -> Sfbridge {
         ("SFBRIDGE_INTERCOM_CLIENT_ID", intercom.client_id()),
         ("SFBRIDGE_INTERCOM_CLIENT_SECRET", intercom.client_secret()),
         ("SFBRIDGE_SALESFORCE_CLIENT_ID", salesforce.client_id()),
-        ("SFBRIDGE_SALESFORCE_CLIENT_SECRET", salesforce.client_secret()),
+        (
+            "SFBRIDGE_SALESFORCE_CLIENT_SECRET",
+            salesforce.client_secret(),
+        ),
         ("SFBRIDGE_SALESFORCE_LOGIN_URL", salesforce.url()),
         ("SFBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL", salesforce.url()),
-        ("SFBRIDGE_SALESFORCE_ALLOWED_HOSTS", salesforce.addr().to_string()),
+        (
+            "SFBRIDGE_SALESFORCE_ALLOWED_HOSTS",
+            salesforce.addr().to_string(),
+        ),
     ])
     .await
     .unwrap();
@@ -85,9 +91,11 @@ async fn salesforce_sandbox_then_connections(browser: &Browser) {
         .await
         .unwrap();
     browser
-        .wait_for_text("[data-testid=webhooks-url]", "to show the webhook URL", |t| {
-            t.ends_with("/webhooks/intercom")
-        })
+        .wait_for_text(
+            "[data-testid=webhooks-url]",
+            "to show the webhook URL",
+            |t| t.ends_with("/webhooks/intercom"),
+        )
         .await
         .unwrap();
     click(browser, "setup-done").await;
@@ -170,9 +178,11 @@ async fn an_operator_installs_with_intercom_oauth_and_a_teammate_signs_in() {
         }
     }
     browser
-        .wait_for_text("[data-testid=card-person-name]", "to show Maya's card", |t| {
-            t.contains("Maya Patel")
-        })
+        .wait_for_text(
+            "[data-testid=card-person-name]",
+            "to show Maya's card",
+            |t| t.contains("Maya Patel"),
+        )
         .await
         .unwrap();
     let nav = browser.page_text().await.unwrap();
@@ -215,7 +225,12 @@ async fn an_operator_installs_with_a_pasted_private_app_token() {
         .unwrap();
     browser.goto(&setup).await.unwrap();
     type_into(&browser, "intercom-access-token", &intercom.access_token()).await;
-    type_into(&browser, "intercom-client-secret", &intercom.client_secret()).await;
+    type_into(
+        &browser,
+        "intercom-client-secret",
+        &intercom.client_secret(),
+    )
+    .await;
     click(&browser, "intercom-connect-submit").await;
     salesforce_sandbox_then_connections(&browser).await;
 
