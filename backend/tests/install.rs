@@ -766,3 +766,54 @@ async fn two_installations_sharing_one_intercom_app_never_see_each_other_s_traff
     assert!(ledger["entries"].as_array().unwrap().is_empty(), "{ledger}");
     world.stop().await;
 }
+
+#[tokio::test]
+async fn intercom_reconnects_to_the_same_workspace_only() {
+    let world = World::start().await;
+    let reconnect = |token: String, secret: String| {
+        world
+            .http
+            .post(format!("{}/api/connections/intercom/token", world.app))
+            .json(&json!({"access_token": token, "client_secret": secret}))
+            .send()
+    };
+    // Another workspace's token is refused, and nothing changes.
+    let elsewhere = world.intercom.add_workspace(sim::Seed::Empty).unwrap();
+    let (status, refused) = status_and_json(
+        reconnect(elsewhere.access_token(), elsewhere.client_secret())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "workspace_changed");
+    // The workspace's own (say, after a secret was rotated): taken, and the card still works.
+    let (status, answer) = status_and_json(
+        reconnect(
+            world.intercom.access_token(),
+            world.intercom.client_secret(),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["next"], "/connections?connected=intercom");
+    let conversation = world.conversation_of("maya.patel@globex.example.com").await;
+    let (status, _) = world
+        .get(&format!("/api/card?conversation_id={conversation}"))
+        .await;
+    assert_eq!(status, 200);
+    // A teammate may not.
+    let bob = world
+        .sign_in_as(&sim::intercom::demo::TEAMMATES[1].0.to_string())
+        .await;
+    let refused = bob
+        .post(format!("{}/api/connections/intercom/token", world.app))
+        .json(&json!({"access_token": "x", "client_secret": "y"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    world.stop().await;
+}
