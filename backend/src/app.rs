@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::auth::{Auth, Clock, Origins};
 use crate::card::Cards;
 use crate::clients::Clients;
 use crate::config::Config;
@@ -84,8 +85,23 @@ pub async fn serve(config: Config) -> Result<(), ExitError> {
 }
 
 /// What the handlers share: the store, each installation's clients, the card cache, the
-/// Salesforce listeners.
+/// Salesforce listeners, signing in on the system clock.
 pub fn state(config: &Config, store: Store, cipher: Cipher, public_url: String) -> AppState {
+    state_on(config, store, cipher, public_url, Clock::system())
+}
+
+/// [`state`] with the clock sessions, tokens and flows expire on (tests move it by hand).
+pub fn state_on(
+    config: &Config,
+    store: Store,
+    cipher: Cipher,
+    public_url: String,
+    clock: Clock,
+) -> AppState {
+    // Without a configured public URL the server named itself by its loopback address:
+    // `localhost` and the other loopback names of the port reach it too.
+    let origins = Origins::new(&public_url, config.public_url.is_none());
+    let auth = Auth::new(clock, origins, cipher.clone());
     let clients = Clients::new(store.clone(), cipher);
     let cards = Cards::new(config.card_cache_ttl);
     let sync = crate::sync::SyncState::new(config.sync);
@@ -108,6 +124,8 @@ pub fn state(config: &Config, store: Store, cipher: Cipher, public_url: String) 
         public_url,
         serving: config.serving.clone(),
         store,
+        auth,
+        services: config.services.clone(),
     }
 }
 
@@ -126,7 +144,7 @@ pub async fn bind(
     let public_url = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+        .unwrap_or_else(|| format!("http://{}", loopback_if_unspecified(addr)));
     let state = state(config, store, cipher, public_url);
     let server = Server::on(
         listener,
@@ -139,9 +157,58 @@ pub async fn bind(
     Ok((server, state))
 }
 
+/// An address browsers can use: `0.0.0.0` (every interface) is reached at `127.0.0.1`.
+fn loopback_if_unspecified(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    if addr.ip().is_unspecified() {
+        let loopback = match addr {
+            std::net::SocketAddr::V4(_) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            std::net::SocketAddr::V6(_) => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        };
+        std::net::SocketAddr::new(loopback, addr.port())
+    } else {
+        addr
+    }
+}
+
+/// While no installation exists, a fresh one-time setup link on stdout (the token is kept
+/// only hashed, valid 24 hours): the operator's way to the first installation.
+pub async fn announce_setup(state: &AppState) -> anyhow::Result<()> {
+    if state.store.has_installations().await? {
+        return Ok(());
+    }
+    let token = state.auth.issue_setup_token(&state.store).await?;
+    println!(
+        "sfbridge setup: {}/setup?token={}",
+        state.public_url.trim_end_matches('/'),
+        secrecy::ExposeSecret::expose_secret(&token)
+    );
+    Ok(())
+}
+
+/// Deletes expired sessions, setup tokens, sign-in links and OAuth flows now and then.
+fn spawn_purge(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let auth = state.auth.clone();
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(PURGE_EVERY);
+        loop {
+            every.tick().await;
+            match auth.purge(&store).await {
+                Ok(purged) => tracing::debug!(?purged, "purged expired sign-in state"),
+                Err(error) => tracing::warn!(%error, "could not purge expired sign-in state"),
+            }
+        }
+    })
+}
+
+/// How often expired sign-in state is deleted.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Bind, announce and serve until a shutdown signal.
 pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Result<()> {
     let (server, state) = bind(config, store.clone(), cipher).await?;
+    announce_setup(&state).await?;
+    let purge = spawn_purge(&state);
     state.listeners.start_connected().await?;
     let worker = crate::sync::worker::spawn(
         state.clients.clone(),
@@ -150,6 +217,7 @@ pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Resul
         state.sync.clone(),
     );
     server.run(server::shutdown_signal()).await?;
+    purge.abort();
     state.listeners.stop_all();
     worker.stop().await;
     store.close().await;

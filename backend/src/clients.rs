@@ -156,44 +156,32 @@ impl Clients {
             .clone())
     }
 
-    /// The installation whose Intercom client secret signed `body` by `verify` (Canvas Kit's
-    /// `X-Body-Signature`, webhooks' `X-Hub-Signature`), checked against every installation's
-    /// secret before anything in the body is read.
+    /// The installation of the Intercom workspace a request names (Canvas Kit's
+    /// `workspace_id`, a webhook's `app_id`), if that installation's client secret signed
+    /// `body` by `verify` (`X-Body-Signature`, `X-Hub-Signature`). Only that installation's
+    /// secret is tried: installations sharing one Intercom app never take each other's traffic.
     pub async fn installation_signing(
         &self,
+        workspace_id: Option<&str>,
         body: &[u8],
         signature: Option<&str>,
         verify: fn(&SecretString, &[u8], Option<&str>) -> bool,
     ) -> Result<Option<String>, ClientError> {
-        if signature.is_none() {
+        let (Some(workspace_id), Some(_)) = (workspace_id, signature) else {
             return Ok(None);
-        }
-        for row in self.inner.store.installations().await? {
-            let secret = installations::intercom_client_secret(&row, &self.inner.cipher)?;
-            if let Some(secret) = &secret
-                && verify(secret, body, signature)
-            {
-                return Ok(Some(row.id));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The one installation, when `requested` is `None` and there is exactly one.
-    pub async fn resolve_installation(
-        &self,
-        requested: Option<&str>,
-    ) -> Result<String, ClientError> {
-        if let Some(id) = requested {
-            return Ok(id.to_owned());
-        }
-        let all = self.inner.store.installations().await?;
-        match all.as_slice() {
-            [only] => Ok(only.id.clone()),
-            _ => Err(ClientError::NoInstallation(
-                "(none named; pass installation_id)".to_owned(),
-            )),
-        }
+        };
+        let Some(row) = self
+            .inner
+            .store
+            .installation_by_workspace(workspace_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let secret = installations::intercom_client_secret(&row, &self.inner.cipher)?;
+        Ok(secret
+            .filter(|secret| verify(secret, body, signature))
+            .map(|_| row.id))
     }
 
     /// Drops the installation's clients, after its connection settings changed.

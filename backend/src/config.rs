@@ -20,7 +20,7 @@ use crate::store::DatabaseUrl;
 use crate::telemetry::LogFormat;
 
 /// The server's settings, every one already valid.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub database_url: DatabaseUrl,
@@ -40,6 +40,80 @@ pub struct Config {
     pub sync: crate::sync::worker::WorkerConfig,
     /// The HTTP server's timeouts and limit on requests in flight.
     pub serving: Serving,
+    /// Where Intercom and Salesforce are, and this server's apps there.
+    pub services: Services,
+}
+
+/// Intercom's and Salesforce's addresses and the apps the operator created there.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// `https://api.intercom.io` (or the EU or AU one): every installation's API calls.
+    pub intercom_api_url: String,
+    /// `https://app.intercom.com`: the OAuth authorize page of the public app.
+    pub intercom_oauth_url: String,
+    /// The public Intercom app ("Sign in with Intercom", installing by OAuth), if any.
+    pub intercom_app: Option<IntercomApp>,
+    /// The Salesforce connected app, if configured.
+    pub salesforce_app: Option<SalesforceApp>,
+    /// Production's login host.
+    pub salesforce_login_url: String,
+    /// Sandboxes' login host.
+    pub salesforce_sandbox_login_url: String,
+    /// Hosts (`host:port`) trusted as Salesforce besides its own https domains (a simulator).
+    pub salesforce_allowed_hosts: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct IntercomApp {
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+impl std::fmt::Debug for IntercomApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntercomApp")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone)]
+pub struct SalesforceApp {
+    pub client_id: String,
+    /// PKCE lets a connected app go without one.
+    pub client_secret: Option<SecretString>,
+}
+
+impl std::fmt::Debug for SalesforceApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SalesforceApp")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A list written as a TOML array or as one comma-separated string (environment variables).
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+pub enum StringList {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl StringList {
+    fn items(self) -> Vec<String> {
+        let all = match self {
+            StringList::None => Vec::new(),
+            StringList::One(text) => text.split(',').map(str::to_owned).collect(),
+            StringList::Many(items) => items,
+        };
+        all.into_iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
 }
 
 /// A configuration problem, phrased for the person who made it: which key, what is wrong.
@@ -83,6 +157,16 @@ pub struct RawConfig {
     pub header_read_timeout_seconds: Option<u64>,
     pub request_timeout_seconds: Option<u64>,
     pub max_concurrent_requests: Option<usize>,
+    pub intercom_api_url: Option<String>,
+    pub intercom_oauth_url: Option<String>,
+    pub intercom_client_id: Option<String>,
+    pub intercom_client_secret: Option<SecretString>,
+    pub salesforce_client_id: Option<String>,
+    pub salesforce_client_secret: Option<SecretString>,
+    pub salesforce_login_url: Option<String>,
+    pub salesforce_sandbox_login_url: Option<String>,
+    #[serde(default)]
+    pub salesforce_allowed_hosts: StringList,
 }
 
 impl Serialize for SecretWrapper<'_> {
@@ -100,6 +184,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://sfbridge.db";
 pub const DEFAULT_STATIC_DIR: &str = "dist";
 pub const DEFAULT_CARD_CACHE_TTL_SECONDS: u64 = 600;
 pub const DEFAULT_SWEEP_EVERY_SECONDS: u64 = 300;
+pub const DEFAULT_INTERCOM_API_URL: &str = "https://api.intercom.io";
+pub const DEFAULT_INTERCOM_OAUTH_URL: &str = "https://app.intercom.com";
+pub const DEFAULT_SALESFORCE_LOGIN_URL: &str = "https://login.salesforce.com";
+pub const DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL: &str = "https://test.salesforce.com";
 
 /// Layer the sources: defaults < file < environment < flags (`overrides`).
 pub fn load(file: Option<&std::path::Path>, overrides: RawConfig) -> Result<Config, ConfigError> {
@@ -172,7 +260,7 @@ fn figment_error(figment: &Figment, error: figment::Error) -> ConfigError {
 
 /// Turn raw strings into typed values; `source_of` names where a key's value came from.
 pub fn parse(
-    raw: RawConfig,
+    mut raw: RawConfig,
     source_of: impl Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let fail = |key: &str, problem: String| ConfigError {
@@ -180,6 +268,7 @@ pub fn parse(
         problem,
         origin: source_of(key),
     };
+    let services = services(&raw_services(&mut raw), &fail)?;
     let listen = raw.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
     let listen: SocketAddr = listen.parse().map_err(|_| {
         fail(
@@ -268,6 +357,112 @@ pub fn parse(
         sweep_every: std::time::Duration::from_secs(sweep_every),
         sync: crate::sync::worker::WorkerConfig::default(),
         serving,
+        services,
+    })
+}
+
+/// The service keys, taken out of the raw layer.
+struct RawServices {
+    intercom_api_url: Option<String>,
+    intercom_oauth_url: Option<String>,
+    intercom_client_id: Option<String>,
+    intercom_client_secret: Option<SecretString>,
+    salesforce_client_id: Option<String>,
+    salesforce_client_secret: Option<SecretString>,
+    salesforce_login_url: Option<String>,
+    salesforce_sandbox_login_url: Option<String>,
+    salesforce_allowed_hosts: Vec<String>,
+}
+
+fn raw_services(raw: &mut RawConfig) -> RawServices {
+    RawServices {
+        intercom_api_url: raw.intercom_api_url.take(),
+        intercom_oauth_url: raw.intercom_oauth_url.take(),
+        intercom_client_id: raw.intercom_client_id.take(),
+        intercom_client_secret: raw.intercom_client_secret.take(),
+        salesforce_client_id: raw.salesforce_client_id.take(),
+        salesforce_client_secret: raw.salesforce_client_secret.take(),
+        salesforce_login_url: raw.salesforce_login_url.take(),
+        salesforce_sandbox_login_url: raw.salesforce_sandbox_login_url.take(),
+        salesforce_allowed_hosts: std::mem::take(&mut raw.salesforce_allowed_hosts).items(),
+    }
+}
+
+fn http_url(
+    key: &str,
+    value: &str,
+    fail: &impl Fn(&str, String) -> ConfigError,
+) -> Result<String, ConfigError> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(value.trim_end_matches('/').to_owned())
+        }
+        _ => Err(fail(key, format!("{value:?} is not an http(s) URL"))),
+    }
+}
+
+fn services(
+    raw: &RawServices,
+    fail: &impl Fn(&str, String) -> ConfigError,
+) -> Result<Services, ConfigError> {
+    let url_or = |key: &str, value: &Option<String>, default: &str| {
+        http_url(key, value.as_deref().unwrap_or(default), fail)
+    };
+    let allowed = raw.salesforce_allowed_hosts.clone();
+    let login = |key: &str, value: &Option<String>, default: &str| {
+        let url = url_or(key, value, default)?;
+        crate::auth::rules::salesforce_url(&url, &allowed).map_err(|problem| fail(key, problem))
+    };
+    let non_empty = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+    let intercom_app = match (
+        non_empty(&raw.intercom_client_id),
+        raw.intercom_client_secret.clone(),
+    ) {
+        (Some(client_id), Some(client_secret)) => Some(IntercomApp {
+            client_id,
+            client_secret,
+        }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(fail(
+                "intercom_client_secret",
+                "missing; the public Intercom app needs its client id and its client secret".into(),
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(fail(
+                "intercom_client_id",
+                "missing; the public Intercom app needs its client id and its client secret".into(),
+            ));
+        }
+    };
+    Ok(Services {
+        intercom_api_url: url_or(
+            "intercom_api_url",
+            &raw.intercom_api_url,
+            DEFAULT_INTERCOM_API_URL,
+        )?,
+        intercom_oauth_url: url_or(
+            "intercom_oauth_url",
+            &raw.intercom_oauth_url,
+            DEFAULT_INTERCOM_OAUTH_URL,
+        )?,
+        intercom_app,
+        salesforce_app: non_empty(&raw.salesforce_client_id).map(|client_id| SalesforceApp {
+            client_id,
+            client_secret: raw.salesforce_client_secret.clone(),
+        }),
+        salesforce_login_url: login(
+            "salesforce_login_url",
+            &raw.salesforce_login_url,
+            DEFAULT_SALESFORCE_LOGIN_URL,
+        )?,
+        salesforce_sandbox_login_url: login(
+            "salesforce_sandbox_login_url",
+            &raw.salesforce_sandbox_login_url,
+            DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL,
+        )?,
+        salesforce_allowed_hosts: allowed,
     })
 }
 
@@ -329,6 +524,24 @@ mod tests {
         assert_eq!(parse(bad, |_| None).unwrap_err().key, "log_format");
 
         let bad = RawConfig {
+            intercom_client_id: Some("app".into()),
+            ..raw()
+        };
+        assert_eq!(
+            parse(bad, |_| None).unwrap_err().key,
+            "intercom_client_secret"
+        );
+
+        let bad = RawConfig {
+            salesforce_login_url: Some("http://127.0.0.1:8081".into()),
+            ..raw()
+        };
+        assert_eq!(
+            parse(bad, |_| None).unwrap_err().key,
+            "salesforce_login_url"
+        );
+
+        let bad = RawConfig {
             request_timeout_seconds: Some(0),
             ..raw()
         };
@@ -350,6 +563,26 @@ mod tests {
         assert_eq!(serving.header_read_timeout.as_secs(), 3);
         assert_eq!(serving.request_timeout.as_secs(), 20);
         assert_eq!(serving.max_concurrent_requests, 64);
+    }
+
+    #[test]
+    fn a_simulator_is_a_salesforce_host_once_allowed() {
+        let raw = RawConfig {
+            salesforce_login_url: Some("http://127.0.0.1:8081/".into()),
+            salesforce_allowed_hosts: StringList::One("127.0.0.1:8081, sim.local:9".into()),
+            ..raw()
+        };
+        let services = parse(raw, |_| None).unwrap().services;
+        assert_eq!(services.salesforce_login_url, "http://127.0.0.1:8081");
+        assert_eq!(
+            services.salesforce_allowed_hosts,
+            vec!["127.0.0.1:8081".to_owned(), "sim.local:9".to_owned()]
+        );
+        assert_eq!(
+            services.salesforce_sandbox_login_url,
+            DEFAULT_SALESFORCE_SANDBOX_LOGIN_URL
+        );
+        assert!(services.intercom_app.is_none());
     }
 
     #[test]

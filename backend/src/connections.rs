@@ -18,9 +18,14 @@ async fn identity(
         .await?)
 }
 
-/// The back end's health and every installation's connection state.
-pub async fn view(store: &Store) -> Result<ConnectionsView, StoreError> {
-    let rows = store.installations().await?;
+/// The back end's health and the connection state of one installation (the signed-in
+/// teammate's: installations never see each other).
+pub async fn view(store: &Store, installation_id: &str) -> Result<ConnectionsView, StoreError> {
+    let rows: Vec<_> = store
+        .installation(installation_id)
+        .await?
+        .into_iter()
+        .collect();
     let counts = store.job_counts().await?;
     Ok(ConnectionsView {
         health: Health {

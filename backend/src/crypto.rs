@@ -8,8 +8,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
+use sha2::Sha256;
 
 const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 24;
@@ -31,6 +33,12 @@ pub enum KeyError {
     NotBase64,
     #[error("decodes to {0} bytes; it must be exactly 32 random bytes, base64-encoded")]
     WrongLength(usize),
+}
+
+impl Clone for SecretKey {
+    fn clone(&self) -> Self {
+        Self(SecretBox::new(Box::new(*self.0.expose_secret())))
+    }
 }
 
 impl SecretKey {
@@ -71,10 +79,13 @@ impl std::fmt::Debug for Sealed {
 #[error("a stored secret could not be decrypted: the secret key changed, or the value was altered")]
 pub struct OpenError;
 
-/// Seals and opens secrets with one key.
+/// Seals and opens secrets with one key, and signs short-lived tokens (Canvas Kit tickets)
+/// with a key derived from it.
 #[derive(Clone)]
 pub struct Cipher {
     aead: XChaCha20Poly1305,
+    /// HMAC-SHA256 of a fixed label under the secret key: signing never uses the sealing key.
+    signing: std::sync::Arc<SecretBox<[u8; KEY_LEN]>>,
 }
 
 impl std::fmt::Debug for Cipher {
@@ -85,9 +96,30 @@ impl std::fmt::Debug for Cipher {
 
 impl Cipher {
     pub fn new(key: &SecretKey) -> Self {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.0.expose_secret())
+            .expect("HMAC takes a key of any length");
+        mac.update(b"sfbridge/signing-key/v1");
+        let signing: [u8; KEY_LEN] = mac.finalize().into_bytes().into();
         Self {
             aead: XChaCha20Poly1305::new(key.0.expose_secret().into()),
+            signing: std::sync::Arc::new(SecretBox::new(Box::new(signing))),
         }
+    }
+
+    /// The HMAC-SHA256 of `message` under the signing key.
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.signing.expose_secret())
+            .expect("HMAC takes a key of any length");
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// Whether `tag` is [`Cipher::sign`] of `message`, compared in constant time.
+    pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.signing.expose_secret())
+            .expect("HMAC takes a key of any length");
+        mac.update(message);
+        mac.verify_slice(tag).is_ok()
     }
 
     /// `context` names where the value lives (e.g. `installations/<id>/salesforce_access_token`).

@@ -16,7 +16,7 @@ use sim::intercom::IntercomSim;
 use sim::salesforce::SalesforceSim;
 
 use crate::app::{self, ExitError};
-use crate::config::Config;
+use crate::config::{Config, SalesforceApp};
 use crate::connections;
 use crate::crypto::Cipher;
 use crate::http::AppState;
@@ -45,6 +45,8 @@ pub struct DemoOptions {
 #[derive(Debug, Serialize)]
 pub struct DemoCredentials {
     pub app: String,
+    /// A one-time link that signs a browser in as the demo's admin (the installing teammate).
+    pub admin_sign_in: String,
     pub salesforce: ServiceCredentials,
     pub intercom: ServiceCredentials,
 }
@@ -84,6 +86,8 @@ pub struct Demo {
     pub intercom: IntercomSim,
     pub store: Store,
     pub state: AppState,
+    /// A one-time sign-in link for the demo's admin.
+    pub admin_sign_in: String,
     serving: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: crate::sync::worker::WorkerHandle,
 }
@@ -112,18 +116,29 @@ impl Demo {
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the simulated Intercom workspace: {e:#}"))?;
 
+        let config = &with_simulators(config, &salesforce, &intercom);
         let store = app::open_store(config).await?;
         let now = chrono::Utc::now().timestamp_millis();
         store
             .save_installation(&pairing(&salesforce, &intercom).seal(&cipher), now)
+            .await?;
+        // The teammate who installed the app is the demo's admin.
+        let installer = intercom.installer_admin_id().to_string();
+        store
+            .grant_admin(DEMO_INSTALLATION_ID, &installer, None, now)
             .await?;
         // The card reads the identity at once; the checked save follows once Salesforce is connected.
         let demo_settings = crate::sync::demo::demo_settings();
         settings::save_unchecked(&store, DEMO_INSTALLATION_ID, &demo_settings, now).await?;
 
         let (server, state) = app::bind(config, store.clone(), cipher.clone()).await?;
+        intercom.add_redirect_url(&format!(
+            "{}{}",
+            state.public_url,
+            crate::install::intercom::CALLBACK_PATH
+        ))?;
         let serving = tokio::spawn(server.run(shutdown));
-        connect_salesforce(&state.clients, &state.public_url)
+        connect_salesforce(&state, &installer)
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect the simulated Salesforce org: {e:#}"))?;
         crate::sync::demo::configure(&state.clients, &state.sync.metadata, DEMO_INSTALLATION_ID)
@@ -152,11 +167,13 @@ impl Demo {
         )
         .await
         .map_err(|_| anyhow::anyhow!("the simulated org's change stream did not start"))?;
+        let admin_sign_in = sign_in_link(&state, &installer, "/connections").await?;
         Ok(Demo {
             salesforce,
             intercom,
             store,
             state,
+            admin_sign_in,
             serving,
             worker,
         })
@@ -166,6 +183,7 @@ impl Demo {
     pub fn credentials(&self) -> DemoCredentials {
         DemoCredentials {
             app: self.state.public_url.clone(),
+            admin_sign_in: self.admin_sign_in.clone(),
             salesforce: ServiceCredentials {
                 url: self.salesforce.url(),
                 access_token: self.salesforce.access_token(),
@@ -206,48 +224,96 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), ExitError> 
         server::shutdown_signal(),
     )
     .await?;
-    announce(&demo.credentials(), options.credentials_json.as_deref())?;
+    let inbox = sign_in_link(
+        &demo.state,
+        &demo.intercom.installer_admin_id().to_string(),
+        "/inbox",
+    )
+    .await?;
+    announce(
+        &demo.credentials(),
+        &inbox,
+        options.credentials_json.as_deref(),
+    )?;
     Ok(demo.finish().await?)
 }
 
-/// Walks the OAuth web-server flow as a browser would: start, the simulator's approval, the
-/// callback. Fails unless the installation ends up with tokens.
-pub async fn connect_salesforce(
-    clients: &crate::clients::Clients,
-    public_url: &str,
-) -> anyhow::Result<()> {
-    let authorize = oauth::start(clients, public_url, DEMO_INSTALLATION_ID).await?;
-    // Follow the simulator's approval back to the callback; stop at the callback's answer.
-    let callback = format!("{public_url}{}", oauth::CALLBACK_PATH);
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > 5 {
-                attempt.error("too many redirects")
-            } else if attempt
-                .previous()
-                .last()
-                .is_some_and(|u| u.as_str().starts_with(&callback))
-            {
-                attempt.stop()
-            } else {
-                attempt.follow()
-            }
-        }))
-        .build()?;
-    let answer = browser.get(&authorize).send().await?;
-    let landing = answer
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    if !answer.status().is_redirection() || !landing.starts_with("/?connected=salesforce") {
-        let status = answer.status();
-        let body = answer.text().await.unwrap_or_default();
-        anyhow::bail!("the OAuth callback answered HTTP {status}: {body}");
+/// A one-time sign-in link for the demo's admin that lands on `next`.
+pub async fn sign_in_link(state: &AppState, admin_id: &str, next: &str) -> anyhow::Result<String> {
+    let token = state
+        .auth
+        .make_installer_link(&state.store, DEMO_INSTALLATION_ID, admin_id)
+        .await?;
+    Ok(format!(
+        "{}&next={}",
+        crate::auth::team::sign_in_url(&state.public_url, &token),
+        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    ))
+}
+
+/// The configuration with both simulators as the services: the Intercom API and its OAuth
+/// (the workspace's app as the public app), and the simulated org as the connected app's login
+/// host (production and sandbox), trusted as a Salesforce host.
+pub fn with_simulators(
+    config: &Config,
+    salesforce: &SalesforceSim,
+    intercom: &IntercomSim,
+) -> Config {
+    let mut config = config.clone();
+    let services = &mut config.services;
+    services.intercom_api_url = intercom.url();
+    // The simulated workspace's app is also a public app: "Sign in with Intercom" works.
+    services.intercom_oauth_url = intercom.url();
+    services.intercom_app = Some(crate::config::IntercomApp {
+        client_id: intercom.client_id(),
+        client_secret: SecretString::from(intercom.client_secret()),
+    });
+    services.salesforce_app = Some(SalesforceApp {
+        client_id: salesforce.client_id(),
+        client_secret: Some(SecretString::from(salesforce.client_secret())),
+    });
+    services.salesforce_login_url = salesforce.url();
+    services.salesforce_sandbox_login_url = salesforce.url();
+    services
+        .salesforce_allowed_hosts
+        .push(salesforce.addr().to_string());
+    config
+}
+
+/// Walks the OAuth web-server flow as the admin's browser would: start, the simulator's
+/// approval, the callback with the flow's cookie. Fails unless the installation ends up with
+/// tokens.
+pub async fn connect_salesforce(state: &AppState, admin_id: &str) -> anyhow::Result<()> {
+    let admin = crate::auth::SignedIn {
+        installation_id: DEMO_INSTALLATION_ID.to_owned(),
+        teammate: crate::auth::teammate(admin_id, None, None),
+        role: shared::access::Role::Admin,
+        token_hash: String::new(),
+    };
+    let started = oauth::start(
+        &state.installer(),
+        &admin,
+        &shared::access::ConnectSalesforce {
+            login: None,
+            switch_org: false,
+            next: None,
+        },
+    )
+    .await?;
+    let cookie = format!(
+        "{}={}",
+        crate::auth::FLOW_COOKIE,
+        secrecy::ExposeSecret::expose_secret(&started.binding)
+    );
+    let landing = follow_oauth(&state.public_url, &started.authorize_url, &cookie).await?;
+    if !landing.starts_with("/connections?connected=salesforce") {
+        anyhow::bail!(
+            "the OAuth callback did not connect Salesforce: it sent the browser to {landing}"
+        );
     }
     // The callback stored the tokens; a first call proves they work.
-    clients
+    state
+        .clients
         .salesforce(DEMO_INSTALLATION_ID)
         .await?
         .identity()
@@ -255,11 +321,95 @@ pub async fn connect_salesforce(
     Ok(())
 }
 
+/// An HTTP client signed in through a sign-in link (`/signin?link=..`), as a browser would be:
+/// it sends the session cookie and this server's `Origin` with every request.
+pub async fn signed_in_client(
+    public_url: &str,
+    sign_in_link: &str,
+) -> anyhow::Result<reqwest::Client> {
+    let link = url::Url::parse(sign_in_link)?;
+    let token = link
+        .query_pairs()
+        .find(|(k, _)| k == "link")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| anyhow::anyhow!("{sign_in_link} carries no link token"))?;
+    let origin = public_url.trim_end_matches('/').to_owned();
+    let answer = reqwest::Client::new()
+        .post(format!("{origin}/auth/link"))
+        .header(reqwest::header::ORIGIN, &origin)
+        .json(&serde_json::json!({ "token": token }))
+        .send()
+        .await?;
+    if !answer.status().is_success() {
+        let status = answer.status();
+        anyhow::bail!("signing in answered {status}: {}", answer.text().await?);
+    }
+    let cookie = answer
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .ok_or_else(|| anyhow::anyhow!("signing in set no cookie"))?
+        .to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse()?);
+    headers.insert(reqwest::header::ORIGIN, origin.parse()?);
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
+}
+
+/// Follows an OAuth authorize URL as a browser would, through a provider that approves on its
+/// own (the simulators), back to this server's callback, which gets `cookie` (the flow's, and
+/// a session's if any). The page the callback sends the browser to.
+pub async fn follow_oauth(
+    public_url: &str,
+    authorize_url: &str,
+    cookie: &str,
+) -> anyhow::Result<String> {
+    let ours = public_url.trim_end_matches('/').to_owned();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let mut url = authorize_url.to_owned();
+    for _ in 0..6 {
+        let mut request = browser.get(&url);
+        if url.starts_with(&ours) {
+            request = request.header(reqwest::header::COOKIE, cookie);
+        }
+        let answer = request.send().await?;
+        let location = answer
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
+        let Some(location) = location.filter(|_| answer.status().is_redirection()) else {
+            let status = answer.status();
+            let body = answer.text().await.unwrap_or_default();
+            anyhow::bail!("{url} answered HTTP {status} without a redirect: {body}");
+        };
+        if url.starts_with(&ours) {
+            // The callback's answer: where it sends the browser.
+            return Ok(location);
+        }
+        url = if location.starts_with('/') {
+            let base = url::Url::parse(&url)?;
+            base.join(&location)?.to_string()
+        } else {
+            location
+        };
+    }
+    anyhow::bail!("too many redirects from {authorize_url}")
+}
+
 fn announce(
     credentials: &DemoCredentials,
+    inbox: &str,
     json_path: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
-    println!("demo inbox: {}/inbox", credentials.app);
+    // Both links sign the browser in as the demo's admin, once each.
+    println!("demo admin sign-in: {}", credentials.admin_sign_in);
+    println!("demo inbox: {inbox}");
     println!(
         "simulated Salesforce org at {} (access token {})",
         credentials.salesforce.url, credentials.salesforce.access_token
@@ -297,5 +447,8 @@ pub fn pairing(salesforce: &SalesforceSim, intercom: &IntercomSim) -> Pairing {
         intercom_api_base_url: intercom.url(),
         intercom_access_token: Some(SecretString::from(intercom.access_token())),
         intercom_client_secret: Some(SecretString::from(intercom.client_secret())),
+        intercom_workspace_id: Some(intercom.workspace_id()),
+        intercom_connection: crate::auth::IntercomConnection::Token,
+        installer_admin_id: Some(intercom.installer_admin_id().to_string()),
     }
 }

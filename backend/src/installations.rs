@@ -25,6 +25,11 @@ pub struct Pairing {
     pub intercom_api_base_url: String,
     pub intercom_access_token: Option<SecretString>,
     pub intercom_client_secret: Option<SecretString>,
+    /// Known once `/me` answered for the token.
+    pub intercom_workspace_id: Option<String>,
+    pub intercom_connection: crate::auth::IntercomConnection,
+    /// The Intercom admin who connected the workspace.
+    pub installer_admin_id: Option<String>,
 }
 
 /// Where each secret lives, bound into its ciphertext.
@@ -59,6 +64,9 @@ impl Pairing {
             intercom_api_base_url: self.intercom_api_base_url.clone(),
             intercom_access_token: seal(&self.intercom_access_token, "intercom_access_token"),
             intercom_client_secret: seal(&self.intercom_client_secret, "intercom_client_secret"),
+            intercom_workspace_id: self.intercom_workspace_id.clone(),
+            intercom_connection: self.intercom_connection.as_str().to_owned(),
+            installer_admin_id: self.installer_admin_id.clone(),
         }
     }
 }

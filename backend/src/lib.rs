@@ -2,6 +2,7 @@
 //! webhooks, runs sync jobs and stores state in SQLite or PostgreSQL.
 
 pub mod app;
+pub mod auth;
 pub mod card;
 pub mod cases;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod crypto;
 pub mod demo;
 pub mod http;
 pub mod inbox;
+pub mod install;
 pub mod installations;
 pub mod intercom;
 pub mod jobs;

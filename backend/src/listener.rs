@@ -460,6 +460,13 @@ impl Listeners {
         Ok(())
     }
 
+    /// Stops listening for one installation (it switched org, or is being uninstalled).
+    pub fn stop(&self, installation_id: &str) {
+        if let Some(running) = self.running.lock().remove(installation_id) {
+            running.task.abort();
+        }
+    }
+
     pub fn stop_all(&self) {
         for (_, running) in self.running.lock().drain() {
             running.task.abort();

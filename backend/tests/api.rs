@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use secrecy::SecretString;
+use sfbridge::auth::{Clock, IntercomConnection, ManualTime};
 use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::http::router;
 use sfbridge::installations::Pairing;
@@ -17,8 +18,14 @@ struct TestApp {
     router: axum::Router,
     store: Store,
     cipher: Arc<Cipher>,
+    state: sfbridge::http::AppState,
+    time: ManualTime,
     _dir: tempfile::TempDir,
 }
+
+/// The app's public URL in these tests, and so its Host and Origin.
+const PUBLIC: &str = "http://127.0.0.1:8080";
+const HOST: &str = "127.0.0.1:8080";
 
 async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
@@ -37,20 +44,29 @@ async fn spawn_app() -> TestApp {
     let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
     let store = Store::open(&url.parse().unwrap()).await.unwrap();
     let cipher = Arc::new(Cipher::new(&SecretKey::generate()));
-    let config = sfbridge::config::parse(Default::default(), |_| None).unwrap();
-    let router = router(
-        sfbridge::app::state(
-            &config,
-            store.clone(),
-            (*cipher).clone(),
-            "http://127.0.0.1:8080".to_owned(),
-        ),
-        &dist,
+    let config = sfbridge::config::parse(
+        sfbridge::config::RawConfig {
+            public_url: Some(PUBLIC.to_owned()),
+            ..Default::default()
+        },
+        |_| None,
+    )
+    .unwrap();
+    let (clock, time) = Clock::manual(1_800_000_000_000);
+    let state = sfbridge::app::state_on(
+        &config,
+        store.clone(),
+        (*cipher).clone(),
+        PUBLIC.to_owned(),
+        clock,
     );
+    let router = router(state.clone(), &dist);
     TestApp {
         router,
         store,
         cipher,
+        state,
+        time,
         _dir: dir,
     }
 }
@@ -61,16 +77,39 @@ impl TestApp {
         path: &str,
         accept_encoding: Option<&str>,
     ) -> (StatusCode, http::HeaderMap, Vec<u8>) {
-        let mut request = Request::get(path);
+        let mut request = Request::get(path).header(header::HOST, HOST);
         if let Some(encoding) = accept_encoding {
             request = request.header(header::ACCEPT_ENCODING, encoding);
         }
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(Body::empty()).unwrap())
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A session for the teammate in the installation (an admin if `admin`): its cookie.
+    async fn sign_in(&self, installation: &str, teammate: &str, admin: bool) -> String {
+        if admin {
+            self.store
+                .grant_admin(installation, teammate, None, 0)
+                .await
+                .unwrap();
+        }
+        let (token, _) = self
+            .state
+            .auth
+            .open_session(
+                &self.store,
+                installation,
+                &sfbridge::auth::teammate(teammate, Some("Tess"), None),
+            )
             .await
             .unwrap();
+        format!(
+            "sfbridge_session={}",
+            secrecy::ExposeSecret::expose_secret(&token)
+        )
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, http::HeaderMap, Vec<u8>) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
@@ -121,11 +160,15 @@ async fn connections_show_each_installation_without_its_secrets() {
         intercom_api_base_url: "https://api.intercom.io".into(),
         intercom_access_token: Some(SecretString::from("intercom-secret-token")),
         intercom_client_secret: None,
+        intercom_workspace_id: None,
+        intercom_connection: IntercomConnection::Token,
+        installer_admin_id: None,
     };
     app.store
         .save_installation(&pairing.seal(&app.cipher), 1_700_000_000_000)
         .await
         .unwrap();
+    let cookie = app.sign_in("acme", "7", true).await;
     app.store
         .record_contact(
             "acme",
@@ -139,7 +182,15 @@ async fn connections_show_each_installation_without_its_secrets() {
         .await
         .unwrap();
 
-    let (status, headers, body) = app.get("/api/connections", None).await;
+    let (status, headers, body) = app
+        .send(
+            Request::get("/api/connections")
+                .header(header::HOST, HOST)
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/json");
     let text = String::from_utf8(body).unwrap();
@@ -160,7 +211,20 @@ async fn connections_show_each_installation_without_its_secrets() {
 #[tokio::test]
 async fn unknown_api_paths_get_a_json_error_naming_them() {
     let app = spawn_app().await;
-    let (status, _, body) = app.get("/api/nothing-here", None).await;
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    let cookie = app.sign_in("acme", "7", false).await;
+    let (status, _, body) = app
+        .send(
+            Request::get("/api/nothing-here")
+                .header(header::HOST, HOST)
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let error: ApiError = serde_json::from_slice(&body).unwrap();
     assert_eq!(error.error.code, "not_found");
@@ -197,4 +261,356 @@ async fn deep_links_get_the_app_and_assets_are_compressed() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
     assert!(body.len() < 200 * 20, "compressed to {} bytes", body.len());
+}
+
+/// An installation with nothing connected.
+fn pairing(id: &str) -> Pairing {
+    Pairing {
+        id: id.into(),
+        name: format!("{id} support"),
+        salesforce_environment: SalesforceEnvironment::Production,
+        salesforce_login_url: "https://login.salesforce.com".into(),
+        salesforce_instance_url: None,
+        salesforce_client_id: None,
+        salesforce_client_secret: None,
+        salesforce_access_token: None,
+        salesforce_refresh_token: None,
+        intercom_api_base_url: "http://127.0.0.1:9".into(),
+        intercom_access_token: None,
+        intercom_client_secret: None,
+        intercom_workspace_id: Some(format!("ws-{id}")),
+        intercom_connection: IntercomConnection::Token,
+        installer_admin_id: None,
+    }
+}
+
+/// A request as the app's own pages send it: this server's Host and Origin, a JSON body.
+fn from_pages(method: &http::Method, path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(method.clone())
+        .uri(path)
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, PUBLIC);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    if *method == http::Method::GET {
+        request.body(Body::empty()).unwrap()
+    } else {
+        request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap()
+    }
+}
+
+/// Every route of the table, with its path parameters filled in.
+fn concrete(route: &sfbridge::http::ApiRoute) -> String {
+    format!("/api{}", route.path.replace("{id}", "991267401"))
+}
+
+fn code(body: &[u8]) -> String {
+    serde_json::from_slice::<ApiError>(body)
+        .unwrap_or_else(|e| {
+            panic!(
+                "not an API error body ({e}): {}",
+                String::from_utf8_lossy(body)
+            )
+        })
+        .error
+        .code
+}
+
+#[tokio::test]
+async fn every_api_route_answers_401_to_anonymous_requests() {
+    let app = spawn_app().await;
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    let routes = sfbridge::http::api_routes();
+    assert!(routes.len() >= 30, "the whole table: {routes:?}");
+    for route in &routes {
+        let path = concrete(route);
+        let (status, _, body) = app.send(from_pages(&route.method, &path, None)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{} {path}", route.method);
+        assert_eq!(code(&body), "sign_in_required", "{} {path}", route.method);
+        // A cookie that names no session is no better.
+        let (status, _, _) = app
+            .send(from_pages(
+                &route.method,
+                &path,
+                Some("sfbridge_session=forged"),
+            ))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{} {path}", route.method);
+    }
+    // Paths no route has yet are closed too.
+    let (status, _, _) = app
+        .send(from_pages(&http::Method::GET, "/api/added-later", None))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn admin_routes_answer_403_to_teammates() {
+    let app = spawn_app().await;
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    let teammate = app.sign_in("acme", "8", false).await;
+    let admin_routes: Vec<_> = sfbridge::http::api_routes()
+        .into_iter()
+        .filter(|r| r.access == sfbridge::http::Access::Admin)
+        .collect();
+    assert!(admin_routes.iter().any(|r| r.path == "/connections"));
+    assert!(
+        admin_routes
+            .iter()
+            .any(|r| r.path == "/settings/sync/mappings")
+    );
+    for route in &admin_routes {
+        let path = concrete(route);
+        let (status, _, body) = app
+            .send(from_pages(&route.method, &path, Some(&teammate)))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{} {path}", route.method);
+        assert_eq!(code(&body), "admin_only");
+    }
+    let (status, _, body) = app
+        .send(from_pages(
+            &http::Method::GET,
+            "/api/session",
+            Some(&teammate),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let session: shared::access::SessionView = serde_json::from_slice(&body).unwrap();
+    assert_eq!(session.role, shared::access::Role::Teammate);
+    assert_eq!(session.installation_id, "acme");
+}
+
+#[tokio::test]
+async fn a_forged_host_a_missing_origin_and_a_cross_site_text_post_are_refused() {
+    let app = spawn_app().await;
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    let admin = app.sign_in("acme", "7", true).await;
+    let owners = "/api/settings/owners";
+    let body = r#"{"sync_owners":false,"route_conversations":false}"#;
+    let write = |host: &str, origin: Option<&str>, content_type: &str| {
+        let mut request = Request::put(owners)
+            .header(header::HOST, host)
+            .header(header::COOKIE, &admin)
+            .header(header::CONTENT_TYPE, content_type);
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        request.body(Body::from(body)).unwrap()
+    };
+
+    // DNS rebinding: a name that resolves here, but is not this server's.
+    let (status, _, body_) = app
+        .send(write(
+            "rebound.evil.example:8080",
+            Some(PUBLIC),
+            "application/json",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(code(&body_), "host_refused");
+    let (status, _, _) = app
+        .send(
+            Request::get("/connections")
+                .header(header::HOST, "rebound.evil.example:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST, "pages too");
+
+    // A write without an Origin, or from another site.
+    let (status, _, body_) = app.send(write(HOST, None, "application/json")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(code(&body_), "origin_refused");
+    let (status, _, _) = app
+        .send(write(
+            HOST,
+            Some("https://evil.example"),
+            "application/json",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A cross-site form: text/plain from another origin, and even from ours.
+    let (status, _, _) = app
+        .send(write(HOST, Some("https://evil.example"), "text/plain"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, body_) = app.send(write(HOST, Some(PUBLIC), "text/plain")).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(code(&body_), "json_required");
+
+    // Nothing was saved by any of them; the same write from the pages is.
+    assert_eq!(app.store.setting("acme", "owners").await.unwrap(), None);
+    let (status, _, _) = app
+        .send(write(HOST, Some(PUBLIC), "application/json"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(app.store.setting("acme", "owners").await.unwrap().is_some());
+
+    // Probes answer whatever the Host.
+    let (status, _, _) = app
+        .send(
+            Request::get("/healthz")
+                .header(header::HOST, "10.0.0.7:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_after_their_lifetime_and_on_sign_out() {
+    use sfbridge::auth::rules::{SESSION_IDLE_MS, SESSION_LIFETIME_MS};
+    let app = spawn_app().await;
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    let status_of = |cookie: String| {
+        let app = &app;
+        async move {
+            app.send(from_pages(
+                &http::Method::GET,
+                "/api/session",
+                Some(&cookie),
+            ))
+            .await
+            .0
+        }
+    };
+    let ms = |ms: i64| std::time::Duration::from_millis(ms as u64);
+
+    // Idle: used just before the idle limit keeps it; a full idle period ends it.
+    let cookie = app.sign_in("acme", "7", false).await;
+    app.time.advance(ms(SESSION_IDLE_MS - 60_000));
+    assert_eq!(status_of(cookie.clone()).await, StatusCode::OK);
+    app.time.advance(ms(SESSION_IDLE_MS - 60_000));
+    assert_eq!(status_of(cookie.clone()).await, StatusCode::OK);
+    app.time.advance(ms(SESSION_IDLE_MS));
+    assert_eq!(status_of(cookie).await, StatusCode::UNAUTHORIZED);
+
+    // Absolute: however busy, a session ends after its lifetime.
+    let cookie = app.sign_in("acme", "7", false).await;
+    let mut used = 0;
+    while used + SESSION_IDLE_MS / 2 < SESSION_LIFETIME_MS {
+        app.time.advance(ms(SESSION_IDLE_MS / 2));
+        used += SESSION_IDLE_MS / 2;
+        assert_eq!(status_of(cookie.clone()).await, StatusCode::OK);
+    }
+    app.time.advance(ms(SESSION_LIFETIME_MS - used));
+    assert_eq!(status_of(cookie).await, StatusCode::UNAUTHORIZED);
+
+    // Signing out ends it at once, and clears the cookie.
+    let cookie = app.sign_in("acme", "7", false).await;
+    let (status, headers, _) = app
+        .send(from_pages(
+            &http::Method::POST,
+            "/api/session/sign-out",
+            Some(&cookie),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let cleared = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cleared.contains("sfbridge_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert_eq!(status_of(cookie).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_setup_token_is_stored_hashed_and_lasts_a_day() {
+    let app = spawn_app().await;
+    let token = app.state.auth.issue_setup_token(&app.store).await.unwrap();
+    let token = secrecy::ExposeSecret::expose_secret(&token).to_owned();
+    let check = |token: String| {
+        let app = &app;
+        async move {
+            let request = Request::post("/auth/setup/check")
+                .header(header::HOST, HOST)
+                .header(header::ORIGIN, PUBLIC)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    serde_json::json!({ "token": token }).to_string(),
+                ))
+                .unwrap();
+            app.send(request).await.0
+        }
+    };
+    assert_eq!(check(token.clone()).await, StatusCode::OK);
+    assert_eq!(check("guessed".into()).await, StatusCode::UNAUTHORIZED);
+    // Only the hash is stored.
+    assert_eq!(app.store.setup_token_expiry(&token).await.unwrap(), None);
+    app.time.advance(std::time::Duration::from_millis(
+        sfbridge::auth::rules::SETUP_TOKEN_LIFETIME_MS as u64,
+    ));
+    assert_eq!(check(token).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn expired_sessions_setup_tokens_and_flows_are_purged() {
+    let app = spawn_app().await;
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    app.sign_in("acme", "7", false).await;
+    app.state.auth.issue_setup_token(&app.store).await.unwrap();
+    let nothing = app.state.auth.purge(&app.store).await.unwrap();
+    assert_eq!(nothing, sfbridge::store::Purged::default());
+    app.time.advance(std::time::Duration::from_secs(25 * 3600));
+    let purged = app.state.auth.purge(&app.store).await.unwrap();
+    assert_eq!(purged.sessions, 1);
+    assert_eq!(purged.setup_tokens, 1);
+}
+
+#[tokio::test]
+async fn each_installation_sees_only_its_own_connection() {
+    let app = spawn_app().await;
+    for id in ["acme", "globex"] {
+        app.store
+            .save_installation(&pairing(id).seal(&app.cipher), 0)
+            .await
+            .unwrap();
+    }
+    let acme = app.sign_in("acme", "7", true).await;
+    let (status, _, body) = app
+        .send(from_pages(
+            &http::Method::GET,
+            "/api/connections",
+            Some(&acme),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let view: ConnectionsView = serde_json::from_slice(&body).unwrap();
+    let ids: Vec<_> = view.installations.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["acme"]);
+    // A query parameter naming another installation changes nothing.
+    let (_, _, body) = app
+        .send(from_pages(
+            &http::Method::GET,
+            "/api/connections?installation_id=globex",
+            Some(&acme),
+        ))
+        .await;
+    let view: ConnectionsView = serde_json::from_slice(&body).unwrap();
+    assert_eq!(view.installations[0].id, "acme");
+    // An admin of acme is nobody in globex.
+    assert!(!app.store.is_admin("globex", "7").await.unwrap());
 }

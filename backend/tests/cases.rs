@@ -98,6 +98,22 @@ async fn file(world: &World, body: &Value) -> (u16, Value) {
     send(world, reqwest::Method::POST, "/api/cases", body).await
 }
 
+/// Files as the signed-in teammate `teammate` (`None`: the installer, the world's admin).
+async fn file_by(world: &World, teammate: Option<u64>, body: &Value) -> (u16, Value) {
+    let client = match teammate {
+        Some(id) => world.sign_in_as(&id.to_string()).await,
+        None => world.http.clone(),
+    };
+    let response = client
+        .post(format!("{}/api/cases", world.app))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
 #[tokio::test]
 async fn record_type_forms_follow_the_layouts_ui_api_picklists_and_the_conversation() {
     let world = World::start().await;
@@ -217,7 +233,7 @@ async fn filing_with_a_warm_schema_costs_two_calls_and_the_teammate_owns_the_cas
         .unwrap()
         .to_owned();
     let carol = TEAMMATES[2];
-    let mut body = submission(
+    let body = submission(
         &conversation,
         &instance(),
         Some(record_type_id(2)),
@@ -225,9 +241,17 @@ async fn filing_with_a_warm_schema_costs_two_calls_and_the_teammate_owns_the_cas
                "Type": "Billing", "ContactId": contact_id, "AccountId": account_id,
                "Description": "Maya Patel: Our last invoice shows the wrong amount."}),
     );
-    body["teammate_id"] = json!(carol.0.to_string());
+    // Carol files it, signed in as herself.
+    let carol_signed_in = world.sign_in_as(&carol.0.to_string()).await;
     let before = world.salesforce.api_calls();
-    let (status, filed) = file(&world, &body).await;
+    let answer = carol_signed_in
+        .post(format!("{}/api/cases", world.app))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let filed: Value = answer.json().await.unwrap();
     let calls = world.salesforce.api_calls() - before;
     assert_eq!(status, 201, "{filed}");
     // The teammate's user (one query) and the create with its read-back (one composite).
@@ -262,8 +286,8 @@ async fn owner_modes_and_both_fallbacks() {
     let conversation = world.conversation_of(MAYA).await;
     form(&world, &conversation).await;
     let subject = |s: &str| json!({"Subject": s, "Status": "New", "Origin": "Web"});
-    let file_as = |teammate: Option<u64>, record_type: u64, s: &'static str| {
-        let mut body = submission(
+    let file_as = |record_type: u64, s: &'static str| {
+        submission(
             &conversation,
             &instance(),
             Some(record_type_id(record_type)),
@@ -273,11 +297,7 @@ async fn owner_modes_and_both_fallbacks() {
             } else {
                 subject(s)
             },
-        );
-        if let Some(id) = teammate {
-            body["teammate_id"] = json!(id.to_string());
-        }
-        body
+        )
     };
     let owner_of = |filed: &Value| {
         world
@@ -289,23 +309,23 @@ async fn owner_modes_and_both_fallbacks() {
 
     // Salesforce's rules: Support cases go to Carol, bug reports to Dave, whoever files.
     record_types(&world, "salesforce_rules").await;
-    let (status, filed) = file(&world, &file_as(Some(TEAMMATES[0].0), 1, "Rules")).await;
+    let (status, filed) = file_by(&world, Some(TEAMMATES[0].0), &file_as(1, "Rules")).await;
     assert_eq!(status, 201, "{filed}");
     assert_eq!(owner_of(&filed), user_id(2));
     assert_eq!(filed["owner"]["by"], "salesforce_rules");
-    let (_, filed) = file(&world, &file_as(Some(TEAMMATES[0].0), 3, "Bug")).await;
+    let (_, filed) = file_by(&world, Some(TEAMMATES[0].0), &file_as(3, "Bug")).await;
     assert_eq!(owner_of(&filed), user_id(3));
 
     record_types(&world, "assign_teammate").await;
     // Alice may edit cases: she owns what she files, and a bug report stays hers.
-    let (_, filed) = file(&world, &file_as(Some(TEAMMATES[0].0), 3, "Alice")).await;
+    let (_, filed) = file_by(&world, Some(TEAMMATES[0].0), &file_as(3, "Alice")).await;
     assert_eq!(owner_of(&filed), user_id(0));
     assert_eq!(filed["owner"]["by"], "teammate");
     // Without a named teammate, the installer (Alice) files.
-    let (_, filed) = file(&world, &file_as(None, 1, "Installer")).await;
+    let (_, filed) = file_by(&world, None, &file_as(1, "Installer")).await;
     assert_eq!(owner_of(&filed), user_id(0));
     // Bob's profile may not edit cases: Salesforce's rules decide, and the answer says so.
-    let (status, filed) = file(&world, &file_as(Some(TEAMMATES[1].0), 1, "Bob")).await;
+    let (status, filed) = file_by(&world, Some(TEAMMATES[1].0), &file_as(1, "Bob")).await;
     assert_eq!(status, 201, "{filed}");
     assert_eq!(owner_of(&filed), user_id(2));
     assert_eq!(
@@ -322,13 +342,27 @@ async fn owner_modes_and_both_fallbacks() {
             json!({"Email": "dave.diaz@elsewhere.example"}),
         )
         .unwrap();
-    let (_, filed) = file(&world, &file_as(Some(TEAMMATES[3].0), 1, "Dave")).await;
+    let (_, filed) = file_by(&world, Some(TEAMMATES[3].0), &file_as(1, "Dave")).await;
     assert_eq!(owner_of(&filed), user_id(2));
     assert_eq!(filed["owner"]["by"], "fell_back");
-    // An unknown teammate is refused before Salesforce hears of it.
-    let (status, refused) = file(&world, &file_as(Some(42), 1, "Nobody")).await;
-    assert_eq!(status, 400, "{refused}");
-    assert_eq!(refused["error"]["code"], "case_invalid");
+    // Someone who is no teammate of the workspace cannot sign in to file anything.
+    let token = world
+        .state
+        .auth
+        .make_installer_link(&world.store, sfbridge::demo::DEMO_INSTALLATION_ID, "42")
+        .await
+        .unwrap();
+    let refused = world
+        .anonymous
+        .post(format!("{}/auth/link", world.app))
+        .header("Origin", &world.app)
+        .json(&json!({"token": secrecy::ExposeSecret::expose_secret(&token)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["code"], "not_a_teammate");
     world.stop().await;
 }
 

@@ -112,6 +112,9 @@ fn pairing(id: &str) -> Pairing {
         intercom_api_base_url: "https://api.intercom.io".into(),
         intercom_access_token: Some(SecretString::from("intercom-token-value")),
         intercom_client_secret: Some(SecretString::from("intercom-secret-value")),
+        intercom_workspace_id: Some(format!("ws-{id}")),
+        intercom_connection: sfbridge::auth::IntercomConnection::Token,
+        installer_admin_id: Some("7".into()),
     }
 }
 
@@ -664,6 +667,144 @@ async fn a_case_form_instance_is_claimed_once_then_filed_released_or_unknown() {
                 .unwrap(),
             CaseClaim::Claimed
         );
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_links_and_flows_are_single_rows_keyed_by_their_hash() {
+    use sfbridge::store::{IntercomFlowRow, SessionRow, SignInLinkRow};
+    each_database(|db| async move {
+        let store = &db.store;
+        installation(store, "a").await;
+        let session = SessionRow {
+            token_hash: "h1".into(),
+            installation_id: "a".into(),
+            intercom_admin_id: "7".into(),
+            name: "Tess".into(),
+            email: None,
+            created_at: 1_000,
+            last_seen_at: 1_000,
+            expires_at: 9_000,
+        };
+        store.save_session(&session).await.unwrap();
+        store.touch_session("h1", 2_000).await.unwrap();
+        // An older use never moves the last use back.
+        store.touch_session("h1", 1_500).await.unwrap();
+        assert_eq!(
+            store.session("h1").await.unwrap().unwrap().last_seen_at,
+            2_000
+        );
+
+        let link = SignInLinkRow {
+            installation_id: "a".into(),
+            intercom_admin_id: "8".into(),
+            created_by: "7".into(),
+            created_at: 1_000,
+            expires_at: 5_000,
+        };
+        store.save_sign_in_link("l1", &link).await.unwrap();
+        assert_eq!(store.take_sign_in_link("l1").await.unwrap(), Some(link));
+        assert_eq!(
+            store.take_sign_in_link("l1").await.unwrap(),
+            None,
+            "{}",
+            db.label
+        );
+
+        let flow = IntercomFlowRow {
+            state: "s1".into(),
+            purpose: "sign_in".into(),
+            installation_id: None,
+            setup_token_hash: None,
+            started_by: None,
+            binding_hash: "b".into(),
+            next_path: Some("/inbox".into()),
+            created_at: 1_000,
+        };
+        store.save_intercom_flow(&flow).await.unwrap();
+        assert_eq!(store.take_intercom_flow("s1").await.unwrap(), Some(flow));
+        assert_eq!(store.take_intercom_flow("s1").await.unwrap(), None);
+
+        store.save_setup_token("t1", 1_000, 3_000).await.unwrap();
+        let purged = store.purge_expired(3_000, 0, 0).await.unwrap();
+        assert_eq!((purged.sessions, purged.setup_tokens), (0, 1));
+        let purged = store.purge_expired(9_000, 0, 0).await.unwrap();
+        assert_eq!(purged.sessions, 1);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_revoked() {
+    each_database(|db| async move {
+        let store = &db.store;
+        installation(store, "a").await;
+        assert!(store.grant_admin("a", "7", None, 1).await.unwrap());
+        assert!(
+            !store.grant_admin("a", "7", None, 2).await.unwrap(),
+            "granted once"
+        );
+        assert!(!store.revoke_admin("a", "7").await.unwrap(), "{}", db.label);
+        store.grant_admin("a", "8", Some("7"), 3).await.unwrap();
+        assert!(store.revoke_admin("a", "7").await.unwrap());
+        assert_eq!(store.admins("a").await.unwrap(), vec!["8".to_owned()]);
+        assert!(store.is_admin("a", "8").await.unwrap());
+        assert!(!store.is_admin("a", "7").await.unwrap());
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_installation_per_workspace_and_uninstalling_deletes_every_row() {
+    each_database(|db| async move {
+        let store = &db.store;
+        installation(store, "a").await;
+        installation(store, "b").await;
+        let found = store
+            .installation_by_workspace("ws-a")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, "a");
+        // Another installation may not claim a's workspace.
+        let mut clash = pairing("c");
+        clash.intercom_workspace_id = Some("ws-a".into());
+        assert!(
+            store
+                .save_installation(&clash.seal(&cipher()), 1)
+                .await
+                .is_err(),
+            "{}",
+            db.label
+        );
+
+        store.grant_admin("a", "7", None, 1).await.unwrap();
+        store
+            .record_audit("a", 1, "7", "Tess", "installed", "")
+            .await
+            .unwrap();
+        store.enqueue(&job("a", None, 0), 0).await.unwrap();
+        let before = store.footprint("a").await.unwrap();
+        let count = |table: &str, footprint: &sfbridge::store::Footprint| {
+            footprint
+                .tables
+                .iter()
+                .find(|(t, _)| *t == table)
+                .unwrap()
+                .1
+        };
+        assert_eq!(count("installation_admins", &before), 1);
+        assert_eq!(count("audit_log", &before), 1);
+        assert_eq!(count("jobs", &before), 1);
+
+        assert!(store.delete_installation("a").await.unwrap());
+        let after = store.footprint("a").await.unwrap();
+        assert!(after.tables.iter().all(|(_, n)| *n == 0), "{after:?}");
+        assert!(store.installation("b").await.unwrap().is_some());
         db
     })
     .await;

@@ -97,8 +97,9 @@ async fn the_signature_is_checked_before_anything_is_stored() {
     assert_eq!(status, 200);
     assert_eq!(answer["status"], "repeated");
 
-    // A signed body that is not a notification is refused as malformed.
-    let (status, answer) = deliver(&world, "{}", Some(&signed(&world, "{}"))).await;
+    // A signed body (of the workspace) that is not a notification is refused as malformed.
+    let bare = json!({"app_id": world.intercom.workspace_id()}).to_string();
+    let (status, answer) = deliver(&world, &bare, Some(&signed(&world, &bare))).await;
     assert_eq!(status, 400, "{answer}");
     // Topics the sync does not use are taken and ignored.
     let ping = envelope(&world, "notif_ping", "ping", json!({"message": "hi"}));

@@ -71,6 +71,9 @@ where
             intercom_api_base_url: "https://api.intercom.io".into(),
             intercom_access_token: None,
             intercom_client_secret: Some(SecretString::from("s")),
+            intercom_workspace_id: Some("ws-i1".into()),
+            intercom_connection: sfbridge::auth::IntercomConnection::Token,
+            installer_admin_id: None,
         };
         db.store
             .save_installation(&pairing.seal(&Cipher::new(&SecretKey::generate())), 1)

@@ -8,22 +8,61 @@ use leptos_router::components::{FlatRoutes, Redirect, Route, Router};
 use leptos_router::path;
 use shared::pages::Bundle;
 
-use crate::app::{NotFound, Shell, provide_bundle};
+use crate::api;
+use crate::app::{Bare, NotFound, Shell, provide_bundle};
 use crate::connections::ConnectionsPage;
+use crate::setup::{SetupPage, SetupSalesforcePage, SetupWebhooksPage};
+use crate::signin::{SessionProvider, SignedInOnly, use_session};
+use crate::team::TeamPage;
 
-/// Every admin page inside the shared [`Shell`]; the home page leads to Connections.
+/// Every admin page inside the shared [`Shell`] (setup bare); the home page leads admins to
+/// Connections and teammates to their inbox. Every page but setup's first step needs a
+/// session; without one the reader is sent to `/signin`.
 #[component]
 pub fn AdminApp() -> impl IntoView {
     provide_bundle(Bundle::Admin);
     view! {
-        <Router>
-            <FlatRoutes fallback=|| view! { <Shell><NotFound /></Shell> }>
-                <Route path=path!("/") view=|| view! { <Redirect path="/connections" /> } />
-                <Route
-                    path=path!("/connections")
-                    view=|| view! { <Shell><ConnectionsPage /></Shell> }
-                />
-            </FlatRoutes>
-        </Router>
+        <SessionProvider>
+            <Router>
+                <FlatRoutes fallback=|| view! { <Shell><NotFound /></Shell> }>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/setup") view=|| view! { <Bare><SetupPage /></Bare> } />
+                    <Route
+                        path=path!("/setup/salesforce")
+                        view=|| view! { <Bare><SignedInOnly><SetupSalesforcePage /></SignedInOnly></Bare> }
+                    />
+                    <Route
+                        path=path!("/setup/webhooks")
+                        view=|| view! { <Bare><SignedInOnly><SetupWebhooksPage /></SignedInOnly></Bare> }
+                    />
+                    <Route
+                        path=path!("/connections")
+                        view=|| view! { <Shell><SignedInOnly><ConnectionsPage /></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/team")
+                        view=|| view! { <Shell><SignedInOnly><TeamPage /></SignedInOnly></Shell> }
+                    />
+                </FlatRoutes>
+            </Router>
+        </SessionProvider>
+    }
+}
+
+/// `/`: admins to Connections, teammates to the inbox (the teammate bundle: a full page load).
+#[component]
+fn Home() -> impl IntoView {
+    let session = use_session().map(|s| s.0);
+    view! {
+        <SignedInOnly>
+            {move || {
+                if session.is_none_or(|s| s.get().shows_admin_areas()) {
+                    view! { <Redirect path="/connections" /> }.into_any()
+                } else {
+                    api::go_to("/inbox");
+                    ().into_any()
+                }
+            }}
+        </SignedInOnly>
     }
 }

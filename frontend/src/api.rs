@@ -209,3 +209,77 @@ pub fn abort_on_cleanup() -> Option<AbortSignal> {
     });
     signal
 }
+
+/// `method` `path` with `body` as JSON (the back end takes changes only as JSON from its own
+/// pages: the browser adds this origin), answering `T`; a failure keeps the error body.
+pub async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: &B,
+) -> Result<T, LoadError> {
+    let builder = match method {
+        "PUT" => Request::put(path),
+        _ => Request::post(path),
+    };
+    let request = builder
+        .header("Accept", "application/json")
+        .json(body)
+        .map_err(|e| LoadError::Decode(e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| LoadError::Network(e.to_string()))?;
+    let body = response
+        .text()
+        .await
+        .map_err(|e| LoadError::Network(e.to_string()))?;
+    if response.ok() {
+        decode(&body)
+    } else {
+        Err(classify_failure(
+            response.status(),
+            &response.status_text(),
+            &body,
+        ))
+    }
+}
+
+/// The body of a POST that carries nothing but its intent (`{}`, or a setup link's token).
+#[derive(Clone, Default, serde::Serialize)]
+pub struct Intent<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<&'a str>,
+}
+
+/// `POST` `body` as JSON to `path`.
+pub async fn post_json<B: serde::Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, LoadError> {
+    send_json("POST", path, body).await
+}
+
+/// `GET` `path` (no abort).
+pub async fn fetch<T: DeserializeOwned>(path: &str) -> Result<T, LoadError> {
+    get_json(Request::get(path), None).await
+}
+
+/// Sends the browser to another address (an OAuth authorize page, or a page after signing
+/// in that must load afresh).
+pub fn go_to(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(url);
+    }
+}
+
+/// A query parameter of the current address.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get(name).filter(|v| !v.is_empty())
+}
+
+/// Whether a failure means "not signed in".
+pub fn is_signed_out(error: &LoadError) -> bool {
+    error.status() == Some(401)
+}

@@ -10,6 +10,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 use shared::pages::Bundle;
 
+use crate::signin::{SessionState, SignOut, use_session};
+
 /// Mounts `app` on `<body>`: what each bundle's `main` does.
 pub fn mount<V: IntoView + 'static>(app: fn() -> V) {
     console_error_panic_hook::set_once();
@@ -38,14 +40,39 @@ pub fn PageLink(
     }
 }
 
-/// Header with the product name and navigation, then the page.
+/// A page without navigation (signing in, setup), under the product's name.
 #[component]
-pub fn Shell(children: Children) -> impl IntoView {
+pub fn Bare(children: Children) -> impl IntoView {
     view! {
         <div class="shell">
             <header class="topbar">
                 <div class="topbar-inner">
-                    <PageLink href="/connections" class="brand">
+                    <span class="brand">
+                        <img class="brand-mark" src="/favicon.svg" alt="" width="28" height="28" />
+                        <span class="brand-name">"sfbridge"</span>
+                    </span>
+                </div>
+            </header>
+            <main class="content">{children()}</main>
+        </div>
+    }
+}
+
+/// Header with the product name and navigation (the admin areas only for admins), who is
+/// signed in, then the page.
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    let session = use_session().map(|s| s.0);
+    let admin = move || session.is_none_or(|s| s.get().shows_admin_areas());
+    let who = move || match session.map(|s| s.get()) {
+        Some(SessionState::SignedIn(view)) => Some(view),
+        _ => None,
+    };
+    view! {
+        <div class="shell">
+            <header class="topbar">
+                <div class="topbar-inner">
+                    <PageLink href="/" class="brand">
                         <img class="brand-mark" src="/favicon.svg" alt="" width="28" height="28" />
                         <span class="brand-name">"sfbridge"</span>
                     </PageLink>
@@ -53,10 +80,22 @@ pub fn Shell(children: Children) -> impl IntoView {
                         <PageLink href="/inbox" class="nav-link">
                             "Inbox"
                         </PageLink>
-                        <PageLink href="/connections" class="nav-link">
-                            "Connections"
-                        </PageLink>
+                        <Show when=admin>
+                            <PageLink href="/connections" class="nav-link">
+                                "Connections"
+                            </PageLink>
+                            <PageLink href="/team" class="nav-link">
+                                "Team"
+                            </PageLink>
+                        </Show>
                     </nav>
+                    {move || who().map(|view| view! {
+                        <div class="who" data-testid="signed-in-as" data-role=if view.role.is_admin() { "admin" } else { "teammate" }>
+                            <span class="who-name">{view.teammate.name}</span>
+                            <span class="who-role">{view.role.label()}</span>
+                            <SignOut />
+                        </div>
+                    })}
                 </div>
             </header>
             <main class="content">{children()}</main>

@@ -17,4 +17,7 @@ pub mod format;
 pub mod inbox;
 pub mod moment;
 pub mod problem;
+pub mod setup;
+pub mod signin;
+pub mod team;
 pub mod teammate;

@@ -7,29 +7,41 @@ use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::path;
 use shared::pages::Bundle;
 
-use crate::app::{NotFound, Shell, provide_bundle};
+use crate::app::{Bare, NotFound, Shell, provide_bundle};
 use crate::card::CardPage;
 use crate::case::CasePage;
 use crate::inbox::InboxPage;
+use crate::signin::{SessionProvider, SignInPage, SignedInOnly};
 
-/// The card page and the case form alone, the demo inbox inside the shared [`Shell`].
+/// The card page and the case form alone, signing in bare, the demo inbox inside the shared
+/// [`Shell`]. Every page but sign-in needs a session; without one the reader is sent to
+/// `/signin`.
 #[component]
 pub fn TeammateApp() -> impl IntoView {
     provide_bundle(Bundle::Teammate);
     view! {
-        <Router>
-            // Flat routes: no page nests another, and the flat router is the smaller one.
-            <FlatRoutes fallback=|| view! { <Shell><NotFound /></Shell> }>
-                // Without the shell, so an inbox can show the card in a narrow side panel.
-                <Route path=path!("/card/:conversation_id") view=CardPage />
-                // Reached from the card, so as narrow and as bare.
-                <Route path=path!("/case/:conversation_id") view=CasePage />
-                // One route for the list alone and with a selection, so selecting keeps the list.
-                <Route
-                    path=path!("/inbox/:conversation_id?")
-                    view=|| view! { <Shell><InboxPage /></Shell> }
-                />
-            </FlatRoutes>
-        </Router>
+        <SessionProvider>
+            <Router>
+                // Flat routes: no page nests another, and the flat router is the smaller one.
+                <FlatRoutes fallback=|| view! { <Shell><NotFound /></Shell> }>
+                    // Without the shell, so an inbox can show the card in a narrow side panel.
+                    <Route
+                        path=path!("/card/:conversation_id")
+                        view=|| view! { <SignedInOnly><CardPage /></SignedInOnly> }
+                    />
+                    // Reached from the card, so as narrow and as bare.
+                    <Route
+                        path=path!("/case/:conversation_id")
+                        view=|| view! { <SignedInOnly><CasePage /></SignedInOnly> }
+                    />
+                    <Route path=path!("/signin") view=|| view! { <Bare><SignInPage /></Bare> } />
+                    // One route for the list alone and with a selection, so selecting keeps the list.
+                    <Route
+                        path=path!("/inbox/:conversation_id?")
+                        view=|| view! { <Shell><SignedInOnly><InboxPage /></SignedInOnly></Shell> }
+                    />
+                </FlatRoutes>
+            </Router>
+        </SessionProvider>
     }
 }

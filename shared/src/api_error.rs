@@ -47,4 +47,8 @@ pub mod codes {
     pub const INTERCOM_UNREACHABLE: &str = "intercom_unreachable";
     /// Intercom refused the stored token: an admin must reconnect.
     pub const INTERCOM_RECONNECT_NEEDED: &str = "intercom_reconnect_needed";
+    /// No session, or it expired: sign in (401).
+    pub const SIGN_IN_REQUIRED: &str = "sign_in_required";
+    /// The signed-in teammate is not an admin of the installation (403).
+    pub const ADMIN_ONLY: &str = "admin_only";
 }

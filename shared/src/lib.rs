@@ -3,6 +3,7 @@
 //! Nothing here does I/O: the crate builds for wasm32 as well as natively, so the
 //! browser and the server agree on every shape by construction.
 
+pub mod access;
 pub mod api_error;
 pub mod card;
 pub mod case_form;

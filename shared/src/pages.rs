@@ -18,11 +18,11 @@ pub enum Bundle {
 /// First path segments of the admin pages. A new admin page adds its segment here (and its
 /// route to the admin app); every other path is the teammate bundle's, unknown ones
 /// included (its not-found page is the small one).
-pub const ADMIN_SECTIONS: &[&str] = &["connections"];
+pub const ADMIN_SECTIONS: &[&str] = &["connections", "setup", "team"];
 
 impl Bundle {
     /// The bundle whose router owns `path` (a URL path, query and fragment excluded). The
-    /// home page is the admin bundle's: it leads to Connections.
+    /// home page is the admin bundle's: it leads admins to Connections, teammates to the inbox.
     pub fn of(path: &str) -> Bundle {
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
         if first.is_empty() || ADMIN_SECTIONS.contains(&first) {
@@ -56,6 +56,10 @@ mod tests {
             ("/case/215", Bundle::Teammate),
             ("/inbox", Bundle::Teammate),
             ("/inbox/77", Bundle::Teammate),
+            ("/setup", Bundle::Admin),
+            ("/setup/webhooks", Bundle::Admin),
+            ("/team", Bundle::Admin),
+            ("/signin", Bundle::Teammate),
             ("/connectionsx", Bundle::Teammate),
             ("/no/such/page", Bundle::Teammate),
         ] {

@@ -94,6 +94,31 @@ impl Browser {
             .with_context(|| format!("cannot open {url}"))
     }
 
+    /// Opens a sign-in link (`/signin?link=..&next=..`) and waits until the page signed the
+    /// browser in and moved on.
+    pub async fn sign_in(&self, link: &str) -> Result<()> {
+        self.goto(link).await?;
+        self.wait_for_path("to leave the sign-in page", |path| path != "/signin")
+            .await
+            .map(drop)
+    }
+
+    /// Waits until the address's path satisfies `want`; the path.
+    pub async fn wait_for_path(&self, what: &str, want: impl Fn(&str) -> bool) -> Result<String> {
+        poll(&format!("the address {what}"), PAGE_TIMEOUT, || async {
+            let url = self.client().current_url().await?;
+            if want(url.path()) {
+                Ok(Some(url.path().to_owned()))
+            } else {
+                Err(anyhow::anyhow!(
+                    "it is {url}; page text: {:?}",
+                    self.page_text().await.unwrap_or_default()
+                ))
+            }
+        })
+        .await
+    }
+
     /// Waits until an element matching `css` is on the page and its text satisfies `want`.
     pub async fn wait_for_text(
         &self,

@@ -27,6 +27,8 @@ const CREDENTIALS_FILE: &str = "credentials.json";
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct DemoCredentials {
     pub app: String,
+    /// A one-time link signing a browser in as the demo's admin.
+    pub admin_sign_in: String,
     pub salesforce: ServiceCredentials,
     pub intercom: ServiceCredentials,
 }
@@ -42,6 +44,10 @@ pub struct ServiceCredentials {
 pub struct Sfbridge {
     base_url: String,
     stderr: Arc<Mutex<String>>,
+    /// Every line printed on stdout after the listening line.
+    stdout: Arc<Mutex<Vec<String>>>,
+    /// Signed in as the demo's admin, once asked for.
+    admin: tokio::sync::OnceCell<reqwest::Client>,
     stderr_read: JoinHandle<()>,
     child: Child,
     /// `None` only once [`Sfbridge::kill`] or [`Sfbridge::stop`] handed it back.
@@ -64,6 +70,28 @@ impl Sfbridge {
             .arg("--static-dir")
             .arg(paths::dist_dir())
             .env("SFBRIDGE_SECRET_KEY", random_key());
+        Self::start(cmd, data_dir).await
+    }
+
+    /// `sfbridge serve` on 127.0.0.1:0 with a fresh SQLite database, a random key and these
+    /// extra `SFBRIDGE_*` settings (the simulators as Intercom and Salesforce, say).
+    pub async fn serve_with(settings: &[(&str, String)]) -> Result<Self> {
+        let data_dir = tempfile::tempdir()?;
+        let mut cmd = Command::new(paths::sfbridge_bin()?);
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--database-url")
+            .arg(format!(
+                "sqlite://{}",
+                data_dir.path().join("sfbridge.db").display()
+            ))
+            .arg("--static-dir")
+            .arg(paths::dist_dir())
+            .env("SFBRIDGE_SECRET_KEY", random_key());
+        for (key, value) in settings {
+            cmd.env(key, value);
+        }
         Self::start(cmd, data_dir).await
     }
 
@@ -172,11 +200,19 @@ impl Sfbridge {
                 );
             }
         };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
+        // Keep draining stdout so the server never blocks on a full pipe; keep the lines.
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let keep = printed.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = stdout.next_line().await {
+                keep.lock().expect("stdout lines").push(line);
+            }
+        });
         Ok(Self {
             base_url,
             stderr,
+            stdout: printed,
+            admin: tokio::sync::OnceCell::new(),
             stderr_read,
             child,
             data_dir: Some(data_dir),
@@ -191,6 +227,59 @@ impl Sfbridge {
     /// The URL of `path` (which starts with `/`) on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// The first line printed on stdout that starts with `prefix`, once it is there; the rest
+    /// of the line.
+    pub async fn printed(&self, prefix: &str) -> Result<String> {
+        crate::poll(
+            &format!("a `{prefix}` line on stdout"),
+            START_TIMEOUT,
+            || async {
+                Ok(self
+                    .stdout
+                    .lock()
+                    .expect("stdout lines")
+                    .iter()
+                    .find_map(|l| l.strip_prefix(prefix).map(|rest| rest.trim().to_owned())))
+            },
+        )
+        .await
+    }
+
+    /// A client signed in as the demo's admin (through the demo's own sign-in link).
+    pub async fn admin(&self) -> Result<&reqwest::Client> {
+        self.admin
+            .get_or_try_init(|| async {
+                let credentials = self.demo_credentials().await?;
+                sfbridge::demo::signed_in_client(&self.base_url, &credentials.admin_sign_in).await
+            })
+            .await
+    }
+
+    /// A fresh one-time sign-in link for the demo's teammate `teammate_id` (made by the admin)
+    /// that lands on `next`.
+    pub async fn sign_in_link(&self, teammate_id: &str, next: &str) -> Result<String> {
+        let made: serde_json::Value = self
+            .admin()
+            .await?
+            .post(self.url("/api/admin/sign-in-links"))
+            .json(&serde_json::json!({ "teammate_id": teammate_id }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let url = made["url"]
+            .as_str()
+            .context("the sign-in link answer has no url")?;
+        Ok(format!("{url}&next={next}"))
+    }
+
+    /// A sign-in link for the demo's admin landing on `next`.
+    pub async fn admin_link(&self, next: &str) -> Result<String> {
+        let admin = sim::intercom::demo::TEAMMATES[0].0.to_string();
+        self.sign_in_link(&admin, next).await
     }
 
     /// Everything the server wrote to stderr so far (its logs).
@@ -244,9 +333,9 @@ impl Sfbridge {
         Ok(status)
     }
 
-    /// GET `path` and parse the JSON answer, failing on a non-2xx status.
+    /// GET `path` as the demo's admin and parse the JSON answer, failing on a non-2xx status.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let response = reqwest::get(self.url(path)).await?;
+        let response = self.admin().await?.get(self.url(path)).send().await?;
         let status = response.status();
         let body = response.text().await?;
         if !status.is_success() {

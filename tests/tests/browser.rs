@@ -13,31 +13,28 @@ fn require_built_pages() {
 }
 
 #[tokio::test]
-async fn connections_page_shows_the_backend_version_and_no_installations() {
+async fn a_server_without_installations_sends_the_browser_to_its_setup_link() {
     require_built_pages();
     let server = Sfbridge::serve().await.unwrap();
-    let view: ConnectionsView = server.get_json("/api/connections").await.unwrap();
+    let setup = server.printed("sfbridge setup: ").await.unwrap();
+    assert!(setup.starts_with(&server.url("/setup?token=")), "{setup}");
     let browser = Browser::start().await.unwrap();
 
+    // Not signed in: Connections sends the browser to sign in, which says how to set up.
     browser.goto(&server.url("/connections")).await.unwrap();
-    let shown = browser
-        .wait_for_text(
-            "[data-testid=health-version]",
-            "to show the back end's version",
-            |text| text.contains(&view.health.version),
-        )
+    browser
+        .wait_for_path("to be the sign-in page", |path| path == "/signin")
         .await
         .unwrap();
-    assert!(shown.contains(&view.health.version), "{shown:?}");
     let empty = browser
         .wait_for_text(
-            "[data-testid=installations-empty]",
-            "to say there are no installations",
-            |text| !text.trim().is_empty(),
+            "[data-testid=signin-setup-needed]",
+            "to say there is no installation yet",
+            |text| text.contains("setup link"),
         )
         .await
         .unwrap();
-    assert!(!empty.trim().is_empty());
+    assert!(empty.contains("sfbridge serve"), "{empty}");
 
     browser.close().await.unwrap();
 }
@@ -93,7 +90,10 @@ async fn demo_page_shows_the_simulated_salesforce_org() {
     .unwrap();
     let browser = Browser::start().await.unwrap();
 
-    browser.goto(&server.url("/connections")).await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/connections").await.unwrap())
+        .await
+        .unwrap();
     let shown = browser
         .wait_for_text(
             "[data-testid=installation] [data-testid=salesforce-org-id]",

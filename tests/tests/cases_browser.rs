@@ -36,7 +36,10 @@ async fn demo(form_mode: Value, owner_mode: &str) -> (Sfbridge, String) {
 }
 
 async fn settings(server: &Sfbridge, form_mode: Value, owner_mode: &str) {
-    let response = reqwest::Client::new()
+    let response = server
+        .admin()
+        .await
+        .unwrap()
         .put(server.url("/api/settings/cases"))
         .json(&json!({"form_mode": form_mode, "owner_mode": owner_mode}))
         .send()
@@ -168,15 +171,6 @@ async fn file(browser: &Browser, org: &str) -> (Value, String) {
     (case, owner)
 }
 
-async fn another(browser: &Browser) {
-    wait(browser, "case-another").await.click().await.unwrap();
-    wait(browser, "case-form").await;
-    until(browser, "a fresh form", async |b: &Browser| {
-        absent(b, "case-filed").await
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn record_types_switch_fields_required_fields_block_and_the_rule_shows_on_its_field() {
     let (server, org) = demo(json!({"mode": "record_types"}), "assign_teammate").await;
@@ -187,9 +181,14 @@ async fn record_types_switch_fields_required_fields_block_and_the_rule_shows_on_
         .unwrap();
     let browser = Browser::start().await.unwrap();
 
-    // Reached from the card.
+    // Reached from the card, signed in as the installing teammate.
     browser
-        .goto(&server.url(&format!("/card/{conversation}")))
+        .sign_in(
+            &server
+                .admin_link(&format!("/card/{conversation}"))
+                .await
+                .unwrap(),
+        )
         .await
         .unwrap();
     wait(&browser, "card-create-case")
@@ -305,27 +304,29 @@ async fn the_owner_follows_the_setting_and_falls_back_to_salesforce_s_rules() {
     let (server, org) = demo(json!({"mode": "record_types"}), "assign_teammate").await;
     let conversation = conversation_of(&server, MAYA).await;
     let browser = Browser::start().await.unwrap();
-    let open = || async {
-        browser
-            .goto(&server.url(&format!("/case/{conversation}")))
-            .await
-            .unwrap();
-        wait(&browser, "case-form").await;
-        choose(&browser, "case-input-Origin", "Phone").await;
+    let case_page = format!("/case/{conversation}");
+    // Opens the case form signed in as the teammate: the case is filed as them.
+    let open_as = |n: usize| {
+        let (browser, server, case_page) = (&browser, &server, &case_page);
+        async move {
+            let link = server
+                .sign_in_link(&TEAMMATES[n].0.to_string(), case_page)
+                .await
+                .unwrap();
+            browser.sign_in(&link).await.unwrap();
+            wait(browser, "case-form").await;
+            choose(browser, "case-input-Origin", "Phone").await;
+        }
     };
-    let teammate = |n: usize| TEAMMATES[n].1;
 
     // Carol may edit cases: hers.
-    open().await;
-    choose(&browser, "case-teammate", teammate(2)).await;
+    open_as(2).await;
     let (case, owner) = file(&browser, &org).await;
     assert_eq!(case["OwnerId"], user_id(2));
     assert_eq!(owner, "Owned by Carol Chen.");
 
     // Bob's profile may not edit cases: Salesforce's rules (Support cases go to Carol).
-    another(&browser).await;
-    choose(&browser, "case-input-Origin", "Phone").await;
-    choose(&browser, "case-teammate", teammate(1)).await;
+    open_as(1).await;
     let (case, owner) = file(&browser, &org).await;
     assert_eq!(case["OwnerId"], user_id(2));
     assert!(owner.contains("bob@example.com"), "{owner}");
@@ -339,16 +340,14 @@ async fn the_owner_follows_the_setting_and_falls_back_to_salesforce_s_rules() {
         .await
         .unwrap();
     assert!(response.status().is_success());
-    another(&browser).await;
-    choose(&browser, "case-input-Origin", "Phone").await;
-    choose(&browser, "case-teammate", teammate(3)).await;
+    open_as(3).await;
     let (case, owner) = file(&browser, &org).await;
     assert_eq!(case["OwnerId"], user_id(2));
     assert!(owner.contains("dave@example.com"), "{owner}");
 
     // A bug report filed by Alice, who may edit cases, stays hers (the rules would give it
     // to Dave's user).
-    another(&browser).await;
+    open_as(0).await;
     choose(&browser, "case-record-type", "Bug Report").await;
     choose(&browser, "case-input-Product__c", "Platform").await;
     choose(&browser, "case-input-Product_Area__c", "API").await;
@@ -358,8 +357,8 @@ async fn the_owner_follows_the_setting_and_falls_back_to_salesforce_s_rules() {
 
     // "Use my Salesforce configuration": the rules decide whoever files.
     settings(&server, json!({"mode": "record_types"}), "salesforce_rules").await;
-    open().await;
-    assert!(absent(&browser, "case-teammate").await.unwrap());
+    open_as(0).await;
+    assert!(absent(&browser, "case-filed-by").await.unwrap());
     let (case, owner) = file(&browser, &org).await;
     assert_eq!(case["OwnerId"], user_id(2));
     assert_eq!(owner, "Salesforce's assignment rules chose the owner.");

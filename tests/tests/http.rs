@@ -3,7 +3,6 @@
 use std::process::Stdio;
 
 use sfbridge_tests::{Sfbridge, paths, server::isolate_env, server::random_key};
-use shared::ConnectionsView;
 
 #[tokio::test]
 async fn serve_answers_probes_and_the_connections_view() {
@@ -14,14 +13,21 @@ async fn serve_answers_probes_and_the_connections_view() {
         assert_eq!(response.status(), 200, "GET {probe}");
     }
 
-    let view: ConnectionsView = server.get_json("/api/connections").await.unwrap();
-    assert_eq!(view.health.version, env!("CARGO_PKG_VERSION"));
-    assert!(view.health.database.reachable);
-    assert_eq!(view.health.database.kind, shared::DatabaseKind::Sqlite);
-    assert!(
-        view.installations.is_empty(),
-        "a new database has no installations: {view:?}"
-    );
+    // A new database has no installations: the way in is the setup link it printed.
+    let setup = server.printed("sfbridge setup: ").await.unwrap();
+    assert!(setup.contains("/setup?token="), "{setup}");
+    let options: serde_json::Value = reqwest::get(server.url("/auth/options"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(options["needs_setup"], true, "{options}");
+    // The API is closed to anyone not signed in.
+    let closed = reqwest::get(server.url("/api/connections")).await.unwrap();
+    assert_eq!(closed.status(), 401);
+    let error: shared::ApiError = closed.json().await.unwrap();
+    assert_eq!(error.error.code, "sign_in_required");
 }
 
 #[tokio::test]

@@ -108,6 +108,9 @@ async fn prepare(
         intercom_api_base_url: intercom.url(),
         intercom_access_token: Some(SecretString::from(intercom.access_token())),
         intercom_client_secret: Some(SecretString::from(intercom.client_secret())),
+        intercom_workspace_id: Some(intercom.workspace_id()),
+        intercom_connection: sfbridge::auth::IntercomConnection::Token,
+        installer_admin_id: None,
     };
     store
         .save_installation(&pairing.seal(&Cipher::new(&secret)), 1)

@@ -10,8 +10,8 @@ use anyhow::{Context, Result, bail};
 
 use crate::{cargo, frontend, root, run, tools};
 
-/// The line the server prints once it accepts connections.
-const LISTENING: &str = "sfbridge listening on ";
+/// The line the demo prints with a link that signs the browser in as its admin.
+const SIGN_IN: &str = "demo admin sign-in: ";
 
 pub fn run(args: &[String]) -> Result<()> {
     let extra = match args.first().map(String::as_str) {
@@ -73,9 +73,9 @@ pub fn run(args: &[String]) -> Result<()> {
     for line in BufReader::new(stdout).lines() {
         let line = line?;
         println!("{line}");
-        if let Some(url) = line.strip_prefix(LISTENING) {
-            let url = url.trim().replace("://0.0.0.0:", "://127.0.0.1:");
-            println!("\nOpen {url}\n(Ctrl-C stops the demo)");
+        if let Some(url) = line.strip_prefix(SIGN_IN) {
+            // The link signs the browser in as the demo's admin (once), straight into the app.
+            println!("\nOpen {}\n(Ctrl-C stops the demo)", url.trim());
         }
     }
     let status = child.wait()?;

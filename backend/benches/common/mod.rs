@@ -13,6 +13,7 @@ use sfbridge::demo::{self, Demo};
 
 pub struct World {
     pub demo: Demo,
+    /// Signed in as the demo's admin.
     pub http: reqwest::Client,
     stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempfile::TempDir,
@@ -34,9 +35,13 @@ pub async fn start(adjust: impl FnOnce(&mut Config)) -> World {
     )
     .await
     .expect("the demo starts");
+    // Signed in as the demo's admin, as its pages would be.
+    let http = demo::signed_in_client(&demo.state.public_url, &demo.admin_sign_in)
+        .await
+        .expect("signed in");
     World {
         demo,
-        http: reqwest::Client::new(),
+        http,
         stop,
         _dir: dir,
     }

@@ -103,11 +103,15 @@ impl Cases<'_> {
             form_instance_id: instance.clone(),
             record_type_id: chosen.record_type.as_ref().map(|rt| rt.id.clone()),
             values: values.clone(),
-            teammate_id: Some(request.admin_id.clone()),
         };
         Ok(
             match self
-                .file(installation_id, &submission, Who::Contact(contact))
+                .file(
+                    installation_id,
+                    &submission,
+                    Who::Contact(contact),
+                    &request.admin_id,
+                )
                 .await
             {
                 Ok(filed) => render_case_filed(&filed, &conversation_id),

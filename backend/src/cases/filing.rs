@@ -23,12 +23,14 @@ const POLL: Duration = Duration::from_millis(100);
 const STALE_MS: i64 = 10 * 60 * 1000;
 
 impl Cases<'_> {
-    /// Files the submitted form, or answers what an earlier submit of it got.
+    /// Files the submitted form as the teammate `filer` (the signed-in one, or the one the
+    /// signed Canvas Kit request names), or answers what an earlier submit of it got.
     pub async fn file(
         &self,
         installation_id: &str,
         submission: &CaseSubmission,
         who: Who<'_>,
+        filer: &str,
     ) -> Result<FiledCase, CaseError> {
         let store = self.clients.store();
         let form_id = submission.form_instance_id.as_str();
@@ -57,7 +59,9 @@ impl Cases<'_> {
                 _ => return Err(CaseError::OutcomeUnknown),
             }
         }
-        let result = self.file_claimed(installation_id, submission, who).await;
+        let result = self
+            .file_claimed(installation_id, submission, who, filer)
+            .await;
         let now = chrono::Utc::now().timestamp_millis();
         let settled = match &result {
             Ok(filed) => {
@@ -91,6 +95,7 @@ impl Cases<'_> {
         installation_id: &str,
         submission: &CaseSubmission,
         who: Who<'_>,
+        filer: &str,
     ) -> Result<FiledCase, CaseError> {
         let salesforce = self.clients.salesforce(installation_id).await?;
         let describe = salesforce.describe("Case").await?;
@@ -125,12 +130,7 @@ impl Cases<'_> {
             }
         };
         let (owner_id, owner) = self
-            .owner(
-                &salesforce,
-                installation_id,
-                settings.owner_mode,
-                submission.teammate_id.as_deref(),
-            )
+            .owner(&salesforce, installation_id, settings.owner_mode, filer)
             .await?;
         let created = salesforce
             .create_case(&NewCase {
@@ -154,20 +154,22 @@ impl Cases<'_> {
         salesforce: &salesforce::Client,
         installation_id: &str,
         mode: OwnerMode,
-        teammate_id: Option<&str>,
+        filer: &str,
     ) -> Result<(Option<String>, CaseOwnership), CaseError> {
         if mode == OwnerMode::SalesforceRules {
             return Ok((None, CaseOwnership::SalesforceRules));
         }
         let team = self.inbox.team(self.clients, installation_id).await?;
-        let teammate = match teammate_id {
-            Some(id) => Some(team.teammates.iter().find(|t| t.id == id).ok_or_else(|| {
-                let mut errors = FieldErrors::default();
-                errors.add_form(format!("sfbridge knows no Intercom teammate {id}."));
-                CaseError::Invalid(errors)
-            })?),
-            None => team.installer.as_ref(),
-        };
+        let teammate = team
+            .teammates
+            .iter()
+            .chain(team.installer.as_ref())
+            .find(|t| t.id == filer);
+        if teammate.is_none() {
+            let mut errors = FieldErrors::default();
+            errors.add_form(format!("sfbridge knows no Intercom teammate {filer}."));
+            return Err(CaseError::Invalid(errors));
+        }
         let email = teammate
             .and_then(|t| t.email.as_deref())
             .map(str::trim)

@@ -1,7 +1,9 @@
 //! `POST /canvas/initialize` and `POST /canvas/submit`: the card inside Intercom's inbox.
 //!
-//! The signature is checked against the raw body before anything in it is read; an unsigned
-//! or forged request gets 401 and calls nothing. Submits from the case form go to
+//! The request's `workspace_id` picks the installation, whose client secret alone then checks
+//! the signature against the raw body before anything else in it is read; an unsigned or
+//! forged request (or one from a workspace with no installation) gets 401 and calls nothing.
+//! The card carries URL actions into the pages with a ticket for the teammate looking at it. Submits from the case form go to
 //! [`Cases::canvas`]; every other one redraws the card.
 
 use axum::Json;
@@ -14,7 +16,9 @@ use shared::api_error::codes;
 use super::{AppError, AppState};
 use crate::card::{ContactIdentity, Request};
 use crate::cases::{self, Cases};
-use crate::intercom::canvas::{self, CanvasRequest, render_card, render_error};
+use crate::intercom::canvas::{
+    self, CanvasRequest, PageLinks, render_card, render_error, with_page_links,
+};
 
 pub async fn initialize(
     State(state): State<AppState>,
@@ -40,9 +44,15 @@ async fn respond(
     let signature = headers
         .get(canvas::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
+    let workspace = canvas::workspace_of(body);
     let Some(installation) = state
         .clients
-        .installation_signing(body, signature, canvas::verify_signature)
+        .installation_signing(
+            workspace.as_deref(),
+            body,
+            signature,
+            canvas::verify_signature,
+        )
         .await?
     else {
         return Err(AppError::refused(
@@ -90,9 +100,40 @@ async fn respond(
         )
         .await;
     Ok(Json(match result {
-        Ok(view) => render_card(&view, request.selected_opportunity()),
+        Ok(view) => with_page_links(
+            render_card(&view, request.selected_opportunity()),
+            &page_links(state, &installation, &request.admin_id, &conversation_id),
+        ),
         Err(error) => failure(AppError::from(error)),
     }))
+}
+
+/// The card's and the case form's pages, each behind the sign-in page with a ticket for the
+/// teammate the signed request names.
+fn page_links(
+    state: &AppState,
+    installation: &str,
+    admin_id: &str,
+    conversation_id: &str,
+) -> PageLinks {
+    let ticket = state.auth.ticket_for(installation, admin_id);
+    let conversation: String =
+        url::form_urlencoded::byte_serialize(conversation_id.as_bytes()).collect();
+    let link = |page: &str| {
+        let mut url = url::Url::parse(&format!(
+            "{}/signin",
+            state.public_url.trim_end_matches('/')
+        ))
+        .expect("the public URL is a URL");
+        url.query_pairs_mut()
+            .append_pair("ticket", &ticket)
+            .append_pair("next", &format!("/{page}/{conversation}"));
+        url.to_string()
+    };
+    PageLinks {
+        open: link("card"),
+        case_form: link("case"),
+    }
 }
 
 /// Intercom shows whatever canvas it gets: a failure becomes a card saying what to do, in

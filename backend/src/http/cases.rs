@@ -1,5 +1,5 @@
-//! `GET /api/cases/form?conversation_id=..`, `POST /api/cases`, and
-//! `GET|PUT /api/settings/cases`; each takes `installation_id` when there are several.
+//! `GET /api/cases/form?conversation_id=..`, `POST /api/cases` (filed as the signed-in
+//! teammate), and `GET|PUT /api/settings/cases`, in the session's installation.
 //!
 //! Refusals with something to fix per field answer a [`CaseRefusal`] (an API error with the
 //! field errors beside it); refused settings a [`CaseSettingsRefusal`].
@@ -16,18 +16,15 @@ use shared::case_form::{
     FieldErrors, FiledCase,
 };
 
+use super::body::JsonBody;
+use super::guard::{Installation, SignedIn};
 use super::{AppError, AppState};
+use crate::auth::audit::Action;
 use crate::cases::{CaseError, Cases, Who};
 
 #[derive(Deserialize)]
 pub struct FormQuery {
     conversation_id: String,
-    installation_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct Installation {
-    installation_id: Option<String>,
 }
 
 fn cases(state: &AppState) -> Cases<'_> {
@@ -40,13 +37,9 @@ fn cases(state: &AppState) -> Cases<'_> {
 
 pub async fn form(
     State(state): State<AppState>,
+    Installation(installation): Installation,
     Query(query): Query<FormQuery>,
 ) -> Result<Json<CaseFormView>, CaseResponseError> {
-    let installation = state
-        .clients
-        .resolve_installation(query.installation_id.as_deref())
-        .await
-        .map_err(AppError::from)?;
     Ok(Json(
         cases(&state)
             .form(&installation, &query.conversation_id, Who::Conversation)
@@ -56,47 +49,40 @@ pub async fn form(
 
 pub async fn file(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
-    Json(submission): Json<CaseSubmission>,
+    who: SignedIn,
+    JsonBody(submission): JsonBody<CaseSubmission>,
 ) -> Result<(StatusCode, Json<FiledCase>), CaseResponseError> {
-    let installation = state
-        .clients
-        .resolve_installation(query.installation_id.as_deref())
-        .await
-        .map_err(AppError::from)?;
     let filed = cases(&state)
-        .file(&installation, &submission, Who::Conversation)
+        .file(
+            &who.installation_id,
+            &submission,
+            Who::Conversation,
+            &who.teammate.id,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(filed)))
 }
 
 pub async fn get_settings(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    Installation(installation): Installation,
 ) -> Result<Json<CaseSettingsView>, CaseResponseError> {
-    let installation = state
-        .clients
-        .resolve_installation(query.installation_id.as_deref())
-        .await
-        .map_err(AppError::from)?;
     Ok(Json(cases(&state).settings(&installation).await?))
 }
 
 pub async fn put_settings(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
-    Json(settings): Json<CaseSettings>,
+    who: SignedIn,
+    JsonBody(settings): JsonBody<CaseSettings>,
 ) -> Result<Json<CaseSettings>, CaseResponseError> {
-    let installation = state
-        .clients
-        .resolve_installation(query.installation_id.as_deref())
-        .await
-        .map_err(AppError::from)?;
-    Ok(Json(
-        cases(&state)
-            .save_settings(&installation, &settings)
-            .await?,
-    ))
+    let saved = cases(&state)
+        .save_settings(&who.installation_id, &settings)
+        .await?;
+    state
+        .auth
+        .record(&state.store, &who, Action::SettingsSaved, "case settings")
+        .await;
+    Ok(Json(saved))
 }
 
 /// A case endpoint's failure: field errors travel with it.

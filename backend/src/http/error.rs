@@ -185,8 +185,17 @@ impl From<OAuthError> for AppError {
             OAuthError::NoClientId => {
                 AppError::refused(StatusCode::CONFLICT, "salesforce_not_configured", message)
             }
-            OAuthError::UnknownState | OAuthError::Expired | OAuthError::NoCode => {
+            OAuthError::UnknownState
+            | OAuthError::Expired
+            | OAuthError::NoCode
+            | OAuthError::OtherBrowser => {
                 AppError::refused(StatusCode::BAD_REQUEST, "oauth_flow_invalid", message)
+            }
+            OAuthError::HostRefused(_) => {
+                AppError::refused(StatusCode::BAD_REQUEST, "salesforce_host_refused", message)
+            }
+            OAuthError::OrgChanged { .. } => {
+                AppError::refused(StatusCode::CONFLICT, "salesforce_org_changed", message)
             }
             OAuthError::Denied(_) => {
                 AppError::refused(StatusCode::FORBIDDEN, "salesforce_access_denied", message)

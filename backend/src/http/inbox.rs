@@ -2,25 +2,16 @@
 //! (both answered from the inbox's short-lived caches).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use serde::Deserialize;
+use axum::extract::{Path, State};
 use shared::inbox::{Conversation, ConversationList};
 
+use super::guard::Installation;
 use super::{AppError, AppState};
-
-#[derive(Deserialize)]
-pub struct Installation {
-    installation_id: Option<String>,
-}
 
 pub async fn list(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    Installation(installation): Installation,
 ) -> Result<Json<ConversationList>, AppError> {
-    let installation = state
-        .clients
-        .resolve_installation(query.installation_id.as_deref())
-        .await?;
     let list = state
         .inbox
         .conversations(&state.clients, &installation)
@@ -30,13 +21,9 @@ pub async fn list(
 
 pub async fn one(
     State(state): State<AppState>,
+    Installation(installation): Installation,
     Path(id): Path<String>,
-    Query(query): Query<Installation>,
 ) -> Result<Json<Conversation>, AppError> {
-    let installation = state
-        .clients
-        .resolve_installation(query.installation_id.as_deref())
-        .await?;
     let transcript = state
         .inbox
         .transcript(&state.clients, &installation, &id)

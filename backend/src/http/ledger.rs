@@ -1,4 +1,4 @@
-//! `GET /api/sync/ledger?[installation_id=][&direction=to_salesforce|to_intercom]
+//! `GET /api/sync/ledger?[direction=to_salesforce|to_intercom]
 //! [&object=Lead|Contact|Account][&outcome=created|updated|..][&record_id=..][&before=][&limit=]`:
 //! the sync ledger, newest first.
 
@@ -9,11 +9,11 @@ use serde::Deserialize;
 use shared::sync::ledger::{parse_direction, parse_object};
 use shared::sync::{LedgerFilter, LedgerPage, Outcome};
 
+use super::guard::Installation;
 use super::{AppError, AppState};
 
 #[derive(Deserialize)]
 pub struct LedgerQuery {
-    installation_id: Option<String>,
     direction: Option<String>,
     object: Option<String>,
     outcome: Option<String>,
@@ -69,13 +69,10 @@ impl LedgerQuery {
 
 pub async fn list(
     State(state): State<AppState>,
+    Installation(installation): Installation,
     Query(query): Query<LedgerQuery>,
 ) -> Result<Json<LedgerPage>, AppError> {
     let filter = query.filter()?;
-    let installation = state
-        .clients
-        .resolve_installation(query.installation_id.as_deref())
-        .await?;
     Ok(Json(
         crate::sync::ledger::list(&state.store, &installation, &filter).await?,
     ))

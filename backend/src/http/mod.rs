@@ -1,13 +1,21 @@
-//! The HTTP surface: health probes, the JSON API under `/api/`, and the built front end.
+//! The HTTP surface: health probes, signed Intercom traffic, OAuth callbacks, the sign-in and
+//! setup endpoints under `/auth/`, the JSON API under `/api/`, and the built front end.
 //!
-//! Handlers parse, call one function, and map the result to a response.
+//! Handlers parse, call one function, and map the result to a response. Every `/api/*` route
+//! needs a session (see [`guard`]); each is declared in [`api`] with its access, teammate or
+//! admin, so the route table can be walked by a test.
 
+mod auth;
+mod body;
 mod canvas;
 mod card;
 mod cases;
+mod cookies;
 mod error;
+pub mod guard;
 pub mod hardening;
 mod inbox;
+mod install;
 mod ledger;
 mod oauth;
 mod pages;
@@ -17,9 +25,11 @@ mod webhooks;
 use std::path::Path;
 
 use axum::extract::{OriginalUri, State};
+use axum::handler::Handler;
 use axum::http::Method;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
@@ -30,8 +40,9 @@ use hardening::{body_limit, limited};
 
 use crate::card::Cards;
 use crate::clients::Clients;
-use crate::connections;
+use crate::config::Services;
 use crate::inbox::Inbox;
+use crate::install::Installer;
 use crate::listener::Listeners;
 use crate::store::Store;
 
@@ -49,44 +60,208 @@ pub struct AppState {
     pub public_url: String,
     /// Timeouts and limits of the HTTP server.
     pub serving: hardening::Serving,
+    /// Sessions, sign-in, the clock expiries run on.
+    pub auth: crate::auth::Auth,
+    /// Intercom's and Salesforce's addresses and this server's apps there.
+    pub services: Services,
+}
+
+impl AppState {
+    pub fn installer(&self) -> Installer<'_> {
+        Installer {
+            clients: &self.clients,
+            auth: &self.auth,
+            services: &self.services,
+            public_url: &self.public_url,
+            cards: &self.cards,
+            inbox: &self.inbox,
+            listeners: &self.listeners,
+        }
+    }
+}
+
+/// Who may call an API route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Any signed-in teammate of the installation.
+    Teammate,
+    /// Admins of the installation; teammates get 403.
+    Admin,
+}
+
+/// One API route as declared: what the route-table test walks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRoute {
+    pub method: Method,
+    /// The path under `/api`, with `{name}` for path parameters.
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// The API's router and its table, built together so neither can have a route the other lacks.
+struct Api {
+    router: Router<AppState>,
+    table: Vec<ApiRoute>,
+}
+
+impl Api {
+    fn new() -> Api {
+        Api {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        route: MethodRouter<AppState>,
+    ) -> Api {
+        let route = match access {
+            Access::Teammate => route,
+            Access::Admin => route.route_layer(from_fn(guard::require_admin)),
+        };
+        self.router = self.router.route(path, route);
+        self.table.push(ApiRoute {
+            method,
+            path,
+            access,
+        });
+        self
+    }
+
+    fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Api
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, access, get(handler))
+    }
+
+    fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Api
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, access, post(handler))
+    }
+
+    fn put<H, T>(self, path: &'static str, access: Access, handler: H) -> Api
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PUT, path, access, axum::routing::put(handler))
+    }
+
+    /// A route whose bodies may be larger (or must be smaller) than the default limit.
+    fn with_limit(
+        self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        route: MethodRouter<AppState>,
+        max: usize,
+    ) -> Api {
+        self.add(method, path, access, limited(route, max))
+    }
+}
+
+/// Every `/api` route with its access.
+fn api() -> Api {
+    use Access::{Admin, Teammate};
+    Api::new()
+        // Who is signed in; signing out.
+        .get("/session", Teammate, auth::session)
+        .post("/session/sign-out", Teammate, auth::sign_out)
+        // The card, cases and the demo inbox: a teammate's pages.
+        .get("/card", Teammate, card::get_card)
+        .post("/cases", Teammate, cases::file)
+        .get("/cases/form", Teammate, cases::form)
+        .get("/inbox/conversations", Teammate, inbox::list)
+        .get("/inbox/conversations/{id}", Teammate, inbox::one)
+        // Connections and installing.
+        .get("/connections", Admin, install::connections)
+        .post(
+            "/connections/salesforce",
+            Admin,
+            install::connect_salesforce,
+        )
+        .post(
+            "/connections/intercom/token",
+            Admin,
+            install::reconnect_intercom_token,
+        )
+        .post(
+            "/connections/intercom/oauth",
+            Admin,
+            install::reconnect_intercom_oauth,
+        )
+        .get("/connections/webhooks", Admin, install::webhooks)
+        .post(
+            "/installations/intercom/token",
+            Admin,
+            install::add_with_token,
+        )
+        .post(
+            "/installations/intercom/oauth",
+            Admin,
+            install::add_with_oauth,
+        )
+        .get("/installation/uninstall", Admin, install::uninstall_preview)
+        .post("/installation/uninstall", Admin, install::uninstall)
+        // Settings and sync health.
+        .get("/settings/cases", Admin, cases::get_settings)
+        .put("/settings/cases", Admin, cases::put_settings)
+        .get("/sync/ledger", Admin, ledger::list)
+        .get("/settings/sync", Admin, settings::get)
+        .get("/settings/owners", Admin, settings::get_owners)
+        .put("/settings/owners", Admin, settings::put_owners)
+        .get("/settings/sync/metadata", Admin, settings::metadata)
+        .put("/settings/sync/identity", Admin, settings::put_identity)
+        .with_limit(
+            Method::PUT,
+            "/settings/sync/mappings",
+            Admin,
+            axum::routing::put(settings::put_mappings),
+            body_limit::MAPPINGS,
+        )
+        .get("/settings/sync/mappings/export", Admin, settings::export)
+        .with_limit(
+            Method::POST,
+            "/settings/sync/mappings/import",
+            Admin,
+            post(settings::import),
+            body_limit::MAPPINGS,
+        )
+        // Team, sign-in links, audit.
+        .get("/admin/team", Admin, auth::team)
+        .put("/admin/team/{id}/role", Admin, auth::set_role)
+        .post("/admin/sign-in-links", Admin, auth::sign_in_link)
+        .get("/admin/audit", Admin, auth::audit)
+}
+
+/// The API's route table: every route under `/api` with its access.
+pub fn api_routes() -> Vec<ApiRoute> {
+    api().table
 }
 
 /// The whole application, without a socket (tests drive it with `oneshot`).
 pub fn router(state: AppState, static_dir: &Path) -> Router {
-    let api = Router::new()
-        .route("/connections", get(get_connections))
-        .route("/card", get(card::get_card))
-        .route("/cases", post(cases::file))
-        .route("/cases/form", get(cases::form))
-        .route(
-            "/settings/cases",
-            get(cases::get_settings).put(cases::put_settings),
-        )
-        .route("/inbox/conversations", get(inbox::list))
-        .route("/inbox/conversations/{id}", get(inbox::one))
-        .route("/sync/ledger", get(ledger::list))
-        .route("/settings/sync", get(settings::get))
-        .route(
-            "/settings/owners",
-            get(settings::get_owners).put(settings::put_owners),
-        )
-        .route("/settings/sync/metadata", get(settings::metadata))
-        .route("/settings/sync/identity", put(settings::put_identity))
-        .route(
-            "/settings/sync/mappings",
-            limited(put(settings::put_mappings), body_limit::MAPPINGS),
-        )
-        .route("/settings/sync/mappings/export", get(settings::export))
-        .route(
-            "/settings/sync/mappings/import",
-            limited(post(settings::import), body_limit::MAPPINGS),
-        )
-        .fallback(api_not_found);
+    // Closed by default: the session layer wraps the fallback too, so an unknown (or future)
+    // API path answers 401 to anyone not signed in.
+    let api = api()
+        .router
+        .fallback(api_not_found)
+        .layer(from_fn_with_state(state.clone(), guard::require_session));
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        // Signed Intercom traffic: checked by signature, not session.
         .route(
-            "/webhooks/intercom",
+            crate::install::webhooks::WEBHOOK_PATH,
             limited(
                 post(webhooks::intercom).head(webhooks::probe),
                 body_limit::WEBHOOK,
@@ -100,11 +275,24 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
             "/canvas/submit",
             limited(post(canvas::submit), body_limit::CANVAS),
         )
-        .route("/oauth/salesforce/start", get(oauth::start))
-        .route(crate::oauth::CALLBACK_PATH, get(oauth::callback))
+        // OAuth callbacks: checked by their state and the flow cookie.
+        .route(crate::oauth::CALLBACK_PATH, get(oauth::salesforce_callback))
+        .route(
+            crate::install::intercom::CALLBACK_PATH,
+            get(oauth::intercom_callback),
+        )
+        // The ways in.
+        .route("/auth/options", get(auth::options))
+        .route("/auth/link", post(auth::redeem_link))
+        .route("/auth/ticket", post(auth::redeem_ticket))
+        .route("/auth/intercom", post(auth::sign_in_with_intercom))
+        .route("/auth/setup/check", post(auth::setup_check))
+        .route("/auth/setup/intercom/token", post(auth::setup_with_token))
+        .route("/auth/setup/intercom/oauth", post(auth::setup_with_oauth))
         .nest("/api", api)
         .fallback_service(pages::router(static_dir))
-        .layer(CompressionLayer::new());
+        .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(state.clone(), guard::same_site));
     hardening::layers(app, &state.serving)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -122,12 +310,6 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>
     } else {
         Err(AppError::DatabaseUnreachable)
     }
-}
-
-async fn get_connections(
-    State(state): State<AppState>,
-) -> Result<Json<shared::ConnectionsView>, AppError> {
-    Ok(Json(connections::view(&state.store).await?))
 }
 
 async fn api_not_found(method: Method, OriginalUri(uri): OriginalUri) -> impl IntoResponse {

@@ -1,4 +1,4 @@
-//! The sync settings API under `/api/settings/sync` (each takes `?installation_id=`):
+//! The sync settings API under `/api/settings/sync`, in the session's installation:
 //! `GET` the settings and their problems; `GET /metadata` the fields and attributes to map;
 //! `PUT /identity`; `PUT /mappings` `{"mappings":[..]}`; `GET /mappings/export`;
 //! `POST /mappings/import` (a file as exported). Owners under `/api/settings/owners`: `GET`
@@ -8,7 +8,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -19,13 +19,10 @@ use shared::sync::{
     AttributeMapping, IdentitySettings, MappingsFile, SettingsProblem, SyncMetadata,
 };
 
+use super::guard::{Installation, SignedIn};
 use super::{AppError, AppState};
+use crate::auth::audit::Action;
 use crate::settings::{self, IdentitySaved, SettingsError, SettingsView};
-
-#[derive(Deserialize)]
-pub struct Installation {
-    installation_id: Option<String>,
-}
 
 /// A failure: an ordinary API error, or settings refused with every problem.
 pub enum Failure {
@@ -96,23 +93,22 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
     })
 }
 
-async fn installation(state: &AppState, query: &Installation) -> Result<String, Failure> {
-    state
-        .clients
-        .resolve_installation(query.installation_id.as_deref())
-        .await
-        .map_err(|e| Failure::App(e.into()))
-}
-
 fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Records a saved settings document in the audit log.
+async fn saved(state: &AppState, who: &SignedIn, what: &str) {
+    state
+        .auth
+        .record(&state.store, who, Action::SettingsSaved, what)
+        .await;
+}
+
 pub async fn get(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    Installation(id): Installation,
 ) -> Result<Json<SettingsView>, Failure> {
-    let id = installation(&state, &query).await?;
     settings::current(&state.clients, &state.sync.metadata, &id)
         .await
         .map(Json)
@@ -121,9 +117,8 @@ pub async fn get(
 
 pub async fn metadata(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    Installation(id): Installation,
 ) -> Result<Json<SyncMetadata>, Failure> {
-    let id = installation(&state, &query).await?;
     let meta = state
         .sync
         .metadata
@@ -135,15 +130,17 @@ pub async fn metadata(
 
 pub async fn put_identity(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    who: SignedIn,
     body: Bytes,
 ) -> Result<Json<IdentitySaved>, Failure> {
     let identity: IdentitySettings = parse(&body)?;
-    let id = installation(&state, &query).await?;
-    settings::save_identity(&state.clients, &state.sync.metadata, &id, identity, now())
-        .await
-        .map(Json)
-        .map_err(failure)
+    let id = &who.installation_id;
+    let saved_identity =
+        settings::save_identity(&state.clients, &state.sync.metadata, id, identity, now())
+            .await
+            .map_err(failure)?;
+    saved(&state, &who, "identity mapping").await;
+    Ok(Json(saved_identity))
 }
 
 #[derive(Deserialize)]
@@ -153,22 +150,22 @@ struct MappingsBody {
 
 pub async fn put_mappings(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    who: SignedIn,
     body: Bytes,
 ) -> Result<Json<SettingsView>, Failure> {
     let MappingsBody { mappings } = parse(&body)?;
-    let id = installation(&state, &query).await?;
-    settings::save_mappings(&state.clients, &state.sync.metadata, &id, mappings, now())
+    let id = &who.installation_id;
+    let view = settings::save_mappings(&state.clients, &state.sync.metadata, id, mappings, now())
         .await
-        .map(Json)
-        .map_err(failure)
+        .map_err(failure)?;
+    saved(&state, &who, "attribute mappings").await;
+    Ok(Json(view))
 }
 
 pub async fn export(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    Installation(id): Installation,
 ) -> Result<Json<MappingsFile>, Failure> {
-    let id = installation(&state, &query).await?;
     settings::export(&state.store, &id)
         .await
         .map(Json)
@@ -177,22 +174,22 @@ pub async fn export(
 
 pub async fn import(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    who: SignedIn,
     body: Bytes,
 ) -> Result<Json<SettingsView>, Failure> {
     let file: MappingsFile = parse(&body)?;
-    let id = installation(&state, &query).await?;
-    settings::import(&state.clients, &state.sync.metadata, &id, file, now())
+    let id = &who.installation_id;
+    let view = settings::import(&state.clients, &state.sync.metadata, id, file, now())
         .await
-        .map(Json)
-        .map_err(failure)
+        .map_err(failure)?;
+    saved(&state, &who, "attribute mappings (imported)").await;
+    Ok(Json(view))
 }
 
 pub async fn get_owners(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    Installation(id): Installation,
 ) -> Result<Json<OwnersView>, Failure> {
-    let id = installation(&state, &query).await?;
     settings::owners_view(&state.clients, &state.inbox, &id)
         .await
         .map(Json)
@@ -201,13 +198,13 @@ pub async fn get_owners(
 
 pub async fn put_owners(
     State(state): State<AppState>,
-    Query(query): Query<Installation>,
+    who: SignedIn,
     body: Bytes,
 ) -> Result<Json<OwnerSettings>, Failure> {
     let owners: OwnerSettings = parse(&body)?;
-    let id = installation(&state, &query).await?;
-    settings::save_owners(&state.store, &id, &owners, now())
+    settings::save_owners(&state.store, &who.installation_id, &owners, now())
         .await
         .map_err(failure)?;
+    saved(&state, &who, "owner settings").await;
     Ok(Json(owners))
 }

@@ -17,6 +17,10 @@ pub struct Me {
     pub admin_name: Option<String>,
     /// The admin's email.
     pub admin_email: Option<String>,
+    /// Whether Intercom verified that email (`None`: not said).
+    pub email_verified: Option<bool>,
+    /// The workspace's name.
+    pub app_name: Option<String>,
 }
 
 impl Me {
@@ -39,6 +43,8 @@ impl Client {
             admin_id: me.id,
             admin_name: me.name,
             admin_email: me.email,
+            email_verified: me.email_verified,
+            app_name: me.app.name,
         })
     }
 

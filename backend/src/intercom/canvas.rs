@@ -5,6 +5,7 @@
 
 mod case_form;
 mod components;
+mod links;
 mod render;
 mod request;
 
@@ -15,6 +16,7 @@ pub use case_form::{
     CaseCanvas, field_component, read_values, render_case_filed, render_case_form, stored_case,
 };
 pub use components::escape_markdown;
+pub use links::{PageLinks, with_page_links};
 pub use render::{MAX_KEY_FACTS, render_card, render_error};
 pub use request::{CanvasContact, CanvasRequest, CanvasRequestError};
 
@@ -42,6 +44,23 @@ pub mod component_ids {
     pub const CANCEL_CASE: &str = "cancel_case";
     /// The filed case's link into Salesforce.
     pub const OPEN_CASE: &str = "open_case";
+    /// "Open in sfbridge": the card's page, signed in as the teammate (a URL action).
+    pub const OPEN_IN_SFBRIDGE: &str = "open_in_sfbridge";
+    /// "Full case form": the case page, signed in as the teammate (a URL action).
+    pub const FULL_CASE_FORM: &str = "full_case_form";
+}
+
+/// The workspace a Canvas Kit request names: read before its signature is checked, only to
+/// choose whose secret checks it; nothing else in the body is read until it verifies.
+pub fn workspace_of(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Routing {
+        workspace_id: Option<String>,
+    }
+    serde_json::from_slice::<Routing>(body)
+        .ok()?
+        .workspace_id
+        .filter(|w| !w.is_empty())
 }
 
 /// Whether `header` (`X-Body-Signature`) is the hex HMAC-SHA256 of the raw `body` keyed with
@@ -113,6 +132,13 @@ mod tests {
             BODY,
             Some(&format!("sha256={signature}"))
         ));
+    }
+
+    #[test]
+    fn the_workspace_routes_the_request() {
+        assert_eq!(workspace_of(BODY).as_deref(), Some("sfbdemo1"));
+        assert_eq!(workspace_of(b"{}"), None);
+        assert_eq!(workspace_of(b"not json"), None);
     }
 
     #[test]

@@ -10,6 +10,19 @@ use super::conversations::{ConversationAssignment, assignee};
 use super::records::{self, CompanyRecord, PersonRecord};
 use super::{IntercomError, wire};
 
+/// The workspace (`app_id`) a notification names: read before its signature is checked, only
+/// to choose whose secret checks it.
+pub fn app_id_of(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Routing {
+        app_id: Option<String>,
+    }
+    serde_json::from_slice::<Routing>(body)
+        .ok()?
+        .app_id
+        .filter(|a| !a.is_empty())
+}
+
 /// Whether `header` is the body's signature under `client_secret`, compared in constant time.
 pub fn verify_hub_signature(
     client_secret: &SecretString,

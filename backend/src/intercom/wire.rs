@@ -31,12 +31,16 @@ pub(super) struct MeBody {
     pub id: String,
     pub name: Option<String>,
     pub email: Option<String>,
+    #[serde(default)]
+    pub email_verified: Option<bool>,
     pub app: MeApp,
 }
 
 #[derive(Deserialize)]
 pub(super) struct MeApp {
     pub id_code: String,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// `GET /admins`

@@ -213,6 +213,14 @@ impl Client {
         })
     }
 
+    /// One REST call (`/limits`): fails with [`SalesforceError::ApiDisabled`] when the org's
+    /// edition has no API access, which the OAuth grant alone does not reveal.
+    pub async fn check_api_access(&self) -> Result<(), SalesforceError> {
+        self.send(Call::get(format!("/services/data/{API_VERSION}/limits")))
+            .await
+            .map(drop)
+    }
+
     /// Sends a call: refresh on 401 once, retry transient failures, keep the limit info.
     pub(crate) async fn send(&self, call: Call<'_>) -> Result<Answer, SalesforceError> {
         let inner = &self.inner;

@@ -122,6 +122,34 @@ impl App {
         self.grant(http, &form).await
     }
 
+    /// Revokes a token at the login host (`/services/oauth2/revoke`): revoking the refresh
+    /// token ends the whole grant. A token Salesforce no longer knows is already revoked.
+    pub async fn revoke(
+        &self,
+        http: &reqwest::Client,
+        token: &SecretString,
+    ) -> Result<(), SalesforceError> {
+        let response = http
+            .post(format!(
+                "{}/services/oauth2/revoke",
+                self.login_url.trim_end_matches('/')
+            ))
+            .form(&[("token", token.expose_secret())])
+            .send()
+            .await
+            .map_err(|e| SalesforceError::Transport(e.without_url().to_string()))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| SalesforceError::Transport(e.without_url().to_string()))?;
+        match status {
+            200 => Ok(()),
+            400 if String::from_utf8_lossy(&body).contains("invalid_token") => Ok(()),
+            _ => Err(from_answer(status, &body)),
+        }
+    }
+
     async fn grant(
         &self,
         http: &reqwest::Client,

@@ -4,6 +4,7 @@
 //! Queries are written once with `$N` placeholders, which both drivers bind by position; the
 //! few places where the dialects differ (claiming jobs, locking migrations) say so.
 
+mod access;
 mod cases;
 mod cursors;
 mod installations;
@@ -22,10 +23,12 @@ use sqlx::sqlite::{
 };
 use sqlx::{Postgres, Sqlite, Transaction};
 
+pub use access::{AuditRow, IntercomFlowRow, Purged, SessionRow, SignInLinkRow};
 pub use cases::{CaseClaim, CaseSubmissionRow};
 pub use cursors::SalesforceCursors;
 pub use installations::{
-    ContactOutcome, InstallationRow, NewInstallation, OAuthFlow, SalesforceGrant, Service,
+    ContactOutcome, Footprint, INSTALLATION_TABLES, InstallationRow, NewInstallation, OAuthFlow,
+    SalesforceGrant, Service,
 };
 pub use jobs::{FailOutcome, Job, JobCounts, JobId, NewJob};
 pub use links::PersonLink;

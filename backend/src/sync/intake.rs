@@ -14,8 +14,10 @@ use super::{JOB_KIND, SyncState, routing};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
-    /// No installation's client secret signed the body.
-    #[error("the webhook's X-Hub-Signature does not match any installation's client secret")]
+    /// The workspace's installation did not sign the body (or there is none).
+    #[error(
+        "the webhook's X-Hub-Signature does not match the client secret of its workspace's installation"
+    )]
     Unsigned,
     #[error("the webhook notification cannot be read: {0}")]
     Malformed(String),
@@ -86,8 +88,14 @@ pub async fn receive(
     body: &[u8],
     signature: Option<&str>,
 ) -> Result<Intake, IntakeError> {
+    let workspace = webhooks::app_id_of(body);
     let signer = clients
-        .installation_signing(body, signature, webhooks::verify_hub_signature)
+        .installation_signing(
+            workspace.as_deref(),
+            body,
+            signature,
+            webhooks::verify_hub_signature,
+        )
         .await?;
     let Some(installation_id) = signer else {
         return Err(IntakeError::Unsigned);

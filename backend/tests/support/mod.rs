@@ -11,7 +11,11 @@ pub struct World {
     pub demo: Demo,
     /// `http://127.0.0.1:port` of the app.
     pub app: String,
+    /// Signed in as the demo's admin (the installing teammate): its session cookie and the
+    /// app's `Origin` go with every request.
     pub http: reqwest::Client,
+    /// Not signed in.
+    pub anonymous: reqwest::Client,
     stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -55,13 +59,30 @@ impl World {
         )
         .await
         .unwrap();
+        let app = demo.state.public_url.clone();
+        let http = demo::signed_in_client(&app, &demo.admin_sign_in)
+            .await
+            .unwrap();
         World {
-            app: demo.state.public_url.clone(),
+            app,
             demo,
-            http: reqwest::Client::new(),
+            http,
+            anonymous: reqwest::Client::new(),
             stop,
             _dir: dir,
         }
+    }
+
+    /// A client signed in as the workspace's teammate `admin_id` (an admin only if granted).
+    pub async fn sign_in_as(&self, admin_id: &str) -> reqwest::Client {
+        let token = self
+            .state
+            .auth
+            .make_installer_link(&self.store, demo::DEMO_INSTALLATION_ID, admin_id)
+            .await
+            .unwrap();
+        let link = sfbridge::auth::team::sign_in_url(&self.app, &token);
+        demo::signed_in_client(&self.app, &link).await.unwrap()
     }
 
     /// `GET` an app path; the status and the JSON body.

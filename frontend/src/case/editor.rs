@@ -45,8 +45,8 @@ pub fn CaseEditor(
         schema,
         conversation,
         owner_mode,
-        teammates,
-        installer_id,
+        teammates: _,
+        installer_id: _,
     } = view;
     let selection = schema.initial_selection();
     let shows_chooser = selection.shows_chooser();
@@ -73,7 +73,6 @@ pub fn CaseEditor(
     let refused = RwSignal::new(FieldErrors::default());
     let stage = RwSignal::new(Stage::Editing);
     let filed = RwSignal::new(None::<FiledCase>);
-    let teammate = RwSignal::new(installer_id);
     // The one validation, the same the back end runs before it calls Salesforce.
     let local = Memo::new(move |_| {
         form.with(|f| {
@@ -144,9 +143,6 @@ pub fn CaseEditor(
             form_instance_id: form_instance_id.get_value(),
             record_type_id: form.record_type.as_ref().map(|rt| rt.id.clone()),
             values: values.get_untracked(),
-            teammate_id: (owner_mode == OwnerMode::AssignTeammate)
-                .then(|| teammate.get_untracked())
-                .flatten(),
         };
         let reply = Callback::new(move |answer: Result<FiledCase, FileError>| match answer {
             Ok(case) => {
@@ -235,36 +231,12 @@ pub fn CaseEditor(
             </label>
         }
     });
+    // Filed as the signed-in teammate: they may become its owner.
     let owner_choice = (owner_mode == OwnerMode::AssignTeammate).then(|| {
         view! {
-            <label class="case-field" for="case-teammate">
-                <span class="case-label">"Filed by"</span>
-                <select
-                    id="case-teammate"
-                    class="case-input"
-                    data-testid="case-teammate"
-                    on:change=move |ev| teammate.set(Some(event_target_value(&ev)))
-                >
-                    {teammates
-                        .into_iter()
-                        .map(|t| {
-                            let id = t.id.clone();
-                            let chosen = id.clone();
-                            view! {
-                                <option
-                                    value=id
-                                    selected=move || teammate.with(|c| c.as_deref() == Some(&chosen))
-                                >
-                                    {t.name}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-                <span class="case-hint">
-                    "The case goes to this teammate's Salesforce user, if they have one that may edit cases."
-                </span>
-            </label>
+            <p class="case-hint" data-testid="case-filed-by">
+                "The case goes to your Salesforce user, if you have one that may edit cases."
+            </p>
         }
     });
 

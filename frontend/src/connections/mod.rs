@@ -4,6 +4,7 @@
 //! [`ConnectionsPage`] loads the data; [`ConnectionsOverview`] and [`LoadFailure`] only render
 //! what they are given, so tests mount them with known values and no server.
 
+mod actions;
 mod health;
 mod installation;
 
@@ -11,16 +12,20 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use shared::ConnectionsView;
 
+pub use actions::InstallationActions;
 pub use health::HealthPanel;
 pub use installation::InstallationCard;
 
 use crate::api::{self, LoadError};
 use crate::{clock, format};
 
-/// `/connections`: fetches `GET /api/connections` and shows it, with a Refresh button.
+/// `/connections`: fetches `GET /api/connections` and shows it, with a Refresh button, what
+/// the last connect came to (`?connected=`, `?error=`), and the installation's actions.
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
     let connections = LocalResource::new(load_connections);
+    let connected = api::query_param("connected");
+    let refused = api::query_param("error");
     let (refreshing, set_refreshing) = signal(false);
     view! {
         <div class="page-header">
@@ -41,15 +46,38 @@ pub fn ConnectionsPage() -> impl IntoView {
                 {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
             </button>
         </div>
+        {connected.map(|side| view! {
+            <div class="alert alert-success" role="status" data-testid="connections-connected">
+                <p class="alert-message">{format!("{} is connected.", if side == "intercom" { "Intercom" } else { "Salesforce" })}</p>
+            </div>
+        })}
+        {refused.map(|message| view! {
+            <div class="alert alert-error" role="alert" data-testid="connections-refused">
+                <p class="alert-message">{message}</p>
+            </div>
+        })}
         // A Transition keeps the last answer on screen while a refresh is under way.
         <Transition fallback=Loading set_pending=set_refreshing>
             {move || Suspend::new(async move {
                 match connections.await {
-                    Ok(view) => view! { <ConnectionsOverview view=view now=clock::now() /> }.into_any(),
+                    Ok(view) => {
+                        let installed = !view.installations.is_empty();
+                        view! {
+                            <ConnectionsOverview view=view now=clock::now() />
+                            {installed.then(|| view! { <InstallationActions /> })}
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <LoadFailure error=error /> }.into_any(),
                 }
             })}
         </Transition>
+        <p class="add-installation">
+            <a href="/setup?add=1" class="button button-small" data-testid="add-installation">
+                "Add another installation"
+            </a>
+            " Another Intercom workspace, paired with its own Salesforce org."
+        </p>
     }
 }
 

@@ -105,9 +105,6 @@ pub struct CaseSubmission {
     /// The chosen record type; `None` for a form without one.
     pub record_type_id: Option<String>,
     pub values: FormValues,
-    /// The Intercom teammate filing it (who may become the owner); `None`: the installer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub teammate_id: Option<String>,
 }
 
 #[cfg(test)]

@@ -236,6 +236,20 @@ async fn guard(State(shared): State<AppState>, mut req: Request, next: Next) -> 
     if req.extensions().get::<Internal>().is_some() {
         return next.run(req).await;
     }
+    if shared
+        .api_disabled
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return with_limit_info(
+            &shared,
+            ApiError::one(
+                StatusCode::FORBIDDEN,
+                "API_DISABLED_FOR_ORG",
+                "The REST API is not enabled for this Organization.",
+            )
+            .into_response(),
+        );
+    }
     let mut delay = None;
     if let Some(fault) = shared.take_fault() {
         let failed = match fault {

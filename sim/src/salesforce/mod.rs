@@ -53,6 +53,9 @@ pub struct Config {
     pub jwt_public_key_pem: Option<String>,
     /// Streaming: how long `/meta/connect` is held open when no event arrives.
     pub cometd_timeout: Duration,
+    /// Which org this is: its Organization id is the `00D` id with this number, so two
+    /// simulators can stand for two orgs.
+    pub org_number: u64,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
                 .into(),
             jwt_public_key_pem: None,
             cometd_timeout: Duration::from_secs(110),
+            org_number: 1,
         }
     }
 }
@@ -182,6 +186,18 @@ impl SalesforceSim {
         account_id: Option<&str>,
     ) -> Result<String, Vec<error::SfError>> {
         self.shared.ui_convert_lead(user_id, lead_id, account_id)
+    }
+    /// Turns the org's API access off or on, as an edition without API access (Professional
+    /// without the add-on) has it: REST calls answer 403 `API_DISABLED_FOR_ORG`; OAuth still works.
+    pub fn set_api_enabled(&self, enabled: bool) {
+        self.shared
+            .api_disabled
+            .store(!enabled, std::sync::atomic::Ordering::SeqCst);
+    }
+    /// Whether this access or refresh token is live (revoking one ends it).
+    pub fn token_is_live(&self, token: &str) -> bool {
+        self.shared.session_user(token).is_some()
+            || self.shared.auth.lock().refresh.contains_key(token)
     }
     /// Injects a fault into the API (see [`Fault`]).
     pub fn inject(&self, fault: Fault) {

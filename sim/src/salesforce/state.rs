@@ -118,11 +118,13 @@ pub struct Shared {
     pub bulk: super::bulk::Jobs,
     /// The router itself, for `/composite` subrequests.
     pub router: std::sync::OnceLock<axum::Router>,
+    /// The org's edition has no API access: REST calls answer `API_DISABLED_FOR_ORG`.
+    pub api_disabled: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
     pub fn new(config: Config, base_url: String) -> Arc<Shared> {
-        let mut org = Org::new(ids::make("00D", 1));
+        let mut org = Org::new(ids::make("00D", config.org_number));
         seed::load(&mut org, config.seed);
         let metadata_modified = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .expect("valid date")
@@ -146,6 +148,7 @@ impl Shared {
             cursor_counter: AtomicU64::new(0),
             bulk: super::bulk::Jobs::default(),
             router: std::sync::OnceLock::new(),
+            api_disabled: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
