@@ -3,6 +3,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::AppError;
@@ -10,11 +11,17 @@ use super::AppError;
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
-    type Rejection = AppError;
+    type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            // Past the route's body limit: the limit's own 413, which the hardening layer
+            // words with the limit it knows.
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return e.into_response();
+            }
             AppError::refused(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+                .into_response()
         })?;
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             AppError::refused(
@@ -22,6 +29,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 "invalid_body",
                 format!("the request body is not what this endpoint takes: {e}"),
             )
+            .into_response()
         })
     }
 }
