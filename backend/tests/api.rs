@@ -28,6 +28,12 @@ const PUBLIC: &str = "http://127.0.0.1:8080";
 const HOST: &str = "127.0.0.1:8080";
 
 async fn spawn_app() -> TestApp {
+    spawn_app_with(sfbridge::config::RawConfig::default()).await
+}
+
+/// The app with more configuration (apps at Intercom and Salesforce, say); its public URL is
+/// always [`PUBLIC`].
+async fn spawn_app_with(raw: sfbridge::config::RawConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
@@ -47,7 +53,7 @@ async fn spawn_app() -> TestApp {
     let config = sfbridge::config::parse(
         sfbridge::config::RawConfig {
             public_url: Some(PUBLIC.to_owned()),
-            ..Default::default()
+            ..raw
         },
         |_| None,
     )
@@ -294,7 +300,7 @@ fn from_pages(method: &http::Method, path: &str, cookie: Option<&str>) -> Reques
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
-    if *method == http::Method::GET {
+    if matches!(*method, http::Method::GET | http::Method::HEAD) {
         request.body(Body::empty()).unwrap()
     } else {
         request
@@ -350,6 +356,70 @@ async fn every_api_route_answers_401_to_anonymous_requests() {
         .send(from_pages(&http::Method::GET, "/api/added-later", None))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_open_routes_are_declared_with_their_reason_and_reveal_no_installation() {
+    use sfbridge::http::Open::{OAuthCallback, Probe, SignedByIntercom, WayIn};
+    let app = spawn_app().await;
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    let open = sfbridge::http::open_routes();
+    let declared: Vec<(String, &str, sfbridge::http::Open)> = open
+        .iter()
+        .map(|r| (r.method.to_string(), r.path, r.why))
+        .collect();
+    // Each is open on purpose, for its reason: opening another one changes this list.
+    let expected = [
+        ("GET", "/healthz", Probe),
+        ("GET", "/readyz", Probe),
+        ("POST", "/webhooks/intercom", SignedByIntercom),
+        ("HEAD", "/webhooks/intercom", SignedByIntercom),
+        ("POST", "/canvas/initialize", SignedByIntercom),
+        ("POST", "/canvas/submit", SignedByIntercom),
+        ("GET", "/oauth/salesforce/callback", OAuthCallback),
+        ("GET", "/oauth/intercom/callback", OAuthCallback),
+        ("GET", "/auth/options", WayIn),
+        ("POST", "/auth/link", WayIn),
+        ("POST", "/auth/ticket", WayIn),
+        ("POST", "/auth/intercom", WayIn),
+        ("POST", "/auth/setup/check", WayIn),
+        ("POST", "/auth/setup/intercom/token", WayIn),
+        ("POST", "/auth/setup/intercom/oauth", WayIn),
+    ]
+    .map(|(method, path, why)| (method.to_owned(), path, why));
+    assert_eq!(declared, expected);
+
+    for route in &open {
+        let what = format!("{} {}", route.method, route.path);
+        assert!(
+            !route.path.starts_with("/api/"),
+            "{what} would skip the session"
+        );
+        // Anonymous, as the pages (or Intercom, or a browser coming back) would send it, but
+        // with nothing that proves anything.
+        let (status, _, body) = app.send(from_pages(&route.method, route.path, None)).await;
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            !text.contains("sign_in_required"),
+            "{what}: {status} {text}"
+        );
+        if route.why == SignedByIntercom && route.method == http::Method::POST {
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: unsigned");
+        }
+        // Nothing of the installation: no id, name or workspace.
+        assert!(!text.contains("acme"), "{what}: {text}");
+    }
+
+    // The sign-in page's options: the two things it shows, no more.
+    let (status, _, body) = app.get("/auth/options", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"intercom_oauth": false, "needs_setup": false})
+    );
 }
 
 #[tokio::test]
@@ -564,20 +634,80 @@ async fn the_setup_token_is_stored_hashed_and_lasts_a_day() {
 }
 
 #[tokio::test]
-async fn expired_sessions_setup_tokens_and_flows_are_purged() {
-    let app = spawn_app().await;
+async fn expired_sessions_setup_tokens_links_and_flows_are_purged() {
+    use sfbridge::auth::rules::{FLOW_LIFETIME_MS, SIGN_IN_LINK_LIFETIME_MS};
+    use sfbridge::store::Purged;
+    // Apps at both services, so both OAuth flows can start (neither is reached).
+    let app = spawn_app_with(sfbridge::config::RawConfig {
+        intercom_client_id: Some("intercom-app".into()),
+        intercom_client_secret: Some(SecretString::from("intercom-secret")),
+        salesforce_client_id: Some("salesforce-app".into()),
+        salesforce_client_secret: Some(SecretString::from("salesforce-secret")),
+        ..Default::default()
+    })
+    .await;
     app.store
         .save_installation(&pairing("acme").seal(&app.cipher), 0)
         .await
         .unwrap();
     app.sign_in("acme", "7", false).await;
+    let admin = app.sign_in("acme", "8", true).await;
     app.state.auth.issue_setup_token(&app.store).await.unwrap();
-    let nothing = app.state.auth.purge(&app.store).await.unwrap();
-    assert_eq!(nothing, sfbridge::store::Purged::default());
-    app.time.advance(std::time::Duration::from_secs(25 * 3600));
-    let purged = app.state.auth.purge(&app.store).await.unwrap();
-    assert_eq!(purged.sessions, 1);
-    assert_eq!(purged.setup_tokens, 1);
+    // Two links: one is tried once expired (which uses it up), the other left to the purge.
+    let mut links = Vec::new();
+    for _ in 0..2 {
+        links.push(
+            app.state
+                .auth
+                .make_installer_link(&app.store, "acme", "7")
+                .await
+                .unwrap(),
+        );
+    }
+    // An anonymous "Sign in with Intercom", and an admin connecting Salesforce: a flow each.
+    let start = |path: &str, cookie: Option<&str>| {
+        let mut request = from_pages(&http::Method::POST, path, cookie);
+        *request.body_mut() = Body::from(r#"{"next":"/connections"}"#);
+        app.send(request)
+    };
+    assert_eq!(start("/auth/intercom", None).await.0, StatusCode::OK);
+    assert_eq!(
+        start("/api/connections/salesforce", Some(&admin)).await.0,
+        StatusCode::OK
+    );
+
+    let purge = || app.state.auth.purge(&app.store);
+    assert_eq!(purge().await.unwrap(), Purged::default(), "nothing expired");
+    let ms = |ms: i64| std::time::Duration::from_millis(ms as u64);
+    // Flows last minutes: past their lifetime, both go and nothing else does.
+    app.time.advance(ms(FLOW_LIFETIME_MS + 1));
+    assert_eq!(
+        purge().await.unwrap(),
+        Purged {
+            oauth_flows: 2,
+            ..Purged::default()
+        }
+    );
+    // A day later the setup token and the sign-in link are past theirs, and both sessions
+    // have been idle too long.
+    app.time.advance(ms(SIGN_IN_LINK_LIFETIME_MS));
+    let mut redeem = from_pages(&http::Method::POST, "/auth/link", None);
+    *redeem.body_mut() = Body::from(
+        serde_json::json!({ "token": secrecy::ExposeSecret::expose_secret(&links[0]) }).to_string(),
+    );
+    let (status, _, body) = app.send(redeem).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a day old");
+    assert_eq!(code(&body), "sign_in_link_invalid");
+    assert_eq!(
+        purge().await.unwrap(),
+        Purged {
+            sessions: 2,
+            setup_tokens: 1,
+            sign_in_links: 1,
+            oauth_flows: 0,
+        }
+    );
+    assert_eq!(purge().await.unwrap(), Purged::default(), "all gone");
 }
 
 #[tokio::test]

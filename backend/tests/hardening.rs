@@ -161,7 +161,7 @@ async fn a_request_over_the_timeout_gets_504() {
     let world = world_with(|s| s.request_timeout = Duration::from_secs(1)).await;
     // A client that announces a body and sends only part of it.
     let mut stream = TcpStream::connect(host_port(&world)).await.unwrap();
-    // Under the server's own Host, as every request must be.
+    // The server's own Host: another is refused before any body is read.
     let request = format!(
         "POST /webhooks/intercom HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
          Connection: close\r\nContent-Length: 100\r\n\r\n{{\"type\":",

@@ -4,12 +4,11 @@
 
 mod support;
 
-use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::demo::{self, DEMO_INSTALLATION_ID};
-use sfbridge::installations::Pairing;
 use sim::intercom::IntercomSim;
 use sim::salesforce::SalesforceSim;
 use support::World;
@@ -294,6 +293,45 @@ async fn reconnecting_after_a_revoked_token_brings_the_card_back() {
 }
 
 #[tokio::test]
+async fn reconnecting_intercom_after_its_token_was_revoked_brings_the_inbox_back() {
+    let world = World::start().await;
+    // A teammate uninstalls the app in Intercom: every token of it there is revoked.
+    assert!(world.intercom.uninstall_app(&world.intercom.client_id()) >= 1);
+    let (status, refused) = world.get("/api/inbox/conversations").await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "intercom_reconnect_needed");
+
+    // The admin reconnects with "Sign in with Intercom" from Connections, approving as the
+    // workspace's admin: the app is installed again and its new token kept.
+    let started = world
+        .http
+        .post(format!("{}/api/connections/intercom/oauth", world.app))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200);
+    let flow = cookie_of(&started, "sfbridge_flow").unwrap();
+    let redirect: Value = started.json().await.unwrap();
+    world
+        .intercom
+        .approve_next_as(world.intercom.installer_admin_id());
+    let (landing, cookie) =
+        follow_intercom(&world.app, redirect["url"].as_str().unwrap(), &flow).await;
+    assert_eq!(landing, "/connections?connected=intercom");
+    assert!(cookie.is_none(), "a reconnect opens no other session");
+    let (status, list) = world.get("/api/inbox/conversations").await;
+    assert_eq!(status, 200, "{list}");
+    assert!(!conversation_ids(&list).is_empty());
+    let (_, audit) = world.get("/api/admin/audit").await;
+    assert_eq!(
+        audit["entries"][0]["action"], "Intercom reconnected",
+        "{audit}"
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn another_org_only_after_an_explicit_switch_which_drops_the_links() {
     let other = SalesforceSim::start(sim::salesforce::Config {
         org_number: 2,
@@ -501,6 +539,22 @@ async fn a_sign_in_link_works_once_and_roles_change_at_once() {
         "{made}"
     );
     let token = url.split("link=").nth(1).unwrap();
+    // Chat apps and mail scanners fetch a link before its teammate opens it: fetching the page
+    // signs nobody in and leaves the link usable.
+    for _ in 0..2 {
+        let fetched = world.anonymous.get(url).send().await.unwrap();
+        assert!(cookie_of(&fetched, "sfbridge_session").is_none());
+    }
+    // Nor can another site's page use it: redeeming needs this server's Origin.
+    let cross_site = world
+        .anonymous
+        .post(format!("{}/auth/link", world.app))
+        .header(ORIGIN, "https://preview.example")
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
     let redeem = || {
         world
             .anonymous
@@ -634,137 +688,460 @@ async fn the_canvas_card_signs_its_teammate_in_with_a_ticket() {
     world.stop().await;
 }
 
-#[tokio::test]
-async fn two_installations_sharing_one_intercom_app_never_see_each_other_s_traffic() {
-    let world = World::start().await;
-    // A second workspace of the same public app: the same client secret signs its traffic.
-    let secret = world.intercom.client_secret();
-    let pairing = Pairing {
-        id: "other".into(),
-        name: "Other workspace".into(),
-        salesforce_environment: shared::SalesforceEnvironment::Production,
-        salesforce_login_url: world.salesforce.url(),
-        salesforce_instance_url: None,
-        salesforce_client_id: None,
-        salesforce_client_secret: None,
-        salesforce_access_token: None,
-        salesforce_refresh_token: None,
-        intercom_api_base_url: world.intercom.url(),
-        intercom_access_token: Some(SecretString::from(world.intercom.access_token())),
-        intercom_client_secret: Some(SecretString::from(secret.clone())),
-        intercom_workspace_id: Some("otherws1".into()),
-        intercom_connection: sfbridge::auth::IntercomConnection::OAuth,
-        installer_admin_id: None,
-    };
-    world
-        .store
-        .save_installation(&pairing.seal(world.state.clients.cipher()), 1)
-        .await
+/// Follows an Intercom OAuth flow started from the pages through the simulator (which
+/// approves as the teammate chosen beforehand) back to the callback, with the flow's cookie:
+/// the page it lands on, and the session cookie it set, if any.
+async fn follow_intercom(app: &str, authorize_url: &str, flow: &str) -> (String, Option<String>) {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
         .unwrap();
-    let other_admin = world.intercom.installer_admin_id().to_string();
-    world
-        .store
-        .grant_admin("other", &other_admin, None, 1)
-        .await
-        .unwrap();
-
-    // Canvas Kit: each workspace's request reaches its own installation only.
-    let canvas = |workspace: &str| {
-        let body = json!({"workspace_id": workspace, "admin": {"id": "991267402"},
-                          "contact": {"id": "6a1f00000000000000000001", "role": "user",
-                                      "email": "maya.patel@globex.example.com"},
-                          "context": {"conversation_id": "1", "location": "conversation"}})
-        .to_string();
-        let signature = sim::intercom::canvas::body_signature(&secret, body.as_bytes());
-        world
-            .anonymous
-            .post(format!("{}/canvas/initialize", world.app))
-            .header("X-Body-Signature", signature)
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
-    };
-    let (status, other_card) = status_and_json(canvas("otherws1").await.unwrap()).await;
-    assert_eq!(status, 200);
-    // The other installation has no Salesforce yet: its card says so, from its own data.
+    let approved = browser.get(authorize_url).send().await.unwrap();
+    assert!(approved.status().is_redirection(), "{}", approved.status());
+    let callback = approved.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(
-        other_card.to_string().contains("Reconnect Salesforce"),
-        "{other_card}"
+        callback.starts_with(&format!("{app}/oauth/intercom/callback?")),
+        "{callback}"
     );
-    assert!(!other_card.to_string().contains("Maya"), "{other_card}");
-    let (status, demo_card) =
-        status_and_json(canvas(&world.intercom.workspace_id()).await.unwrap()).await;
-    assert_eq!(status, 200);
-    assert!(demo_card.to_string().contains("Maya"), "{demo_card}");
-    let (status, _) = status_and_json(canvas("nobody").await.unwrap()).await;
-    assert_eq!(status, 401, "a workspace with no installation");
+    let answer = browser
+        .get(&callback)
+        .header(COOKIE, flow)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_redirection(), "{}", answer.status());
+    let landing = answer.headers()[LOCATION].to_str().unwrap().to_owned();
+    (landing, cookie_of(&answer, "sfbridge_session"))
+}
 
-    // Webhooks: a notification of the other workspace is taken in by it, never by the demo.
-    let before = world.store.footprint(DEMO_INSTALLATION_ID).await.unwrap();
-    let notification = json!({"type": "notification_event", "app_id": "otherws1",
-        "data": {"type": "notification_event_data", "item": {"type": "ping", "message": "hi"}},
-        "id": "notif_other_1", "topic": "ping", "delivery_status": "pending",
-        "delivery_attempts": 1, "first_sent_at": 1, "created_at": 1})
-    .to_string();
-    let signature = sim::intercom::hub_signature(&secret, notification.as_bytes());
+/// An admin's "Add another installation" with "Sign in with Intercom", as the Connections
+/// page starts it: where the flow lands, and the session it opened.
+async fn add_installation(world: &World, admin: &reqwest::Client) -> (String, Option<String>) {
+    let started = admin
+        .post(format!("{}/api/installations/intercom/oauth", world.app))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200);
+    let flow = cookie_of(&started, "sfbridge_flow").expect("a flow cookie");
+    let redirect: Value = started.json().await.unwrap();
+    follow_intercom(&world.app, redirect["url"].as_str().unwrap(), &flow).await
+}
+
+/// A client that sends this session cookie and the app's `Origin`, as the pages do.
+fn browser_with(app: &str, cookie: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(COOKIE, cookie.parse().unwrap());
+    headers.insert(ORIGIN, app.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+async fn get_json(client: &reqwest::Client, url: String) -> Value {
+    let answer = client.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 200, "{url}");
+    answer.json().await.unwrap()
+}
+
+/// The `?error=` of a landing page.
+fn error_of(landing: &str) -> String {
+    url::Url::parse(&format!("http://x{landing}"))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no error in {landing}"))
+}
+
+/// How many webhook notifications the installation took in.
+async fn receipts(world: &World, installation: &str) -> u64 {
+    let footprint = world.store.footprint(installation).await.unwrap();
+    footprint
+        .tables
+        .iter()
+        .find(|(table, _)| *table == "webhook_receipts")
+        .unwrap()
+        .1
+}
+
+/// The conversation ids a list (ours or Intercom's) holds.
+fn conversation_ids(list: &Value) -> Vec<String> {
+    list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The ticket of the card's "Open in sfbridge" link, redeemed: the session it opens.
+async fn open_from_card(world: &World, card: &Value) -> Value {
+    let open = card["canvas"]["content"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "open_in_sfbridge")
+        .unwrap_or_else(|| panic!("no Open in sfbridge in {card}"));
+    let link = url::Url::parse(open["action"]["url"].as_str().unwrap()).unwrap();
+    let ticket = link
+        .query_pairs()
+        .find(|(k, _)| k == "ticket")
+        .unwrap()
+        .1
+        .into_owned();
     let answer = world
         .anonymous
-        .post(format!("{}/webhooks/intercom", world.app))
-        .header("X-Hub-Signature", signature)
-        .header("Content-Type", "application/json")
-        .body(notification)
+        .post(format!("{}/auth/ticket", world.app))
+        .header(ORIGIN, &world.app)
+        .json(&json!({ "token": ticket }))
         .send()
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
+    let cookie = cookie_of(&answer, "sfbridge_session").unwrap();
+    get_json(
+        &browser_with(&world.app, &cookie),
+        format!("{}/api/session", world.app),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_workspace_of_the_same_app_and_neither_sees_the_other_s_traffic() {
+    // The second installation's own org.
+    let org2 = SalesforceSim::start(sim::salesforce::Config {
+        org_number: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let org2_host = org2.addr().to_string();
+    let world = World::start_with(|config| {
+        config.services.salesforce_allowed_hosts.push(org2_host);
+    })
+    .await;
+    let app = world.app.clone();
+    let first = &world.intercom;
+    // A second workspace; the demo's app (a public app) is not installed there yet.
+    let second = first.add_workspace(sim::Seed::Demo).unwrap();
+    let maya = "maya.patel@globex.example.com";
+
+    // Only admins add installations: a teammate may not start either way.
+    let bob = world
+        .sign_in_as(&sim::intercom::demo::TEAMMATES[1].0.to_string())
+        .await;
+    for path in [
+        "/api/installations/intercom/oauth",
+        "/api/installations/intercom/token",
+    ] {
+        let refused = bob
+            .post(format!("{app}{path}"))
+            .json(&json!({"access_token": second.access_token(), "client_secret": second.client_secret()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "{path}");
+    }
     assert!(
         world
             .store
-            .last_webhook_at("other")
+            .installation_by_workspace(&second.workspace_id())
             .await
             .unwrap()
-            .is_some()
+            .is_none()
     );
-    let after = world.store.footprint(DEMO_INSTALLATION_ID).await.unwrap();
-    assert_eq!(before, after, "the demo installation took nothing in");
 
-    // The API: each session sees its own installation only.
-    let token = world
-        .state
-        .auth
-        .make_installer_link(&world.store, "other", &other_admin)
-        .await
-        .unwrap();
-    let link = sfbridge::auth::team::sign_in_url(&world.app, &token);
-    let other = demo::signed_in_client(&world.app, &link).await.unwrap();
-    let view: Value = other
-        .get(format!("{}/api/connections", world.app))
+    // The demo's admin adds it from the Connections page, and an admin of the second
+    // workspace approves: the app is installed there, the installation made, its approver
+    // its first admin, signed in and sent to connect Salesforce.
+    first.approve_next_as(second.installer_admin_id());
+    let (landing, cookie) = add_installation(&world, &world.http).await;
+    assert_eq!(landing, "/setup/salesforce");
+    let other_cookie = cookie.expect("a session in the new installation");
+    let other = browser_with(&app, &other_cookie);
+    let me = get_json(&other, format!("{app}/api/session")).await;
+    assert_eq!(me["role"], "admin");
+    assert_eq!(
+        me["teammate"]["id"],
+        second.installer_admin_id().to_string()
+    );
+    let other_id = me["installation_id"].as_str().unwrap().to_owned();
+    assert_ne!(other_id, DEMO_INSTALLATION_ID);
+    let row = world.store.installation(&other_id).await.unwrap().unwrap();
+    assert_eq!(row.intercom_workspace_id, Some(second.workspace_id()));
+    // Both installations now hold the one app's client secret.
+    let shared = second.with_app(&first.client_id()).unwrap();
+    assert_eq!(shared.client_secret(), first.client_secret());
+    let audit = get_json(&other, format!("{app}/api/admin/audit")).await;
+    assert_eq!(audit["entries"][0]["action"], "installed", "{audit}");
+    // The admin who added it still holds their own session, in their own installation, whose
+    // log says what they did.
+    let (_, mine) = world.get("/api/session").await;
+    assert_eq!(mine["installation_id"], DEMO_INSTALLATION_ID);
+    let (_, audit) = world.get("/api/admin/audit").await;
+    assert_eq!(
+        audit["entries"][0]["action"], "installation added",
+        "{audit}"
+    );
+    assert!(
+        audit["entries"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&second.workspace_id()),
+        "{audit}"
+    );
+
+    // One installation per workspace: adding it again is refused and signs nobody in.
+    first.approve_next_as(second.installer_admin_id());
+    let (landing, cookie) = add_installation(&world, &world.http).await;
+    assert!(landing.starts_with("/connections?error="), "{landing}");
+    assert!(
+        error_of(&landing).contains("already has an installation"),
+        "{landing}"
+    );
+    assert!(cookie.is_none());
+    // An admin who loses the role before Intercom answers adds nothing.
+    let bob_id = sim::intercom::demo::TEAMMATES[1].0.to_string();
+    world
+        .http
+        .put(format!("{app}/api/admin/team/{bob_id}/role"))
+        .json(&json!({"role": "admin"}))
         .send()
         .await
-        .unwrap()
-        .json()
+        .unwrap();
+    let third = first.add_workspace(sim::Seed::Demo).unwrap();
+    let started = bob
+        .post(format!("{app}/api/installations/intercom/oauth"))
+        .json(&json!({}))
+        .send()
         .await
         .unwrap();
+    assert_eq!(started.status(), 200);
+    let flow = cookie_of(&started, "sfbridge_flow").unwrap();
+    let redirect: Value = started.json().await.unwrap();
+    world
+        .http
+        .put(format!("{app}/api/admin/team/{bob_id}/role"))
+        .json(&json!({"role": "teammate"}))
+        .send()
+        .await
+        .unwrap();
+    first.approve_next_as(third.installer_admin_id());
+    let (landing, cookie) = follow_intercom(&app, redirect["url"].as_str().unwrap(), &flow).await;
+    assert!(error_of(&landing).contains("only admins"), "{landing}");
+    assert!(cookie.is_none());
+    assert!(
+        world
+            .store
+            .installation_by_workspace(&third.workspace_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Webhooks: the demo subscribed the app, so its endpoint hears both workspaces, each
+    // notification naming its workspace as `app_id` and signed with the one app's secret.
+    let demo_before = receipts(&world, DEMO_INSTALLATION_ID).await;
+    let update = |base: String, token: String, contact: String, name: &'static str| async move {
+        let answer = reqwest::Client::new()
+            .put(format!("{base}/contacts/{contact}"))
+            .bearer_auth(token)
+            .header("Intercom-Version", "2.11")
+            .json(&json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+    };
+    let delivered_from = |workspace: String| {
+        move |log: &[sim::intercom::Delivery]| {
+            log.iter()
+                .any(|d| d.app_id == workspace && d.status.is_some())
+        }
+    };
+    update(
+        shared.url(),
+        shared.access_token(),
+        second.contact_id_by_email(maya).unwrap(),
+        "Maya of the second",
+    )
+    .await;
+    let log = first
+        .wait_for_deliveries(
+            std::time::Duration::from_secs(10),
+            delivered_from(second.workspace_id()),
+        )
+        .await;
+    let theirs = log
+        .iter()
+        .find(|d| d.app_id == second.workspace_id())
+        .unwrap()
+        .clone();
+    assert_eq!(theirs.status, Some(200), "{theirs:?}");
+    assert_eq!(receipts(&world, &other_id).await, 1);
+    assert_eq!(receipts(&world, DEMO_INSTALLATION_ID).await, demo_before);
+    // The same notification signed with any other secret (the second workspace's own app's)
+    // is refused, and nothing is taken in.
+    let resigned = world
+        .anonymous
+        .post(format!("{app}/webhooks/intercom"))
+        .header(
+            "X-Hub-Signature",
+            sim::intercom::hub_signature(&second.client_secret(), theirs.body.as_bytes()),
+        )
+        .header("Content-Type", "application/json")
+        .body(theirs.body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resigned.status(), 401);
+    assert_eq!(receipts(&world, &other_id).await, 1);
+    // A change in the first workspace reaches the demo's installation alone.
+    update(
+        first.url(),
+        first.access_token(),
+        first.contact_id_by_email(maya).unwrap(),
+        "Maya of the first",
+    )
+    .await;
+    first
+        .wait_for_deliveries(
+            std::time::Duration::from_secs(10),
+            delivered_from(first.workspace_id()),
+        )
+        .await;
+    assert_eq!(
+        receipts(&world, DEMO_INSTALLATION_ID).await,
+        demo_before + 1
+    );
+    assert_eq!(receipts(&world, &other_id).await, 1);
+
+    // The API: each session reads its own installation, its own workspace's inbox.
+    let view = get_json(
+        &other,
+        format!("{app}/api/connections?installation_id=demo"),
+    )
+    .await;
     let ids: Vec<&str> = view["installations"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| i["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["other"]);
+    assert_eq!(ids, [other_id.as_str()]);
     let (_, demo_view) = world.get("/api/connections").await;
-    assert_eq!(demo_view["installations"][0]["id"], DEMO_INSTALLATION_ID);
     assert_eq!(demo_view["installations"].as_array().unwrap().len(), 1);
-    let ledger: Value = other
-        .get(format!("{}/api/sync/ledger", world.app))
+    assert_eq!(demo_view["installations"][0]["id"], DEMO_INSTALLATION_ID);
+    let their_inbox =
+        conversation_ids(&get_json(&other, format!("{app}/api/inbox/conversations")).await);
+    let (_, our_inbox) = world.get("/api/inbox/conversations").await;
+    let our_inbox = conversation_ids(&our_inbox);
+    let in_second: Value = reqwest::Client::new()
+        .get(format!("{}/conversations", shared.url()))
+        .bearer_auth(shared.access_token())
+        .header("Intercom-Version", "2.11")
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
+    let in_second = conversation_ids(&in_second);
+    assert!(!their_inbox.is_empty() && !our_inbox.is_empty());
+    assert!(their_inbox.iter().all(|id| in_second.contains(id)));
+    assert!(our_inbox.iter().all(|id| !in_second.contains(id)));
+    let ledger = get_json(&other, format!("{app}/api/sync/ledger")).await;
     assert!(ledger["entries"].as_array().unwrap().is_empty(), "{ledger}");
+
+    // Canvas Kit: the inbox of each workspace reaches its own installation; the card's
+    // ticket signs its teammate in there.
+    let their_conversation = &their_inbox[0];
+    let verdict = shared
+        .canvas_initialize(
+            &format!("{app}/canvas/initialize"),
+            their_conversation,
+            second.installer_admin_id(),
+        )
+        .await
+        .unwrap();
+    assert!(verdict.is_valid(), "{:?}", verdict.problems);
+    let their_card = verdict.response.unwrap();
+    // No Salesforce org is connected there yet: the card says so, from its own data.
+    assert!(
+        their_card.to_string().contains("Reconnect Salesforce"),
+        "{their_card}"
+    );
+    // Once its admin connects its own org, its card comes from there, with a ticket that
+    // signs its teammate in to it.
+    let landing = connect_salesforce(
+        &app,
+        &other,
+        &other_cookie,
+        json!({"login": {"kind": "my_domain", "url": org2.url()}, "next": "/connections"}),
+    )
+    .await;
+    assert_eq!(landing, "/connections?connected=salesforce");
+    let row = world.store.installation(&other_id).await.unwrap().unwrap();
+    assert_eq!(row.salesforce_org_id, Some(org2.org_id()));
+    assert_ne!(org2.org_id(), world.salesforce.org_id());
+    let verdict = shared
+        .canvas_initialize(
+            &format!("{app}/canvas/initialize"),
+            their_conversation,
+            second.installer_admin_id(),
+        )
+        .await
+        .unwrap();
+    assert!(verdict.is_valid(), "{:?}", verdict.problems);
+    let their_card = verdict.response.unwrap().to_string();
+    // Its records, linked at its org.
+    assert!(their_card.contains("Open in Salesforce"), "{their_card}");
+    assert!(their_card.contains(&org2.url()), "{their_card}");
+    assert!(
+        !their_card.contains(&world.salesforce.url()),
+        "{their_card}"
+    );
+    let their_card: Value = serde_json::from_str(&their_card).unwrap();
+    let session = open_from_card(&world, &their_card).await;
+    assert_eq!(session["installation_id"], other_id.as_str());
+    assert_eq!(
+        session["teammate"]["id"],
+        second.installer_admin_id().to_string()
+    );
+    let our_conversation = world.conversation_of(maya).await;
+    let verdict = first
+        .canvas_initialize(
+            &format!("{app}/canvas/initialize"),
+            &our_conversation,
+            first.installer_admin_id(),
+        )
+        .await
+        .unwrap();
+    assert!(verdict.is_valid(), "{:?}", verdict.problems);
+    let our_card = verdict.response.unwrap();
+    assert!(our_card.to_string().contains("Maya"), "{our_card}");
+    assert!(
+        our_card.to_string().contains(&world.salesforce.url()),
+        "{our_card}"
+    );
+    assert!(!our_card.to_string().contains(&org2.url()), "{our_card}");
+    let session = open_from_card(&world, &our_card).await;
+    assert_eq!(session["installation_id"], DEMO_INSTALLATION_ID);
+    // The second workspace's own app is not the installation's: its signature is refused.
+    let verdict = second
+        .canvas_initialize(
+            &format!("{app}/canvas/initialize"),
+            their_conversation,
+            second.installer_admin_id(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(verdict.status, Some(401), "{:?}", verdict.response);
     world.stop().await;
+    org2.shutdown().await;
 }
 
 #[tokio::test]

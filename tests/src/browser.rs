@@ -94,10 +94,11 @@ impl Browser {
             .with_context(|| format!("cannot open {url}"))
     }
 
-    /// Opens a sign-in link (`/signin?link=..&next=..`) and waits until the page signed the
-    /// browser in and moved on.
+    /// Opens a sign-in link (`/signin?link=..&next=..`), presses its "Sign in" button (opening
+    /// the link does not use it up) and waits until the page signed the browser in and moved on.
     pub async fn sign_in(&self, link: &str) -> Result<()> {
         self.goto(link).await?;
+        self.click("signin-link-submit").await?;
         self.wait_for_path("to leave the sign-in page", |path| path != "/signin")
             .await
             .map(drop)
@@ -144,6 +145,32 @@ impl Browser {
             }
         })
         .await
+    }
+
+    /// Waits until the element `[data-testid=<testid>]` is on the page and enabled, then
+    /// clicks it.
+    pub async fn click(&self, testid: &str) -> Result<()> {
+        let css = format!("[data-testid={testid}]");
+        let element = poll(
+            &format!("`{css}` to be there and enabled"),
+            PAGE_TIMEOUT,
+            || async {
+                match self.client().find(Locator::Css(&css)).await {
+                    Ok(element) if element.is_enabled().await? => Ok(Some(element)),
+                    Ok(_) => Err(anyhow::anyhow!("it is disabled")),
+                    Err(e) if e.is_no_such_element() => Err(anyhow::anyhow!(
+                        "not there; page text: {:?}",
+                        self.page_text().await.unwrap_or_default()
+                    )),
+                    Err(e) => Err(e.into()),
+                }
+            },
+        )
+        .await?;
+        element
+            .click()
+            .await
+            .with_context(|| format!("cannot click `{css}`"))
     }
 
     /// The visible text of the whole page, for failure messages.

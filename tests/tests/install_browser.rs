@@ -1,7 +1,8 @@
 //! Installing as a new operator would, in headless Chromium against the real `sfbridge serve`
 //! and both simulators, from an empty database: the setup link, Intercom by OAuth (and, in the
 //! second test, by a pasted private-app token), a Salesforce sandbox, both connected; signing
-//! out; a teammate signing in with Intercom sees the card and is refused the admin pages.
+//! out; a teammate signing in with Intercom sees the card and is refused the admin pages; an
+//! admin adding a second workspace (of the same public app) from the Connections page.
 
 use fantoccini::Locator;
 use sfbridge_tests::{Browser, Sfbridge, paths};
@@ -233,6 +234,83 @@ async fn an_operator_installs_with_a_pasted_private_app_token() {
     .await;
     click(&browser, "intercom-connect-submit").await;
     salesforce_sandbox_then_connections(&browser).await;
+
+    browser.close().await.unwrap();
+    server.terminate().await.unwrap();
+    salesforce.shutdown().await;
+    intercom.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_second_workspace_from_the_connections_page() {
+    require_built_pages();
+    let salesforce = SalesforceSim::start(Default::default()).await.unwrap();
+    let intercom = IntercomSim::start(Default::default()).await.unwrap();
+    // Another workspace the same public app will be installed in.
+    let second = intercom.add_workspace(sim::Seed::Demo).unwrap();
+    let server = serve(&salesforce, &intercom).await;
+    let setup = server.printed("sfbridge setup: ").await.unwrap();
+    let browser = Browser::start().await.unwrap();
+
+    // The first installation, as an operator makes it.
+    intercom.approve_next_as(TEAMMATES[0].0);
+    browser.goto(&setup).await.unwrap();
+    click(&browser, "intercom-oauth").await;
+    salesforce_sandbox_then_connections(&browser).await;
+
+    // "Add another installation": the second workspace's admin approves; its installation
+    // is made, and they are signed in to it, on to its Salesforce step.
+    click(&browser, "add-installation").await;
+    browser
+        .wait_for_text("[data-testid=setup-page] h1", "to add", |t| {
+            t.contains("Add an installation")
+        })
+        .await
+        .unwrap();
+    intercom.approve_next_as(second.installer_admin_id());
+    click(&browser, "intercom-oauth").await;
+    browser
+        .wait_for_path("to be the new installation's step 2", |p| {
+            p == "/setup/salesforce"
+        })
+        .await
+        .unwrap();
+    browser.goto(&server.url("/connections")).await.unwrap();
+    browser
+        .wait_for_text(
+            "[data-testid=installation] [data-testid=intercom-workspace-id]",
+            "to be the second workspace",
+            |t| t.trim() == second.workspace_id(),
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for_text(
+            "[data-testid=installation] [data-testid=salesforce-state]",
+            "to wait for its own org",
+            |t| t.trim() != "Connected",
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=signed-in-as]", "to be its admin", |t| {
+            t.contains("Admin")
+        })
+        .await
+        .unwrap();
+
+    // Adding a workspace that has one already is refused, on the Connections page.
+    click(&browser, "add-installation").await;
+    intercom.approve_next_as(TEAMMATES[0].0);
+    click(&browser, "intercom-oauth").await;
+    browser
+        .wait_for_text(
+            "[data-testid=connections-refused]",
+            "to say it has one",
+            |t| t.contains("already has an installation"),
+        )
+        .await
+        .unwrap();
 
     browser.close().await.unwrap();
     server.terminate().await.unwrap();

@@ -74,7 +74,8 @@ pub fn run(args: &[String]) -> Result<()> {
         let line = line?;
         println!("{line}");
         if let Some(url) = line.strip_prefix(SIGN_IN) {
-            // The link signs the browser in as the demo's admin (once), straight into the app.
+            // The link's Sign in button signs the browser in as the demo's admin (once), straight
+            // into the app.
             println!("\nOpen {}\n(Ctrl-C stops the demo)", url.trim());
         }
     }

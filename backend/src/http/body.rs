@@ -1,4 +1,5 @@
-//! A JSON request body whose refusal is the API's own error body (400 naming what is wrong).
+//! A JSON request body whose refusal is the API's own error body (400 naming what is wrong;
+//! a body past the route's limit is left to the limit's layer, which answers 413 naming it).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -15,13 +16,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
-            // Past the route's body limit: the limit's own 413, which the hardening layer
-            // words with the limit it knows.
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                return e.into_response();
+                // Plain, so `hardening`'s layer words it with the limit that applied.
+                e.into_response()
+            } else {
+                AppError::refused(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+                    .into_response()
             }
-            AppError::refused(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
-                .into_response()
         })?;
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             AppError::refused(

@@ -3,7 +3,8 @@
 //!
 //! Handlers parse, call one function, and map the result to a response. Every `/api/*` route
 //! needs a session (see [`guard`]); each is declared in [`api`] with its access, teammate or
-//! admin, so the route table can be walked by a test.
+//! admin, and every route that answers without a session in [`open`] with the reason it may,
+//! so both tables can be walked by a test.
 
 mod auth;
 mod body;
@@ -96,6 +97,143 @@ pub struct ApiRoute {
     /// The path under `/api`, with `{name}` for path parameters.
     pub path: &'static str,
     pub access: Access,
+}
+
+/// Why a route answers without a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// Health probes, for orchestrators (any `Host`).
+    Probe,
+    /// Intercom's webhooks and Canvas Kit: checked by the signature of the installation of the
+    /// workspace they name.
+    SignedByIntercom,
+    /// OAuth callbacks: checked by the flow's `state` and the cookie of the browser that
+    /// started it.
+    OAuthCallback,
+    /// The ways in: each checks the token it is given (setup link, sign-in link, ticket) or
+    /// starts Intercom's sign-in; `/auth/options` says which ways this server offers.
+    WayIn,
+}
+
+/// One route open without a session, as declared: what the route-table test walks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub why: Open,
+}
+
+/// The open routes' router and their table, built together like [`Api`].
+struct Public {
+    router: Router<AppState>,
+    table: Vec<OpenRoute>,
+}
+
+impl Public {
+    /// `route` answers `methods` at `path` without a session, because of `why`.
+    fn add(
+        mut self,
+        methods: &[Method],
+        path: &'static str,
+        why: Open,
+        route: MethodRouter<AppState>,
+    ) -> Public {
+        self.router = self.router.route(path, route);
+        self.table.extend(methods.iter().map(|method| OpenRoute {
+            method: method.clone(),
+            path,
+            why,
+        }));
+        self
+    }
+}
+
+/// Every route that answers without a session, and why it may. Anything else outside `/api`
+/// is the built front end (pages, which ask `/api/session` themselves, and static files).
+fn open() -> Public {
+    use Open::{OAuthCallback, Probe, SignedByIntercom, WayIn};
+    let public = Public {
+        router: Router::new(),
+        table: Vec::new(),
+    };
+    public
+        .add(&[Method::GET], "/healthz", Probe, get(healthz))
+        .add(&[Method::GET], "/readyz", Probe, get(readyz))
+        .add(
+            &[Method::POST, Method::HEAD],
+            crate::install::webhooks::WEBHOOK_PATH,
+            SignedByIntercom,
+            limited(
+                post(webhooks::intercom).head(webhooks::probe),
+                body_limit::WEBHOOK,
+            ),
+        )
+        .add(
+            &[Method::POST],
+            "/canvas/initialize",
+            SignedByIntercom,
+            limited(post(canvas::initialize), body_limit::CANVAS),
+        )
+        .add(
+            &[Method::POST],
+            "/canvas/submit",
+            SignedByIntercom,
+            limited(post(canvas::submit), body_limit::CANVAS),
+        )
+        .add(
+            &[Method::GET],
+            crate::oauth::CALLBACK_PATH,
+            OAuthCallback,
+            get(oauth::salesforce_callback),
+        )
+        .add(
+            &[Method::GET],
+            crate::install::intercom::CALLBACK_PATH,
+            OAuthCallback,
+            get(oauth::intercom_callback),
+        )
+        .add(&[Method::GET], "/auth/options", WayIn, get(auth::options))
+        .add(
+            &[Method::POST],
+            "/auth/link",
+            WayIn,
+            post(auth::redeem_link),
+        )
+        .add(
+            &[Method::POST],
+            "/auth/ticket",
+            WayIn,
+            post(auth::redeem_ticket),
+        )
+        .add(
+            &[Method::POST],
+            "/auth/intercom",
+            WayIn,
+            post(auth::sign_in_with_intercom),
+        )
+        .add(
+            &[Method::POST],
+            "/auth/setup/check",
+            WayIn,
+            post(auth::setup_check),
+        )
+        .add(
+            &[Method::POST],
+            "/auth/setup/intercom/token",
+            WayIn,
+            post(auth::setup_with_token),
+        )
+        .add(
+            &[Method::POST],
+            "/auth/setup/intercom/oauth",
+            WayIn,
+            post(auth::setup_with_oauth),
+        )
+}
+
+/// The routes open without a session, with the reason each may be.
+pub fn open_routes() -> Vec<OpenRoute> {
+    open().table
 }
 
 /// The API's router and its table, built together so neither can have a route the other lacks.
@@ -256,39 +394,10 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
         .router
         .fallback(api_not_found)
         .layer(from_fn_with_state(state.clone(), guard::require_session));
-    let app = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        // Signed Intercom traffic: checked by signature, not session.
-        .route(
-            crate::install::webhooks::WEBHOOK_PATH,
-            limited(
-                post(webhooks::intercom).head(webhooks::probe),
-                body_limit::WEBHOOK,
-            ),
-        )
-        .route(
-            "/canvas/initialize",
-            limited(post(canvas::initialize), body_limit::CANVAS),
-        )
-        .route(
-            "/canvas/submit",
-            limited(post(canvas::submit), body_limit::CANVAS),
-        )
-        // OAuth callbacks: checked by their state and the flow cookie.
-        .route(crate::oauth::CALLBACK_PATH, get(oauth::salesforce_callback))
-        .route(
-            crate::install::intercom::CALLBACK_PATH,
-            get(oauth::intercom_callback),
-        )
-        // The ways in.
-        .route("/auth/options", get(auth::options))
-        .route("/auth/link", post(auth::redeem_link))
-        .route("/auth/ticket", post(auth::redeem_ticket))
-        .route("/auth/intercom", post(auth::sign_in_with_intercom))
-        .route("/auth/setup/check", post(auth::setup_check))
-        .route("/auth/setup/intercom/token", post(auth::setup_with_token))
-        .route("/auth/setup/intercom/oauth", post(auth::setup_with_oauth))
+    // Only the open table's routes answer without a session; everything else is the API
+    // (closed) or the built front end.
+    let app = open()
+        .router
         .nest("/api", api)
         .fallback_service(pages::router(static_dir))
         .layer(CompressionLayer::new())

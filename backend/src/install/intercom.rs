@@ -427,9 +427,24 @@ impl Installer<'_> {
                 store.delete_setup_tokens().await?;
                 Ok(connected)
             }
-            Purpose::Add { .. } => {
-                self.create(me, access_token, client_secret, connection)
-                    .await
+            Purpose::Add { by } => {
+                let connected = self
+                    .create(me, access_token, client_secret, connection)
+                    .await?;
+                // In the log of the installation whose admin added it.
+                self.auth
+                    .record(
+                        store,
+                        by,
+                        Action::InstallationAdded,
+                        &format!(
+                            "workspace {} connected ({})",
+                            me.workspace_id,
+                            connection.as_str()
+                        ),
+                    )
+                    .await;
+                Ok(connected)
             }
         }
     }

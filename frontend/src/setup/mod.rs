@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
 use shared::access::{
     ConnectSalesforce, IntercomToken, Redirect, SalesforceLogin, SetupStatus, SetupToken,
     SignInOptions, SignedIn, WebhookSetup,
@@ -80,7 +81,9 @@ impl IntercomMode {
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let error = RwSignal::new(api::query_param("error"));
-    let adding = api::query_param("add").is_some();
+    // From the router, not the window: the Connections page's link arrives by the router,
+    // which renders this page before the address bar changes.
+    let adding = use_query_map().with_untracked(|query| query.get("add").is_some());
     let token = setup_token();
     let mode = match (adding, token) {
         (true, _) => Some(IntercomMode::Add),

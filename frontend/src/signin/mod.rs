@@ -99,48 +99,89 @@ pub fn SignedInOnly(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// What to send to redeem a link or ticket.
+/// What to send to start signing in with Intercom: where to come back to.
 #[derive(Serialize)]
 struct Next<'a> {
     next: Option<&'a str>,
 }
 
-/// `/signin`: redeems `?link=` or `?ticket=` at once, else offers the ways in.
+/// Redeems a sign-in link's token or a Canvas Kit ticket, then goes where the answer says;
+/// a refusal is shown in `failure`.
+fn redeem(
+    path: &'static str,
+    token: String,
+    next: Option<String>,
+    failure: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+) {
+    busy.set(true);
+    spawn_local(async move {
+        let redeem = Redeem { token, next };
+        match api::post_json::<_, SignedIn>(path, &redeem).await {
+            Ok(signed_in) => api::go_to(&signed_in.next),
+            Err(error) => {
+                failure.set(Some(error.to_string()));
+                busy.set(false);
+            }
+        }
+    });
+}
+
+/// `/signin`: with `?link=`, a one-time sign-in link, a "Sign in" button that redeems it (so
+/// a chat app or mail scanner fetching the link, scripts and all, does not use it up); with
+/// `?ticket=` (the Canvas Kit card's: signed, short-lived, not used up) signs in at once;
+/// else the ways in.
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let next = api::query_param("next");
     let failure = RwSignal::new(api::query_param("error"));
     let redeeming = RwSignal::new(false);
-    let credential = api::query_param("link")
-        .map(|t| ("/auth/link", t))
-        .or_else(|| api::query_param("ticket").map(|t| ("/auth/ticket", t)));
-    if let Some((path, token)) = credential {
-        redeeming.set(true);
-        let next = next.clone();
-        spawn_local(async move {
-            let redeem = Redeem { token, next };
-            match api::post_json::<_, SignedIn>(path, &redeem).await {
-                Ok(signed_in) => api::go_to(&signed_in.next),
-                Err(error) => {
-                    failure.set(Some(error.to_string()));
-                    redeeming.set(false);
-                }
-            }
-        });
+    let link = api::query_param("link");
+    if let Some(ticket) = api::query_param("ticket") {
+        redeem("/auth/ticket", ticket, next.clone(), failure, redeeming);
     }
     let options = LocalResource::new(|| api::fetch::<SignInOptions>("/auth/options"));
-    let with_intercom = Callback::new(move |()| {
+    let with_intercom = {
         let next = next.clone();
-        spawn_local(async move {
-            let body = Next {
-                next: next.as_deref(),
-            };
-            match api::post_json::<_, Redirect>("/auth/intercom", &body).await {
-                Ok(redirect) => api::go_to(&redirect.url),
-                Err(error) => failure.set(Some(error.to_string())),
-            }
-        });
-    });
+        Callback::new(move |()| {
+            let next = next.clone();
+            spawn_local(async move {
+                let body = Next {
+                    next: next.as_deref(),
+                };
+                match api::post_json::<_, Redirect>("/auth/intercom", &body).await {
+                    Ok(redirect) => api::go_to(&redirect.url),
+                    Err(error) => failure.set(Some(error.to_string())),
+                }
+            });
+        })
+    };
+    let ways = move || {
+        view! {
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match options.await {
+                        Ok(options) => view! { <Ways options=options on_intercom=with_intercom /> }.into_any(),
+                        Err(error) => view! {
+                            <p class="muted" data-testid="signin-options-error">{error.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+    };
+    let body = match link {
+        Some(token) => view! {
+            <OneTimeLink token=token next=next failure=failure redeeming=redeeming />
+        }
+        .into_any(),
+        None => view! {
+            <Show when=move || !redeeming.get() fallback=Redeeming>
+                {ways()}
+            </Show>
+        }
+        .into_any(),
+    };
     view! {
         <section class="signin" data-testid="signin-page">
             <h1>"Sign in to sfbridge"</h1>
@@ -155,24 +196,46 @@ pub fn SignInPage() -> impl IntoView {
                         }
                     })
             }}
-            <Show when=move || !redeeming.get() fallback=|| view! {
-                <div class="loading" role="status" data-testid="signin-redeeming">
-                    <span class="spinner" aria-hidden="true"></span>
-                    "Signing in…"
-                </div>
-            }>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match options.await {
-                            Ok(options) => view! { <Ways options=options on_intercom=with_intercom /> }.into_any(),
-                            Err(error) => view! {
-                                <p class="muted" data-testid="signin-options-error">{error.to_string()}</p>
-                            }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </Show>
+            {body}
         </section>
+    }
+}
+
+#[component]
+fn Redeeming() -> impl IntoView {
+    view! {
+        <div class="loading" role="status" data-testid="signin-redeeming">
+            <span class="spinner" aria-hidden="true"></span>
+            "Signing in…"
+        </div>
+    }
+}
+
+/// A one-time sign-in link: used only when its holder presses "Sign in".
+#[component]
+fn OneTimeLink(
+    token: String,
+    next: Option<String>,
+    failure: RwSignal<Option<String>>,
+    redeeming: RwSignal<bool>,
+) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        redeem(
+            "/auth/link",
+            token.clone(),
+            next.clone(),
+            failure,
+            redeeming,
+        );
+    };
+    view! {
+        <form class="form signin-link" data-testid="signin-link" on:submit=submit>
+            <p>"This one-time link from an sfbridge admin signs you in. It works once, within a day of being made."</p>
+            <button type="submit" class="button" data-testid="signin-link-submit" disabled=move || redeeming.get()>
+                {move || if redeeming.get() { "Signing in…" } else { "Sign in" }}
+            </button>
+        </form>
     }
 }
 
