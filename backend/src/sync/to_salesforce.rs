@@ -30,43 +30,8 @@ use crate::store::{
 };
 
 use super::matching::{self, Claim};
-
-/// What became of one job.
-#[derive(Debug, Clone)]
-pub enum JobOutcome {
-    /// Done: leave the queue with these ledger rows, links and synced state.
-    Done(JobResult),
-    /// A transient failure (Salesforce or Intercom unavailable): try again later.
-    Retry(String),
-    /// Not tried: the installation's API budget is spent. Give the job back.
-    Release,
-}
-
-/// The records a batch wrote or linked, for the card cache.
-#[derive(Debug, Clone, Default)]
-pub struct Touched {
-    pub intercom_ids: BTreeSet<String>,
-    pub salesforce_ids: BTreeSet<String>,
-}
-
-/// The outcome of a batch.
-#[derive(Debug, Default)]
-pub struct BatchOutcome {
-    pub jobs: Vec<(JobId, JobOutcome)>,
-    /// Salesforce refused with REQUEST_LIMIT_EXCEEDED: pause the installation.
-    pub limit_exceeded: bool,
-    pub touched: Touched,
-    /// Salesforce API calls the batch made.
-    pub salesforce_calls: u32,
-}
-
-impl BatchOutcome {
-    /// Gives every one of `jobs` the same outcome (a read they all waited on failed, say).
-    pub fn all(&mut self, jobs: impl IntoIterator<Item = JobId>, outcome: &JobOutcome) {
-        self.jobs
-            .extend(jobs.into_iter().map(|job| (job, outcome.clone())));
-    }
-}
+pub use crate::jobs::Touched;
+use crate::jobs::{BatchOutcome, JobKind, JobOutcome, SyncToSalesforce};
 
 /// What a batch works with.
 pub struct Context<'a> {
@@ -81,13 +46,6 @@ pub struct Context<'a> {
     /// Attempts a job this batch hands on gets.
     pub max_attempts: i64,
     pub now: i64,
-}
-
-/// A job's target in the payload.
-#[derive(serde::Deserialize)]
-struct Payload {
-    model: String,
-    id: String,
 }
 
 /// Which of a record's mapped attributes to sync.
@@ -243,11 +201,17 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     let mut out = BatchOutcome::default();
     let mut ids = (Vec::new(), Vec::new());
     for job in jobs {
-        match serde_json::from_str::<Payload>(&job.payload) {
-            Ok(p) if p.model == RecordModel::Person.as_str() => ids.0.push((job.id, p.id)),
-            Ok(p) if p.model == RecordModel::Company.as_str() => ids.1.push((job.id, p.id)),
+        match SyncToSalesforce::decode(job) {
+            Ok(SyncToSalesforce {
+                model: RecordModel::Person,
+                id,
+            }) => ids.0.push((job.id, id)),
+            Ok(SyncToSalesforce {
+                model: RecordModel::Company,
+                id,
+            }) => ids.1.push((job.id, id)),
             // A job this version cannot read will not read better later: finish it.
-            _ => out.jobs.push((job.id, done(Vec::new(), Vec::new(), None))),
+            Err(_) => out.jobs.push((job.id, done(Vec::new(), Vec::new(), None))),
         }
     }
     let (people, companies) = match load(ctx, &ids.0, &ids.1, &mut out).await {

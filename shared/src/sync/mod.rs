@@ -40,7 +40,7 @@ pub use fields::{
 pub use identity::{
     CompanyIdentity, IdentityRefusal, IdentitySettings, PeopleIdentity, Unlinks, unlinks_needed,
 };
-pub use ledger::{LedgerEntry, LedgerFilter, LedgerObject, LedgerPage, Outcome};
+pub use ledger::{JobsRetried, LedgerEntry, LedgerFilter, LedgerObject, LedgerPage, Outcome};
 pub use mapping::{AttributeMapping, MappingRefusal, required_lead_fields, validate_mapping};
 pub use settings::{SettingsProblem, SyncSettings, validate_settings};
 pub use transfer::{ImportError, MappingsFile, MappingsV1, export_mappings, import_mappings};
