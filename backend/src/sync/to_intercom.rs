@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use shared::card::Owner;
 use shared::owner::{SalesforceOwners, choose_owner};
+use shared::sync::identity::{normalized_key, same_key};
 use shared::sync::{
     AccountEvent, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
     IntercomModel, Outcome, PeopleIdentity, SalesforceField, SalesforceObject, SyncValue,
@@ -30,7 +31,7 @@ use crate::store::{
     Agreed, Job, JobId, JobResult, LinkChange, LinkSide, NewJob, NewLedgerRow, RecordModel, Synced,
 };
 
-use super::matching::{Claim, takes_over};
+use super::matching::{self, Claim};
 use super::to_salesforce::Context;
 pub use crate::jobs::Fan;
 use crate::jobs::kinds::{ChangedRecord, FanPage};
@@ -607,14 +608,9 @@ fn claim(person: &PersonRecord) -> Claim {
     }
 }
 
-/// The person a key matches: users before leads, the most recently updated among equals.
+/// The person a key matches, by the priority rule.
 fn best<'p>(people: impl IntoIterator<Item = &'p PersonRecord>) -> Option<&'p PersonRecord> {
-    people
-        .into_iter()
-        .fold(None, |held: Option<&PersonRecord>, p| match held {
-            Some(h) if !takes_over(claim(p), Some(claim(h))) => Some(h),
-            _ => Some(p),
-        })
+    matching::first_by_priority(people, |p| claim(p))
 }
 
 /// Each record's link: the stored one, else a new match by the identity rules (one contact
@@ -656,8 +652,11 @@ async fn resolve_links(
                 keys.insert(key);
             }
             _ if identity.people.matches_intercom_leads() => {
-                if let Some(email) = key_value(ctx, *object, record, "Email") {
-                    emails.insert(email.to_lowercase());
+                if let Some(email) = key_value(ctx, *object, record, "Email")
+                    .as_deref()
+                    .and_then(normalized_key)
+                {
+                    emails.insert(email);
                 }
             }
             _ => {}
@@ -681,37 +680,38 @@ async fn resolve_links(
         .map_err(fail)?;
     let mut candidates = Vec::new();
     for (object, record) in unlinked {
-        let candidate = match object.intercom_model() {
-            IntercomModel::Person => {
-                let key = key_value(ctx, object, record, &people_key);
-                let email = key_value(ctx, object, record, "Email").map(|e| e.to_lowercase());
-                match key.filter(|_| by_external_id) {
-                    Some(key) => best(
-                        with_key
-                            .iter()
-                            .filter(|p| p.external_id.as_deref() == Some(key.as_str())),
-                    ),
-                    // By email: in id mode only people without an id (Intercom's leads).
-                    None => best(with_email.iter().filter(|p| {
-                        p.email.as_deref().map(str::to_lowercase) == email
-                            && email.is_some()
-                            && !(by_external_id && p.external_id.is_some())
-                    })),
+        let candidate =
+            match object.intercom_model() {
+                IntercomModel::Person => {
+                    let key = key_value(ctx, object, record, &people_key);
+                    let email = key_value(ctx, object, record, "Email");
+                    match key.filter(|_| by_external_id) {
+                        Some(key) => best(with_key.iter().filter(|p| {
+                            p.external_id.as_deref().is_some_and(|x| same_key(x, &key))
+                        })),
+                        // By email: in id mode only people without an id (Intercom's leads).
+                        None => best(with_email.iter().filter(|p| {
+                            p.email
+                                .as_deref()
+                                .zip(email.as_deref())
+                                .is_some_and(|(a, b)| same_key(a, b))
+                                && !(by_external_id && p.external_id.is_some())
+                        })),
+                    }
+                    .map(|p| p.id.clone())
                 }
-                .map(|p| p.id.clone())
-            }
-            IntercomModel::Company => {
-                match key_value(ctx, object, record, &identity.companies.salesforce_field) {
-                    Some(key) => ctx
-                        .intercom
-                        .company_with_id(&key)
-                        .await
-                        .map_err(fail)?
-                        .map(|c| c.id),
-                    None => None,
+                IntercomModel::Company => {
+                    match key_value(ctx, object, record, &identity.companies.salesforce_field) {
+                        Some(key) => ctx
+                            .intercom
+                            .company_with_id(&key)
+                            .await
+                            .map_err(fail)?
+                            .map(|c| c.id),
+                        None => None,
+                    }
                 }
-            }
-        };
+            };
         if let Some(intercom_id) = candidate {
             candidates.push((object, record, intercom_id));
         }
@@ -897,7 +897,7 @@ async fn sync_record(
         );
         let same = key
             .as_deref()
-            .is_some_and(|k| k.eq_ignore_ascii_case(company.company_id.trim()));
+            .is_some_and(|k| same_key(k, &company.company_id));
         let event = if same {
             AccountEvent::Updated
         } else {
@@ -1109,7 +1109,7 @@ async fn sync_record(
             salesforce_id,
             Outcome::Failed,
         );
-        failed.error_code = Some("conversion_failed".to_owned());
+        failed.error_code = Some(shared::sync::convert::NOT_CONVERTIBLE.to_owned());
         failed.error_message = Some(failures.join("; "));
         rows.push(failed);
     }

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 use shared::sync::fields::PERSON_COMPANY_NAME;
+use shared::sync::identity::{PersonKeys, normalized_key, same_key};
 use shared::sync::{
     AttributeMapping, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
     IntercomCompanyEvent, Outcome, PeopleIdentity, SalesforceField, SalesforceFieldType,
@@ -156,15 +157,10 @@ fn done(ledger: Vec<NewLedgerRow>, links: Vec<LinkChange>, synced: Option<Synced
     })
 }
 
-/// Lower-cased, trimmed: how Salesforce compares text keys and emails in SOQL.
-fn folded(text: &str) -> String {
-    text.trim().to_lowercase()
-}
-
 /// A key value's text, numbers without a needless `.0`, for comparing ids across types.
 fn key_text(value: &SyncValue) -> Option<String> {
     match value {
-        SyncValue::Text(s) => Some(folded(s)).filter(|s| !s.is_empty()),
+        SyncValue::Text(s) => normalized_key(s),
         SyncValue::Integer(n) => Some(n.to_string()),
         SyncValue::Decimal(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => {
             Some((*x as i64).to_string())
@@ -188,7 +184,7 @@ fn company_key(company_id: &str, field: &SalesforceField) -> Option<(Literal, St
             Some((Literal::Double(x), key_text(&SyncValue::Decimal(x))?))
         }
         _ if id.is_empty() => None,
-        _ => Some((Literal::Str(id.to_owned()), folded(id))),
+        _ => Some((Literal::Str(id.to_owned()), normalized_key(id)?)),
     }
 }
 
@@ -320,8 +316,8 @@ async fn load(
                 if person.role == ContactRole::Lead
                     && l.salesforce_object == "Lead"
                     && person.email.is_some()
-                    && before.email.as_deref().map(folded)
-                        != person.email.as_deref().map(folded) =>
+                    && before.email.as_deref().and_then(normalized_key)
+                        != person.email.as_deref().and_then(normalized_key) =>
             {
                 person.email.clone()
             }
@@ -594,60 +590,9 @@ fn by_ids(
     }
 }
 
-/// How one person is matched: the identity key's value and the email leads match by.
-struct PersonKeys {
-    /// The value to match on Contacts' key field (`external_id`, or the email).
-    key: Option<String>,
-    /// Whether `key` is an email matched on `Email`.
-    key_is_email: bool,
-    /// The email Leads are matched by (and a new Lead is found again by).
-    lead_email: Option<String>,
-}
-
-fn person_keys(identity: &PeopleIdentity, person: &PersonRecord) -> PersonKeys {
-    let email = person
-        .email
-        .as_deref()
-        .map(folded)
-        .filter(|e| !e.is_empty());
-    match identity {
-        PeopleIdentity::Email => PersonKeys {
-            key: email.clone(),
-            key_is_email: true,
-            lead_email: email,
-        },
-        PeopleIdentity::ExternalId { email_fallback, .. } => {
-            let external = person
-                .external_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(str::to_owned);
-            match (external, email_fallback) {
-                (Some(x), true) => PersonKeys {
-                    key: Some(x),
-                    key_is_email: false,
-                    lead_email: email,
-                },
-                (Some(x), false) => PersonKeys {
-                    key: Some(x),
-                    key_is_email: false,
-                    lead_email: None,
-                },
-                // Without an id, the email stands in, when the fallback allows it.
-                (None, true) => PersonKeys {
-                    key: email.clone(),
-                    key_is_email: true,
-                    lead_email: email,
-                },
-                (None, false) => PersonKeys {
-                    key: None,
-                    key_is_email: false,
-                    lead_email: None,
-                },
-            }
-        }
-    }
+/// How one person is matched, by the one identity model.
+fn keys_of(identity: &PeopleIdentity, person: &PersonRecord) -> PersonKeys {
+    identity.person_keys(person.email.as_deref(), person.external_id.as_deref())
 }
 
 impl Run<'_, '_> {
@@ -668,7 +613,7 @@ impl Run<'_, '_> {
             let Some(person) = self.people.get(job) else {
                 continue;
             };
-            let k = person_keys(identity, &person.person);
+            let k = keys_of(identity, &person.person);
             match (k.key, k.key_is_email) {
                 (Some(email), true) => {
                     contact_emails.insert(email);
@@ -811,7 +756,7 @@ impl Run<'_, '_> {
         let remaps: BTreeSet<String> = self
             .people
             .values()
-            .filter_map(|p| p.remap_email.as_deref().map(folded))
+            .filter_map(|p| p.remap_email.as_deref().and_then(normalized_key))
             .collect();
         queries.extend(self.person_matches(&unlinked, &remaps, "match"));
         let unlinked_companies: Vec<JobId> = self
@@ -1058,21 +1003,22 @@ enum Source<'a> {
 
 fn conversion_row(mut row: NewLedgerRow, decided: &Decided) -> NewLedgerRow {
     row.outcome = Outcome::Failed.as_str().to_owned();
-    row.error_code = Some("value_not_convertible".to_owned());
+    row.error_code = Some(shared::sync::convert::NOT_CONVERTIBLE.to_owned());
     row.error_message = Some(decided.errors.join(" "));
     with_fields(row, &decided.failed_fields)
 }
 
-/// The people of a batch in priority order: users first, then the most recently updated.
+/// The people of a batch in priority order (`matching::priority`).
 fn priority_order(people: &BTreeMap<JobId, PersonWork>) -> Vec<JobId> {
-    let mut order: Vec<(&PersonWork, JobId)> = people.iter().map(|(j, p)| (p, *j)).collect();
-    order.sort_by(|(a, _), (b, _)| {
-        let rank = |p: &PersonWork| (p.person.role == ContactRole::User, p.person.updated_at);
-        rank(b)
-            .cmp(&rank(a))
-            .then_with(|| a.person.id.cmp(&b.person.id))
+    let claim = |p: &PersonWork| Claim {
+        role: p.person.role,
+        updated_at: p.person.updated_at,
+    };
+    let mut order: Vec<(&JobId, &PersonWork)> = people.iter().collect();
+    order.sort_by(|(_, a), (_, b)| {
+        matching::priority((claim(a), &a.person.id), (claim(b), &b.person.id))
     });
-    order.into_iter().map(|(_, j)| j).collect()
+    order.into_iter().map(|(job, _)| *job).collect()
 }
 
 impl Run<'_, '_> {
@@ -1106,12 +1052,11 @@ impl Run<'_, '_> {
             if let Some(link) = &work.link {
                 let object = person_object(&link.salesforce_object);
                 if let Some(email) = &work.remap_email {
-                    let email = folded(email);
                     let others: Vec<SalesforceRecord> = self
                         .matched(SalesforceObject::Lead)
                         .into_iter()
                         .filter(|r| r.id != link.salesforce_id)
-                        .filter(|r| r.text("Email").is_some_and(|e| folded(&e) == email))
+                        .filter(|r| r.text("Email").is_some_and(|e| same_key(&e, email)))
                         .filter(|r| !claimed.contains_key(&r.id))
                         .cloned()
                         .collect();
@@ -1147,14 +1092,14 @@ impl Run<'_, '_> {
                     }
                 }
             } else {
-                let keys = person_keys(&identity, &work.person);
-                let key = keys.key.as_deref().map(folded);
+                let keys = keys_of(&identity, &work.person);
+                let key = keys.key.as_deref();
                 let contacts: Vec<SalesforceRecord> = self
                     .matched(SalesforceObject::Contact)
                     .into_iter()
                     .filter(|r| match (&key, keys.key_is_email) {
-                        (Some(k), true) => r.text("Email").is_some_and(|e| folded(&e) == *k),
-                        (Some(k), false) => r.text(&key_field).is_some_and(|v| folded(&v) == *k),
+                        (Some(k), true) => r.text("Email").is_some_and(|e| same_key(&e, k)),
+                        (Some(k), false) => r.text(&key_field).is_some_and(|v| same_key(&v, k)),
                         (None, _) => false,
                     })
                     .cloned()
@@ -1164,28 +1109,20 @@ impl Run<'_, '_> {
                         .into_iter()
                         .filter(|r| {
                             let by_email = keys.lead_email.as_ref().is_some_and(|le| {
-                                r.text("Email").is_some_and(|e| folded(&e) == *le)
+                                r.text("Email").is_some_and(|e| same_key(&e, le))
                             });
                             let by_key = lead_has_key
                                 && !keys.key_is_email
-                                && key.as_ref().is_some_and(|k| {
-                                    r.text(&key_field).is_some_and(|v| folded(&v) == *k)
+                                && key.is_some_and(|k| {
+                                    r.text(&key_field).is_some_and(|v| same_key(&v, k))
                                 });
                             by_email || by_key
                         })
                         .cloned()
                         .collect();
-                // Contacts first, then leads; the newest of each first.
-                let mut candidates: Vec<&SalesforceRecord> = Vec::new();
-                for group in [&contacts, &leads] {
-                    let mut sorted: Vec<&SalesforceRecord> = group.iter().collect();
-                    sorted.sort_by(|a, b| {
-                        b.last_modified
-                            .cmp(&a.last_modified)
-                            .then_with(|| a.id.cmp(&b.id))
-                    });
-                    candidates.extend(sorted);
-                }
+                let contacts: Vec<&SalesforceRecord> = contacts.iter().collect();
+                let leads: Vec<&SalesforceRecord> = leads.iter().collect();
+                let candidates = matching::people_in_priority(&contacts, &leads);
                 for candidate in candidates {
                     if claimed.get(&candidate.id).is_some_and(|c| *c != person_id) {
                         held_elsewhere = true;
@@ -1302,7 +1239,7 @@ impl Run<'_, '_> {
         let ctx = self.ctx;
         let identity = &ctx.settings.identity.people;
         let person = &work.person;
-        let keys = person_keys(identity, person);
+        let keys = keys_of(identity, person);
         let skip = |why: &str| {
             with_detail(
                 row(

@@ -38,7 +38,8 @@ pub use fields::{
     IntercomAttribute, IntercomDataType, SalesforceField, SalesforceFieldType, SyncMetadata,
 };
 pub use identity::{
-    CompanyIdentity, IdentityRefusal, IdentitySettings, PeopleIdentity, Unlinks, unlinks_needed,
+    CompanyIdentity, IdentityRefusal, IdentitySettings, PeopleIdentity, PersonKeys, Unlinks,
+    normalized_key, same_key, unlinks_needed,
 };
 pub use ledger::{JobsRetried, LedgerEntry, LedgerFilter, LedgerObject, LedgerPage, Outcome};
 pub use mapping::{AttributeMapping, MappingRefusal, required_lead_fields, validate_mapping};
