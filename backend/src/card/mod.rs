@@ -195,7 +195,7 @@ impl Cards {
         if let Some(link) = store.person_link(installation_id, &contact.id).await? {
             let lookup = Lookup {
                 link: Some(LinkedRecord {
-                    lead: link.salesforce_object == "Lead",
+                    lead: link.salesforce_object.is_lead(),
                     id: link.salesforce_id,
                 }),
                 ..Lookup::default()

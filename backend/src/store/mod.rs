@@ -31,7 +31,7 @@ pub use installations::{
     SalesforceGrant, Service,
 };
 pub use jobs::{DueWork, FailOutcome, Job, JobCounts, JobId, JobResult, NewJob};
-pub use links::PersonLink;
+pub use links::{PersonLink, PersonObject};
 pub use migrate::MigrateError;
 pub use sync::{
     Agreed, CompanyLink, IncomingRecord, Intake, LedgerQuery, LedgerRow, LinkChange, LinkSide,

@@ -124,7 +124,7 @@ pub enum LinkChange {
     /// Link this Intercom contact to a Salesforce `Contact` or `Lead` (replacing either side's link).
     Person {
         intercom_id: String,
-        object: String,
+        object: super::PersonObject,
         salesforce_id: String,
     },
     /// Link this Intercom company to an Account (replacing either side's link).
@@ -452,7 +452,7 @@ impl StoreTx {
             } => {
                 let link = super::PersonLink {
                     intercom_contact_id: intercom_id.clone(),
-                    salesforce_object: object.clone(),
+                    salesforce_object: *object,
                     salesforce_id: salesforce_id.clone(),
                     linked_at: now,
                 };

@@ -28,7 +28,8 @@ use crate::salesforce::records::{
 };
 use crate::salesforce::soql::{Condition, Field, Literal, Op, Order};
 use crate::store::{
-    Agreed, Job, JobId, JobResult, LinkChange, LinkSide, NewJob, NewLedgerRow, RecordModel, Synced,
+    Agreed, Job, JobId, JobResult, LinkChange, LinkSide, NewJob, NewLedgerRow, PersonObject,
+    RecordModel, Synced,
 };
 
 use super::matching::{self, Claim};
@@ -483,7 +484,7 @@ async fn converted_lead(ctx: &Context<'_>, lead: &SalesforceRecord) -> JobOutcom
         ledger: vec![moved],
         links: vec![LinkChange::Person {
             intercom_id: person,
-            object: SalesforceObject::Contact.api_name().to_owned(),
+            object: PersonObject::Contact,
             salesforce_id: contact.clone(),
         }],
         follow_ups: vec![sync_job(
@@ -835,7 +836,7 @@ async fn sync_record(
             let change = match object.intercom_model() {
                 IntercomModel::Person => LinkChange::Person {
                     intercom_id: id.clone(),
-                    object: object.api_name().to_owned(),
+                    object: object.into(),
                     salesforce_id: salesforce_id.to_owned(),
                 },
                 IntercomModel::Company => LinkChange::Company {

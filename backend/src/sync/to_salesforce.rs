@@ -274,9 +274,9 @@ async fn load(
             out.jobs.push((*job, done(Vec::new(), Vec::new(), None)));
             continue;
         };
-        let object = link.as_ref().map_or(SalesforceObject::Contact, |l| {
-            person_object(&l.salesforce_object)
-        });
+        let object = link
+            .as_ref()
+            .map_or(SalesforceObject::Contact, |l| l.salesforce_object.object());
         if record.deleted {
             let ledger = match &link {
                 Some(l) => vec![with_detail(
@@ -314,7 +314,7 @@ async fn load(
         let remap_email = match (&link, &synced) {
             (Some(l), Some(before))
                 if person.role == ContactRole::Lead
-                    && l.salesforce_object == "Lead"
+                    && l.salesforce_object.is_lead()
                     && person.email.is_some()
                     && before.email.as_deref().and_then(normalized_key)
                         != person.email.as_deref().and_then(normalized_key) =>
@@ -324,7 +324,7 @@ async fn load(
             _ => None,
         };
         if let (Some(l), Changed::Only(names), None) = (&link, &changed, &remap_email)
-            && !mapped_among(ctx.settings, person_object(&l.salesforce_object), names)
+            && !mapped_among(ctx.settings, l.salesforce_object.object(), names)
         {
             // Nothing this person's record is mapped to changed: no read, no write, no noise.
             let synced = Synced::all(RecordModel::Person, id, record.updated_at, &record.body);
@@ -431,14 +431,6 @@ fn mapped_among(
     settings
         .mappings_of(object)
         .any(|m| m.direction == Direction::ToSalesforce && names.contains(&m.intercom_attribute))
-}
-
-fn person_object(stored: &str) -> SalesforceObject {
-    if stored == "Lead" {
-        SalesforceObject::Lead
-    } else {
-        SalesforceObject::Contact
-    }
 }
 
 /// A failure that fails every job it touches the same way.
@@ -726,7 +718,7 @@ impl Run<'_, '_> {
                 .people
                 .values()
                 .filter_map(|p| p.link.as_ref())
-                .filter(|l| person_object(&l.salesforce_object) == object)
+                .filter(|l| l.salesforce_object.object() == object)
                 .map(|l| l.salesforce_id.clone())
                 .collect();
             if !ids.is_empty() {
@@ -785,7 +777,7 @@ impl Run<'_, '_> {
             person.broken = Some(with_detail(
                 row(
                     ctx,
-                    person_object(&link.salesforce_object),
+                    link.salesforce_object.object(),
                     &person.person.id,
                     Some(&link.salesforce_id),
                     Outcome::Unlinked,
@@ -1050,7 +1042,7 @@ impl Run<'_, '_> {
             let synced = Synced::all(RecordModel::Person, &person_id, work.updated_at, &work.body);
 
             if let Some(link) = &work.link {
-                let object = person_object(&link.salesforce_object);
+                let object = link.salesforce_object.object();
                 if let Some(email) = &work.remap_email {
                     let others: Vec<SalesforceRecord> = self
                         .matched(SalesforceObject::Lead)
@@ -1167,7 +1159,7 @@ impl Run<'_, '_> {
             if new_link {
                 links.push(LinkChange::Person {
                     intercom_id: person_id.clone(),
-                    object: object.api_name().to_owned(),
+                    object: object.into(),
                     salesforce_id: target.id.clone(),
                 });
                 detail = Some(format!("Linked to {} {}.", object.api_name(), target.id));
@@ -1579,7 +1571,7 @@ impl Run<'_, '_> {
                 if p.salesforce_id.is_none() {
                     links.push(LinkChange::Person {
                         intercom_id: p.intercom_id.clone(),
-                        object: p.object.api_name().to_owned(),
+                        object: p.object.into(),
                         salesforce_id: id.clone(),
                     });
                 }
