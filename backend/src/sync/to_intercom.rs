@@ -609,6 +609,11 @@ fn claim(person: &PersonRecord) -> Claim {
     }
 }
 
+/// Whether both emails are there and the same, by the one identity rule.
+fn same_email(a: Option<&str>, b: Option<&str>) -> bool {
+    a.zip(b).is_some_and(|(a, b)| same_key(a, b))
+}
+
 /// The person a key matches, by the priority rule.
 fn best<'p>(people: impl IntoIterator<Item = &'p PersonRecord>) -> Option<&'p PersonRecord> {
     matching::first_by_priority(people, |p| claim(p))
@@ -692,10 +697,7 @@ async fn resolve_links(
                         })),
                         // By email: in id mode only people without an id (Intercom's leads).
                         None => best(with_email.iter().filter(|p| {
-                            p.email
-                                .as_deref()
-                                .zip(email.as_deref())
-                                .is_some_and(|(a, b)| same_key(a, b))
+                            same_email(p.email.as_deref(), email.as_deref())
                                 && !(by_external_id && p.external_id.is_some())
                         })),
                     }
