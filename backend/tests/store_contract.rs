@@ -10,7 +10,8 @@ use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::installations::{self, Pairing};
 use sfbridge::jobs::RetryPolicy;
 use sfbridge::store::{
-    ContactOutcome, DatabaseUrl, FailOutcome, MigrateError, NewJob, Service, Store, StoreError,
+    ContactOutcome, DatabaseUrl, FailOutcome, Job, JobId, JobResult, MigrateError, NewJob, Service,
+    Store, StoreError,
 };
 use shared::{ConnectionState, SalesforceEnvironment};
 
@@ -123,6 +124,27 @@ async fn installation(store: &Store, id: &str) {
         .save_installation(&pairing(id).seal(&cipher()), 1_000)
         .await
         .unwrap();
+}
+
+/// The worker's claim path, one job at a time: `claim_batch` of the one kind and installation
+/// these cases enqueue.
+async fn claim(store: &Store, worker: &str, lease_ms: i64, now: i64) -> Option<Job> {
+    let mut jobs = store
+        .claim_batch("sync_contact", "acme", worker, lease_ms, now, 1)
+        .await
+        .unwrap();
+    assert!(jobs.len() <= 1);
+    jobs.pop()
+}
+
+/// Finishing a job as the worker does (leaving nothing behind); false if `worker` no longer
+/// held it.
+async fn complete(store: &Store, id: JobId, worker: &str) -> bool {
+    store
+        .finish_jobs("acme", worker, &[(id, JobResult::default())], 0)
+        .await
+        .unwrap()
+        == 1
 }
 
 fn job(installation: &str, key: Option<&str>, run_at: i64) -> NewJob {
@@ -322,7 +344,7 @@ async fn a_job_exists_only_if_its_transaction_commits() {
             .unwrap();
         tx.rollback().await.unwrap();
         assert!(
-            db.store.claim("w1", 1_000, 10).await.unwrap().is_none(),
+            claim(&db.store, "w1", 1_000, 10).await.is_none(),
             "{}",
             db.label
         );
@@ -334,7 +356,7 @@ async fn a_job_exists_only_if_its_transaction_commits() {
             .unwrap()
             .unwrap();
         tx.commit().await.unwrap();
-        let claimed = db.store.claim("w1", 1_000, 10).await.unwrap().unwrap();
+        let claimed = claim(&db.store, "w1", 1_000, 10).await.unwrap();
         assert_eq!(claimed.id, id);
         assert_eq!(claimed.attempts, 1);
         assert_eq!(claimed.lease_owner.as_deref(), Some("w1"));
@@ -384,7 +406,7 @@ async fn waiting_duplicates_are_absorbed() {
                 .is_some()
         );
         // Once the first runs, new work on the same key queues again: the change came later.
-        let running = db.store.claim("w1", 1_000, 1).await.unwrap().unwrap();
+        let running = claim(&db.store, "w1", 1_000, 1).await.unwrap();
         assert_eq!(Some(running.id), first);
         assert!(
             db.store
@@ -423,7 +445,7 @@ async fn failures_back_off_then_park_and_a_person_can_retry() {
             .unwrap();
         let mut now = 0;
         for (attempt, wait) in [(1, 100), (2, 200)] {
-            let claimed = db.store.claim("w", 1_000, now).await.unwrap().unwrap();
+            let claimed = claim(&db.store, "w", 1_000, now).await.unwrap();
             assert_eq!(claimed.attempts, attempt);
             let outcome = db
                 .store
@@ -437,16 +459,10 @@ async fn failures_back_off_then_park_and_a_person_can_retry() {
                 db.label
             );
             // Not due before its time.
-            assert!(
-                db.store
-                    .claim("w", 1_000, now + wait - 1)
-                    .await
-                    .unwrap()
-                    .is_none()
-            );
+            assert!(claim(&db.store, "w", 1_000, now + wait - 1).await.is_none());
             now += wait;
         }
-        db.store.claim("w", 1_000, now).await.unwrap().unwrap();
+        claim(&db.store, "w", 1_000, now).await.unwrap();
         assert_eq!(
             db.store
                 .fail(id, "w", "still failing", &policy, now)
@@ -458,19 +474,98 @@ async fn failures_back_off_then_park_and_a_person_can_retry() {
         assert_eq!(parked.state, "parked");
         assert_eq!(parked.last_error.as_deref(), Some("still failing"));
         assert!(
-            db.store
-                .claim("w", 1_000, now + 1_000_000)
+            claim(&db.store, "w", 1_000, now + 1_000_000)
                 .await
-                .unwrap()
                 .is_none()
         );
         assert_eq!(db.store.job_counts().await.unwrap().parked, 1);
 
-        assert!(db.store.retry_parked(id, now).await.unwrap());
-        let again = db.store.claim("w", 1_000, now).await.unwrap().unwrap();
+        assert!(db.store.retry_parked("acme", id, now).await.unwrap());
+        let again = claim(&db.store, "w", 1_000, now).await.unwrap();
         assert_eq!(again.attempts, 1);
-        assert!(db.store.complete(id, "w").await.unwrap());
+        assert!(complete(&db.store, id, "w").await);
         assert!(db.store.job(id).await.unwrap().is_none());
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn parked_jobs_are_retried_one_or_all_of_a_kind_within_their_installation() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        installation(&db.store, "globex").await;
+        let once = |installation: &str, key: &str| NewJob {
+            max_attempts: 1,
+            ..job(installation, Some(key), 0)
+        };
+        let a = db
+            .store
+            .enqueue(&once("acme", "k1"), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        let b = db
+            .store
+            .enqueue(&once("acme", "k2"), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        let g = db
+            .store
+            .enqueue(&once("globex", "k1"), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        let policy = RetryPolicy::default();
+        for installation in ["acme", "globex"] {
+            let claimed = db
+                .store
+                .claim_batch("sync_contact", installation, "w", 1_000, 1, 10)
+                .await
+                .unwrap();
+            for job in claimed {
+                let outcome = db
+                    .store
+                    .fail(job.id, "w", "down", &policy, 2)
+                    .await
+                    .unwrap();
+                assert_eq!(outcome, FailOutcome::Parked, "{}", db.label);
+            }
+        }
+        assert_eq!(db.store.job_counts().await.unwrap().parked, 3);
+
+        // Another installation's job is not the caller's to retry.
+        assert!(!db.store.retry_parked("globex", a, 3).await.unwrap());
+        assert!(db.store.retry_parked("acme", a, 3).await.unwrap());
+        let again = db.store.job(a).await.unwrap().unwrap();
+        assert_eq!((again.state.as_str(), again.attempts), ("queued", 0));
+        // Only parked jobs are retried.
+        assert!(!db.store.retry_parked("acme", a, 3).await.unwrap());
+
+        // The same work queued again since: it does the parked job's work, which is dropped.
+        let waiting = db.store.enqueue(&once("acme", "k2"), 4).await.unwrap();
+        assert!(waiting.is_some());
+        assert_eq!(
+            db.store
+                .retry_parked_of_kind("acme", "sync_contact", 5)
+                .await
+                .unwrap(),
+            1,
+            "{}",
+            db.label
+        );
+        assert!(db.store.job(b).await.unwrap().is_none());
+        assert_eq!(
+            db.store
+                .retry_parked_of_kind("acme", "another_kind", 5)
+                .await
+                .unwrap(),
+            0
+        );
+        let globex = db.store.job(g).await.unwrap().unwrap();
+        assert_eq!(globex.state, "parked");
+        assert_eq!(db.store.job_counts().await.unwrap().parked, 1);
         db
     })
     .await;
@@ -486,17 +581,12 @@ async fn an_expired_lease_makes_the_job_claimable_again() {
             .await
             .unwrap()
             .unwrap();
-        db.store.claim("slow", 1_000, 0).await.unwrap().unwrap();
-        assert!(db.store.claim("other", 1_000, 999).await.unwrap().is_none());
-        let taken = db
-            .store
-            .claim("other", 1_000, 1_001)
-            .await
-            .unwrap()
-            .unwrap();
+        claim(&db.store, "slow", 1_000, 0).await.unwrap();
+        assert!(claim(&db.store, "other", 1_000, 999).await.is_none());
+        let taken = claim(&db.store, "other", 1_000, 1_001).await.unwrap();
         assert_eq!((taken.id, taken.attempts), (id, 2), "{}", db.label);
         // The first worker lost it: its completion and failure change nothing.
-        assert!(!db.store.complete(id, "slow").await.unwrap());
+        assert!(!complete(&db.store, id, "slow").await);
         assert_eq!(
             db.store
                 .fail(id, "slow", "late", &RetryPolicy::default(), 1_002)
@@ -504,7 +594,7 @@ async fn an_expired_lease_makes_the_job_claimable_again() {
                 .unwrap(),
             FailOutcome::LeaseLost
         );
-        assert!(db.store.complete(id, "other").await.unwrap());
+        assert!(complete(&db.store, id, "other").await);
         db
     })
     .await;
@@ -529,9 +619,24 @@ async fn concurrent_workers_never_claim_the_same_job_twice() {
             tokio::spawn(async move {
                 let name = format!("worker-{w}");
                 let mut mine = Vec::new();
-                while let Some(job) = store.claim(&name, 60_000, 10).await.unwrap() {
-                    mine.push(job.id);
-                    assert!(store.complete(job.id, &name).await.unwrap());
+                // The worker's own claim path: batches of up to five, finished together.
+                loop {
+                    let batch = store
+                        .claim_batch("sync_contact", "acme", &name, 60_000, 10, 5)
+                        .await
+                        .unwrap();
+                    if batch.is_empty() {
+                        break;
+                    }
+                    let done: Vec<_> = batch
+                        .iter()
+                        .map(|job| (job.id, JobResult::default()))
+                        .collect();
+                    mine.extend(batch.iter().map(|job| job.id));
+                    assert_eq!(
+                        store.finish_jobs("acme", &name, &done, 10).await.unwrap(),
+                        batch.len()
+                    );
                 }
                 mine
             })

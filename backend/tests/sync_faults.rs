@@ -229,3 +229,129 @@ async fn a_thousand_changes_converge_through_server_errors_and_an_expired_sessio
     );
     world.stop().await;
 }
+
+/// The job a parked ledger row names ("retry job N").
+fn parked_job(entry: &Value) -> i64 {
+    let detail = entry["detail"].as_str().unwrap();
+    detail
+        .split("retry job ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no job named in {entry}"))
+}
+
+async fn post_json(client: &reqwest::Client, url: &str, origin: &str) -> (u16, Value) {
+    let answer = client
+        .post(url)
+        .header("Origin", origin)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_admin_retries_parked_jobs_one_or_all_of_a_kind_and_they_sync() {
+    let world = World::start_with(|c| {
+        quick(c);
+        c.sync.max_attempts = 2;
+    })
+    .await;
+    world
+        .salesforce
+        .inject(Fault::rate(FaultKind::ServerError, 1.0));
+    let liam = person(&world, "liam.silva@initech.example.com");
+    update_contact(&world, &liam, json!({"phone": "+1 555 0601"})).await;
+    let parked = ledger_entry(&world, &liam, |e| e["error_code"] == "job_parked").await;
+    let job = parked_job(&parked);
+    let retry = format!("{}/api/sync/jobs/{job}/retry", world.app);
+
+    // Closed to the signed-out and to teammates; nothing changes.
+    let (status, _) = post_json(&world.anonymous, &retry, &world.app).await;
+    assert_eq!(status, 401);
+    let teammate = world
+        .sign_in_as(&sim::intercom::demo::TEAMMATES[1].0.to_string())
+        .await;
+    let (status, body) = post_json(&teammate, &retry, &world.app).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "admin_only");
+    assert_eq!(world.store.job_counts().await.unwrap().parked, 1);
+
+    // The cause fixed, the admin retries it: the change lands.
+    clear_salesforce_faults(&world).await;
+    let (status, body) = post_json(&world.http, &retry, &world.app).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["retried"], 1);
+    let entry = ledger_entry(&world, &liam, |e| e["outcome"] == "updated").await;
+    assert_eq!(
+        world
+            .salesforce
+            .record(entry["salesforce_id"].as_str().unwrap())
+            .unwrap()["Phone"],
+        "+1 555 0601"
+    );
+    // It is no longer parked: retrying it again finds nothing.
+    let (status, body) = post_json(&world.http, &retry, &world.app).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = post_json(
+        &world.http,
+        &format!("{}/api/sync/jobs/nine/retry", world.app),
+        &world.app,
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("invalid_job_id"))
+    );
+
+    // Every parked job of a kind at once.
+    world
+        .salesforce
+        .inject(Fault::rate(FaultKind::ServerError, 1.0));
+    let maya = person(&world, "maya.patel@globex.example.com");
+    update_contact(&world, &maya, json!({"phone": "+1 555 0602"})).await;
+    ledger_entry(&world, &maya, |e| e["error_code"] == "job_parked").await;
+    clear_salesforce_faults(&world).await;
+    let all = format!("{}/api/sync/jobs/retry", world.app);
+    let (status, body) =
+        post_json(&world.http, &format!("{all}?kind=sync.unknown"), &world.app).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("invalid_job_kind"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sync.to_salesforce"),
+        "{body}"
+    );
+    let (status, body) = post_json(
+        &teammate,
+        &format!("{all}?kind=sync.to_salesforce"),
+        &world.app,
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = post_json(
+        &world.http,
+        &format!("{all}?kind=sync.to_salesforce"),
+        &world.app,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["retried"], 1);
+    let entry = ledger_entry(&world, &maya, |e| e["outcome"] == "updated").await;
+    assert_eq!(
+        world
+            .salesforce
+            .record(entry["salesforce_id"].as_str().unwrap())
+            .unwrap()["Phone"],
+        "+1 555 0602"
+    );
+    assert_eq!(world.store.job_counts().await.unwrap().parked, 0);
+    world.stop().await;
+}

@@ -234,7 +234,7 @@ async fn changing_an_identity_key_unlinks_everyone_and_says_how_many() {
                 "demo",
                 &PersonLink {
                     intercom_contact_id: (*id).to_owned(),
-                    salesforce_object: "Contact".to_owned(),
+                    salesforce_object: "Contact".into(),
                     salesforce_id: format!("003{i:015}"),
                     linked_at: now,
                 },

@@ -14,6 +14,7 @@ use moka::future::Cache;
 use shared::card::{CardView, MatchedBy, NoMatch};
 use shared::owner::Teammate;
 use shared::sync::PeopleIdentity;
+use shared::sync::identity::normalized_key;
 
 use crate::clients::{ClientError, Clients};
 use crate::inbox::Inbox;
@@ -194,7 +195,7 @@ impl Cards {
         if let Some(link) = store.person_link(installation_id, &contact.id).await? {
             let lookup = Lookup {
                 link: Some(LinkedRecord {
-                    lead: link.salesforce_object == "Lead",
+                    lead: link.salesforce_object.is_lead(),
                     id: link.salesforce_id,
                 }),
                 ..Lookup::default()
@@ -202,39 +203,22 @@ impl Cards {
             return Ok(Some((lookup, MatchedBy::Link)));
         }
         let identity = settings::identity(store, installation_id).await?.people;
-        let email = contact
-            .email
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_owned);
-        let external_id = contact
-            .external_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty());
-        let (contact_key, matched_by) = match (&identity, external_id) {
+        // The one identity model's keys; the card shows a Lead found by email in any mode.
+        let keys = identity.person_keys(contact.email.as_deref(), contact.external_id.as_deref());
+        let email = contact.email.as_deref().and_then(normalized_key);
+        let (contact_key, matched_by) = match (&identity, keys.key) {
+            (_, None) => (None, MatchedBy::Email),
             (
                 PeopleIdentity::ExternalId {
                     salesforce_field, ..
                 },
                 Some(value),
-            ) => {
+            ) if !keys.key_is_email => {
                 let field = Field::parse(salesforce_field)
                     .map_err(|_| CardError::BadIdentityField(salesforce_field.clone()))?;
-                (
-                    Some(ContactKey::Field(field, value.to_owned())),
-                    MatchedBy::ExternalId,
-                )
+                (Some(ContactKey::Field(field, value)), MatchedBy::ExternalId)
             }
-            (
-                PeopleIdentity::ExternalId {
-                    email_fallback: false,
-                    ..
-                },
-                None,
-            ) => (None, MatchedBy::Email),
-            _ => (email.clone().map(ContactKey::Email), MatchedBy::Email),
+            (_, Some(email)) => (Some(ContactKey::Email(email)), MatchedBy::Email),
         };
         if contact_key.is_none() && email.is_none() {
             return Ok(None);

@@ -17,6 +17,7 @@ pub mod guard;
 pub mod hardening;
 mod inbox;
 mod install;
+mod jobs;
 mod ledger;
 mod oauth;
 mod pages;
@@ -354,6 +355,8 @@ fn api() -> Api {
         .get("/settings/cases", Admin, cases::get_settings)
         .put("/settings/cases", Admin, cases::put_settings)
         .get("/sync/ledger", Admin, ledger::list)
+        .post("/sync/jobs/{id}/retry", Admin, jobs::retry_one)
+        .post("/sync/jobs/retry", Admin, jobs::retry_kind)
         .get("/settings/sync", Admin, settings::get)
         .get("/settings/owners", Admin, settings::get_owners)
         .put("/settings/owners", Admin, settings::put_owners)

@@ -1,12 +1,16 @@
-//! The durable job queue: enqueue inside the caller's transaction, claim with a lease,
-//! complete, or fail with backoff until the job is parked for a person.
+//! The durable job queue, all of its SQL: enqueue inside the caller's transaction, claim a
+//! batch with a lease (the one claim path), finish with what the jobs leave behind, give back,
+//! or fail with backoff until the job is parked for a person, who may retry it.
 //!
 //! Delivery is at least once: a worker whose lease runs out loses the job to the next claim,
-//! so every job must be safe to run twice.
+//! so every job must be safe to run twice. The dialects differ only in locking: PostgreSQL
+//! claims with `FOR UPDATE SKIP LOCKED` (concurrent workers pass over each other's picks),
+//! SQLite's single writer makes each statement atomic on its own.
 
 use crate::jobs::RetryPolicy;
 
-use super::{Db, Store, StoreError, StoreTx, on_db};
+use super::sync::placeholders;
+use super::{Db, LinkChange, NewLedgerRow, Store, StoreError, StoreTx, Synced, on_db};
 
 pub type JobId = i64;
 
@@ -61,8 +65,31 @@ pub struct JobCounts {
     pub parked: i64,
 }
 
+/// Due work of one installation, for choosing whose batch to run and whether to wait for more.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DueWork {
+    pub installation_id: String,
+    pub due: i64,
+    /// When the oldest due job was enqueued (unix ms).
+    pub oldest: i64,
+}
+
+/// Everything one finished job leaves behind, written together with the job's removal.
+#[derive(Debug, Clone, Default)]
+pub struct JobResult {
+    pub ledger: Vec<NewLedgerRow>,
+    pub links: Vec<LinkChange>,
+    /// What Intercom holds after the job's own writes, one state per record written.
+    pub synced: Vec<Synced>,
+    /// Work the job hands on (the next page of a long list), queued as it finishes.
+    pub follow_ups: Vec<NewJob>,
+}
+
 const JOB_COLUMNS: &str = "id, installation_id, kind, payload, dedup_key, state, attempts, \
     max_attempts, run_at, lease_owner, lease_until, last_error, created_at, updated_at";
+
+const DUE: &str =
+    "((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2))";
 
 impl StoreTx {
     /// Add a job as part of this transaction: it exists only if the transaction commits.
@@ -92,6 +119,66 @@ impl StoreTx {
     }
 }
 
+impl StoreTx {
+    async fn retry_parked(
+        &mut self,
+        installation_id: &str,
+        id: JobId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let lock = match self.tx {
+            Db::Sqlite(_) => "",
+            Db::Postgres(_) => "FOR UPDATE",
+        };
+        let select = sqlx::AssertSqlSafe(format!(
+            "SELECT kind, dedup_key FROM jobs
+             WHERE id = $1 AND installation_id = $2 AND state = 'parked' {lock}"
+        ));
+        let changed = on_db!(&mut self.tx, tx => {
+            let parked: Option<(String, Option<String>)> = sqlx::query_as(select)
+                .bind(id)
+                .bind(installation_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            match parked {
+                None => 0,
+                Some((kind, key)) => {
+                    let waiting: Option<(JobId,)> = match key {
+                        None => None,
+                        Some(key) => sqlx::query_as(
+                            "SELECT id FROM jobs WHERE installation_id = $1 AND kind = $2
+                             AND dedup_key = $3 AND state = 'queued'",
+                        )
+                        .bind(installation_id)
+                        .bind(&kind)
+                        .bind(key)
+                        .fetch_optional(&mut **tx)
+                        .await?,
+                    };
+                    if waiting.is_some() {
+                        sqlx::query("DELETE FROM jobs WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await?
+                            .rows_affected()
+                    } else {
+                        sqlx::query(
+                            "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2,
+                                    updated_at = $2 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected()
+                    }
+                }
+            }
+        });
+        Ok(changed == 1)
+    }
+}
+
 impl Store {
     /// Enqueue on its own, for callers with nothing else to write.
     pub async fn enqueue(&self, job: &NewJob, now: i64) -> Result<Option<JobId>, StoreError> {
@@ -101,48 +188,122 @@ impl Store {
         Ok(id)
     }
 
-    /// Take the next due job for `worker` until `now + lease_ms`. A job whose lease has run out
-    /// is due again. Two workers never hold the same job.
-    pub async fn claim(
+    /// Installations with sync jobs of `kind` due at `now`, the longest waiting first.
+    pub async fn due_work(&self, kind: &str, now: i64) -> Result<Vec<DueWork>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT installation_id, COUNT(*) AS due, MIN(created_at) AS oldest FROM jobs
+             WHERE kind = $1 AND {DUE} GROUP BY installation_id ORDER BY MIN(run_at) LIMIT 100"
+        ));
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(sql)
+            .bind(kind)
+            .bind(now)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Takes up to `limit` due jobs of `kind` of one installation for `worker` until
+    /// `now + lease_ms`, oldest first. Two workers never hold the same job.
+    pub async fn claim_batch(
         &self,
+        kind: &str,
+        installation_id: &str,
         worker: &str,
         lease_ms: i64,
         now: i64,
-    ) -> Result<Option<Job>, StoreError> {
-        // SQLite has one writer, so the statement alone is atomic; PostgreSQL needs the row
-        // lock, and SKIP LOCKED lets concurrent workers pass over each other's picks.
+        limit: i64,
+    ) -> Result<Vec<Job>, StoreError> {
         let lock = match self.pool {
             Db::Sqlite(_) => "",
             Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
         };
         let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1,
-                    lease_until = $2, updated_at = $3
-             WHERE id = (SELECT id FROM jobs
-                         WHERE (state = 'queued' AND run_at <= $3)
-                            OR (state = 'running' AND lease_until < $3)
-                         ORDER BY run_at, id LIMIT 1 {lock})
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $3,
+                    lease_until = $4, updated_at = $2
+             WHERE id IN (SELECT id FROM jobs
+                          WHERE kind = $1 AND installation_id = $5 AND {DUE}
+                          ORDER BY run_at, id LIMIT $6 {lock})
              RETURNING {JOB_COLUMNS}"
         ));
-        Ok(on_db!(&self.pool, pool => sqlx::query_as(sql)
+        let mut jobs: Vec<Job> = on_db!(&self.pool, pool => sqlx::query_as(sql)
+            .bind(kind)
+            .bind(now)
             .bind(worker)
             .bind(now + lease_ms)
-            .bind(now)
-            .fetch_optional(pool)
-            .await?))
+            .bind(installation_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
     }
 
-    /// The job is done: it leaves the queue. False if `worker` no longer held it.
-    pub async fn complete(&self, id: JobId, worker: &str) -> Result<bool, StoreError> {
-        let done = on_db!(&self.pool, pool => sqlx::query(
-                "DELETE FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2",
-            )
-            .bind(id)
-            .bind(worker)
-            .execute(pool)
-            .await?
-            .rows_affected());
-        Ok(done == 1)
+    /// Gives claimed jobs back, due at `run_at`, without counting the attempt (the work was
+    /// not tried: the installation's API budget is spent).
+    pub async fn release_jobs(
+        &self,
+        ids: &[JobId],
+        worker: &str,
+        run_at: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = $2,
+                    lease_owner = NULL, lease_until = NULL, updated_at = $3
+             WHERE state = 'running' AND lease_owner = $1 AND id IN ({})",
+            placeholders(4, ids.len())
+        ));
+        Ok(on_db!(&self.pool, pool => {
+            let mut q = sqlx::query(sql).bind(worker).bind(run_at).bind(now);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.execute(pool).await?.rows_affected()
+        }))
+    }
+
+    /// Finishes jobs `worker` holds: each leaves the queue together with its ledger rows, link
+    /// changes and synced state, in one transaction. Jobs whose lease was lost are left alone
+    /// (their work is idempotent and runs again); returns how many were finished.
+    pub async fn finish_jobs(
+        &self,
+        installation_id: &str,
+        worker: &str,
+        done: &[(JobId, JobResult)],
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut finished = 0;
+        for (id, result) in done {
+            let held = on_db!(&mut tx.tx, tx => sqlx::query(
+                    "DELETE FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2",
+                )
+                .bind(id)
+                .bind(worker)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected());
+            if held == 0 {
+                continue;
+            }
+            finished += 1;
+            for change in &result.links {
+                tx.apply_link(installation_id, change, now).await?;
+            }
+            for row in &result.ledger {
+                tx.add_ledger_row(row).await?;
+            }
+            for job in &result.follow_ups {
+                tx.enqueue(job, now).await?;
+            }
+            for synced in &result.synced {
+                tx.keep_synced(installation_id, synced, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(finished)
     }
 
     /// The attempt failed with `error`: retry later by `policy`, or park after the last attempt.
@@ -224,18 +385,46 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Put a parked job back in the queue, due now, with a fresh count of attempts.
-    pub async fn retry_parked(&self, id: JobId, now: i64) -> Result<bool, StoreError> {
-        let done = on_db!(&self.pool, pool => sqlx::query(
-                "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, updated_at = $2
-                 WHERE id = $1 AND state = 'parked'",
+    /// Puts a parked job of the installation back in the queue, due now, with a fresh count
+    /// of attempts; false if it has no such parked job. When the same work already waits
+    /// (its dedup key is queued again), that job will do it and the parked one is dropped.
+    pub async fn retry_parked(
+        &self,
+        installation_id: &str,
+        id: JobId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let retried = tx.retry_parked(installation_id, id, now).await?;
+        tx.commit().await?;
+        Ok(retried)
+    }
+
+    /// [`Store::retry_parked`] for every parked job of `kind` of the installation, in one
+    /// transaction; how many went back.
+    pub async fn retry_parked_of_kind(
+        &self,
+        installation_id: &str,
+        kind: &str,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let ids: Vec<(JobId,)> = on_db!(&mut tx.tx, tx => sqlx::query_as(
+                "SELECT id FROM jobs WHERE installation_id = $1 AND kind = $2 AND state = 'parked'
+                 ORDER BY id",
             )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected());
-        Ok(done == 1)
+            .bind(installation_id)
+            .bind(kind)
+            .fetch_all(&mut **tx)
+            .await?);
+        let mut retried = 0;
+        for (id,) in ids {
+            if tx.retry_parked(installation_id, id, now).await? {
+                retried += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(retried)
     }
 
     pub async fn job(&self, id: JobId) -> Result<Option<Job>, StoreError> {

@@ -1,14 +1,76 @@
 //! Identity links between Intercom contacts and Salesforce people, and per-installation settings.
 
+use shared::sync::SalesforceObject;
+
 use super::{Store, StoreError, StoreTx, on_db};
 
 /// A stored link: the Intercom contact is this Salesforce Contact or Lead.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PersonLink {
     pub intercom_contact_id: String,
-    pub salesforce_object: String,
+    /// Decoded here, once; the column allows only `Contact` and `Lead`.
+    #[sqlx(try_from = "String")]
+    pub salesforce_object: PersonObject,
     pub salesforce_id: String,
     pub linked_at: i64,
+}
+
+/// The Salesforce object a person is linked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PersonObject {
+    Contact,
+    Lead,
+}
+
+impl PersonObject {
+    pub fn object(self) -> SalesforceObject {
+        match self {
+            PersonObject::Contact => SalesforceObject::Contact,
+            PersonObject::Lead => SalesforceObject::Lead,
+        }
+    }
+
+    /// The API name, as stored.
+    pub fn as_str(self) -> &'static str {
+        self.object().api_name()
+    }
+
+    pub fn is_lead(self) -> bool {
+        self == PersonObject::Lead
+    }
+}
+
+impl From<SalesforceObject> for PersonObject {
+    /// A person is a Lead or else a Contact.
+    fn from(object: SalesforceObject) -> Self {
+        match object {
+            SalesforceObject::Lead => PersonObject::Lead,
+            _ => PersonObject::Contact,
+        }
+    }
+}
+
+impl From<&str> for PersonObject {
+    /// The stored name (the column allows only `Contact` and `Lead`).
+    fn from(name: &str) -> Self {
+        if name == "Lead" {
+            PersonObject::Lead
+        } else {
+            PersonObject::Contact
+        }
+    }
+}
+
+impl From<String> for PersonObject {
+    fn from(name: String) -> Self {
+        PersonObject::from(name.as_str())
+    }
+}
+
+impl PartialEq<&str> for PersonObject {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
 }
 
 impl Store {
@@ -122,7 +184,7 @@ impl StoreTx {
                     salesforce_object, salesforce_id, linked_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(installation_id)
                 .bind(&link.intercom_contact_id)
-                .bind(&link.salesforce_object)
+                .bind(link.salesforce_object.as_str())
                 .bind(&link.salesforce_id)
                 .bind(link.linked_at)
                 .execute(&mut **tx)

@@ -30,12 +30,12 @@ pub use installations::{
     ContactOutcome, Footprint, INSTALLATION_TABLES, InstallationRow, NewInstallation, OAuthFlow,
     SalesforceGrant, Service,
 };
-pub use jobs::{FailOutcome, Job, JobCounts, JobId, NewJob};
-pub use links::PersonLink;
+pub use jobs::{DueWork, FailOutcome, Job, JobCounts, JobId, JobResult, NewJob};
+pub use links::{PersonLink, PersonObject};
 pub use migrate::MigrateError;
 pub use sync::{
-    Agreed, CompanyLink, DueWork, IncomingRecord, Intake, JobResult, LedgerQuery, LedgerRow,
-    LinkChange, LinkSide, NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
+    Agreed, CompanyLink, IncomingRecord, Intake, LedgerQuery, LedgerRow, LinkChange, LinkSide,
+    NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
 };
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};
 

@@ -1,10 +1,11 @@
 //! The sync's tables: webhook receipts, the latest state of each Intercom record (the outbox
 //! the jobs read), company links, claiming jobs in batches, and the ledger.
 
-use super::{Db, Job, JobId, NewJob, Store, StoreError, StoreTx, on_db};
+use super::{JobId, NewJob, Store, StoreError, StoreTx, on_db};
 
 /// Which kind of Intercom record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RecordModel {
     Person,
     Company,
@@ -73,15 +74,6 @@ pub struct CompanyLink {
     pub linked_at: i64,
 }
 
-/// Due work of one installation, for choosing whose batch to run and whether to wait for more.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct DueWork {
-    pub installation_id: String,
-    pub due: i64,
-    /// When the oldest due job was enqueued (unix ms).
-    pub oldest: i64,
-}
-
 /// A ledger row to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLedgerRow {
@@ -132,7 +124,7 @@ pub enum LinkChange {
     /// Link this Intercom contact to a Salesforce `Contact` or `Lead` (replacing either side's link).
     Person {
         intercom_id: String,
-        object: String,
+        object: super::PersonObject,
         salesforce_id: String,
     },
     /// Link this Intercom company to an Account (replacing either side's link).
@@ -192,27 +184,10 @@ pub enum Agreed {
     Unknown,
 }
 
-/// Everything one finished job leaves behind, written together with the job's removal.
-#[derive(Debug, Clone, Default)]
-pub struct JobResult {
-    pub ledger: Vec<NewLedgerRow>,
-    pub links: Vec<LinkChange>,
-    /// What Intercom holds after the job's own writes, one state per record written.
-    pub synced: Vec<Synced>,
-    /// Work the job hands on (the next page of a long list), queued as it finishes.
-    pub follow_ups: Vec<NewJob>,
-}
-
 const RECORD_COLUMNS: &str = "model, intercom_id, updated_at, deleted, created, body, synced_body";
 
-const JOB_COLUMNS: &str = "id, installation_id, kind, payload, dedup_key, state, attempts, \
-    max_attempts, run_at, lease_owner, lease_until, last_error, created_at, updated_at";
-
-const DUE: &str =
-    "((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2))";
-
 /// `$from, $from+1, ..` for `count` values.
-fn placeholders(from: usize, count: usize) -> String {
+pub(super) fn placeholders(from: usize, count: usize) -> String {
     (from..from + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
@@ -319,154 +294,6 @@ impl Store {
             }
             q.fetch_all(pool).await?
         }))
-    }
-
-    /// Installations with sync jobs of `kind` due at `now`, the longest waiting first.
-    pub async fn due_work(&self, kind: &str, now: i64) -> Result<Vec<DueWork>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT installation_id, COUNT(*) AS due, MIN(created_at) AS oldest FROM jobs
-             WHERE kind = $1 AND {DUE} GROUP BY installation_id ORDER BY MIN(run_at) LIMIT 100"
-        ));
-        Ok(on_db!(&self.pool, pool => sqlx::query_as(sql)
-            .bind(kind)
-            .bind(now)
-            .fetch_all(pool)
-            .await?))
-    }
-
-    /// Takes up to `limit` due jobs of `kind` of one installation for `worker` until
-    /// `now + lease_ms`, oldest first. Two workers never hold the same job.
-    pub async fn claim_batch(
-        &self,
-        kind: &str,
-        installation_id: &str,
-        worker: &str,
-        lease_ms: i64,
-        now: i64,
-        limit: i64,
-    ) -> Result<Vec<Job>, StoreError> {
-        let lock = match self.pool {
-            Db::Sqlite(_) => "",
-            Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        };
-        let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $3,
-                    lease_until = $4, updated_at = $2
-             WHERE id IN (SELECT id FROM jobs
-                          WHERE kind = $1 AND installation_id = $5 AND {DUE}
-                          ORDER BY run_at, id LIMIT $6 {lock})
-             RETURNING {JOB_COLUMNS}"
-        ));
-        let mut jobs: Vec<Job> = on_db!(&self.pool, pool => sqlx::query_as(sql)
-            .bind(kind)
-            .bind(now)
-            .bind(worker)
-            .bind(now + lease_ms)
-            .bind(installation_id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?);
-        jobs.sort_by_key(|j| (j.run_at, j.id));
-        Ok(jobs)
-    }
-
-    /// Gives claimed jobs back, due at `run_at`, without counting the attempt (the work was
-    /// not tried: the installation's API budget is spent).
-    pub async fn release_jobs(
-        &self,
-        ids: &[JobId],
-        worker: &str,
-        run_at: i64,
-        now: i64,
-    ) -> Result<u64, StoreError> {
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = $2,
-                    lease_owner = NULL, lease_until = NULL, updated_at = $3
-             WHERE state = 'running' AND lease_owner = $1 AND id IN ({})",
-            placeholders(4, ids.len())
-        ));
-        Ok(on_db!(&self.pool, pool => {
-            let mut q = sqlx::query(sql).bind(worker).bind(run_at).bind(now);
-            for id in ids {
-                q = q.bind(id);
-            }
-            q.execute(pool).await?.rows_affected()
-        }))
-    }
-
-    /// Finishes jobs `worker` holds: each leaves the queue together with its ledger rows, link
-    /// changes and synced state, in one transaction. Jobs whose lease was lost are left alone
-    /// (their work is idempotent and runs again); returns how many were finished.
-    pub async fn finish_jobs(
-        &self,
-        installation_id: &str,
-        worker: &str,
-        done: &[(JobId, JobResult)],
-        now: i64,
-    ) -> Result<usize, StoreError> {
-        let mut tx = self.begin().await?;
-        let mut finished = 0;
-        for (id, result) in done {
-            let held = on_db!(&mut tx.tx, tx => sqlx::query(
-                    "DELETE FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2",
-                )
-                .bind(id)
-                .bind(worker)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected());
-            if held == 0 {
-                continue;
-            }
-            finished += 1;
-            for change in &result.links {
-                tx.apply_link(installation_id, change, now).await?;
-            }
-            for row in &result.ledger {
-                tx.add_ledger_row(row).await?;
-            }
-            for job in &result.follow_ups {
-                tx.enqueue(job, now).await?;
-            }
-            for synced in &result.synced {
-                // A state newer than the stored one is the engine's own write to Intercom:
-                // stored too, so the webhook it raises finds nothing new (no job, no call).
-                on_db!(&mut tx.tx, tx => sqlx::query(
-                        "INSERT INTO intercom_records (installation_id, model, intercom_id,
-                             updated_at, deleted, created, body, synced_body, received_at)
-                         VALUES ($1, $2, $3, $5, $6, $6, $4, $8, $7)
-                         ON CONFLICT (installation_id, model, intercom_id) DO UPDATE SET
-                             synced_body = COALESCE(excluded.synced_body,
-                                                    intercom_records.synced_body),
-                             created = (intercom_records.created
-                                        AND intercom_records.updated_at <> excluded.updated_at),
-                             body = CASE WHEN intercom_records.updated_at < excluded.updated_at
-                                         THEN excluded.body ELSE intercom_records.body END,
-                             updated_at = CASE WHEN intercom_records.updated_at < excluded.updated_at
-                                         THEN excluded.updated_at ELSE intercom_records.updated_at END",
-                    )
-                    .bind(installation_id)
-                    .bind(synced.model.as_str())
-                    .bind(&synced.intercom_id)
-                    .bind(&synced.body)
-                    .bind(synced.updated_at)
-                    .bind(false)
-                    .bind(now)
-                    .bind(match &synced.agreed {
-                        Agreed::All => Some(synced.body.as_str()),
-                        Agreed::AsOf(body) => Some(body.as_str()),
-                        Agreed::Unknown => None,
-                    })
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected());
-            }
-        }
-        tx.commit().await?;
-        Ok(finished)
     }
 
     /// The person links of many records at once, by either side's ids.
@@ -611,7 +438,7 @@ impl StoreTx {
         Ok(fresh > 0)
     }
 
-    async fn apply_link(
+    pub(super) async fn apply_link(
         &mut self,
         installation_id: &str,
         change: &LinkChange,
@@ -625,7 +452,7 @@ impl StoreTx {
             } => {
                 let link = super::PersonLink {
                     intercom_contact_id: intercom_id.clone(),
-                    salesforce_object: object.clone(),
+                    salesforce_object: *object,
                     salesforce_id: salesforce_id.clone(),
                     linked_at: now,
                 };
@@ -670,6 +497,47 @@ impl StoreTx {
                 Ok(())
             }
         }
+    }
+
+    /// Keeps what Intercom holds after a job's own write. A state newer than the stored one is
+    /// the engine's own write to Intercom: stored too, so the webhook it raises finds nothing
+    /// new (no job, no call).
+    pub(super) async fn keep_synced(
+        &mut self,
+        installation_id: &str,
+        synced: &Synced,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_db!(&mut self.tx, tx => sqlx::query(
+                "INSERT INTO intercom_records (installation_id, model, intercom_id,
+                     updated_at, deleted, created, body, synced_body, received_at)
+                 VALUES ($1, $2, $3, $5, $6, $6, $4, $8, $7)
+                 ON CONFLICT (installation_id, model, intercom_id) DO UPDATE SET
+                     synced_body = COALESCE(excluded.synced_body,
+                                            intercom_records.synced_body),
+                     created = (intercom_records.created
+                                AND intercom_records.updated_at <> excluded.updated_at),
+                     body = CASE WHEN intercom_records.updated_at < excluded.updated_at
+                                 THEN excluded.body ELSE intercom_records.body END,
+                     updated_at = CASE WHEN intercom_records.updated_at < excluded.updated_at
+                                 THEN excluded.updated_at ELSE intercom_records.updated_at END",
+            )
+            .bind(installation_id)
+            .bind(synced.model.as_str())
+            .bind(&synced.intercom_id)
+            .bind(&synced.body)
+            .bind(synced.updated_at)
+            .bind(false)
+            .bind(now)
+            .bind(match &synced.agreed {
+                Agreed::All => Some(synced.body.as_str()),
+                Agreed::AsOf(body) => Some(body.as_str()),
+                Agreed::Unknown => None,
+            })
+            .execute(&mut **tx)
+            .await?
+            .rows_affected());
+        Ok(())
     }
 
     /// Unlinks every company of the installation; how many links there were.

@@ -4,13 +4,12 @@
 //! delivery finds its receipt and changes nothing; a late one finds a newer state stored and
 //! leaves it.
 
-use serde_json::json;
-
 use crate::clients::{ClientError, Clients};
 use crate::intercom::webhooks::{self, DeletedModel, Item, Notification};
 use crate::store::{IncomingRecord, Intake, NewJob, Receipt, RecordModel, StoreError};
 
-use super::{JOB_KIND, SyncState, routing};
+use super::{SyncState, routing};
+use crate::jobs::{JobKind, SyncToSalesforce};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -71,14 +70,11 @@ pub fn sync_job(
     max_attempts: i64,
     now: i64,
 ) -> NewJob {
-    NewJob {
-        installation_id: installation_id.to_owned(),
-        kind: JOB_KIND.to_owned(),
-        payload: json!({"model": model.as_str(), "id": intercom_id}),
-        dedup_key: Some(format!("{}:{intercom_id}", model.as_str())),
-        max_attempts,
-        run_at: now,
+    SyncToSalesforce {
+        model,
+        id: intercom_id.to_owned(),
     }
+    .job(installation_id, max_attempts, now)
 }
 
 /// Takes in one webhook delivery.

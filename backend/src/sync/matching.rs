@@ -5,20 +5,41 @@
 //! lower id, so the choice is stable). Intercom side: users before leads; among equals the most
 //! recently updated.
 
+use std::cmp::Ordering;
+
 use chrono::{DateTime, Utc};
 
 use crate::intercom::ContactRole;
 use crate::salesforce::records::SalesforceRecord;
 
+/// Salesforce records in priority order among equals: the most recently updated first, ties
+/// to the lower id (so the choice is stable).
+fn newest_first(a: &SalesforceRecord, b: &SalesforceRecord) -> Ordering {
+    b.last_modified
+        .cmp(&a.last_modified)
+        .then_with(|| a.id.cmp(&b.id))
+}
+
 /// The most recently updated of `records` (ties to the lower id).
 pub fn newest<'a>(
     records: impl IntoIterator<Item = &'a SalesforceRecord>,
 ) -> Option<&'a SalesforceRecord> {
-    records.into_iter().min_by(|a, b| {
-        b.last_modified
-            .cmp(&a.last_modified)
-            .then_with(|| a.id.cmp(&b.id))
-    })
+    records.into_iter().min_by(|a, b| newest_first(a, b))
+}
+
+/// Person records in the order a link tries them: Contacts before Leads, the newest first
+/// within each.
+pub fn people_in_priority<'a>(
+    contacts: &[&'a SalesforceRecord],
+    leads: &[&'a SalesforceRecord],
+) -> Vec<&'a SalesforceRecord> {
+    let mut order = Vec::with_capacity(contacts.len() + leads.len());
+    for group in [contacts, leads] {
+        let mut sorted = group.to_vec();
+        sorted.sort_by(|a, b| newest_first(a, b));
+        order.extend(sorted);
+    }
+    order
 }
 
 /// The person record to link: the newest Contact, else the newest Lead.
@@ -26,7 +47,7 @@ pub fn best_person<'a>(
     contacts: &[&'a SalesforceRecord],
     leads: &[&'a SalesforceRecord],
 ) -> Option<&'a SalesforceRecord> {
-    newest(contacts.iter().copied()).or_else(|| newest(leads.iter().copied()))
+    people_in_priority(contacts, leads).into_iter().next()
 }
 
 /// An Intercom person claiming or holding a link.
@@ -44,6 +65,22 @@ impl Claim {
         };
         (role, self.updated_at)
     }
+}
+
+/// Intercom people in priority order: the claim with priority first, ties to the lower id.
+pub fn priority(a: (Claim, &str), b: (Claim, &str)) -> Ordering {
+    b.0.rank().cmp(&a.0.rank()).then_with(|| a.1.cmp(b.1))
+}
+
+/// The one of `items` with priority; on a tie the one given first keeps it.
+pub fn first_by_priority<T>(
+    items: impl IntoIterator<Item = T>,
+    claim: impl Fn(&T) -> Claim,
+) -> Option<T> {
+    items.into_iter().fold(None, |held, item| match held {
+        Some(held) if !takes_over(claim(&item), Some(claim(&held))) => Some(held),
+        _ => Some(item),
+    })
 }
 
 /// Whether `claimant` takes a Salesforce record that `holder` is linked to: a user over a
@@ -103,5 +140,30 @@ mod tests {
             "a tie keeps the holder"
         );
         assert!(takes_over(lead(1), None));
+
+        // The same rule orders a batch and picks among people a key finds.
+        let mut batch = [
+            (lead(9), "c"),
+            (user(1), "b"),
+            (user(5), "d"),
+            (user(5), "a"),
+        ];
+        batch.sort_by(|x, y| priority(*x, *y));
+        let ids: Vec<&str> = batch.iter().map(|(_, id)| *id).collect();
+        assert_eq!(ids, ["a", "d", "b", "c"]);
+        let found = [(lead(9), "c"), (user(4), "e"), (user(4), "f")];
+        assert_eq!(first_by_priority(found, |(c, _)| *c).unwrap().1, "e");
+        assert!(first_by_priority(Vec::<(Claim, &str)>::new(), |(c, _)| *c).is_none());
+    }
+
+    #[test]
+    fn links_try_contacts_then_leads_the_newest_first() {
+        let old_contact = record(SalesforceObject::Contact, "003A", 1);
+        let new_contact = record(SalesforceObject::Contact, "003B", 5);
+        let newer_lead = record(SalesforceObject::Lead, "00QA", 9);
+        let old_lead = record(SalesforceObject::Lead, "00QB", 2);
+        let order = people_in_priority(&[&old_contact, &new_contact], &[&old_lead, &newer_lead]);
+        let ids: Vec<&str> = order.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["003B", "003A", "00QA", "00QB"]);
     }
 }

@@ -22,14 +22,18 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use metadata::Metadata;
+
+use crate::store::{JobId, Store, StoreError};
 use worker::{Stats, WorkerConfig};
 
+use crate::jobs::{JobKind, RouteConversation, SyncToIntercom, SyncToSalesforce};
+
 /// The job kind of an Intercom -> Salesforce record sync.
-pub const JOB_KIND: &str = "sync.to_salesforce";
+pub const JOB_KIND: &str = SyncToSalesforce::NAME;
 /// The job kind of a Salesforce -> Intercom record sync.
-pub const TO_INTERCOM_JOB_KIND: &str = "sync.to_intercom";
+pub const TO_INTERCOM_JOB_KIND: &str = SyncToIntercom::NAME;
 /// The job kind of routing a new conversation to its person's owner.
-pub const ROUTE_JOB_KIND: &str = "sync.route_conversation";
+pub const ROUTE_JOB_KIND: &str = RouteConversation::NAME;
 
 /// What the HTTP handlers and the worker share about the sync. Cheap to clone.
 #[derive(Clone, Default)]
@@ -47,5 +51,59 @@ impl SyncState {
             config,
             ..SyncState::default()
         }
+    }
+}
+
+/// Why parked jobs could not be retried.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    #[error("kind={kind:?} is not one of {}", known.join(", "))]
+    UnknownKind {
+        kind: String,
+        known: Vec<&'static str>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncState {
+    /// Puts a parked job of the installation back in the queue, due now, and wakes the
+    /// worker; false if it has no such parked job.
+    pub async fn retry_parked(
+        &self,
+        store: &Store,
+        installation_id: &str,
+        id: JobId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let retried = store.retry_parked(installation_id, id, now).await?;
+        if retried {
+            self.wake.notify_one();
+        }
+        Ok(retried)
+    }
+
+    /// Puts every parked job of `kind` of the installation back in the queue; how many.
+    pub async fn retry_parked_of_kind(
+        &self,
+        store: &Store,
+        installation_id: &str,
+        kind: &str,
+        now: i64,
+    ) -> Result<u64, RetryError> {
+        let kinds = crate::jobs::sync_registry();
+        let Some(kind) = kinds.get(kind) else {
+            return Err(RetryError::UnknownKind {
+                kind: kind.to_owned(),
+                known: kinds.names(),
+            });
+        };
+        let retried = store
+            .retry_parked_of_kind(installation_id, kind.name, now)
+            .await?;
+        if retried > 0 {
+            self.wake.notify_one();
+        }
+        Ok(retried)
     }
 }

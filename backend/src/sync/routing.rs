@@ -8,7 +8,6 @@
 //! left alone, so a job that runs twice assigns once, and a teammate's (or the workspace's own
 //! rules') assignment is never overridden. Every job leaves one ledger row.
 
-use serde_json::json;
 use shared::card::{Card, CardView, Owner, OwnerSource};
 use shared::owner::OwnerSettings;
 use shared::sync::{Direction, LedgerObject, Outcome};
@@ -19,8 +18,7 @@ use crate::salesforce::{self, SalesforceError};
 use crate::settings;
 use crate::store::{Job, JobResult, NewJob, NewLedgerRow, Store};
 
-use super::ROUTE_JOB_KIND;
-use super::to_salesforce::{BatchOutcome, JobOutcome};
+use crate::jobs::{BatchOutcome, JobKind, JobOutcome, RouteConversation};
 
 /// What a routing batch works with.
 pub struct Context<'a> {
@@ -42,28 +40,12 @@ pub fn route_job(
     max_attempts: i64,
     now: i64,
 ) -> NewJob {
-    NewJob {
-        installation_id: installation_id.to_owned(),
-        kind: ROUTE_JOB_KIND.to_owned(),
-        payload: json!({
-            "conversation": conversation.id,
-            "contact": conversation.contact_id,
-            "assignee": conversation.admin_assignee_id,
-        }),
-        dedup_key: Some(format!("conversation:{}", conversation.id)),
-        max_attempts,
-        run_at: now,
+    RouteConversation {
+        conversation: conversation.id.clone(),
+        contact: conversation.contact_id.clone(),
+        assignee: conversation.admin_assignee_id.clone(),
     }
-}
-
-/// The job's payload: the conversation as the notification told of it.
-#[derive(serde::Deserialize)]
-struct Payload {
-    conversation: String,
-    #[serde(default)]
-    contact: Option<String>,
-    #[serde(default)]
-    assignee: Option<String>,
+    .job(installation_id, max_attempts, now)
 }
 
 /// Runs one batch, a job at a time. Never fails as a whole: each job gets its outcome.
@@ -85,7 +67,7 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
             out.jobs.push((job.id, JobOutcome::Release));
             continue;
         }
-        let outcome = match serde_json::from_str::<Payload>(&job.payload) {
+        let outcome = match RouteConversation::decode(job) {
             Ok(payload) => route(ctx, &owners, &payload, &mut out).await,
             // A job this version cannot read will not read better later: finish it.
             Err(_) => done(Vec::new()),
@@ -99,7 +81,7 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
 async fn route(
     ctx: &Context<'_>,
     owners: &OwnerSettings,
-    payload: &Payload,
+    payload: &RouteConversation,
     out: &mut BatchOutcome,
 ) -> JobOutcome {
     let id = payload.conversation.as_str();

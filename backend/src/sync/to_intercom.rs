@@ -8,10 +8,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use shared::card::Owner;
 use shared::owner::{SalesforceOwners, choose_owner};
+use shared::sync::identity::{normalized_key, same_key};
 use shared::sync::{
     AccountEvent, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
     IntercomModel, Outcome, PeopleIdentity, SalesforceField, SalesforceObject, SyncValue,
@@ -27,12 +28,15 @@ use crate::salesforce::records::{
 };
 use crate::salesforce::soql::{Condition, Field, Literal, Op, Order};
 use crate::store::{
-    Agreed, Job, JobId, JobResult, LinkChange, LinkSide, NewJob, NewLedgerRow, RecordModel, Synced,
+    Agreed, Job, JobId, JobResult, LinkChange, LinkSide, NewJob, NewLedgerRow, PersonObject,
+    RecordModel, Synced,
 };
 
-use super::TO_INTERCOM_JOB_KIND;
-use super::matching::{Claim, takes_over};
-use super::to_salesforce::{BatchOutcome, Context, JobOutcome};
+use super::matching::{self, Claim};
+use super::to_salesforce::Context;
+pub use crate::jobs::Fan;
+use crate::jobs::kinds::{ChangedRecord, FanPage};
+use crate::jobs::{BatchOutcome, JobKind, JobOutcome, SyncToIntercom};
 
 /// The objects whose changes sync to Intercom.
 pub const OBJECTS: [SalesforceObject; 3] = [
@@ -56,83 +60,16 @@ pub fn sync_job(
     max_attempts: i64,
     now: i64,
 ) -> NewJob {
-    // A delete is its own job: a waiting update must not absorb it.
-    let (payload, dedup_key) = if deleted {
-        (
-            json!({"object": object.api_name(), "id": salesforce_id, "deleted": true}),
-            format!("{}:{salesforce_id}:deleted", object.api_name()),
-        )
-    } else {
-        (
-            json!({"object": object.api_name(), "id": salesforce_id}),
-            format!("{}:{salesforce_id}", object.api_name()),
-        )
-    };
-    NewJob {
-        installation_id: installation_id.to_owned(),
-        kind: TO_INTERCOM_JOB_KIND.to_owned(),
-        payload,
-        dedup_key: Some(dedup_key),
-        max_attempts,
-        run_at: now,
-    }
-}
-
-#[derive(Deserialize)]
-struct Payload {
-    object: String,
-    id: String,
-    #[serde(default)]
-    deleted: bool,
-}
-
-/// People whose owner may have changed without a change of their own: an account's contacts
-/// (its owner changed), or the contacts and leads a user owns, directly or through their
-/// accounts (the user's email, name or status changed, so their teammate match may have).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fan {
-    AccountContacts,
-    /// Contacts the user owns themselves.
-    OwnedContacts,
-    /// Contacts of accounts the user owns (a separate, selective query: `OR` across the two
-    /// owners would make Salesforce scan every contact).
-    AccountOwnedContacts,
-    OwnedLeads,
-}
-
-impl Fan {
-    fn object(self) -> SalesforceObject {
-        match self {
-            Fan::AccountContacts | Fan::OwnedContacts | Fan::AccountOwnedContacts => {
-                SalesforceObject::Contact
-            }
-            Fan::OwnedLeads => SalesforceObject::Lead,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Fan::AccountContacts => "account_contacts",
-            Fan::OwnedContacts => "owned_contacts",
-            Fan::AccountOwnedContacts => "account_owned_contacts",
-            Fan::OwnedLeads => "owned_leads",
-        }
-    }
+    SyncToIntercom::Record(ChangedRecord {
+        object,
+        id: salesforce_id.to_owned(),
+        deleted,
+    })
+    .job(installation_id, max_attempts, now)
 }
 
 /// People a fan-out job reads per page; a full page hands on to a job for the next.
 pub const FAN_PAGE: u32 = 200;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct FanPayload {
-    fan: Fan,
-    /// The Account or User.
-    id: String,
-    /// The last person of the previous page (pages go by Id).
-    #[serde(default)]
-    after: Option<String>,
-}
 
 /// The job that refreshes the owners of the people behind an Account or User.
 pub fn fan_job(
@@ -143,23 +80,16 @@ pub fn fan_job(
     max_attempts: i64,
     now: i64,
 ) -> NewJob {
-    let payload = FanPayload {
+    SyncToIntercom::Fan(FanPage {
         fan,
         id: id.to_owned(),
         after: after.map(str::to_owned),
-    };
-    NewJob {
-        installation_id: installation_id.to_owned(),
-        kind: TO_INTERCOM_JOB_KIND.to_owned(),
-        payload: serde_json::to_value(&payload).expect("payloads serialise"),
-        dedup_key: Some(format!("{}:{id}:{}", fan.as_str(), after.unwrap_or(""))),
-        max_attempts,
-        run_at: now,
-    }
+    })
+    .job(installation_id, max_attempts, now)
 }
 
 /// The people a fan-out page reads, by Id.
-fn fan_query(ctx: &Context<'_>, reference: String, fan: &FanPayload) -> RecordQuery {
+fn fan_query(ctx: &Context<'_>, reference: String, fan: &FanPage) -> RecordQuery {
     let object = fan.fan.object();
     let id = || Literal::Str(fan.id.clone());
     let mut condition = match fan.fan {
@@ -351,10 +281,10 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
             }
         };
     let mut targets: Vec<(JobId, SalesforceObject, String)> = Vec::new();
-    let mut fans: Vec<(&Job, FanPayload)> = Vec::new();
+    let mut fans: Vec<(&Job, FanPage)> = Vec::new();
     for job in jobs {
-        if let Ok(fan) = serde_json::from_str::<FanPayload>(&job.payload) {
-            match owners {
+        match SyncToIntercom::decode(job) {
+            Ok(SyncToIntercom::Fan(fan)) => match owners {
                 Some(_) => fans.push((job, fan)),
                 // The teammates could not be read: the owners are refreshed once they can.
                 None if teammates_missing => out.jobs.push((
@@ -363,15 +293,15 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
                 )),
                 // Owner sync was switched off since: nothing to refresh.
                 None => out.jobs.push((job.id, done(Vec::new()))),
-            }
-            continue;
-        }
-        let parsed = serde_json::from_str::<Payload>(&job.payload)
-            .ok()
-            .and_then(|p| Some((object_named(&p.object)?, p.id, p.deleted)));
-        match parsed {
-            Some((object, id, true)) => out.jobs.push((job.id, deleted(ctx, object, &id).await)),
-            Some((object, id, false)) if wanted(ctx, owners, object) => {
+            },
+            Ok(SyncToIntercom::Record(ChangedRecord {
+                object,
+                id,
+                deleted: true,
+            })) => out.jobs.push((job.id, deleted(ctx, object, &id).await)),
+            Ok(SyncToIntercom::Record(ChangedRecord { object, id, .. }))
+                if wanted(ctx, owners, object) =>
+            {
                 targets.push((job.id, object, id));
             }
             // Nothing maps the object to Intercom (nothing to read or write), or a job this
@@ -494,7 +424,7 @@ async fn fan_out(
     ctx: &Context<'_>,
     owners: Option<Owners<'_>>,
     job: &Job,
-    fan: &FanPayload,
+    fan: &FanPage,
     page: &[SalesforceRecord],
     out: &mut BatchOutcome,
 ) -> JobOutcome {
@@ -554,7 +484,7 @@ async fn converted_lead(ctx: &Context<'_>, lead: &SalesforceRecord) -> JobOutcom
         ledger: vec![moved],
         links: vec![LinkChange::Person {
             intercom_id: person,
-            object: SalesforceObject::Contact.api_name().to_owned(),
+            object: PersonObject::Contact,
             salesforce_id: contact.clone(),
         }],
         follow_ups: vec![sync_job(
@@ -679,14 +609,14 @@ fn claim(person: &PersonRecord) -> Claim {
     }
 }
 
-/// The person a key matches: users before leads, the most recently updated among equals.
+/// Whether both emails are there and the same, by the one identity rule.
+fn same_email(a: Option<&str>, b: Option<&str>) -> bool {
+    a.zip(b).is_some_and(|(a, b)| same_key(a, b))
+}
+
+/// The person a key matches, by the priority rule.
 fn best<'p>(people: impl IntoIterator<Item = &'p PersonRecord>) -> Option<&'p PersonRecord> {
-    people
-        .into_iter()
-        .fold(None, |held: Option<&PersonRecord>, p| match held {
-            Some(h) if !takes_over(claim(p), Some(claim(h))) => Some(h),
-            _ => Some(p),
-        })
+    matching::first_by_priority(people, |p| claim(p))
 }
 
 /// Each record's link: the stored one, else a new match by the identity rules (one contact
@@ -728,8 +658,11 @@ async fn resolve_links(
                 keys.insert(key);
             }
             _ if identity.people.matches_intercom_leads() => {
-                if let Some(email) = key_value(ctx, *object, record, "Email") {
-                    emails.insert(email.to_lowercase());
+                if let Some(email) = key_value(ctx, *object, record, "Email")
+                    .as_deref()
+                    .and_then(normalized_key)
+                {
+                    emails.insert(email);
                 }
             }
             _ => {}
@@ -753,37 +686,35 @@ async fn resolve_links(
         .map_err(fail)?;
     let mut candidates = Vec::new();
     for (object, record) in unlinked {
-        let candidate = match object.intercom_model() {
-            IntercomModel::Person => {
-                let key = key_value(ctx, object, record, &people_key);
-                let email = key_value(ctx, object, record, "Email").map(|e| e.to_lowercase());
-                match key.filter(|_| by_external_id) {
-                    Some(key) => best(
-                        with_key
-                            .iter()
-                            .filter(|p| p.external_id.as_deref() == Some(key.as_str())),
-                    ),
-                    // By email: in id mode only people without an id (Intercom's leads).
-                    None => best(with_email.iter().filter(|p| {
-                        p.email.as_deref().map(str::to_lowercase) == email
-                            && email.is_some()
-                            && !(by_external_id && p.external_id.is_some())
-                    })),
+        let candidate =
+            match object.intercom_model() {
+                IntercomModel::Person => {
+                    let key = key_value(ctx, object, record, &people_key);
+                    let email = key_value(ctx, object, record, "Email");
+                    match key.filter(|_| by_external_id) {
+                        Some(key) => best(with_key.iter().filter(|p| {
+                            p.external_id.as_deref().is_some_and(|x| same_key(x, &key))
+                        })),
+                        // By email: in id mode only people without an id (Intercom's leads).
+                        None => best(with_email.iter().filter(|p| {
+                            same_email(p.email.as_deref(), email.as_deref())
+                                && !(by_external_id && p.external_id.is_some())
+                        })),
+                    }
+                    .map(|p| p.id.clone())
                 }
-                .map(|p| p.id.clone())
-            }
-            IntercomModel::Company => {
-                match key_value(ctx, object, record, &identity.companies.salesforce_field) {
-                    Some(key) => ctx
-                        .intercom
-                        .company_with_id(&key)
-                        .await
-                        .map_err(fail)?
-                        .map(|c| c.id),
-                    None => None,
+                IntercomModel::Company => {
+                    match key_value(ctx, object, record, &identity.companies.salesforce_field) {
+                        Some(key) => ctx
+                            .intercom
+                            .company_with_id(&key)
+                            .await
+                            .map_err(fail)?
+                            .map(|c| c.id),
+                        None => None,
+                    }
                 }
-            }
-        };
+            };
         if let Some(intercom_id) = candidate {
             candidates.push((object, record, intercom_id));
         }
@@ -907,7 +838,7 @@ async fn sync_record(
             let change = match object.intercom_model() {
                 IntercomModel::Person => LinkChange::Person {
                     intercom_id: id.clone(),
-                    object: object.api_name().to_owned(),
+                    object: object.into(),
                     salesforce_id: salesforce_id.to_owned(),
                 },
                 IntercomModel::Company => LinkChange::Company {
@@ -969,7 +900,7 @@ async fn sync_record(
         );
         let same = key
             .as_deref()
-            .is_some_and(|k| k.eq_ignore_ascii_case(company.company_id.trim()));
+            .is_some_and(|k| same_key(k, &company.company_id));
         let event = if same {
             AccountEvent::Updated
         } else {
@@ -1181,7 +1112,7 @@ async fn sync_record(
             salesforce_id,
             Outcome::Failed,
         );
-        failed.error_code = Some("conversion_failed".to_owned());
+        failed.error_code = Some(shared::sync::convert::NOT_CONVERTIBLE.to_owned());
         failed.error_message = Some(failures.join("; "));
         rows.push(failed);
     }
@@ -1322,6 +1253,7 @@ impl HasAttributes for CompanyRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn account(values: serde_json::Value) -> SalesforceRecord {
         SalesforceRecord::for_tests(

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 use shared::sync::fields::PERSON_COMPANY_NAME;
+use shared::sync::identity::{PersonKeys, normalized_key, same_key};
 use shared::sync::{
     AttributeMapping, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
     IntercomCompanyEvent, Outcome, PeopleIdentity, SalesforceField, SalesforceFieldType,
@@ -30,43 +31,8 @@ use crate::store::{
 };
 
 use super::matching::{self, Claim};
-
-/// What became of one job.
-#[derive(Debug, Clone)]
-pub enum JobOutcome {
-    /// Done: leave the queue with these ledger rows, links and synced state.
-    Done(JobResult),
-    /// A transient failure (Salesforce or Intercom unavailable): try again later.
-    Retry(String),
-    /// Not tried: the installation's API budget is spent. Give the job back.
-    Release,
-}
-
-/// The records a batch wrote or linked, for the card cache.
-#[derive(Debug, Clone, Default)]
-pub struct Touched {
-    pub intercom_ids: BTreeSet<String>,
-    pub salesforce_ids: BTreeSet<String>,
-}
-
-/// The outcome of a batch.
-#[derive(Debug, Default)]
-pub struct BatchOutcome {
-    pub jobs: Vec<(JobId, JobOutcome)>,
-    /// Salesforce refused with REQUEST_LIMIT_EXCEEDED: pause the installation.
-    pub limit_exceeded: bool,
-    pub touched: Touched,
-    /// Salesforce API calls the batch made.
-    pub salesforce_calls: u32,
-}
-
-impl BatchOutcome {
-    /// Gives every one of `jobs` the same outcome (a read they all waited on failed, say).
-    pub fn all(&mut self, jobs: impl IntoIterator<Item = JobId>, outcome: &JobOutcome) {
-        self.jobs
-            .extend(jobs.into_iter().map(|job| (job, outcome.clone())));
-    }
-}
+pub use crate::jobs::Touched;
+use crate::jobs::{BatchOutcome, JobKind, JobOutcome, SyncToSalesforce};
 
 /// What a batch works with.
 pub struct Context<'a> {
@@ -81,13 +47,6 @@ pub struct Context<'a> {
     /// Attempts a job this batch hands on gets.
     pub max_attempts: i64,
     pub now: i64,
-}
-
-/// A job's target in the payload.
-#[derive(serde::Deserialize)]
-struct Payload {
-    model: String,
-    id: String,
 }
 
 /// Which of a record's mapped attributes to sync.
@@ -198,15 +157,10 @@ fn done(ledger: Vec<NewLedgerRow>, links: Vec<LinkChange>, synced: Option<Synced
     })
 }
 
-/// Lower-cased, trimmed: how Salesforce compares text keys and emails in SOQL.
-fn folded(text: &str) -> String {
-    text.trim().to_lowercase()
-}
-
 /// A key value's text, numbers without a needless `.0`, for comparing ids across types.
 fn key_text(value: &SyncValue) -> Option<String> {
     match value {
-        SyncValue::Text(s) => Some(folded(s)).filter(|s| !s.is_empty()),
+        SyncValue::Text(s) => normalized_key(s),
         SyncValue::Integer(n) => Some(n.to_string()),
         SyncValue::Decimal(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => {
             Some((*x as i64).to_string())
@@ -230,7 +184,7 @@ fn company_key(company_id: &str, field: &SalesforceField) -> Option<(Literal, St
             Some((Literal::Double(x), key_text(&SyncValue::Decimal(x))?))
         }
         _ if id.is_empty() => None,
-        _ => Some((Literal::Str(id.to_owned()), folded(id))),
+        _ => Some((Literal::Str(id.to_owned()), normalized_key(id)?)),
     }
 }
 
@@ -243,11 +197,17 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     let mut out = BatchOutcome::default();
     let mut ids = (Vec::new(), Vec::new());
     for job in jobs {
-        match serde_json::from_str::<Payload>(&job.payload) {
-            Ok(p) if p.model == RecordModel::Person.as_str() => ids.0.push((job.id, p.id)),
-            Ok(p) if p.model == RecordModel::Company.as_str() => ids.1.push((job.id, p.id)),
+        match SyncToSalesforce::decode(job) {
+            Ok(SyncToSalesforce {
+                model: RecordModel::Person,
+                id,
+            }) => ids.0.push((job.id, id)),
+            Ok(SyncToSalesforce {
+                model: RecordModel::Company,
+                id,
+            }) => ids.1.push((job.id, id)),
             // A job this version cannot read will not read better later: finish it.
-            _ => out.jobs.push((job.id, done(Vec::new(), Vec::new(), None))),
+            Err(_) => out.jobs.push((job.id, done(Vec::new(), Vec::new(), None))),
         }
     }
     let (people, companies) = match load(ctx, &ids.0, &ids.1, &mut out).await {
@@ -314,9 +274,9 @@ async fn load(
             out.jobs.push((*job, done(Vec::new(), Vec::new(), None)));
             continue;
         };
-        let object = link.as_ref().map_or(SalesforceObject::Contact, |l| {
-            person_object(&l.salesforce_object)
-        });
+        let object = link
+            .as_ref()
+            .map_or(SalesforceObject::Contact, |l| l.salesforce_object.object());
         if record.deleted {
             let ledger = match &link {
                 Some(l) => vec![with_detail(
@@ -354,17 +314,17 @@ async fn load(
         let remap_email = match (&link, &synced) {
             (Some(l), Some(before))
                 if person.role == ContactRole::Lead
-                    && l.salesforce_object == "Lead"
+                    && l.salesforce_object.is_lead()
                     && person.email.is_some()
-                    && before.email.as_deref().map(folded)
-                        != person.email.as_deref().map(folded) =>
+                    && before.email.as_deref().and_then(normalized_key)
+                        != person.email.as_deref().and_then(normalized_key) =>
             {
                 person.email.clone()
             }
             _ => None,
         };
         if let (Some(l), Changed::Only(names), None) = (&link, &changed, &remap_email)
-            && !mapped_among(ctx.settings, person_object(&l.salesforce_object), names)
+            && !mapped_among(ctx.settings, l.salesforce_object.object(), names)
         {
             // Nothing this person's record is mapped to changed: no read, no write, no noise.
             let synced = Synced::all(RecordModel::Person, id, record.updated_at, &record.body);
@@ -471,14 +431,6 @@ fn mapped_among(
     settings
         .mappings_of(object)
         .any(|m| m.direction == Direction::ToSalesforce && names.contains(&m.intercom_attribute))
-}
-
-fn person_object(stored: &str) -> SalesforceObject {
-    if stored == "Lead" {
-        SalesforceObject::Lead
-    } else {
-        SalesforceObject::Contact
-    }
 }
 
 /// A failure that fails every job it touches the same way.
@@ -630,60 +582,9 @@ fn by_ids(
     }
 }
 
-/// How one person is matched: the identity key's value and the email leads match by.
-struct PersonKeys {
-    /// The value to match on Contacts' key field (`external_id`, or the email).
-    key: Option<String>,
-    /// Whether `key` is an email matched on `Email`.
-    key_is_email: bool,
-    /// The email Leads are matched by (and a new Lead is found again by).
-    lead_email: Option<String>,
-}
-
-fn person_keys(identity: &PeopleIdentity, person: &PersonRecord) -> PersonKeys {
-    let email = person
-        .email
-        .as_deref()
-        .map(folded)
-        .filter(|e| !e.is_empty());
-    match identity {
-        PeopleIdentity::Email => PersonKeys {
-            key: email.clone(),
-            key_is_email: true,
-            lead_email: email,
-        },
-        PeopleIdentity::ExternalId { email_fallback, .. } => {
-            let external = person
-                .external_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(str::to_owned);
-            match (external, email_fallback) {
-                (Some(x), true) => PersonKeys {
-                    key: Some(x),
-                    key_is_email: false,
-                    lead_email: email,
-                },
-                (Some(x), false) => PersonKeys {
-                    key: Some(x),
-                    key_is_email: false,
-                    lead_email: None,
-                },
-                // Without an id, the email stands in, when the fallback allows it.
-                (None, true) => PersonKeys {
-                    key: email.clone(),
-                    key_is_email: true,
-                    lead_email: email,
-                },
-                (None, false) => PersonKeys {
-                    key: None,
-                    key_is_email: false,
-                    lead_email: None,
-                },
-            }
-        }
-    }
+/// How one person is matched, by the one identity model.
+fn keys_of(identity: &PeopleIdentity, person: &PersonRecord) -> PersonKeys {
+    identity.person_keys(person.email.as_deref(), person.external_id.as_deref())
 }
 
 impl Run<'_, '_> {
@@ -704,7 +605,7 @@ impl Run<'_, '_> {
             let Some(person) = self.people.get(job) else {
                 continue;
             };
-            let k = person_keys(identity, &person.person);
+            let k = keys_of(identity, &person.person);
             match (k.key, k.key_is_email) {
                 (Some(email), true) => {
                     contact_emails.insert(email);
@@ -817,7 +718,7 @@ impl Run<'_, '_> {
                 .people
                 .values()
                 .filter_map(|p| p.link.as_ref())
-                .filter(|l| person_object(&l.salesforce_object) == object)
+                .filter(|l| l.salesforce_object.object() == object)
                 .map(|l| l.salesforce_id.clone())
                 .collect();
             if !ids.is_empty() {
@@ -847,7 +748,7 @@ impl Run<'_, '_> {
         let remaps: BTreeSet<String> = self
             .people
             .values()
-            .filter_map(|p| p.remap_email.as_deref().map(folded))
+            .filter_map(|p| p.remap_email.as_deref().and_then(normalized_key))
             .collect();
         queries.extend(self.person_matches(&unlinked, &remaps, "match"));
         let unlinked_companies: Vec<JobId> = self
@@ -876,7 +777,7 @@ impl Run<'_, '_> {
             person.broken = Some(with_detail(
                 row(
                     ctx,
-                    person_object(&link.salesforce_object),
+                    link.salesforce_object.object(),
                     &person.person.id,
                     Some(&link.salesforce_id),
                     Outcome::Unlinked,
@@ -1094,21 +995,22 @@ enum Source<'a> {
 
 fn conversion_row(mut row: NewLedgerRow, decided: &Decided) -> NewLedgerRow {
     row.outcome = Outcome::Failed.as_str().to_owned();
-    row.error_code = Some("value_not_convertible".to_owned());
+    row.error_code = Some(shared::sync::convert::NOT_CONVERTIBLE.to_owned());
     row.error_message = Some(decided.errors.join(" "));
     with_fields(row, &decided.failed_fields)
 }
 
-/// The people of a batch in priority order: users first, then the most recently updated.
+/// The people of a batch in priority order (`matching::priority`).
 fn priority_order(people: &BTreeMap<JobId, PersonWork>) -> Vec<JobId> {
-    let mut order: Vec<(&PersonWork, JobId)> = people.iter().map(|(j, p)| (p, *j)).collect();
-    order.sort_by(|(a, _), (b, _)| {
-        let rank = |p: &PersonWork| (p.person.role == ContactRole::User, p.person.updated_at);
-        rank(b)
-            .cmp(&rank(a))
-            .then_with(|| a.person.id.cmp(&b.person.id))
+    let claim = |p: &PersonWork| Claim {
+        role: p.person.role,
+        updated_at: p.person.updated_at,
+    };
+    let mut order: Vec<(&JobId, &PersonWork)> = people.iter().collect();
+    order.sort_by(|(_, a), (_, b)| {
+        matching::priority((claim(a), &a.person.id), (claim(b), &b.person.id))
     });
-    order.into_iter().map(|(_, j)| j).collect()
+    order.into_iter().map(|(job, _)| *job).collect()
 }
 
 impl Run<'_, '_> {
@@ -1140,14 +1042,13 @@ impl Run<'_, '_> {
             let synced = Synced::all(RecordModel::Person, &person_id, work.updated_at, &work.body);
 
             if let Some(link) = &work.link {
-                let object = person_object(&link.salesforce_object);
+                let object = link.salesforce_object.object();
                 if let Some(email) = &work.remap_email {
-                    let email = folded(email);
                     let others: Vec<SalesforceRecord> = self
                         .matched(SalesforceObject::Lead)
                         .into_iter()
                         .filter(|r| r.id != link.salesforce_id)
-                        .filter(|r| r.text("Email").is_some_and(|e| folded(&e) == email))
+                        .filter(|r| r.text("Email").is_some_and(|e| same_key(&e, email)))
                         .filter(|r| !claimed.contains_key(&r.id))
                         .cloned()
                         .collect();
@@ -1183,14 +1084,14 @@ impl Run<'_, '_> {
                     }
                 }
             } else {
-                let keys = person_keys(&identity, &work.person);
-                let key = keys.key.as_deref().map(folded);
+                let keys = keys_of(&identity, &work.person);
+                let key = keys.key.as_deref();
                 let contacts: Vec<SalesforceRecord> = self
                     .matched(SalesforceObject::Contact)
                     .into_iter()
                     .filter(|r| match (&key, keys.key_is_email) {
-                        (Some(k), true) => r.text("Email").is_some_and(|e| folded(&e) == *k),
-                        (Some(k), false) => r.text(&key_field).is_some_and(|v| folded(&v) == *k),
+                        (Some(k), true) => r.text("Email").is_some_and(|e| same_key(&e, k)),
+                        (Some(k), false) => r.text(&key_field).is_some_and(|v| same_key(&v, k)),
                         (None, _) => false,
                     })
                     .cloned()
@@ -1200,28 +1101,20 @@ impl Run<'_, '_> {
                         .into_iter()
                         .filter(|r| {
                             let by_email = keys.lead_email.as_ref().is_some_and(|le| {
-                                r.text("Email").is_some_and(|e| folded(&e) == *le)
+                                r.text("Email").is_some_and(|e| same_key(&e, le))
                             });
                             let by_key = lead_has_key
                                 && !keys.key_is_email
-                                && key.as_ref().is_some_and(|k| {
-                                    r.text(&key_field).is_some_and(|v| folded(&v) == *k)
+                                && key.is_some_and(|k| {
+                                    r.text(&key_field).is_some_and(|v| same_key(&v, k))
                                 });
                             by_email || by_key
                         })
                         .cloned()
                         .collect();
-                // Contacts first, then leads; the newest of each first.
-                let mut candidates: Vec<&SalesforceRecord> = Vec::new();
-                for group in [&contacts, &leads] {
-                    let mut sorted: Vec<&SalesforceRecord> = group.iter().collect();
-                    sorted.sort_by(|a, b| {
-                        b.last_modified
-                            .cmp(&a.last_modified)
-                            .then_with(|| a.id.cmp(&b.id))
-                    });
-                    candidates.extend(sorted);
-                }
+                let contacts: Vec<&SalesforceRecord> = contacts.iter().collect();
+                let leads: Vec<&SalesforceRecord> = leads.iter().collect();
+                let candidates = matching::people_in_priority(&contacts, &leads);
                 for candidate in candidates {
                     if claimed.get(&candidate.id).is_some_and(|c| *c != person_id) {
                         held_elsewhere = true;
@@ -1266,7 +1159,7 @@ impl Run<'_, '_> {
             if new_link {
                 links.push(LinkChange::Person {
                     intercom_id: person_id.clone(),
-                    object: object.api_name().to_owned(),
+                    object: object.into(),
                     salesforce_id: target.id.clone(),
                 });
                 detail = Some(format!("Linked to {} {}.", object.api_name(), target.id));
@@ -1338,7 +1231,7 @@ impl Run<'_, '_> {
         let ctx = self.ctx;
         let identity = &ctx.settings.identity.people;
         let person = &work.person;
-        let keys = person_keys(identity, person);
+        let keys = keys_of(identity, person);
         let skip = |why: &str| {
             with_detail(
                 row(
@@ -1678,7 +1571,7 @@ impl Run<'_, '_> {
                 if p.salesforce_id.is_none() {
                     links.push(LinkChange::Person {
                         intercom_id: p.intercom_id.clone(),
-                        object: p.object.api_name().to_owned(),
+                        object: p.object.into(),
                         salesforce_id: id.clone(),
                     });
                 }

@@ -13,16 +13,16 @@ use tokio::task::JoinHandle;
 use crate::card::{Cards, Team};
 use crate::clients::{ClientError, Clients};
 use crate::inbox::Inbox;
-use crate::jobs::RetryPolicy;
+use crate::jobs::{
+    BatchOutcome, JobKind, JobOutcome, Registry, RetryPolicy, RouteConversation, SyncToIntercom,
+    SyncToSalesforce, sync_registry,
+};
 use crate::salesforce::SalesforceError;
 use crate::settings;
 use crate::store::{FailOutcome, Job, JobId, NewLedgerRow, Store};
 
-use super::to_salesforce::{self, BatchOutcome, Context, JobOutcome};
-use super::{JOB_KIND, ROUTE_JOB_KIND, SyncState, TO_INTERCOM_JOB_KIND, routing, to_intercom};
-
-/// The job kinds the worker runs, taken in turns so none starves the others.
-const KINDS: [&str; 3] = [JOB_KIND, TO_INTERCOM_JOB_KIND, ROUTE_JOB_KIND];
+use super::to_salesforce::{self, Context};
+use super::{SyncState, routing, to_intercom};
 
 /// How the worker batches, leases, retries and pauses.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +98,7 @@ pub fn spawn(clients: Clients, cards: Cards, inbox: Inbox, sync: SyncState) -> W
         paused: HashMap::new(),
         stopped,
         turns: 0,
+        kinds: sync_registry(),
     };
     WorkerHandle {
         stop,
@@ -119,6 +120,8 @@ struct Worker {
     stopped: watch::Receiver<bool>,
     /// Which kind looks for work first this turn.
     turns: usize,
+    /// The kinds it runs, taken in turns so none starves the others.
+    kinds: Registry,
 }
 
 fn now_ms() -> i64 {
@@ -163,8 +166,9 @@ impl Worker {
         self.paused.retain(|_, until| *until > now);
         self.turns = self.turns.wrapping_add(1);
         let mut found = None;
-        for n in 0..KINDS.len() {
-            let kind = KINDS[(self.turns + n) % KINDS.len()];
+        let kinds = self.kinds.kinds();
+        for n in 0..kinds.len() {
+            let kind = kinds[(self.turns + n) % kinds.len()].name;
             let due = self.store.due_work(kind, now).await?;
             if let Some(work) = due
                 .into_iter()
@@ -230,7 +234,7 @@ impl Worker {
             tracing::warn!(installation = %installation_id, "event sync pauses: the API budget share is used");
             return release_all();
         }
-        if kind == ROUTE_JOB_KIND {
+        if kind == RouteConversation::NAME {
             // Routing needs the teammates and the card, not the sync's mappings or metadata.
             let team = match self.inbox.team(&self.clients, installation_id).await {
                 Ok(team) => team,
@@ -266,13 +270,13 @@ impl Worker {
             }
         };
         // Owners need the teammates; Intercom -> Salesforce does not ask for them.
-        let team: Option<std::sync::Arc<Team>> = if kind == JOB_KIND {
+        let team: Option<std::sync::Arc<Team>> = if kind == SyncToSalesforce::NAME {
             None
         } else {
             match self.inbox.team(&self.clients, installation_id).await {
                 Ok(team) => Some(team),
                 // Fields still sync without the teammates; owners wait (see `to_intercom`).
-                Err(e) if kind == TO_INTERCOM_JOB_KIND => {
+                Err(e) if kind == SyncToIntercom::NAME => {
                     tracing::warn!(installation = %installation_id, error = %e,
                         "the Intercom teammates cannot be read; syncing without owners");
                     None
@@ -291,7 +295,7 @@ impl Worker {
             max_attempts: self.config.max_attempts,
             now: now_ms(),
         };
-        if kind == TO_INTERCOM_JOB_KIND {
+        if kind == SyncToIntercom::NAME {
             to_intercom::run_batch(&ctx, jobs).await
         } else {
             to_salesforce::run_batch(&ctx, jobs).await
@@ -326,15 +330,11 @@ impl Worker {
                         FailOutcome::Parked => {
                             stats.jobs_parked.fetch_add(1, Ordering::Relaxed);
                             tracing::error!(installation = %installation_id, job = id, error = %message, "a sync job failed too often and is parked");
-                            if let Some(job) = by_id.get(&id) {
-                                self.store
-                                    .add_ledger_row(&parked_row(
-                                        installation_id,
-                                        job,
-                                        &message,
-                                        now,
-                                    ))
-                                    .await?;
+                            let row = by_id.get(&id).and_then(|job| {
+                                parked_row(&self.kinds, installation_id, job, &message, now)
+                            });
+                            if let Some(row) = row {
+                                self.store.add_ledger_row(&row).await?;
                             }
                         }
                         _ => {
@@ -370,50 +370,35 @@ impl Worker {
     }
 }
 
-/// The ledger row of a job given up on.
-fn parked_row(installation_id: &str, job: &Job, error: &str, now: i64) -> NewLedgerRow {
-    let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
-    let id = payload["id"].as_str().map(str::to_owned);
-    // Salesforce -> Intercom jobs name the Salesforce object, routing jobs the conversation;
-    // the others an Intercom model.
-    let conversation = payload["conversation"].as_str().map(str::to_owned);
-    // Owner fan-outs name the Account or User whose people they refresh.
-    let fan = payload["fan"].as_str();
-    let fan_detail = fan.zip(id.clone()).map(|(_, whose)| {
-        format!(
-            "Refreshing the owners of the people behind {whose} was parked after {} attempts; \
-             retry it once the cause is fixed.",
-            job.max_attempts
-        )
-    });
-    use shared::sync::Direction::{ToIntercom, ToSalesforce};
-    let (direction, object, intercom_id, salesforce_id) = match payload["object"].as_str() {
-        _ if conversation.is_some() => (ToIntercom, "Conversation", conversation, None),
-        _ if fan == Some("account_contacts") => (ToIntercom, "Account", None, id),
-        _ if fan == Some("owned_leads") => (ToIntercom, "Lead", None, None),
-        _ if fan.is_some() => (ToIntercom, "Contact", None, None),
-        Some(object) => (ToIntercom, object, None, id),
-        None if payload["model"] == "company" => (ToSalesforce, "Account", id, None),
-        None => (ToSalesforce, "Contact", id, None),
+/// The ledger row of a job given up on: its kind reads what it was about. A job no kind can
+/// read is never retried (its runner finishes it), so it is never parked; `None` for one.
+fn parked_row(
+    kinds: &Registry,
+    installation_id: &str,
+    job: &Job,
+    error: &str,
+    now: i64,
+) -> Option<NewLedgerRow> {
+    let (subject, detail) = match kinds.parked(job) {
+        Ok(parked) => parked,
+        Err(e) => {
+            tracing::error!(job = job.id, kind = %job.kind, error = %e, "a parked job names nothing this version reads");
+            return None;
+        }
     };
     let mut row = super::ledger::new_row(
         installation_id,
         now,
-        direction,
-        object,
-        intercom_id.as_deref(),
-        salesforce_id.as_deref(),
+        subject.direction,
+        subject.object,
+        subject.intercom_id.as_deref(),
+        subject.salesforce_id.as_deref(),
         shared::sync::Outcome::Failed,
     );
-    row.detail = Some(fan_detail.unwrap_or_else(|| {
-        format!(
-            "Parked after {} attempts; retry it once the cause is fixed.",
-            job.max_attempts
-        )
-    }));
+    row.detail = Some(detail);
     row.error_code = Some("job_parked".to_owned());
     row.error_message = Some(error.to_owned());
-    row
+    Some(row)
 }
 
 #[cfg(test)]
@@ -442,10 +427,11 @@ mod tests {
     #[test]
     fn a_parked_job_names_its_record_or_conversation() {
         let routing = job(
-            ROUTE_JOB_KIND,
+            RouteConversation::NAME,
             serde_json::json!({"conversation": "215", "contact": "c1", "assignee": null}),
         );
-        let row = parked_row("i", &routing, "Intercom is unavailable", 1);
+        let kinds = sync_registry();
+        let row = parked_row(&kinds, "i", &routing, "Intercom is unavailable", 1).unwrap();
         assert_eq!(
             (row.direction.as_str(), row.object.as_str()),
             ("to_intercom", "Conversation")
@@ -455,25 +441,28 @@ mod tests {
         assert_eq!(row.outcome, "failed");
 
         let back = job(
-            TO_INTERCOM_JOB_KIND,
+            SyncToIntercom::NAME,
             serde_json::json!({"object": "Account", "id": "001A"}),
         );
-        let row = parked_row("i", &back, "x", 1);
+        let row = parked_row(&kinds, "i", &back, "x", 1).unwrap();
         assert_eq!(
             (row.object.as_str(), row.salesforce_id.as_deref()),
             ("Account", Some("001A"))
         );
-        let person = job(JOB_KIND, serde_json::json!({"model": "person", "id": "p1"}));
-        let row = parked_row("i", &person, "x", 1);
+        let person = job(
+            SyncToSalesforce::NAME,
+            serde_json::json!({"model": "person", "id": "p1"}),
+        );
+        let row = parked_row(&kinds, "i", &person, "x", 1).unwrap();
         assert_eq!(
             (row.object.as_str(), row.intercom_id.as_deref()),
             ("Contact", Some("p1"))
         );
         let fan = job(
-            TO_INTERCOM_JOB_KIND,
+            SyncToIntercom::NAME,
             serde_json::json!({"fan": "owned_leads", "id": "005A", "after": null}),
         );
-        let row = parked_row("i", &fan, "x", 1);
+        let row = parked_row(&kinds, "i", &fan, "x", 1).unwrap();
         assert_eq!(
             (
                 row.direction.as_str(),

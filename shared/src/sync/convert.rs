@@ -8,6 +8,10 @@
 
 use std::fmt;
 
+/// The ledger's error code, in both directions, for a mapped value that cannot be converted to
+/// its destination's type.
+pub const NOT_CONVERTIBLE: &str = "value_not_convertible";
+
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -12,6 +12,38 @@ use serde::{Deserialize, Serialize};
 use super::fields::{SalesforceFieldType, SyncMetadata};
 use super::{SalesforceObject, Side};
 
+/// The one normalisation of identity key values (emails, `external_id`, `company_id` and the
+/// Salesforce fields they match): trimmed and case-folded, empty meaning none. It is
+/// Salesforce's rule: SOQL's `=` compares text, email and External ID fields without regard to
+/// case. Intercom's search decides which of its people a key finds; among them this same rule
+/// decides a match, so a link found from either side is found from the other.
+pub fn normalized_key(text: &str) -> Option<String> {
+    let folded = text.trim().to_lowercase();
+    (!folded.is_empty()).then_some(folded)
+}
+
+/// Whether two key values name the same record, by [`normalized_key`].
+pub fn same_key(a: &str, b: &str) -> bool {
+    normalized_key(a).is_some_and(|a| Some(a) == normalized_key(b))
+}
+
+/// A key value as it is searched for (trimmed); empty meaning none.
+pub fn trimmed_key(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+/// A person's keys under the people identity setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonKeys {
+    /// The value to match on Contacts' key field: the `external_id` as given (trimmed), or the
+    /// normalised email.
+    pub key: Option<String>,
+    /// Whether `key` is an email matched on `Email`.
+    pub key_is_email: bool,
+    /// The normalised email Leads are matched by (and a new Lead is found again by).
+    pub lead_email: Option<String>,
+}
+
 /// How people are matched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "match_by", rename_all = "snake_case")]
@@ -63,6 +95,36 @@ impl PeopleIdentity {
     /// Whether a person with no match may become a Salesforce Lead.
     pub fn creates_leads(&self) -> bool {
         self.matches_intercom_leads()
+    }
+
+    /// The keys of a person with this `email` and `external_id`: the id when the setting
+    /// matches by it and the person has one, else the email when the setting allows it.
+    pub fn person_keys(&self, email: Option<&str>, external_id: Option<&str>) -> PersonKeys {
+        let email = email.and_then(normalized_key);
+        let by_email = |email: Option<String>| PersonKeys {
+            key: email.clone(),
+            key_is_email: true,
+            lead_email: email,
+        };
+        match self {
+            Self::Email => by_email(email),
+            Self::ExternalId { email_fallback, .. } => {
+                match (external_id.and_then(trimmed_key), email_fallback) {
+                    (Some(id), fallback) => PersonKeys {
+                        key: Some(id.to_owned()),
+                        key_is_email: false,
+                        lead_email: email.filter(|_| *fallback),
+                    },
+                    // Without an id, the email stands in, when the fallback allows it.
+                    (None, true) => by_email(email),
+                    (None, false) => PersonKeys {
+                        key: None,
+                        key_is_email: false,
+                        lead_email: None,
+                    },
+                }
+            }
+        }
     }
 
     pub fn validate(&self, metadata: &SyncMetadata) -> Result<(), IdentityRefusal> {

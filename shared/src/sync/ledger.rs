@@ -175,6 +175,13 @@ pub struct LedgerPage {
     pub next_before: Option<i64>,
 }
 
+/// What retrying parked jobs did (`POST /api/sync/jobs/{id}/retry`,
+/// `POST /api/sync/jobs/retry?kind=..`): how many went back in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobsRetried {
+    pub retried: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,9 +38,10 @@ pub use fields::{
     IntercomAttribute, IntercomDataType, SalesforceField, SalesforceFieldType, SyncMetadata,
 };
 pub use identity::{
-    CompanyIdentity, IdentityRefusal, IdentitySettings, PeopleIdentity, Unlinks, unlinks_needed,
+    CompanyIdentity, IdentityRefusal, IdentitySettings, PeopleIdentity, PersonKeys, Unlinks,
+    normalized_key, same_key, unlinks_needed,
 };
-pub use ledger::{LedgerEntry, LedgerFilter, LedgerObject, LedgerPage, Outcome};
+pub use ledger::{JobsRetried, LedgerEntry, LedgerFilter, LedgerObject, LedgerPage, Outcome};
 pub use mapping::{AttributeMapping, MappingRefusal, required_lead_fields, validate_mapping};
 pub use settings::{SettingsProblem, SyncSettings, validate_settings};
 pub use transfer::{ImportError, MappingsFile, MappingsV1, export_mappings, import_mappings};

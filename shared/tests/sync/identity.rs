@@ -238,3 +238,66 @@ fn keeping_the_keys_unlinks_nobody() {
     assert!(!unlinks.any());
     assert!(unlinks.notices().is_empty());
 }
+
+#[test]
+fn keys_are_normalised_one_way_trimmed_and_case_folded() {
+    use shared::sync::identity::{normalized_key, same_key, trimmed_key};
+    assert_eq!(
+        normalized_key("  Maya.Patel@Globex.example.COM "),
+        Some("maya.patel@globex.example.com".to_owned())
+    );
+    assert_eq!(normalized_key("   "), None);
+    assert!(same_key("ABC-1 ", "abc-1"));
+    assert!(!same_key("abc-1", "abc-2"));
+    assert!(!same_key("", " "), "no key matches nothing");
+    assert_eq!(trimmed_key(" X-9 "), Some("X-9"));
+    assert_eq!(trimmed_key(" "), None);
+}
+
+#[test]
+fn a_persons_keys_follow_the_people_identity() {
+    use shared::sync::PersonKeys;
+    let keys = |identity: &PeopleIdentity, email: Option<&str>, id: Option<&str>| {
+        identity.person_keys(email, id)
+    };
+    let email = Some(" Maya@Globex.example ");
+    let folded = Some("maya@globex.example".to_owned());
+    assert_eq!(
+        keys(&PeopleIdentity::Email, email, Some("u-1")),
+        PersonKeys {
+            key: folded.clone(),
+            key_is_email: true,
+            lead_email: folded.clone(),
+        }
+    );
+    // By id: the id as given (trimmed), leads still by email while the fallback is on.
+    assert_eq!(
+        keys(&by_id("Ext__c", true), email, Some(" U-1 ")),
+        PersonKeys {
+            key: Some("U-1".to_owned()),
+            key_is_email: false,
+            lead_email: folded.clone(),
+        }
+    );
+    assert_eq!(
+        keys(&by_id("Ext__c", false), email, Some("U-1")).lead_email,
+        None
+    );
+    // No id: the email stands in only with the fallback.
+    assert_eq!(
+        keys(&by_id("Ext__c", true), email, Some("  ")),
+        PersonKeys {
+            key: folded.clone(),
+            key_is_email: true,
+            lead_email: folded,
+        }
+    );
+    assert_eq!(
+        keys(&by_id("Ext__c", false), email, None),
+        PersonKeys {
+            key: None,
+            key_is_email: false,
+            lead_email: None,
+        }
+    );
+}

@@ -1,4 +1,4 @@
-//! Job rules: how long to wait before trying a failed job again, and when to give up.
+//! How long to wait before trying a failed job again.
 
 use std::time::Duration;
 
