@@ -14,8 +14,12 @@ use shared::pages::Bundle;
 
 use crate::signin::{SessionState, SignOut, use_session};
 
-/// Mounts `app` on `<body>`: what each bundle's `main` does.
+/// Mounts `app` on `<body>`: what each bundle's `main` does. Debug builds report a panic's
+/// message and stack on the console; the release bundles leave the hook out (its formatting
+/// and stack capture weigh more than it is worth there: a panic still stops the page with a
+/// `RuntimeError: unreachable` in the console).
 pub fn mount<V: IntoView + 'static>(app: fn() -> V) {
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app);
 }
