@@ -11,6 +11,7 @@ use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::http::router;
 use sfbridge::installations::Pairing;
 use sfbridge::store::{ContactOutcome, Service, Store};
+use shared::pages::Bundle;
 use shared::{ApiError, ConnectionState, ConnectionsView, SalesforceEnvironment};
 use tower::ServiceExt;
 
@@ -38,7 +39,8 @@ async fn spawn_app_with(raw: sfbridge::config::RawConfig) -> TestApp {
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     // Each bundle's HTML entry, told apart by the script it loads.
-    for (entry, bundle) in [("index.html", "teammate"), ("admin.html", "admin")] {
+    for bundle in Bundle::ALL {
+        let (entry, bundle) = (bundle.entry(), bundle.name());
         std::fs::write(
             dist.join(entry),
             format!("<!doctype html><title>sfbridge</title><script src=\"/pkg/{bundle}.js\">"),
@@ -246,11 +248,15 @@ async fn deep_links_get_the_app_and_assets_are_compressed() {
     assert!(page.contains("<title>sfbridge</title>"));
     assert!(page.contains("/pkg/admin.js"), "an admin page: {page}");
 
-    // Teammates' pages, and paths no bundle knows, get the teammate bundle; the home page
-    // leads to Connections, an admin page.
+    // The card and the case form get their own bundles; the other teammates' pages, and
+    // paths no bundle knows, the teammate bundle; the home page leads to Connections, an
+    // admin page.
     for (path, bundle) in [
-        ("/card/215", "teammate"),
+        ("/card/215", "card"),
+        ("/card/215/more", "card"),
+        ("/case/215", "case"),
         ("/inbox", "teammate"),
+        ("/signin", "teammate"),
         ("/no/such/page", "teammate"),
         ("/", "admin"),
     ] {

@@ -238,10 +238,10 @@ async fn requests_past_the_limit_in_flight_get_503_at_once() {
     world.stop().await;
 }
 
-/// A world serving a built front end: both bundles' entries and a stylesheet.
+/// A world serving a built front end: every bundle's entry and a stylesheet.
 async fn world_with_pages() -> (World, tempfile::TempDir) {
     let dist = tempfile::tempdir().unwrap();
-    for entry in ["index.html", "admin.html"] {
+    for entry in shared::pages::Bundle::ALL.map(|b| b.entry()) {
         std::fs::write(
             dist.path().join(entry),
             "<!doctype html><title>sfbridge</title>",

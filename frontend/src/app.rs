@@ -1,9 +1,11 @@
-//! What both bundles' pages share: the header with the navigation, the page for unknown
-//! paths, links that cross from one bundle to the other, and mounting an app.
+//! What the bundles' pages share: the header with the navigation, the page for unknown
+//! paths, links that cross from one bundle to another, the id a card or case page names,
+//! and mounting an app.
 //!
-//! Each bundle has its own router ([`crate::teammate::TeammateApp`],
-//! [`crate::admin::AdminApp`]) and its own entry in `src/bin/`; `shared::pages` says which
-//! paths are whose.
+//! Each bundle has its own entry in `src/bin/`: the card and case pages mount directly
+//! ([`crate::card::CardApp`], [`crate::case::CaseApp`]), the other teammate pages and the admin
+//! pages have a router each ([`crate::teammate::TeammateApp`], [`crate::admin::AdminApp`]);
+//! `shared::pages` says which paths are whose.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,8 +14,12 @@ use shared::pages::Bundle;
 
 use crate::signin::{SessionState, SignOut, use_session};
 
-/// Mounts `app` on `<body>`: what each bundle's `main` does.
+/// Mounts `app` on `<body>`: what each bundle's `main` does. Debug builds report a panic's
+/// message and stack on the console; the release bundles leave the hook out (its formatting
+/// and stack capture weigh more than it is worth there: a panic still stops the page with a
+/// `RuntimeError: unreachable` in the console).
 pub fn mount<V: IntoView + 'static>(app: fn() -> V) {
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app);
 }
@@ -24,8 +30,9 @@ pub fn provide_bundle(bundle: Bundle) {
     provide_context(bundle);
 }
 
-/// A link to a page of either bundle: within the running bundle the router follows it (and
-/// marks the current page); to the other bundle it is a plain link, a full page load.
+/// A link to a page of any bundle: within the running bundle the router follows it (and
+/// marks the current page); to another bundle it is a plain link the router leaves alone, a
+/// full page load.
 #[component]
 pub fn PageLink(
     href: &'static str,
@@ -108,15 +115,52 @@ pub fn Shell(children: Children) -> impl IntoView {
 pub fn NotFound() -> impl IntoView {
     let location = use_location();
     view! {
+        <Missing path=Signal::derive(move || location.pathname.get())>
+            <PageLink href="/connections" class="button">
+                "Go to Connections"
+            </PageLink>
+        </Missing>
+    }
+}
+
+/// What the not-found page says about `path`, with `children` (a way elsewhere) below.
+#[component]
+pub fn Missing(#[prop(into)] path: Signal<String>, children: Children) -> impl IntoView {
+    view! {
         <section class="not-found" data-testid="not-found">
             <p class="not-found-code">"404"</p>
             <h1>"Page not found"</h1>
             <p>
-                "There is no page at " <code>{move || location.pathname.get()}</code> "."
+                "There is no page at " <code>{move || path.get()}</code> "."
             </p>
-            <PageLink href="/connections" class="button">
-                "Go to Connections"
-            </PageLink>
+            {children()}
         </section>
     }
+}
+
+/// The not-found page of a bundle without a router (the card's, the case form's): no shell,
+/// as narrow as the page that was asked for.
+#[component]
+pub fn PanelNotFound() -> impl IntoView {
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    view! {
+        <Missing path=path>
+            <a href="/connections" class="button">
+                "Go to Connections"
+            </a>
+        </Missing>
+    }
+}
+
+/// The conversation id the current address names as a page of `bundle` (`/card/<id>`),
+/// decoded; `None` when the address is not such a page.
+pub fn page_id(bundle: Bundle) -> Option<String> {
+    let path = web_sys::window()?.location().pathname().ok()?;
+    let id = bundle.page_id(&path)?;
+    js_sys::decode_uri_component(id)
+        .ok()
+        .map(String::from)
+        .filter(|id| !id.is_empty())
 }

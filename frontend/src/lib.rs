@@ -1,10 +1,12 @@
 //! sfbridge web pages: a Leptos client-side app compiled to wasm32.
 //!
-//! Two bundles, each a binary of this crate (`src/bin/`) with its own router: the teammate
-//! pages ([`teammate`], loaded by `index.html`) and the admin pages ([`admin`], loaded by
-//! `admin.html`); `shared::pages` says which paths are whose. A bundle holds only the code
-//! its router reaches. The pages read the back end's JSON API; the wire types come from the
-//! `shared` crate so both sides agree on every shape.
+//! Four bundles, each a binary of this crate (`src/bin/`): the inbox card
+//! ([`card::CardApp`], loaded by `card.html`) and the case form ([`case::CaseApp`],
+//! `case.html`), which Intercom's inbox opens in its narrow panel, each mount their page
+//! directly, without a router; the other teammate pages ([`teammate`], `index.html`) and the
+//! admin pages ([`admin`], `admin.html`) have a router each. `shared::pages` says which paths
+//! are whose. A bundle holds only the code its `main` reaches. The pages read the back end's
+//! JSON API; the wire types come from the `shared` crate so both sides agree on every shape.
 
 pub mod admin;
 pub mod api;

@@ -62,8 +62,11 @@ pub fn LoadProblem(
         }
         .into_any(),
         Remedy::Connections(label) => view! {
+            // The admin bundle's page: `rel="external"` keeps a teammate page's router from
+            // following the link, so the browser loads it.
             <a
                 href=CONNECTIONS_HREF
+                rel="external"
                 class="button button-small"
                 data-testid=format!("{testid}-reconnect")
             >

@@ -34,13 +34,29 @@ struct Bundle {
     why: &'static str,
 }
 
+/// The demo inbox and sign-in: close above what they weigh, so they only shrink.
+const TEAMMATE_BUDGET: u64 = 240_000;
+
 const BUNDLES: &[Bundle] = &[
+    Bundle {
+        name: "card",
+        entry: "card.html",
+        // The goal is 150,000; this is close above what it weighs today, so it only shrinks.
+        budget_gzip: 160_000,
+        why: "the inbox card, opened in Intercom's narrow panel",
+    },
+    Bundle {
+        name: "case",
+        entry: "case.html",
+        // The goal is 150,000; this is close above what it weighs today, so it only shrinks.
+        budget_gzip: 192_000,
+        why: "the case form, opened from the card",
+    },
     Bundle {
         name: "teammate",
         entry: "index.html",
-        // The goal is 150,000 (issue 20); this is what it weighs today, so it only shrinks.
-        budget_gzip: 300_000,
-        why: "the card, case and inbox pages every teammate loads",
+        budget_gzip: TEAMMATE_BUDGET,
+        why: "the demo inbox and signing in",
     },
     Bundle {
         name: "admin",

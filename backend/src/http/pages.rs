@@ -39,8 +39,7 @@ pub fn policy(frame_ancestors: &str) -> HeaderValue {
 
 /// The pages, to serve as the router's fallback.
 pub fn router(static_dir: &Path) -> Router {
-    // The card and case pages are the teammate bundle's.
-    let index = ServeFile::new(static_dir.join(Bundle::Teammate.entry()));
+    // A page's HTML entry is its bundle's (the card's and the case form's are their own).
     let dir = static_dir.to_path_buf();
     let entry = service_fn(move |request: Request| {
         let file = dir.join(Bundle::of(request.uri().path()).entry());
@@ -48,13 +47,13 @@ pub fn router(static_dir: &Path) -> Router {
     });
     let files = ServeDir::new(static_dir)
         .append_index_html_on_directories(false)
-        .fallback(entry);
+        .fallback(entry.clone());
     let framed = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             policy(&INBOX_ORIGINS.join(" ")),
         ))
-        .service(index);
+        .service(entry);
     let mut pages = Router::new();
     for path in FRAMED_PATHS {
         pages = pages.route_service(path, framed.clone());

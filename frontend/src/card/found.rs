@@ -249,8 +249,10 @@ pub fn SalesforceLink(url: String, object: &'static str) -> impl IntoView {
 #[component]
 pub fn CreateCaseLink(conversation_id: String) -> impl IntoView {
     let href = crate::api::with_id("/case", &conversation_id);
+    // The case form is a bundle of its own: `rel="external"` keeps the inbox's router from
+    // following the link, so the browser loads the page.
     view! {
-        <a href=href class="sf-create-case" data-testid="card-create-case">
+        <a href=href class="sf-create-case" rel="external" data-testid="card-create-case">
             "Create case"
         </a>
     }

@@ -9,25 +9,41 @@ mod opportunities;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use shared::card::{CardView, NoMatch};
+use shared::pages::Bundle;
 
 use found::{CreateCaseLink, FoundCard};
 use opportunities::Opportunities;
 
 use crate::api::{self, LoadError};
+use crate::app::{PanelNotFound, page_id};
 use crate::problem::LoadProblem;
+use crate::signin::{SessionProvider, SignedInOnly};
 use crate::{clock, format};
 
-/// `/card/:conversation_id`: the card alone, narrow enough for an inbox's side panel.
+/// The card bundle's app (`src/bin/card.rs`): `/card/:conversation_id` mounted directly, with
+/// no router, so the page an inbox's side panel opens loads as little as it can. Signed out,
+/// the reader is sent to `/signin`, which comes back here.
 #[component]
-pub fn CardPage() -> impl IntoView {
-    let params = use_params_map();
-    let conversation_id =
-        Memo::new(move |_| params.read().get("conversation_id").unwrap_or_default());
+pub fn CardApp() -> impl IntoView {
+    let page = match page_id(Bundle::Card) {
+        Some(conversation_id) => view! {
+            <SignedInOnly>
+                <CardPage conversation_id=conversation_id.clone() />
+            </SignedInOnly>
+        }
+        .into_any(),
+        None => view! { <PanelNotFound /> }.into_any(),
+    };
+    view! { <SessionProvider>{page}</SessionProvider> }
+}
+
+/// The card alone, narrow enough for an inbox's side panel.
+#[component]
+pub fn CardPage(conversation_id: String) -> impl IntoView {
     view! {
         <main class="card-page">
-            {move || view! { <ConversationCard conversation_id=conversation_id.get() /> }}
+            <ConversationCard conversation_id=conversation_id />
         </main>
     }
 }

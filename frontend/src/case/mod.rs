@@ -11,24 +11,39 @@ mod field;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use shared::case_form::FormInstanceId;
+use shared::pages::Bundle;
 
 pub use editor::{CaseEditor, Filer};
 
 use crate::api::abort_on_cleanup;
+use crate::app::{PanelNotFound, page_id};
 use crate::problem::LoadProblem;
+use crate::signin::{SessionProvider, SignedInOnly};
 
-/// `/case/:conversation_id`: the form alone, narrow like the card it is opened from.
+/// The case bundle's app (`src/bin/case.rs`): `/case/:conversation_id` mounted directly, with
+/// no router, like the card it is opened from. Signed out, the reader is sent to `/signin`,
+/// which comes back here.
 #[component]
-pub fn CasePage() -> impl IntoView {
-    let params = use_params_map();
-    let conversation_id =
-        Memo::new(move |_| params.read().get("conversation_id").unwrap_or_default());
+pub fn CaseApp() -> impl IntoView {
+    let page = match page_id(Bundle::Case) {
+        Some(conversation_id) => view! {
+            <SignedInOnly>
+                <CasePage conversation_id=conversation_id.clone() />
+            </SignedInOnly>
+        }
+        .into_any(),
+        None => view! { <PanelNotFound /> }.into_any(),
+    };
+    view! { <SessionProvider>{page}</SessionProvider> }
+}
+
+/// The form alone, narrow like the card it is opened from.
+#[component]
+pub fn CasePage(conversation_id: String) -> impl IntoView {
     view! {
         <main class="case-page">
-            {move || view! { <CaseFormLoader conversation_id=conversation_id.get() /> }}
+            <CaseFormLoader conversation_id=conversation_id />
         </main>
     }
 }
@@ -50,9 +65,10 @@ pub fn CaseFormLoader(conversation_id: String) -> impl IntoView {
         <section class="case" aria-label="New Salesforce case">
             <header class="case-head">
                 <h1 class="case-title">"New Salesforce case"</h1>
-                <A href=back attr:class="case-back" attr:data-testid="case-back">
+                // The card is a bundle of its own: a full page load.
+                <a href=back class="case-back" rel="external" data-testid="case-back">
                     "Back to the card"
-                </A>
+                </a>
             </header>
             <Suspense fallback=|| {
                 view! {
