@@ -333,17 +333,7 @@ async fn reconnecting_intercom_after_its_token_was_revoked_brings_the_inbox_back
 
 #[tokio::test]
 async fn another_org_only_after_an_explicit_switch_which_drops_the_links() {
-    let other = SalesforceSim::start(sim::salesforce::Config {
-        org_number: 2,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let other_host = other.addr().to_string();
-    let world = World::start_with(|config| {
-        config.services.salesforce_allowed_hosts.push(other_host);
-    })
-    .await;
+    let (other, world) = world_with_a_second_org().await;
     let (admin, session) = admin_cookie(&world).await;
     world
         .store
@@ -812,17 +802,7 @@ async fn open_from_card(world: &World, card: &Value) -> Value {
 #[tokio::test]
 async fn an_admin_adds_a_workspace_of_the_same_app_and_neither_sees_the_other_s_traffic() {
     // The second installation's own org.
-    let org2 = SalesforceSim::start(sim::salesforce::Config {
-        org_number: 2,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let org2_host = org2.addr().to_string();
-    let world = World::start_with(|config| {
-        config.services.salesforce_allowed_hosts.push(org2_host);
-    })
-    .await;
+    let (org2, world) = world_with_a_second_org().await;
     let app = world.app.clone();
     let first = &world.intercom;
     // A second workspace; the demo's app (a public app) is not installed there yet.
@@ -1193,4 +1173,20 @@ async fn intercom_reconnects_to_the_same_workspace_only() {
         .unwrap();
     assert_eq!(refused.status(), 403);
     world.stop().await;
+}
+
+/// The demo world, and a second simulated org its configuration allows connecting to.
+async fn world_with_a_second_org() -> (SalesforceSim, World) {
+    let org = SalesforceSim::start(sim::salesforce::Config {
+        org_number: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let host = org.addr().to_string();
+    let world = World::start_with(|config| {
+        config.services.salesforce_allowed_hosts.push(host);
+    })
+    .await;
+    (org, world)
 }

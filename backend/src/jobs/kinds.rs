@@ -208,22 +208,7 @@ mod tests {
     use serde_json::json;
 
     fn stored(kind: &str, payload: serde_json::Value) -> Job {
-        Job {
-            id: 7,
-            installation_id: "i".to_owned(),
-            kind: kind.to_owned(),
-            payload: payload.to_string(),
-            dedup_key: None,
-            state: "running".to_owned(),
-            attempts: 10,
-            max_attempts: 10,
-            run_at: 0,
-            lease_owner: None,
-            lease_until: None,
-            last_error: None,
-            created_at: 0,
-            updated_at: 0,
-        }
+        Job::running_last_attempt(kind, payload)
     }
 
     #[test]

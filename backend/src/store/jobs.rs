@@ -46,6 +46,29 @@ pub struct Job {
     pub updated_at: i64,
 }
 
+#[cfg(test)]
+impl Job {
+    /// A job on its last attempt, as the worker holds it, for unit tests built from data.
+    pub fn running_last_attempt(kind: &str, payload: serde_json::Value) -> Job {
+        Job {
+            id: 7,
+            installation_id: "i".to_owned(),
+            kind: kind.to_owned(),
+            payload: payload.to_string(),
+            dedup_key: None,
+            state: "running".to_owned(),
+            attempts: 10,
+            max_attempts: 10,
+            run_at: 0,
+            lease_owner: None,
+            lease_until: None,
+            last_error: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOutcome {
     /// Back in the queue, due at `run_at`.
