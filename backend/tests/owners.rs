@@ -89,14 +89,6 @@ async fn linked_maya(world: &World) -> (String, String) {
     (maya, contact)
 }
 
-async fn queue_drained(world: &World) {
-    eventually(Duration::from_secs(10), "an empty job queue", || async {
-        let counts = world.state.store.job_counts().await.unwrap();
-        (counts.queued == 0 && counts.running == 0).then_some(())
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn an_account_owner_change_reaches_its_contacts_and_overrides_the_contact_owner() {
     let world = world().await;

@@ -124,14 +124,6 @@ async fn assignments(world: &World, id: &str) -> usize {
         .count()
 }
 
-async fn queue_drained(world: &World) {
-    eventually(Duration::from_secs(10), "an empty job queue", || async {
-        let counts = world.state.store.job_counts().await.unwrap();
-        (counts.queued == 0 && counts.running == 0).then_some(())
-    })
-    .await;
-}
-
 fn detail(entry: &Value) -> &str {
     entry["detail"].as_str().unwrap_or_default()
 }

@@ -76,14 +76,6 @@ async fn linked_maya(world: &World) -> (String, String) {
     (maya, contact)
 }
 
-async fn queue_drained(world: &World) {
-    eventually(Duration::from_secs(10), "an empty job queue", || async {
-        let counts = world.state.store.job_counts().await.unwrap();
-        (counts.queued == 0 && counts.running == 0).then_some(())
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn a_salesforce_change_reaches_the_linked_contact_and_its_webhook_costs_no_call() {
     let world = world_mapping_titles_to_intercom().await;

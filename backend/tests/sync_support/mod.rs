@@ -138,3 +138,12 @@ pub async fn one(world: &World, query: &str) -> Value {
 pub fn body(value: Value) -> Value {
     json!(value)
 }
+
+/// Waits until no job is queued or running.
+pub async fn queue_drained(world: &World) {
+    eventually(Duration::from_secs(10), "an empty job queue", || async {
+        let counts = world.state.store.job_counts().await.unwrap();
+        (counts.queued == 0 && counts.running == 0).then_some(())
+    })
+    .await;
+}
