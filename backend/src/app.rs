@@ -235,6 +235,7 @@ fn warn_if_no_front_end(static_dir: &Path) {
 }
 
 /// The demo's key lives beside its database, so a restarted demo can open what it sealed.
+#[cfg(feature = "demo")]
 pub fn demo_key(data_dir: &Path) -> anyhow::Result<SecretKey> {
     let path = data_dir.join("secret.key");
     if path.is_file() {

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{self, ExitError};
 use crate::config::{self, RawConfig};
+#[cfg(feature = "demo")]
 use crate::demo::{self, DemoOptions};
 use crate::telemetry;
 
@@ -37,6 +38,7 @@ pub enum Command {
         static_dir: Option<String>,
     },
     /// Run the demo: the server with a simulated Salesforce org and Intercom workspace, seeded.
+    #[cfg(feature = "demo")]
     Demo {
         /// Folder for the demo's SQLite database and key.
         #[arg(long, default_value = "data")]
@@ -89,6 +91,7 @@ pub async fn run(cli: Cli) -> Result<(), ExitError> {
             let config = load(cli.config.as_deref(), raw)?;
             app::migrate(config).await
         }
+        #[cfg(feature = "demo")]
         Command::Demo {
             data_dir,
             host,

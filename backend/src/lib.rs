@@ -10,6 +10,7 @@ pub mod clients;
 pub mod config;
 pub mod connections;
 pub mod crypto;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod http;
 pub mod inbox;

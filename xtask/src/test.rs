@@ -25,6 +25,11 @@ const STEPS: &[Step] = &[
         run: clippy,
     },
     Step {
+        name: "docs",
+        what: "API documentation of the native crates, warnings denied",
+        run: docs,
+    },
+    Step {
         name: "clippy-wasm",
         what: "lints of the front end for wasm32",
         run: clippy_wasm,
@@ -142,7 +147,27 @@ fn fmt() -> Result<()> {
 }
 
 fn clippy() -> Result<()> {
-    run::status(cargo_in_root().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
+    run::status(cargo_in_root().args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    // The production build: `serve` and `migrate` without the simulators the demo runs.
+    run::status(cargo_in_root().args([
+        "clippy",
+        "-p",
+        "sfbridge",
+        "--no-default-features",
+        "--lib",
+        "--bins",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn docs() -> Result<()> {
+    run::status(
+        cargo_in_root()
+            .args(["doc", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )
 }
 
 fn clippy_wasm() -> Result<()> {
