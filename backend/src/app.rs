@@ -103,7 +103,7 @@ pub fn state_on(
     let origins = Origins::new(&public_url, config.public_url.is_none());
     let auth = Auth::new(clock, origins, cipher.clone());
     let clients = Clients::new(store.clone(), cipher);
-    let cards = Cards::new(config.card_cache_ttl);
+    let cards = Cards::new(config.card_cache_ttl).shared_through(store.clone());
     let sync = crate::sync::SyncState::new(config.sync);
     // Salesforce changes refresh the cards and become Salesforce -> Intercom jobs.
     let sink = SyncSink::new(store.clone(), cards.clone(), sync.clone());
@@ -112,6 +112,7 @@ pub fn state_on(
         sink,
         ListenerConfig {
             sweep_every: config.sweep_every,
+            lease: config.listener_lease,
             ..ListenerConfig::default()
         },
     );
@@ -145,7 +146,13 @@ pub async fn bind(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", loopback_if_unspecified(addr)));
-    let state = state(config, store, cipher, public_url);
+    let mut state = state(config, store, cipher, public_url);
+    // Named by where it serves, a process restarted in its own place (after a crash) takes its
+    // listener leases back at once instead of waiting for them to expire; two processes
+    // cannot serve on one host and address.
+    state.listeners = state
+        .listeners
+        .named(&format!("{}/{addr}", host_name()));
     let server = Server::on(
         listener,
         http::router(state.clone(), &config.static_dir),
@@ -155,6 +162,16 @@ pub async fn bind(
     println!("sfbridge listening on http://{addr}");
     tracing::info!(%addr, "serving");
     Ok((server, state))
+}
+
+/// This machine's name, for the listener leases: the kernel's, else `$HOSTNAME`.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// An address browsers can use: `0.0.0.0` (every interface) is reached at `127.0.0.1`.
@@ -209,6 +226,8 @@ pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Resul
     let (server, state) = bind(config, store.clone(), cipher).await?;
     announce_setup(&state).await?;
     let purge = spawn_purge(&state);
+    let invalidations =
+        crate::card::broadcast::spawn_listener(state.store.clone(), state.cards.clone());
     state.listeners.start_connected().await?;
     let worker = crate::sync::worker::spawn(
         state.clients.clone(),
@@ -218,7 +237,8 @@ pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Resul
     );
     server.run(server::shutdown_signal()).await?;
     purge.abort();
-    state.listeners.stop_all();
+    invalidations.abort();
+    state.listeners.stop_all().await;
     worker.stop().await;
     store.close().await;
     tracing::info!("stopped");

@@ -36,6 +36,9 @@ pub struct Config {
     pub card_cache_ttl: std::time::Duration,
     /// How often the reconciling sweep reads what changed in Salesforce (the stream is live).
     pub sweep_every: std::time::Duration,
+    /// How long a Salesforce listener lease lasts unrenewed: with several processes, the
+    /// longest a dead listener's installation goes unheard before another process takes over.
+    pub listener_lease: std::time::Duration,
     /// How the sync worker batches, leases, retries and pauses (defaults; tests shorten them).
     pub sync: crate::sync::worker::WorkerConfig,
     /// The HTTP server's timeouts and limit on requests in flight.
@@ -154,6 +157,7 @@ pub struct RawConfig {
     pub public_url: Option<String>,
     pub card_cache_ttl_seconds: Option<u64>,
     pub sweep_every_seconds: Option<u64>,
+    pub listener_lease_seconds: Option<u64>,
     pub header_read_timeout_seconds: Option<u64>,
     pub request_timeout_seconds: Option<u64>,
     pub max_concurrent_requests: Option<usize>,
@@ -184,6 +188,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://sfbridge.db";
 pub const DEFAULT_STATIC_DIR: &str = "dist";
 pub const DEFAULT_CARD_CACHE_TTL_SECONDS: u64 = 600;
 pub const DEFAULT_SWEEP_EVERY_SECONDS: u64 = 300;
+/// Default term of a Salesforce listener lease.
+pub const DEFAULT_LISTENER_LEASE_SECONDS: u64 = 30;
 pub const DEFAULT_INTERCOM_API_URL: &str = "https://api.intercom.io";
 pub const DEFAULT_INTERCOM_OAUTH_URL: &str = "https://app.intercom.com";
 pub const DEFAULT_SALESFORCE_LOGIN_URL: &str = "https://login.salesforce.com";
@@ -321,6 +327,15 @@ pub fn parse(
             format!("{sweep_every} is too often; at least 10 seconds"),
         ));
     }
+    let listener_lease = raw
+        .listener_lease_seconds
+        .unwrap_or(DEFAULT_LISTENER_LEASE_SECONDS);
+    if !(3..=600).contains(&listener_lease) {
+        return Err(fail(
+            "listener_lease_seconds",
+            format!("{listener_lease} is out of range; 3 to 600 seconds"),
+        ));
+    }
     let at_least_one = |key: &str, value: Option<u64>, default: u64| match value {
         Some(0) => Err(fail(key, "must be at least 1".to_owned())),
         given => Ok(given.unwrap_or(default)),
@@ -355,6 +370,7 @@ pub fn parse(
         public_url,
         card_cache_ttl: std::time::Duration::from_secs(card_cache_ttl),
         sweep_every: std::time::Duration::from_secs(sweep_every),
+        listener_lease: std::time::Duration::from_secs(listener_lease),
         sync: crate::sync::worker::WorkerConfig::default(),
         serving,
         services,
@@ -522,6 +538,15 @@ mod tests {
             ..raw()
         };
         assert_eq!(parse(bad, |_| None).unwrap_err().key, "log_format");
+
+        let bad = RawConfig {
+            listener_lease_seconds: Some(1),
+            ..raw()
+        };
+        assert_eq!(
+            parse(bad, |_| None).unwrap_err().key,
+            "listener_lease_seconds"
+        );
 
         let bad = RawConfig {
             intercom_client_id: Some("app".into()),

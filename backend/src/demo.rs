@@ -199,7 +199,7 @@ impl Demo {
 
     /// Waits for the app to stop (its shutdown future), then stops the simulators.
     pub async fn finish(self) -> anyhow::Result<()> {
-        self.state.listeners.stop_all();
+        self.state.listeners.stop_all().await;
         let result = self
             .serving
             .await

@@ -4,6 +4,11 @@
 //! The stream brings changes within seconds and costs no API calls; the sweep (one call per
 //! period for every object) catches what the stream cannot carry: formula fields, bulk writes,
 //! gaps, a replay window that expired while the process was down, and a stream that dropped.
+//!
+//! Invariant: one listener per installation across every process on the database. A listener
+//! streams and sweeps only while it holds the installation's lease (`store::leases`), renewed
+//! at a third of its term; a process that dies stops renewing, and another takes the lease
+//! once it expires and resumes from the stored replay id and sweep cursors.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -61,6 +66,9 @@ pub struct ListenerConfig {
     pub overlap: Duration,
     /// Longest wait before reconnecting a dropped stream.
     pub max_backoff: Duration,
+    /// How long a listener lease lasts unrenewed: the longest another process waits to take
+    /// over from one that died.
+    pub lease: Duration,
 }
 
 impl Default for ListenerConfig {
@@ -69,7 +77,16 @@ impl Default for ListenerConfig {
             sweep_every: Duration::from_secs(300),
             overlap: Duration::from_secs(60),
             max_backoff: Duration::from_secs(30),
+            lease: Duration::from_secs(30),
         }
+    }
+}
+
+impl ListenerConfig {
+    /// How often a lease is renewed (and a free one looked for): a third of its term, so two
+    /// renewals can fail before it runs out.
+    fn renew_every(&self) -> Duration {
+        self.lease / 3
     }
 }
 
@@ -93,6 +110,8 @@ pub struct Listener {
     sink: Arc<dyn ChangeSink>,
     config: ListenerConfig,
     installation_id: String,
+    /// This process's name in the lease table.
+    holder: Arc<str>,
     /// Wakes the sweep early (a gap, a lost replay position, a reconnect).
     sweep_now: Notify,
     /// Whether the stream is subscribed right now.
@@ -112,12 +131,14 @@ impl Listener {
         sink: Arc<dyn ChangeSink>,
         config: ListenerConfig,
         installation_id: &str,
+        holder: Arc<str>,
     ) -> Arc<Listener> {
         Arc::new(Listener {
             clients,
             sink,
             config,
             installation_id: installation_id.to_owned(),
+            holder,
             sweep_now: Notify::new(),
             live: tokio::sync::watch::Sender::new(false),
             streamed: parking_lot::Mutex::new(HashMap::new()),
@@ -135,19 +156,73 @@ impl Listener {
         self.clients.store()
     }
 
-    /// Runs the stream and the sweep side by side until `stop` resolves.
+    /// Runs the stream and the sweep side by side, while this process holds the installation's
+    /// lease, until `stop` resolves; then gives the lease up.
     pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
-        let stream = {
+        tokio::select! {
+            () = self.clone().hold_and_listen() => {}
+            () = stop => {}
+        }
+        self.live.send_replace(false);
+        self.release().await;
+    }
+
+    /// Waits for the lease, listens while it is renewed, and waits again when it is lost.
+    async fn hold_and_listen(self: Arc<Self>) {
+        loop {
+            while !self.renew().await {
+                tokio::time::sleep(self.config.renew_every()).await;
+            }
+            tracing::info!(installation = %self.installation_id, holder = %self.holder,
+                "took the Salesforce listener lease");
+            // Dropped (lease lost, or this run stopped) aborts both.
+            let mut listening = tokio::task::JoinSet::new();
             let me = self.clone();
-            tokio::spawn(async move { me.stream_forever().await })
-        };
-        let sweep = {
+            listening.spawn(async move { me.stream_forever().await });
             let me = self.clone();
-            tokio::spawn(async move { me.sweep_forever().await })
-        };
-        stop.await;
-        stream.abort();
-        sweep.abort();
+            listening.spawn(async move { me.sweep_forever().await });
+            loop {
+                tokio::time::sleep(self.config.renew_every()).await;
+                if !self.renew().await {
+                    break;
+                }
+            }
+            // Another process holds it now (this one was too slow to renew): stop at once so
+            // two listeners never hand on the same changes for long.
+            tracing::warn!(installation = %self.installation_id, holder = %self.holder,
+                "lost the Salesforce listener lease; listening stops here");
+            drop(listening);
+            self.live.send_replace(false);
+        }
+    }
+
+    /// Takes or renews the lease; a database error counts as not holding it.
+    async fn renew(&self) -> bool {
+        let now = now();
+        let until = now + self.config.lease.as_millis() as i64;
+        match self
+            .store()
+            .take_lease(&self.installation_id, &self.holder, now, until)
+            .await
+        {
+            Ok(held) => held,
+            Err(error) => {
+                tracing::warn!(installation = %self.installation_id, %error,
+                    "cannot renew the Salesforce listener lease");
+                false
+            }
+        }
+    }
+
+    async fn release(&self) {
+        if let Err(error) = self
+            .store()
+            .release_lease(&self.installation_id, &self.holder)
+            .await
+        {
+            tracing::warn!(installation = %self.installation_id, %error,
+                "cannot give up the Salesforce listener lease; it expires on its own");
+        }
     }
 
     async fn stream_forever(&self) {
@@ -384,12 +459,17 @@ pub struct Listeners {
     clients: Clients,
     sink: Arc<dyn ChangeSink>,
     config: ListenerConfig,
+    /// This process's name in the lease table: where it serves (see `app::bind`), or new
+    /// for every run.
+    holder: Arc<str>,
     running: Arc<parking_lot::Mutex<HashMap<String, Running>>>,
 }
 
 struct Running {
     listener: Arc<Listener>,
     task: tokio::task::JoinHandle<()>,
+    /// Ends the listener's run, which gives its lease up.
+    stop: Arc<Notify>,
 }
 
 impl Listeners {
@@ -398,8 +478,20 @@ impl Listeners {
             clients,
             sink,
             config,
+            holder: uuid::Uuid::new_v4().to_string().into(),
             running: Arc::default(),
         }
+    }
+
+    /// These listeners under the name `holder` in the lease table (before any starts).
+    pub fn named(mut self, holder: &str) -> Listeners {
+        self.holder = holder.into();
+        self
+    }
+
+    /// This process's name in the lease table.
+    pub fn holder(&self) -> &str {
+        &self.holder
     }
 
     /// Starts listening for the installation unless it already is (e.g. after it connected).
@@ -416,9 +508,21 @@ impl Listeners {
             self.sink.clone(),
             self.config.clone(),
             installation_id,
+            self.holder.clone(),
         );
-        let task = tokio::spawn(listener.clone().run(std::future::pending()));
-        running.insert(installation_id.to_owned(), Running { listener, task });
+        let stop = Arc::new(Notify::new());
+        let task = {
+            let stop = stop.clone();
+            tokio::spawn(listener.clone().run(async move { stop.notified().await }))
+        };
+        running.insert(
+            installation_id.to_owned(),
+            Running {
+                listener,
+                task,
+                stop,
+            },
+        );
     }
 
     /// Resolves once the installation's stream is subscribed (`false` if it has no listener).
@@ -450,6 +554,20 @@ impl Listeners {
         }
     }
 
+    /// The installations whose listener lease this process holds now.
+    pub async fn leases_held(&self) -> Result<Vec<String>, StoreError> {
+        let now = now();
+        Ok(self
+            .clients
+            .store()
+            .leases()
+            .await?
+            .into_iter()
+            .filter(|l| *l.holder == *self.holder && l.expires_at > now)
+            .map(|l| l.installation_id)
+            .collect())
+    }
+
     /// Starts listening for every installation connected to Salesforce.
     pub async fn start_connected(&self) -> Result<(), StoreError> {
         for row in self.clients.store().installations().await? {
@@ -460,16 +578,21 @@ impl Listeners {
         Ok(())
     }
 
-    /// Stops listening for one installation (it switched org, or is being uninstalled).
+    /// Stops listening for one installation (it switched org, or is being uninstalled); its
+    /// lease is given up in the background.
     pub fn stop(&self, installation_id: &str) {
         if let Some(running) = self.running.lock().remove(installation_id) {
-            running.task.abort();
+            running.stop.notify_one();
         }
     }
 
-    pub fn stop_all(&self) {
-        for (_, running) in self.running.lock().drain() {
-            running.task.abort();
+    /// Stops every listener and gives their leases up, so other processes take over at once
+    /// (a rolling restart) instead of after the lease term.
+    pub async fn stop_all(&self) {
+        let stopping: Vec<Running> = self.running.lock().drain().map(|(_, r)| r).collect();
+        for running in stopping {
+            running.stop.notify_one();
+            let _ = running.task.await;
         }
     }
 }

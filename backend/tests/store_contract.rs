@@ -914,3 +914,33 @@ async fn one_installation_per_workspace_and_uninstalling_deletes_every_row() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_listener_lease_has_one_holder_until_it_expires_or_is_given_up() {
+    each_database(|db| async move {
+        let store = &db.store;
+        installation(store, "acme").await;
+        let take = |holder: &'static str, now: i64| async move {
+            store.take_lease("acme", holder, now, now + 1_000).await.unwrap()
+        };
+        assert!(take("a", 10_000).await, "a free lease is taken");
+        assert!(!take("b", 10_500).await, "a live lease is another's");
+        assert!(take("a", 10_600).await, "its holder renews it");
+        assert!(!take("b", 11_599).await, "renewed: still a's");
+        assert!(take("b", 11_600).await, "expired: anyone takes it");
+        assert!(!take("a", 11_700).await, "the old holder lost it");
+        let leases = store.leases().await.unwrap();
+        assert_eq!(leases.len(), 1);
+        assert_eq!((leases[0].holder.as_str(), leases[0].expires_at), ("b", 12_600));
+
+        store.release_lease("acme", "a").await.unwrap();
+        assert!(!take("a", 11_800).await, "giving up another's lease does nothing");
+        store.release_lease("acme", "b").await.unwrap();
+        assert!(take("a", 11_900).await, "given up: taken at once");
+
+        store.delete_installation("acme").await.unwrap();
+        assert!(store.leases().await.unwrap().is_empty(), "gone with its installation");
+        db
+    })
+    .await;
+}

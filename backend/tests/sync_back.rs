@@ -454,7 +454,7 @@ async fn changes_made_while_the_listener_is_down_each_arrive_once_after_it_start
     title(&contacts[0], "Before the stop");
     ledger_entry(&world, &contacts[0], |e| e["direction"] == "to_intercom").await;
 
-    world.state.listeners.stop_all();
+    world.state.listeners.stop_all().await;
     for (n, contact) in contacts[1..].iter().enumerate() {
         title(contact, &format!("While down {n}"));
     }
@@ -486,7 +486,7 @@ async fn changes_made_while_the_listener_is_down_each_arrive_once_after_it_start
             "{contact}"
         );
     }
-    listeners.stop_all();
+    listeners.stop_all().await;
     world.stop().await;
 }
 

@@ -95,6 +95,30 @@ impl Sfbridge {
         Self::start(cmd, data_dir).await
     }
 
+    /// `sfbridge serve` on 127.0.0.1:0 with the database `database_url` (which others may share:
+    /// several processes on one database), the base64 secret `key` and these extra `SFBRIDGE_*`
+    /// settings.
+    pub async fn serve_on(
+        database_url: &str,
+        key: &str,
+        settings: &[(&str, String)],
+    ) -> Result<Self> {
+        let data_dir = tempfile::tempdir()?;
+        let mut cmd = Command::new(paths::sfbridge_bin()?);
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--database-url")
+            .arg(database_url)
+            .arg("--static-dir")
+            .arg(paths::dist_dir())
+            .env("SFBRIDGE_SECRET_KEY", key);
+        for (key, value) in settings {
+            cmd.env(key, value);
+        }
+        Self::start(cmd, data_dir).await
+    }
+
     /// `sfbridge serve` on `listen` with the SQLite database `sfbridge.db` in `data_dir` (which
     /// may hold one already, from [`Sfbridge::kill`]) and the base64 secret `key`.
     pub async fn serve_in(data_dir: TempDir, listen: &str, key: &str) -> Result<Self> {

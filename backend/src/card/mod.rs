@@ -4,6 +4,7 @@
 //! cached per person with a TTL, so a warm card costs none, and concurrent requests for one cold
 //! card share a single call. The sync engine invalidates entries when records change.
 
+pub mod broadcast;
 pub mod build;
 
 use std::sync::Arc;
@@ -67,6 +68,8 @@ type Key = (String, String);
 #[derive(Clone)]
 pub struct Cards {
     cache: Cache<Key, Arc<Entry>>,
+    /// Where invalidations are told to the other processes on the database, if any.
+    peers: Option<Store>,
 }
 
 /// One card request.
@@ -86,6 +89,22 @@ impl Cards {
                 .time_to_live(ttl)
                 .support_invalidation_closures()
                 .build(),
+            peers: None,
+        }
+    }
+
+    /// These cards, telling every invalidation to the other processes on `store`'s database
+    /// (heard by [`broadcast::spawn_listener`]). SQLite has one process: nobody to tell.
+    pub fn shared_through(mut self, store: Store) -> Cards {
+        if store.kind() == shared::DatabaseKind::Postgres {
+            self.peers = Some(store);
+        }
+        self
+    }
+
+    fn tell_peers(&self, invalidation: impl FnOnce() -> broadcast::Invalidation) {
+        if let Some(store) = &self.peers {
+            broadcast::send(store, &invalidation());
         }
     }
 
@@ -237,20 +256,51 @@ impl Cards {
             .contains_key(&(installation_id.to_owned(), intercom_contact_id.to_owned()))
     }
 
-    /// Forgets one person's card (their Intercom contact changed).
+    /// Forgets one person's card (their Intercom contact changed), here and in every process.
     pub async fn invalidate_contact(&self, installation_id: &str, intercom_contact_id: &str) {
-        self.cache
-            .invalidate(&(installation_id.to_owned(), intercom_contact_id.to_owned()))
+        self.forget_contact(installation_id, intercom_contact_id)
             .await;
+        self.tell_peers(|| broadcast::Invalidation::Contact {
+            installation: installation_id.to_owned(),
+            contact: intercom_contact_id.to_owned(),
+        });
     }
 
     /// Forgets every card that shows any of these Salesforce records (person, account,
-    /// opportunity or owner), in one pass.
+    /// opportunity or owner), in one pass, here and in every process.
     pub fn invalidate_salesforce_records(
         &self,
         installation_id: &str,
         salesforce_ids: Vec<String>,
     ) {
+        if salesforce_ids.is_empty() {
+            return;
+        }
+        if self.peers.is_some() {
+            let ids = salesforce_ids.clone();
+            self.tell_peers(|| broadcast::Invalidation::Records {
+                installation: installation_id.to_owned(),
+                ids,
+            });
+        }
+        self.forget_salesforce_records(installation_id, salesforce_ids);
+    }
+
+    /// Forgets every card of an installation (it was reconnected), here and in every process.
+    pub fn invalidate_installation(&self, installation_id: &str) {
+        self.forget_installation(installation_id);
+        self.tell_peers(|| broadcast::Invalidation::Installation {
+            installation: installation_id.to_owned(),
+        });
+    }
+
+    async fn forget_contact(&self, installation_id: &str, intercom_contact_id: &str) {
+        self.cache
+            .invalidate(&(installation_id.to_owned(), intercom_contact_id.to_owned()))
+            .await;
+    }
+
+    fn forget_salesforce_records(&self, installation_id: &str, salesforce_ids: Vec<String>) {
         if salesforce_ids.is_empty() {
             return;
         }
@@ -265,12 +315,16 @@ impl Cards {
         });
     }
 
-    /// Forgets every card of an installation (it was reconnected).
-    pub fn invalidate_installation(&self, installation_id: &str) {
+    fn forget_installation(&self, installation_id: &str) {
         let installation = installation_id.to_owned();
         let _ = self
             .cache
             .invalidate_entries_if(move |key, _| key.0 == installation);
+    }
+
+    /// Forgets every card (invalidations from other processes may have been missed).
+    fn forget_everything(&self) {
+        self.cache.invalidate_all();
     }
 
     /// Entries held, for tests and metrics (after pending maintenance).

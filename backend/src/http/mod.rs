@@ -414,13 +414,16 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// Ready while the database answers; says how many Salesforce listeners this process runs
+/// (the leases it holds), not which: the probe is open.
 async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
-    if state.store.ping().await {
-        Ok(Json(
-            json!({ "status": "ready", "database": state.store.kind() }),
-        ))
-    } else {
-        Err(AppError::DatabaseUnreachable)
+    match state.listeners.leases_held().await {
+        Ok(held) => Ok(Json(json!({
+            "status": "ready",
+            "database": state.store.kind(),
+            "listener_leases": held.len(),
+        }))),
+        Err(_) => Err(AppError::DatabaseUnreachable),
     }
 }
 

@@ -271,6 +271,7 @@ pub const INSTALLATION_TABLES: &[(&str, &str)] = &[
     ("case_submissions", "case submissions"),
     ("settings", "settings documents"),
     ("salesforce_cursors", "Salesforce change-feed positions"),
+    ("listener_leases", "Salesforce listener leases"),
     ("oauth_flows", "Salesforce sign-ins in flight"),
     ("intercom_flows", "Intercom sign-ins in flight"),
     ("sessions", "sessions"),

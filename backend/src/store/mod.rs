@@ -9,8 +9,10 @@ mod cases;
 mod cursors;
 mod installations;
 mod jobs;
+mod leases;
 mod links;
 mod migrate;
+mod notices;
 mod sync;
 mod url;
 
@@ -31,8 +33,10 @@ pub use installations::{
     SalesforceGrant, Service,
 };
 pub use jobs::{DueWork, FailOutcome, Job, JobCounts, JobId, JobResult, NewJob};
+pub use leases::LeaseRow;
 pub use links::{PersonLink, PersonObject};
 pub use migrate::MigrateError;
+pub use notices::{CARDS_CHANNEL, MAX_PAYLOAD, Notice, Notices};
 pub use sync::{
     Agreed, CompanyLink, IncomingRecord, Intake, LedgerQuery, LedgerRow, LinkChange, LinkSide,
     NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
