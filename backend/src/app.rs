@@ -7,7 +7,7 @@ use crate::card::Cards;
 use crate::clients::Clients;
 use crate::config::Config;
 use crate::connections;
-use crate::crypto::{Cipher, SecretKey};
+use crate::crypto::Cipher;
 use crate::http::{self, AppState};
 use crate::inbox::Inbox;
 use crate::listener::{ListenerConfig, Listeners};
@@ -150,9 +150,7 @@ pub async fn bind(
     // Named by where it serves, a process restarted in its own place (after a crash) takes its
     // listener leases back at once instead of waiting for them to expire; two processes
     // cannot serve on one host and address.
-    state.listeners = state
-        .listeners
-        .named(&format!("{}/{addr}", host_name()));
+    state.listeners = state.listeners.named(&format!("{}/{addr}", host_name()));
     let server = Server::on(
         listener,
         http::router(state.clone(), &config.static_dir),
@@ -252,34 +250,4 @@ fn warn_if_no_front_end(static_dir: &Path) {
             "no index.html in the static folder: the web pages are not built (`cargo xtask demo` builds them)"
         );
     }
-}
-
-/// The demo's key lives beside its database, so a restarted demo can open what it sealed.
-#[cfg(feature = "demo")]
-pub fn demo_key(data_dir: &Path) -> anyhow::Result<SecretKey> {
-    let path = data_dir.join("secret.key");
-    if path.is_file() {
-        let text = std::fs::read_to_string(&path)?;
-        return SecretKey::from_base64(&secrecy::SecretString::from(text))
-            .map_err(|e| anyhow::anyhow!("{}: the key {e}", path.display()));
-    }
-    let key = SecretKey::generate();
-    write_private(
-        &path,
-        secrecy::ExposeSecret::expose_secret(&key.to_base64()),
-    )?;
-    Ok(key)
-}
-
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
-    file.write_all(text.as_bytes())?;
-    Ok(())
 }

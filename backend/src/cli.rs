@@ -30,7 +30,7 @@ pub enum Command {
         /// Address and port to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
         #[arg(long)]
         listen: Option<String>,
-        /// sqlite://<path> or postgres://<user>@<host>/<database>.
+        /// sqlite://PATH or postgres://USER@HOST/DATABASE.
         #[arg(long)]
         database_url: Option<String>,
         /// Folder of the built web pages.
@@ -115,7 +115,7 @@ pub async fn run(cli: Cli) -> Result<(), ExitError> {
             raw.static_dir = static_dir;
             let mut config = load(cli.config.as_deref(), raw)?;
             if config.secret_key.is_none() {
-                config.secret_key = Some(app::demo_key(&data_dir)?);
+                config.secret_key = Some(demo::secret_key_in(&data_dir)?);
             }
             demo::run(
                 config,

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 use serde::Serialize;
@@ -18,7 +18,7 @@ use sim::salesforce::SalesforceSim;
 use crate::app::{self, ExitError};
 use crate::config::{Config, SalesforceApp};
 use crate::connections;
-use crate::crypto::Cipher;
+use crate::crypto::{Cipher, SecretKey};
 use crate::http::AppState;
 use crate::installations::Pairing;
 use crate::oauth;
@@ -451,4 +451,33 @@ pub fn pairing(salesforce: &SalesforceSim, intercom: &IntercomSim) -> Pairing {
         intercom_connection: crate::auth::IntercomConnection::Token,
         installer_admin_id: Some(intercom.installer_admin_id().to_string()),
     }
+}
+
+/// The demo's key lives beside its database, so a restarted demo can open what it sealed.
+pub fn secret_key_in(data_dir: &Path) -> anyhow::Result<SecretKey> {
+    let path = data_dir.join("secret.key");
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path)?;
+        return SecretKey::from_base64(&secrecy::SecretString::from(text))
+            .map_err(|e| anyhow::anyhow!("{}: the key {e}", path.display()));
+    }
+    let key = SecretKey::generate();
+    write_private(
+        &path,
+        secrecy::ExposeSecret::expose_secret(&key.to_base64()),
+    )?;
+    Ok(key)
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
 }

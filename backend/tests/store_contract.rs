@@ -921,7 +921,10 @@ async fn a_listener_lease_has_one_holder_until_it_expires_or_is_given_up() {
         let store = &db.store;
         installation(store, "acme").await;
         let take = |holder: &'static str, now: i64| async move {
-            store.take_lease("acme", holder, now, now + 1_000).await.unwrap()
+            store
+                .take_lease("acme", holder, now, now + 1_000)
+                .await
+                .unwrap()
         };
         assert!(take("a", 10_000).await, "a free lease is taken");
         assert!(!take("b", 10_500).await, "a live lease is another's");
@@ -931,15 +934,24 @@ async fn a_listener_lease_has_one_holder_until_it_expires_or_is_given_up() {
         assert!(!take("a", 11_700).await, "the old holder lost it");
         let leases = store.leases().await.unwrap();
         assert_eq!(leases.len(), 1);
-        assert_eq!((leases[0].holder.as_str(), leases[0].expires_at), ("b", 12_600));
+        assert_eq!(
+            (leases[0].holder.as_str(), leases[0].expires_at),
+            ("b", 12_600)
+        );
 
         store.release_lease("acme", "a").await.unwrap();
-        assert!(!take("a", 11_800).await, "giving up another's lease does nothing");
+        assert!(
+            !take("a", 11_800).await,
+            "giving up another's lease does nothing"
+        );
         store.release_lease("acme", "b").await.unwrap();
         assert!(take("a", 11_900).await, "given up: taken at once");
 
         store.delete_installation("acme").await.unwrap();
-        assert!(store.leases().await.unwrap().is_empty(), "gone with its installation");
+        assert!(
+            store.leases().await.unwrap().is_empty(),
+            "gone with its installation"
+        );
         db
     })
     .await;

@@ -4,7 +4,7 @@
 //!   temporary database and learns its address from the line it prints.
 //! - [`Browser`] starts chromedriver and a headless Chromium session (fantoccini); dropping it,
 //!   even while a test panics, ends the session so no Chromium is left behind.
-//! - [`poll`] waits for a condition with a deadline instead of sleeping.
+//! - [`poll`](fn@poll) waits for a condition with a deadline instead of sleeping.
 
 pub mod browser;
 mod output;

@@ -204,11 +204,16 @@ async fn cards_follow_the_listener(
         Ok(verdict.response.map(|r| r.to_string()).unwrap_or_default())
     };
     let cached = card().await?;
-    assert!(cached.contains("Maya Patel"), "the card shows the name: {cached}");
+    assert!(
+        cached.contains("Maya Patel"),
+        "the card shows the name: {cached}"
+    );
     rename("Mayanna")?;
-    poll("the other process's card to change", Duration::from_secs(60), || async {
-        Ok(card().await?.contains("Mayanna Patel").then_some(()))
-    })
+    poll(
+        "the other process's card to change",
+        Duration::from_secs(60),
+        || async { Ok(card().await?.contains("Mayanna Patel").then_some(())) },
+    )
     .await?;
     Ok(())
 }
@@ -239,7 +244,13 @@ async fn several_processes_run_one_listener_and_a_survivor_takes_over() -> Resul
         .context("the demo user")?;
     let admin = salesforce.admin_user_id();
     let write_path = format!("PUT /contacts/{person}");
-    let writes = || intercom.write_counts().get(&write_path).copied().unwrap_or(0);
+    let writes = || {
+        intercom
+            .write_counts()
+            .get(&write_path)
+            .copied()
+            .unwrap_or(0)
+    };
 
     let db = SharedDb::new().await?;
     let store = Store::open(&db.url.parse()?).await?;
@@ -260,9 +271,11 @@ async fn several_processes_run_one_listener_and_a_survivor_takes_over() -> Resul
     };
     let before = writes();
     title("First title")?;
-    poll("the first title in Intercom", Duration::from_secs(60), || async {
-        Ok((job_title(&intercom, &person).await? == "First title").then_some(()))
-    })
+    poll(
+        "the first title in Intercom",
+        Duration::from_secs(60),
+        || async { Ok((job_title(&intercom, &person).await? == "First title").then_some(())) },
+    )
     .await?;
     assert_eq!(writes() - before, 1);
 
@@ -309,9 +322,11 @@ async fn several_processes_run_one_listener_and_a_survivor_takes_over() -> Resul
             .all(|l| l.holder != killed[0].holder),
         "the killed process's lease was taken over"
     );
-    poll("the second title in Intercom", Duration::from_secs(60), || async {
-        Ok((job_title(&intercom, &person).await? == "Second title").then_some(()))
-    })
+    poll(
+        "the second title in Intercom",
+        Duration::from_secs(60),
+        || async { Ok((job_title(&intercom, &person).await? == "Second title").then_some(())) },
+    )
     .await?;
     assert_eq!(writes() - before, 1, "written once across the takeover");
 

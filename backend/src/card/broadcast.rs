@@ -106,7 +106,9 @@ pub fn spawn_listener(store: Store, cards: Cards) -> tokio::task::JoinHandle<()>
                         }
                     }
                     Ok(Notice::Missed) => {
-                        tracing::info!("card invalidations may have been missed; forgetting every card");
+                        tracing::info!(
+                            "card invalidations may have been missed; forgetting every card"
+                        );
                         cards.forget_everything();
                     }
                     Err(error) => {

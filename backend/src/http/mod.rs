@@ -2,8 +2,8 @@
 //! setup endpoints under `/auth/`, the JSON API under `/api/`, and the built front end.
 //!
 //! Handlers parse, call one function, and map the result to a response. Every `/api/*` route
-//! needs a session (see [`guard`]); each is declared in [`api`] with its access, teammate or
-//! admin, and every route that answers without a session in [`open`] with the reason it may,
+//! needs a session (see [`guard`]); each is declared in `api()` with its access, teammate or
+//! admin, and every route that answers without a session in `open()` with the reason it may,
 //! so both tables can be walked by a test.
 
 mod auth;

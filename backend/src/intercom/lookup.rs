@@ -21,7 +21,7 @@ struct ItemList {
 
 impl Client {
     /// `POST /contacts/search`: the people whose `field` (`email`, `external_id`) is one of
-    /// `values`; one search per [`KEYS_PER_SEARCH`] values, so each answer fits one page.
+    /// `values`; one search per `KEYS_PER_SEARCH` values, so each answer fits one page.
     pub async fn people_with(
         &self,
         field: &str,

@@ -1,6 +1,6 @@
 //! OAuth of a public Intercom app: the authorize page, and the code exchanged for an access
 //! token at `POST /auth/eagle/token` (no refresh token, no expiry). `GET /me` then names the
-//! workspace and the admin ([`Client::me`]).
+//! workspace and the admin ([`Client::me`](super::Client::me)).
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;

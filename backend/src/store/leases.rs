@@ -25,7 +25,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         // One statement, so two processes racing for an expired lease cannot both win: the
         // conflict arm updates only a lease that is this holder's or has run out.
-        const SQL: &str = "INSERT INTO listener_leases (installation_id, holder, expires_at, taken_at)
+        const SQL: &str =
+            "INSERT INTO listener_leases (installation_id, holder, expires_at, taken_at)
             VALUES ($1, $2, $4, $3)
             ON CONFLICT (installation_id) DO UPDATE SET
                 taken_at = CASE WHEN listener_leases.holder = excluded.holder
@@ -46,7 +47,11 @@ impl Store {
 
     /// Gives the lease up at once (a clean shutdown, a stopped listener), so another process
     /// need not wait for it to expire. A lease already taken by another is left alone.
-    pub async fn release_lease(&self, installation_id: &str, holder: &str) -> Result<(), StoreError> {
+    pub async fn release_lease(
+        &self,
+        installation_id: &str,
+        holder: &str,
+    ) -> Result<(), StoreError> {
         const SQL: &str = "DELETE FROM listener_leases WHERE installation_id = $1 AND holder = $2";
         on_db!(&self.pool, pool => {
             sqlx::query(SQL).bind(installation_id).bind(holder).execute(pool).await?;

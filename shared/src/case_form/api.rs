@@ -11,7 +11,7 @@ use crate::owner::Teammate;
 
 /// The stable codes of the case endpoints' refusals.
 pub mod codes {
-    /// The form does not pass [`validate`](crate::case_form::validate): nothing was sent.
+    /// The form does not pass [`validate`](fn@crate::case_form::validate): nothing was sent.
     pub const CASE_INVALID: &str = "case_invalid";
     /// Salesforce refused the case (a validation rule, a duplicate rule, a permission).
     pub const CASE_REFUSED: &str = "case_refused";

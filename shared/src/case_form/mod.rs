@@ -2,7 +2,7 @@
 //!
 //! The back end builds a [`FormSchema`] from Salesforce's describe, layouts and UI API picklists
 //! (or from the admin's custom field list); the Leptos page and the Canvas Kit card draw it; one
-//! [`validate`] runs in the browser as the teammate types and in the back end before Salesforce
+//! [`validate`](fn@validate) runs in the browser as the teammate types and in the back end before Salesforce
 //! is called. When Salesforce still refuses, [`refusal_errors`] puts its words on the fields.
 
 pub mod api;
