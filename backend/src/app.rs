@@ -11,6 +11,7 @@ use crate::crypto::Cipher;
 use crate::http::{self, AppState};
 use crate::inbox::Inbox;
 use crate::listener::{ListenerConfig, Listeners};
+use crate::retention::Retention;
 use crate::server::{self, Server};
 use crate::store::Store;
 use crate::sync::changes::SyncSink;
@@ -200,8 +201,11 @@ pub async fn announce_setup(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Deletes expired sessions, setup tokens, sign-in links and OAuth flows now and then.
-fn spawn_purge(state: &AppState) -> tokio::task::JoinHandle<()> {
+/// Deletes expired sessions, setup tokens, sign-in links and OAuth flows now and then, and
+/// the ledger rows and webhook receipts past their retention.
+/// With several processes each prunes; the deletes are idempotent and batched, so that costs
+/// only a few empty statements.
+fn spawn_purge(state: &AppState, retention: Retention) -> tokio::task::JoinHandle<()> {
     let auth = state.auth.clone();
     let store = state.store.clone();
     tokio::spawn(async move {
@@ -212,18 +216,22 @@ fn spawn_purge(state: &AppState) -> tokio::task::JoinHandle<()> {
                 Ok(purged) => tracing::debug!(?purged, "purged expired sign-in state"),
                 Err(error) => tracing::warn!(%error, "could not purge expired sign-in state"),
             }
+            match retention.prune(&store, auth.now()).await {
+                Ok(pruned) => tracing::debug!(?pruned, "pruned old ledger rows and receipts"),
+                Err(error) => tracing::warn!(%error, "could not prune old ledger rows"),
+            }
         }
     })
 }
 
-/// How often expired sign-in state is deleted.
+/// How often expired sign-in state and what retention lets go are deleted.
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Bind, announce and serve until a shutdown signal.
 pub async fn run(config: &Config, store: Store, cipher: Cipher) -> anyhow::Result<()> {
     let (server, state) = bind(config, store.clone(), cipher).await?;
     announce_setup(&state).await?;
-    let purge = spawn_purge(&state);
+    let purge = spawn_purge(&state, config.retention);
     let invalidations =
         crate::card::broadcast::spawn_listener(state.store.clone(), state.cards.clone());
     state.listeners.start_connected().await?;

@@ -39,6 +39,8 @@ pub struct Config {
     /// How long a Salesforce listener lease lasts unrenewed: with several processes, the
     /// longest a dead listener's installation goes unheard before another process takes over.
     pub listener_lease: std::time::Duration,
+    /// What the sync leaves behind, and how long it is kept.
+    pub retention: crate::retention::Retention,
     /// How the sync worker batches, leases, retries and pauses (defaults; tests shorten them).
     pub sync: crate::sync::worker::WorkerConfig,
     /// The HTTP server's timeouts and limit on requests in flight.
@@ -158,6 +160,7 @@ pub struct RawConfig {
     pub card_cache_ttl_seconds: Option<u64>,
     pub sweep_every_seconds: Option<u64>,
     pub listener_lease_seconds: Option<u64>,
+    pub ledger_retention_days: Option<u64>,
     pub header_read_timeout_seconds: Option<u64>,
     pub request_timeout_seconds: Option<u64>,
     pub max_concurrent_requests: Option<usize>,
@@ -188,6 +191,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://sfbridge.db";
 pub const DEFAULT_STATIC_DIR: &str = "dist";
 pub const DEFAULT_CARD_CACHE_TTL_SECONDS: u64 = 600;
 pub const DEFAULT_SWEEP_EVERY_SECONDS: u64 = 300;
+/// Default days the sync ledger keeps a row.
+pub const DEFAULT_LEDGER_RETENTION_DAYS: u64 = 30;
 /// Default term of a Salesforce listener lease.
 pub const DEFAULT_LISTENER_LEASE_SECONDS: u64 = 30;
 pub const DEFAULT_INTERCOM_API_URL: &str = "https://api.intercom.io";
@@ -336,6 +341,15 @@ pub fn parse(
             format!("{listener_lease} is out of range; 3 to 600 seconds"),
         ));
     }
+    let ledger_days = raw
+        .ledger_retention_days
+        .unwrap_or(DEFAULT_LEDGER_RETENTION_DAYS);
+    if !(1..=3650).contains(&ledger_days) {
+        return Err(fail(
+            "ledger_retention_days",
+            format!("{ledger_days} is out of range; 1 to 3650 days"),
+        ));
+    }
     let at_least_one = |key: &str, value: Option<u64>, default: u64| match value {
         Some(0) => Err(fail(key, "must be at least 1".to_owned())),
         given => Ok(given.unwrap_or(default)),
@@ -371,6 +385,9 @@ pub fn parse(
         card_cache_ttl: std::time::Duration::from_secs(card_cache_ttl),
         sweep_every: std::time::Duration::from_secs(sweep_every),
         listener_lease: std::time::Duration::from_secs(listener_lease),
+        retention: crate::retention::Retention {
+            ledger: std::time::Duration::from_secs(ledger_days * 24 * 3600),
+        },
         sync: crate::sync::worker::WorkerConfig::default(),
         serving,
         services,
@@ -538,6 +555,15 @@ mod tests {
             ..raw()
         };
         assert_eq!(parse(bad, |_| None).unwrap_err().key, "log_format");
+
+        let bad = RawConfig {
+            ledger_retention_days: Some(0),
+            ..raw()
+        };
+        assert_eq!(
+            parse(bad, |_| None).unwrap_err().key,
+            "ledger_retention_days"
+        );
 
         let bad = RawConfig {
             listener_lease_seconds: Some(1),

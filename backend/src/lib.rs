@@ -20,6 +20,7 @@ pub mod intercom;
 pub mod jobs;
 pub mod listener;
 pub mod oauth;
+pub mod retention;
 pub mod salesforce;
 pub mod server;
 pub mod settings;

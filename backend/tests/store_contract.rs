@@ -956,3 +956,45 @@ async fn a_listener_lease_has_one_holder_until_it_expires_or_is_given_up() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn pruning_deletes_only_what_is_older_than_its_cutoff_in_batches() {
+    each_database(|db| async move {
+        let store = &db.store;
+        installation(store, "acme").await;
+        for at in [1_000, 2_000, 3_000, 4_000, 5_000] {
+            store
+                .execute_for_tests(&format!(
+                    "INSERT INTO sync_ledger (installation_id, at, direction, object, fields, outcome)
+                     VALUES ('acme', {at}, 'to_salesforce', 'Contact', '[]', 'updated')"
+                ))
+                .await
+                .unwrap();
+            store
+                .execute_for_tests(&format!(
+                    "INSERT INTO webhook_receipts (installation_id, notification_id, topic, received_at)
+                     VALUES ('acme', 'n{at}', 'contact.user.updated', {at})"
+                ))
+                .await
+                .unwrap();
+        }
+        // Batches of two: three statements for the ledger's four old rows, every one found.
+        let pruned = store.prune(4_500, 2_500, 2).await.unwrap();
+        assert_eq!((pruned.ledger_rows, pruned.webhook_receipts), (4, 2));
+        let again = store.prune(4_500, 2_500, 2).await.unwrap();
+        assert_eq!((again.ledger_rows, again.webhook_receipts), (0, 0));
+        let footprint = store.footprint("acme").await.unwrap();
+        let count = |table: &str| {
+            footprint
+                .tables
+                .iter()
+                .find(|(t, _)| *t == table)
+                .map(|(_, n)| *n)
+                .unwrap()
+        };
+        assert_eq!(count("sync_ledger"), 1, "the newest row stays");
+        assert_eq!(count("webhook_receipts"), 3);
+        db
+    })
+    .await;
+}

@@ -13,6 +13,7 @@ mod leases;
 mod links;
 mod migrate;
 mod notices;
+mod retention;
 mod sync;
 mod url;
 
@@ -37,6 +38,7 @@ pub use leases::LeaseRow;
 pub use links::{PersonLink, PersonObject};
 pub use migrate::MigrateError;
 pub use notices::{CARDS_CHANNEL, MAX_PAYLOAD, Notice, Notices};
+pub use retention::Pruned;
 pub use sync::{
     Agreed, CompanyLink, IncomingRecord, Intake, LedgerQuery, LedgerRow, LinkChange, LinkSide,
     NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
