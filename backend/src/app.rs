@@ -128,6 +128,7 @@ pub fn state_on(
         store,
         auth,
         services: config.services.clone(),
+        metrics_token: config.metrics_token.clone(),
     }
 }
 

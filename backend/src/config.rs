@@ -39,6 +39,8 @@ pub struct Config {
     /// How long a Salesforce listener lease lasts unrenewed: with several processes, the
     /// longest a dead listener's installation goes unheard before another process takes over.
     pub listener_lease: std::time::Duration,
+    /// The bearer token `/metrics` asks for; without one, `/metrics` answers 404.
+    pub metrics_token: Option<SecretString>,
     /// What the sync leaves behind, and how long it is kept.
     pub retention: crate::retention::Retention,
     /// How the sync worker batches, leases, retries and pauses (defaults; tests shorten them).
@@ -161,6 +163,7 @@ pub struct RawConfig {
     pub sweep_every_seconds: Option<u64>,
     pub listener_lease_seconds: Option<u64>,
     pub ledger_retention_days: Option<u64>,
+    pub metrics_token: Option<SecretString>,
     pub header_read_timeout_seconds: Option<u64>,
     pub request_timeout_seconds: Option<u64>,
     pub max_concurrent_requests: Option<usize>,
@@ -350,6 +353,14 @@ pub fn parse(
             format!("{ledger_days} is out of range; 1 to 3650 days"),
         ));
     }
+    if let Some(token) = &raw.metrics_token
+        && secrecy::ExposeSecret::expose_secret(token).len() < 16
+    {
+        return Err(fail(
+            "metrics_token",
+            "is too short to guess-proof; at least 16 characters".to_owned(),
+        ));
+    }
     let at_least_one = |key: &str, value: Option<u64>, default: u64| match value {
         Some(0) => Err(fail(key, "must be at least 1".to_owned())),
         given => Ok(given.unwrap_or(default)),
@@ -385,6 +396,7 @@ pub fn parse(
         card_cache_ttl: std::time::Duration::from_secs(card_cache_ttl),
         sweep_every: std::time::Duration::from_secs(sweep_every),
         listener_lease: std::time::Duration::from_secs(listener_lease),
+        metrics_token: raw.metrics_token,
         retention: crate::retention::Retention {
             ledger: std::time::Duration::from_secs(ledger_days * 24 * 3600),
         },

@@ -19,6 +19,7 @@ pub mod installations;
 pub mod intercom;
 pub mod jobs;
 pub mod listener;
+pub mod metrics;
 pub mod oauth;
 pub mod retention;
 pub mod salesforce;

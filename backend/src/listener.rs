@@ -554,6 +554,16 @@ impl Listeners {
         }
     }
 
+    /// The installations whose change stream this process has subscribed now.
+    pub fn live_now(&self) -> Vec<String> {
+        self.running
+            .lock()
+            .iter()
+            .filter(|(_, r)| *r.listener.live.borrow())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// The installations whose listener lease this process holds now.
     pub async fn leases_held(&self) -> Result<Vec<String>, StoreError> {
         let now = now();

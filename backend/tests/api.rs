@@ -366,7 +366,7 @@ async fn every_api_route_answers_401_to_anonymous_requests() {
 
 #[tokio::test]
 async fn the_open_routes_are_declared_with_their_reason_and_reveal_no_installation() {
-    use sfbridge::http::Open::{OAuthCallback, Probe, SignedByIntercom, WayIn};
+    use sfbridge::http::Open::{MetricsToken, OAuthCallback, Probe, SignedByIntercom, WayIn};
     let app = spawn_app().await;
     app.store
         .save_installation(&pairing("acme").seal(&app.cipher), 0)
@@ -381,6 +381,7 @@ async fn the_open_routes_are_declared_with_their_reason_and_reveal_no_installati
     let expected = [
         ("GET", "/healthz", Probe),
         ("GET", "/readyz", Probe),
+        ("GET", "/metrics", MetricsToken),
         ("POST", "/webhooks/intercom", SignedByIntercom),
         ("HEAD", "/webhooks/intercom", SignedByIntercom),
         ("POST", "/canvas/initialize", SignedByIntercom),
@@ -749,4 +750,74 @@ async fn each_installation_sees_only_its_own_connection() {
     assert_eq!(view.installations[0].id, "acme");
     // An admin of acme is nobody in globex.
     assert!(!app.store.is_admin("globex", "7").await.unwrap());
+}
+
+#[tokio::test]
+async fn metrics_answer_only_the_operators_token() {
+    const TOKEN: &str = "scrape-token-0123456789";
+    let off = spawn_app().await;
+    let (status, _, body) = off.get("/metrics", None).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+
+    let app = spawn_app_with(sfbridge::config::RawConfig {
+        metrics_token: Some(secrecy::SecretString::from(TOKEN)),
+        ..Default::default()
+    })
+    .await;
+    let scrape = |token: Option<&str>| {
+        let mut request = Request::get("/metrics").header(header::HOST, "10.0.0.7:8080");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    for wrong in [None, Some("scrape-token-0123456788")] {
+        let (status, _, body) = app.send(scrape(wrong)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong:?}");
+        let error: ApiError = serde_json::from_slice(&body).unwrap();
+        assert_eq!(error.error.code, "metrics_token_invalid");
+    }
+    // A job in the queue shows by kind and state; scraped by address, not the public Host.
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    app.store
+        .execute_for_tests(
+            "INSERT INTO jobs (installation_id, kind, payload, state, attempts, max_attempts,
+             run_at, created_at, updated_at)
+             VALUES ('acme', 'sync.to_salesforce', '{}', 'parked', 8, 8, 0, 0, 0)",
+        )
+        .await
+        .unwrap();
+    let unsigned = Request::post("/webhooks/intercom")
+        .header(header::HOST, HOST)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"type":"notification_event"}"#))
+        .unwrap();
+    assert_eq!(app.send(unsigned).await.0, StatusCode::UNAUTHORIZED);
+    let (status, headers, body) = app.send(scrape(Some(TOKEN))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text; version=1.0.0")
+    );
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.contains(r#"sfbridge_jobs{kind="sync.to_salesforce",state="parked"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("sfbridge_card_requests_total "), "{text}");
+    assert!(
+        text.contains(r#"sfbridge_webhooks_total{status="unsigned"} "#),
+        "the unsigned webhook above: {text}"
+    );
+    assert!(text.trim_end().ends_with("# EOF"), "{text}");
 }

@@ -162,6 +162,7 @@ impl Cards {
             return Ok(not_found(NoMatch::NoContact));
         };
         let key = (request.installation_id.to_owned(), contact.id.clone());
+        crate::metrics::metrics().card_requests.inc();
         let entry = match self.cache.get(&key).await {
             Some(entry) => entry,
             None => {
@@ -173,6 +174,7 @@ impl Cards {
                 // Concurrent misses for one person wait for this one load.
                 self.cache
                     .try_get_with(key, async move {
+                        crate::metrics::metrics().card_loads.inc();
                         let records = salesforce.person(&lookup).await?;
                         Ok::<_, SalesforceError>(Arc::new(Entry {
                             records,

@@ -22,8 +22,8 @@ use crate::auth::{AuthError, SESSION_COOKIE};
 
 pub use crate::auth::SignedIn;
 
-/// Paths that answer whatever the Host says: orchestrators probe by address.
-const PROBES: &[&str] = &["/healthz", "/readyz"];
+/// Paths that answer whatever the Host says: orchestrators probe and scrape by address.
+const PROBES: &[&str] = &["/healthz", "/readyz", "/metrics"];
 
 fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
     AppError::refused(status, code, message).into_response()

@@ -66,6 +66,8 @@ pub struct AppState {
     pub auth: crate::auth::Auth,
     /// Intercom's and Salesforce's addresses and this server's apps there.
     pub services: Services,
+    /// What `/metrics` asks for; `None`: no metrics served.
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 impl AppState {
@@ -111,6 +113,9 @@ pub enum Open {
     /// OAuth callbacks: checked by the flow's `state` and the cookie of the browser that
     /// started it.
     OAuthCallback,
+    /// `/metrics`: checked against the operator's bearer token from the configuration (and
+    /// answered by address, like the probes, for scrapers).
+    MetricsToken,
     /// The ways in: each checks the token it is given (setup link, sign-in link, ticket) or
     /// starts Intercom's sign-in; `/auth/options` says which ways this server offers.
     WayIn,
@@ -152,7 +157,7 @@ impl Public {
 /// Every route that answers without a session, and why it may. Anything else outside `/api`
 /// is the built front end (pages, which ask `/api/session` themselves, and static files).
 fn open() -> Public {
-    use Open::{OAuthCallback, Probe, SignedByIntercom, WayIn};
+    use Open::{MetricsToken, OAuthCallback, Probe, SignedByIntercom, WayIn};
     let public = Public {
         router: Router::new(),
         table: Vec::new(),
@@ -160,6 +165,7 @@ fn open() -> Public {
     public
         .add(&[Method::GET], "/healthz", Probe, get(healthz))
         .add(&[Method::GET], "/readyz", Probe, get(readyz))
+        .add(&[Method::GET], "/metrics", MetricsToken, get(metrics))
         .add(
             &[Method::POST, Method::HEAD],
             crate::install::webhooks::WEBHOOK_PATH,
@@ -425,6 +431,46 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>
         }))),
         Err(_) => Err(AppError::DatabaseUnreachable),
     }
+}
+
+/// The metrics in the OpenMetrics text format (which Prometheus reads), for the configured
+/// bearer token only.
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
+    let Some(expected) = &state.metrics_token else {
+        return Err(AppError::NotFound(
+            "metrics are off: set metrics_token in the configuration".into(),
+        ));
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let matches: bool = subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        secrecy::ExposeSecret::expose_secret(expected).as_bytes(),
+    )
+    .into();
+    if !matches {
+        return Err(AppError::refused(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "metrics_token_invalid",
+            "GET /metrics needs `Authorization: Bearer <metrics_token>`".to_owned(),
+        ));
+    }
+    let text = crate::metrics::render(&state)
+        .await
+        .map_err(|_| AppError::DatabaseUnreachable)?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    ))
 }
 
 async fn api_not_found(method: Method, OriginalUri(uri): OriginalUri) -> impl IntoResponse {

@@ -35,13 +35,21 @@ pub async fn intercom(
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
     let signature = headers.get("x-hub-signature").and_then(|v| v.to_str().ok());
-    let intake = intake::receive(&state.clients, &state.sync, &body, signature).await?;
-    let taken = match intake {
-        Intake::Repeated => "repeated",
-        Intake::Stale => "stale",
-        Intake::Stored(_) => "stored",
-        Intake::Receipted => "ignored",
+    let intake = intake::receive(&state.clients, &state.sync, &body, signature).await;
+    let taken = match &intake {
+        Ok(Intake::Repeated) => "repeated",
+        Ok(Intake::Stale) => "stale",
+        Ok(Intake::Stored(_)) => "stored",
+        Ok(Intake::Receipted) => "ignored",
+        Err(IntakeError::Unsigned) => "unsigned",
+        Err(IntakeError::Malformed(_)) => "malformed",
+        Err(_) => "failed",
     };
+    crate::metrics::metrics()
+        .webhooks
+        .get_or_create(&crate::metrics::Status { status: taken })
+        .inc();
+    intake?;
     Ok(Json(json!({ "status": taken })))
 }
 

@@ -122,6 +122,12 @@ impl Client {
         url: url::Url,
         body: Option<&serde_json::Value>,
     ) -> Attempt {
+        crate::metrics::metrics()
+            .intercom_calls
+            .get_or_create(&crate::metrics::Purpose {
+                purpose: crate::metrics::intercom_purpose(url.path()),
+            })
+            .inc();
         let mut request = self
             .http
             .request(method, url)

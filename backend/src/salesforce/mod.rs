@@ -263,12 +263,25 @@ impl Client {
             };
             let status = response.status().as_u16();
             let headers = response.headers().clone();
+            let metrics = crate::metrics::metrics();
+            metrics
+                .salesforce_calls
+                .get_or_create(&crate::metrics::Purpose {
+                    purpose: crate::metrics::salesforce_purpose(call.path.as_str()),
+                })
+                .inc();
             if let Some(usage) = headers
                 .get("sforce-limit-info")
                 .and_then(|v| v.to_str().ok())
                 .and_then(ApiUsage::parse)
             {
                 *inner.usage.lock() = Some(usage);
+                metrics
+                    .api_usage
+                    .get_or_create(&crate::metrics::Instance {
+                        instance: inner.instance_url.clone(),
+                    })
+                    .set(usage.fraction());
             }
             let body = match response.bytes().await {
                 Ok(body) => body,

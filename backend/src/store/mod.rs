@@ -7,6 +7,7 @@
 mod access;
 mod cases;
 mod cursors;
+mod gauges;
 mod installations;
 mod jobs;
 mod leases;

@@ -319,7 +319,17 @@ impl Worker {
         let by_id: HashMap<JobId, &Job> = jobs.iter().map(|j| (j.id, j)).collect();
         for (id, result) in outcome.jobs {
             match result {
-                JobOutcome::Done(result) => finished.push((id, result)),
+                JobOutcome::Done(result) => {
+                    if let Some(job) = by_id.get(&id) {
+                        crate::metrics::metrics()
+                            .sync_delay
+                            .get_or_create(&crate::metrics::KindLabel {
+                                kind: job.kind.clone(),
+                            })
+                            .observe((now - job.created_at).max(0) as f64 / 1000.0);
+                    }
+                    finished.push((id, result))
+                }
                 JobOutcome::Release => released.push(id),
                 JobOutcome::Retry(message) => {
                     let failed = self
