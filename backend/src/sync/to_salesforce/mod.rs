@@ -6,13 +6,13 @@
 //! for new Leads.
 //!
 //! The batch runs in stages, and only the first, second and last await:
-//! - [`load`]: the jobs' stored records and links; deletes and unreadable records settle here.
-//! - [`read`]: one `/composite` read of the linked records and the matches of the unlinked (a
+//! - `load`: the jobs' stored records and links; deletes and unreadable records settle here.
+//! - `read`: one `/composite` read of the linked records and the matches of the unlinked (a
 //!   second only for links found broken), then the links the matches hold and the names of the
 //!   people's companies, a batch at a time.
-//! - [`link`]: links whose record is gone or converted are dropped and matched anew (pure).
-//! - [`plan`]: links by the priority rules, every value decided, new Leads or why not (pure).
-//! - [`write`]: the writes, then each job settled by its record's result.
+//! - `link`: links whose record is gone or converted are dropped and matched anew (pure).
+//! - `plan`: links by the priority rules, every value decided, new Leads or why not (pure).
+//! - `write`: the writes, then each job settled by its record's result.
 //!
 //! Every step is safe to repeat: a job that runs twice reads Salesforce again and finds its
 //! values held (nothing written), or finds the Lead it created by matching again.
