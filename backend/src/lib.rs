@@ -17,6 +17,8 @@ pub mod install;
 pub mod installations;
 pub mod intercom;
 pub mod jobs;
+#[cfg(test)]
+mod layers;
 pub mod listener;
 pub mod oauth;
 pub mod salesforce;
