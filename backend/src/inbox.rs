@@ -7,9 +7,24 @@ use std::time::Duration;
 
 use moka::future::Cache;
 use shared::inbox::{Conversation, ConversationList};
+use shared::owner::Teammate;
 
-use crate::card::{ContactIdentity, Team};
 use crate::clients::{ClientError, Clients};
+
+/// Who the conversation is with, as Intercom knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactIdentity {
+    pub id: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// The Intercom teammates, and the one who installed the app.
+#[derive(Debug, Clone, Default)]
+pub struct Team {
+    pub teammates: Vec<Teammate>,
+    pub installer: Option<Teammate>,
+}
 
 /// How many conversations the demo inbox lists.
 pub const LIST_LIMIT: usize = 50;

@@ -18,6 +18,8 @@ pub mod install;
 pub mod installations;
 pub mod intercom;
 pub mod jobs;
+#[cfg(test)]
+mod layers;
 pub mod listener;
 pub mod metrics;
 pub mod oauth;

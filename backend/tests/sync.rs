@@ -7,6 +7,7 @@ mod support;
 mod sync_support;
 
 use serde_json::{Value, json};
+use sfbridge::store::RecordModel;
 use support::World;
 use sync_support::*;
 
@@ -180,9 +181,26 @@ async fn no_write_is_sent_when_salesforce_already_holds_the_value() {
         1,
         "one read, and no write for a value Salesforce holds"
     );
-    // A change to nothing mapped costs no call at all.
+    // A change to nothing mapped costs no call at all. Counted only once the change's
+    // webhook has arrived and its job has finished: the state stored as synced is the new one.
     let before = world.salesforce.api_calls();
     update_contact(&world, &liam, json!({"name": "Liam S."})).await;
+    eventually(
+        std::time::Duration::from_secs(10),
+        "the renamed person synced",
+        || async {
+            let stored = world
+                .state
+                .store
+                .intercom_records("demo", RecordModel::Person, std::slice::from_ref(&liam))
+                .await
+                .unwrap();
+            let synced: Value =
+                serde_json::from_str(stored.first()?.synced_body.as_deref()?).ok()?;
+            (synced["attributes"]["name"] == "Liam S.").then_some(())
+        },
+    )
+    .await;
     queue_drained(&world).await;
     assert_eq!(world.salesforce.api_calls(), before);
     world.stop().await;

@@ -617,3 +617,145 @@ async fn the_sweep_skips_what_the_stream_already_handed_on() {
     world.salesforce.streaming_outage(false);
     world.stop().await;
 }
+
+/// The id of the workspace's custom attribute `name` on `model` (`contact`, `company`).
+async fn data_attribute_id(world: &World, model: &str, name: &str) -> Value {
+    let list = intercom(
+        world,
+        reqwest::Method::GET,
+        &format!("/data_attributes?model={model}"),
+        Value::Null,
+    )
+    .await;
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no {model} attribute {name}: {list}"))["id"]
+        .clone()
+}
+
+#[tokio::test]
+async fn an_intercom_refusal_leaves_a_failed_row_and_no_retry() {
+    let world = world_mapping_titles_to_intercom().await;
+    let (maya, contact) = linked_maya(&world).await;
+    // The link's own syncs (the owner) are done before the workspace changes.
+    queue_drained(&world).await;
+    let job_title = data_attribute_id(&world, "contact", "job_title").await;
+    // The job title becomes a list: Intercom now refuses any title not on it.
+    intercom(
+        &world,
+        reqwest::Method::PUT,
+        &format!("/data_attributes/{job_title}"),
+        json!({"options": [{"value": "Engineer"}]}),
+    )
+    .await;
+    let admin = world.salesforce.admin_user_id();
+    world
+        .salesforce
+        .ui_update(
+            &admin,
+            "Contact",
+            &contact,
+            json!({"Title": "Chief Tinkerer"}),
+        )
+        .unwrap();
+    let entry = ledger_entry(&world, &contact, |e| {
+        e["direction"] == "to_intercom" && e["outcome"] == "failed"
+    })
+    .await;
+    assert_eq!(entry["intercom_id"], maya.as_str(), "{entry}");
+    assert_eq!(entry["object"], "contact");
+    assert_eq!(entry["error_code"], "intercom_refused");
+    assert_eq!(entry["fields"], json!(["Title"]));
+    let message = entry["error_message"].as_str().unwrap();
+    assert!(message.contains("job_title"), "{message}");
+    // Refused is final: the job finished with its row, it is not tried again.
+    queue_drained(&world).await;
+    let failed: Vec<Value> = ledger_of(&world, &contact)
+        .await
+        .into_iter()
+        .filter(|e| e["direction"] == "to_intercom" && e["outcome"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let person = intercom_contact(&world, &maya).await;
+    assert_ne!(person["custom_attributes"]["job_title"], "Chief Tinkerer");
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_value_intercom_cannot_hold_leaves_a_failed_row_and_the_rest_is_written() {
+    let world = world_mapping_titles_to_intercom().await;
+    intercom(
+        &world,
+        reqwest::Method::POST,
+        "/data_attributes",
+        json!({"name": "revenue", "model": "company", "data_type": "integer"}),
+    )
+    .await;
+    let mut mappings = world.get("/api/settings/sync").await.1["mappings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    mappings.push(
+        json!({"object": "account", "intercom_attribute": "custom_attributes.revenue",
+        "salesforce_field": "AnnualRevenue", "direction": "to_intercom",
+        "skip_if_source_empty": false, "skip_if_destination_has_value": false}),
+    );
+    let response = world
+        .http
+        .put(format!("{}/api/settings/sync/mappings", world.app))
+        .json(&json!({ "mappings": mappings }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let account = one(
+        &world,
+        "SELECT Id FROM Account WHERE AccountNumber = 'ACC-0002'",
+    )
+    .await["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = world.salesforce.admin_user_id();
+    // Revenue with cents: no whole number Intercom's integer attribute could hold.
+    world
+        .salesforce
+        .ui_update(
+            &admin,
+            "Account",
+            &account,
+            json!({"Industry": "Robotics", "AnnualRevenue": 1234.5}),
+        )
+        .unwrap();
+    let failed = ledger_entry(&world, &account, |e| {
+        e["direction"] == "to_intercom" && e["outcome"] == "failed"
+    })
+    .await;
+    assert_eq!(failed["object"], "account");
+    assert_eq!(failed["error_code"], "value_not_convertible", "{failed}");
+    let message = failed["error_message"].as_str().unwrap();
+    assert!(message.starts_with("AnnualRevenue: "), "{message}");
+    // The value that converts is written all the same, in the same job.
+    let updated = ledger_entry(&world, &account, |e| {
+        e["direction"] == "to_intercom" && e["outcome"] == "updated"
+    })
+    .await;
+    assert_eq!(updated["fields"], json!(["Industry"]));
+    assert_eq!(updated["intercom_id"], failed["intercom_id"]);
+    let companies = intercom(
+        &world,
+        reqwest::Method::GET,
+        "/companies?company_id=ACC-0002",
+        Value::Null,
+    )
+    .await;
+    let company = &companies["data"][0];
+    assert_eq!(company["industry"], "Robotics");
+    assert_eq!(company["custom_attributes"]["revenue"], Value::Null);
+    world.stop().await;
+}

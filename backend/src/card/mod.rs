@@ -13,7 +13,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use shared::card::{CardView, MatchedBy, NoMatch};
-use shared::owner::Teammate;
 use shared::sync::PeopleIdentity;
 use shared::sync::identity::normalized_key;
 
@@ -25,20 +24,8 @@ use crate::salesforce::{self, SalesforceError};
 use crate::settings::{self, SettingsError};
 use crate::store::{Store, StoreError};
 
-/// Who the conversation is with, as Intercom knows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactIdentity {
-    pub id: String,
-    pub email: Option<String>,
-    pub external_id: Option<String>,
-}
-
-/// The Intercom teammates, and the one who installed the app.
-#[derive(Debug, Clone, Default)]
-pub struct Team {
-    pub teammates: Vec<Teammate>,
-    pub installer: Option<Teammate>,
-}
+/// Who the conversation is with and the teammates: Intercom's side, kept in [`crate::inbox`].
+pub use crate::inbox::{ContactIdentity, Team};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CardError {

@@ -11,7 +11,7 @@ pub mod demo;
 pub mod intake;
 pub mod ledger;
 pub mod matching;
-pub mod metadata;
+pub use crate::settings::metadata;
 pub mod routing;
 pub mod to_intercom;
 pub mod to_salesforce;

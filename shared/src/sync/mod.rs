@@ -12,6 +12,7 @@
 //! - [`settings`]: the whole settings, required Lead fields, every problem at once.
 //! - [`convert`]: value conversion per the tables, and the write-or-skip decision.
 //! - [`triggers`]: the company/account trigger table.
+//! - [`leads`]: when a person matching nothing gets a new Lead, and why not.
 //! - [`transfer`]: mappings exported and imported as versioned JSON.
 //! - [`ledger`]: the sync ledger's entries and filters.
 
@@ -23,6 +24,7 @@ pub mod compat;
 pub mod convert;
 pub mod fields;
 pub mod identity;
+pub mod leads;
 pub mod ledger;
 pub mod mapping;
 pub mod settings;
@@ -41,6 +43,7 @@ pub use identity::{
     CompanyIdentity, IdentityRefusal, IdentitySettings, PeopleIdentity, PersonKeys, Unlinks,
     normalized_key, same_key, unlinks_needed,
 };
+pub use leads::{LeadFacts, LeadRefusal, lead_refusal};
 pub use ledger::{JobsRetried, LedgerEntry, LedgerFilter, LedgerObject, LedgerPage, Outcome};
 pub use mapping::{AttributeMapping, MappingRefusal, required_lead_fields, validate_mapping};
 pub use settings::{SettingsProblem, SyncSettings, validate_settings};

@@ -3,6 +3,7 @@
 
 mod convert;
 mod identity;
+mod leads;
 mod limits;
 mod mapping;
 mod metadata;

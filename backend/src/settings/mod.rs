@@ -3,7 +3,10 @@
 //!
 //! Sync settings are two documents: `identity` (how people and companies are matched) and
 //! `mappings` (the attribute mappings). Changing an identity key unlinks everyone it matched, in
-//! the same transaction that saves it.
+//! the same transaction that saves it. Settings are checked against each installation's fields
+//! and attributes, read and cached by [`metadata`].
+
+pub mod metadata;
 
 use serde::{Deserialize, Serialize};
 use shared::owner::{OwnerSettings, OwnersView, user_matches};
@@ -16,7 +19,7 @@ use shared::sync::{
 
 use crate::clients::Clients;
 use crate::store::{Store, StoreError};
-use crate::sync::metadata::{Metadata, MetadataError};
+use metadata::{Metadata, MetadataError};
 
 pub const IDENTITY: &str = "identity";
 pub const MAPPINGS: &str = "mappings";
