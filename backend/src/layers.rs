@@ -8,9 +8,10 @@ use std::path::Path;
 
 /// The top-level modules, lowest layer first; a module may use only lower layers.
 const LAYERS: &[&[&str]] = &[
+    &["metrics"],
     &["crypto", "intercom", "salesforce", "server", "telemetry"],
     &["store"],
-    &["installations", "jobs"],
+    &["installations", "jobs", "retention"],
     &["clients"],
     &["connections", "inbox", "listener"],
     &["auth", "settings"],

@@ -1,7 +1,8 @@
 //! What operators scrape at `/metrics` (Prometheus' text format): the job queue, sync delay,
 //! calls to each service by purpose, the org's API usage, webhook intake, the card cache and
 //! the listeners. Counters are bumped where things happen, through one registry per process;
-//! gauges of stored state are read from the database when scraped.
+//! gauges of stored state are read from the database by `/metrics`' handler when scraped. The
+//! lowest layer: the clients count their calls here, so this names nothing of the crate.
 
 use std::sync::OnceLock;
 
@@ -11,8 +12,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-
-use crate::http::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Purpose {
@@ -144,10 +143,11 @@ pub fn metrics() -> &'static Metrics {
     METRICS.get_or_init(Metrics::new)
 }
 
-/// What `/metrics` answers: the gauges of stored state read now, then everything encoded.
-pub async fn render(state: &AppState) -> Result<String, crate::store::StoreError> {
+/// What `/metrics` answers: the gauges of stored state as just read (jobs per kind and state,
+/// the installations whose lease this process holds and whose stream is live), then everything
+/// encoded.
+pub fn render(jobs: Vec<(String, String, i64)>, leases: Vec<String>, live: Vec<String>) -> String {
     let m = metrics();
-    let jobs = state.store.jobs_by_kind().await?;
     m.jobs.clear();
     for (kind, job_state, n) in jobs {
         m.jobs
@@ -158,19 +158,19 @@ pub async fn render(state: &AppState) -> Result<String, crate::store::StoreError
             .set(n);
     }
     m.leases.clear();
-    for installation in state.listeners.leases_held().await? {
+    for installation in leases {
         m.leases
             .get_or_create(&Installation { installation })
             .set(1);
     }
     m.live.clear();
-    for installation in state.listeners.live_now() {
+    for installation in live {
         m.live.get_or_create(&Installation { installation }).set(1);
     }
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &m.registry)
         .expect("writing to a String cannot fail");
-    Ok(text)
+    text
 }
 
 /// What a Salesforce call is for, from its path (`/services/data/v62.0/composite/sobjects`).

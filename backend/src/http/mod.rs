@@ -461,9 +461,10 @@ async fn metrics(
             "GET /metrics needs `Authorization: Bearer <metrics_token>`".to_owned(),
         ));
     }
-    let text = crate::metrics::render(&state)
-        .await
-        .map_err(|_| AppError::DatabaseUnreachable)?;
+    let unreachable = |_| AppError::DatabaseUnreachable;
+    let jobs = state.store.jobs_by_kind().await.map_err(unreachable)?;
+    let leases = state.listeners.leases_held().await.map_err(unreachable)?;
+    let text = crate::metrics::render(jobs, leases, state.listeners.live_now());
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
