@@ -12,6 +12,7 @@ mod jobs;
 mod links;
 mod migrate;
 mod sync;
+mod tasks;
 mod url;
 
 use std::str::FromStr;
@@ -37,6 +38,7 @@ pub use sync::{
     Agreed, CompanyLink, IncomingRecord, Intake, LedgerQuery, LedgerRow, LinkChange, LinkSide,
     NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
 };
+pub use tasks::{ConversationTaskRow, SavedTask};
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};
 
 use shared::DatabaseKind;
