@@ -130,6 +130,11 @@ impl Demo {
         // The card reads the identity at once; the checked save follows once Salesforce is connected.
         let demo_settings = crate::sync::demo::demo_settings();
         settings::save_unchecked(&store, DEMO_INSTALLATION_ID, &demo_settings, now).await?;
+        // The demo shows conversations reaching Salesforce as Tasks.
+        let tasks = shared::tasks::TaskSettings {
+            send_conversations: true,
+        };
+        settings::save_tasks(&store, DEMO_INSTALLATION_ID, &tasks, now).await?;
 
         let (server, state) = app::bind(config, store.clone(), cipher.clone()).await?;
         intercom.add_redirect_url(&format!(

@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["auth", "settings"],
     &["card", "oauth"],
     &["cases", "sync"],
+    &["tasks"],
     &["config"],
     &["install"],
     &["http"],
@@ -38,6 +39,11 @@ const KNOWN_CYCLES: &[(&str, &str, &str)] = &[
         "installations",
         "auth",
         "an installation's Intercom connection type",
+    ),
+    (
+        "sync",
+        "tasks",
+        "the sync's worker runs conversation Task jobs beside its own",
     ),
 ];
 

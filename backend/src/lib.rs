@@ -29,4 +29,5 @@ pub mod server;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod tasks;
 pub mod telemetry;

@@ -447,6 +447,14 @@ async fn admin_routes_answer_403_to_teammates() {
             .iter()
             .any(|r| r.path == "/settings/sync/mappings")
     );
+    for method in [http::Method::GET, http::Method::PUT] {
+        assert!(
+            admin_routes
+                .iter()
+                .any(|r| r.path == "/settings/tasks" && r.method == method),
+            "{method} /settings/tasks is an admin route"
+        );
+    }
     for route in &admin_routes {
         let path = concrete(route);
         let (status, _, body) = app
@@ -466,6 +474,52 @@ async fn admin_routes_answer_403_to_teammates() {
     let session: shared::access::SessionView = serde_json::from_slice(&body).unwrap();
     assert_eq!(session.role, shared::access::Role::Teammate);
     assert_eq!(session.installation_id, "acme");
+}
+
+#[tokio::test]
+async fn conversations_as_tasks_are_off_until_an_admin_switches_them_on() {
+    let app = spawn_app().await;
+    app.store
+        .save_installation(&pairing("acme").seal(&app.cipher), 0)
+        .await
+        .unwrap();
+    let admin = app.sign_in("acme", "7", true).await;
+    let path = "/api/settings/tasks";
+    let (status, _, body) = app
+        .send(from_pages(&http::Method::GET, path, Some(&admin)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"send_conversations": false}),
+        "off for a fresh installation"
+    );
+    let put = |body: &'static str| {
+        Request::put(path)
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, PUBLIC)
+            .header(header::COOKIE, &admin)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (status, _, body) = app.send(put(r#"{"send_conversations":true}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let (_, _, body) = app
+        .send(from_pages(&http::Method::GET, path, Some(&admin)))
+        .await;
+    let saved: shared::tasks::TaskSettings = serde_json::from_slice(&body).unwrap();
+    assert!(saved.send_conversations);
+    // A misspelt switch is refused by name, and nothing changes.
+    let (status, _, body) = app.send(put(r#"{"send_conversation":false}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body), "invalid_body");
+    assert!(String::from_utf8_lossy(&body).contains("send_conversation"));
+    let (_, _, body) = app
+        .send(from_pages(&http::Method::GET, path, Some(&admin)))
+        .await;
+    let kept: shared::tasks::TaskSettings = serde_json::from_slice(&body).unwrap();
+    assert!(kept.send_conversations);
 }
 
 #[tokio::test]

@@ -18,9 +18,19 @@ use sim::intercom::{DeliveryMode, hub_signature};
 use support::World;
 use sync_support::*;
 
-/// The demo world, batching for 50 ms only.
+/// The demo world, batching for 50 ms only, with conversations as Salesforce Tasks off: their
+/// calls and ledger rows are `tasks.rs`'s to test.
 async fn world() -> World {
-    World::start_with(|c| c.sync.gather = Duration::from_millis(50)).await
+    let world = World::start_with(|c| c.sync.gather = Duration::from_millis(50)).await;
+    sfbridge::settings::save_tasks(
+        &world.store,
+        DEMO_INSTALLATION_ID,
+        &shared::tasks::TaskSettings::default(),
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await
+    .unwrap();
+    world
 }
 
 /// The demo teammate's admin id, by first name.
@@ -91,7 +101,10 @@ fn starts_conversation(world: &World, email: &str) -> String {
 
 /// The ledger row routing left for a conversation.
 async fn routed(world: &World, conversation: &str) -> Value {
-    ledger_entry(world, conversation, |e| e["object"] == "conversation").await
+    ledger_entry(world, conversation, |e| {
+        e["object"] == "conversation" && e["direction"] == "to_intercom"
+    })
+    .await
 }
 
 /// The conversation as Intercom holds it.

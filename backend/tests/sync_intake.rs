@@ -183,7 +183,7 @@ async fn a_late_delivery_never_overwrites_newer_data() {
 }
 
 #[tokio::test]
-async fn a_new_conversation_is_taken_in_with_its_routing_job_once() {
+async fn a_new_conversation_is_taken_in_with_its_routing_and_task_jobs_once() {
     let world = World::start_with(|c| c.sync.gather = Duration::from_millis(50)).await;
     // Liam's demo conversation is open and nobody's.
     let id = world
@@ -214,19 +214,25 @@ async fn a_new_conversation_is_taken_in_with_its_routing_job_once() {
     let (status, answer) = deliver(&world, &created, Some(&signed(&world, &created))).await;
     assert_eq!((status, answer["status"].clone()), (200, json!("repeated")));
 
-    let entry = ledger_entry(&world, &id, |e| e["object"] == "conversation").await;
+    let entry = ledger_entry(&world, &id, |e| {
+        e["object"] == "conversation" && e["direction"] == "to_intercom"
+    })
+    .await;
     assert_eq!(entry["outcome"], "updated", "{entry}");
     eventually(Duration::from_secs(10), "the queue to empty", || async {
         let c = world.store.job_counts().await.unwrap();
         (c.queued == 0 && c.running == 0).then_some(())
     })
     .await;
-    let routed = ledger_of(&world, &id)
-        .await
-        .into_iter()
-        .filter(|e| e["object"] == "conversation")
-        .count();
-    assert_eq!(routed, 1, "one routing job, run once");
+    let rows = ledger_of(&world, &id).await;
+    let of = |direction: &str| {
+        rows.iter()
+            .filter(|e| e["object"] == "conversation" && e["direction"] == direction)
+            .count()
+    };
+    assert_eq!(of("to_intercom"), 1, "one routing job, run once");
+    // The same delivery's other job: the conversation's Salesforce Task (on in the demo).
+    assert_eq!(of("to_salesforce"), 1, "one Task job, run once");
     let conversation = intercom(
         &world,
         reqwest::Method::GET,

@@ -501,3 +501,92 @@ async fn the_state_the_engine_wrote_to_intercom_makes_its_webhook_stale() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_conversations_task_is_kept_from_its_sent_create_to_its_answer() {
+    use sfbridge::store::SavedTask;
+    each_database(|store, label| async move {
+        let ids = vec!["c1".to_owned(), "c2".to_owned()];
+        assert!(
+            store
+                .conversation_tasks("i1", &ids)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // The notification's receipt and both jobs a new conversation calls for, together;
+        // a repeat changes nothing.
+        let jobs = [
+            sfbridge::sync::intake::task_job("i1", "c1", 3, 1),
+            sync_job("i1", RecordModel::Person, "p1", 3, 1),
+        ];
+        let first = store
+            .take_notification_jobs("i1", &receipt("n-task"), &jobs, 1)
+            .await
+            .unwrap();
+        assert!(matches!(first, Intake::Stored(Some(_))), "{label}");
+        let again = store
+            .take_notification_jobs("i1", &receipt("n-task"), &jobs, 1)
+            .await
+            .unwrap();
+        assert_eq!(again, Intake::Repeated, "{label}");
+        assert_eq!(store.job_counts().await.unwrap().queued, 2, "{label}");
+
+        // Sent, not answered: the row says so, without a Task.
+        store.mark_task_creates("i1", &ids, 5).await.unwrap();
+        let rows = store.conversation_tasks("i1", &ids).await.unwrap();
+        assert_eq!(rows.len(), 2, "{label}");
+        assert!(
+            rows.iter()
+                .all(|r| r.task_id.is_none() && r.create_sent_at == Some(5)),
+            "{label}: {rows:?}"
+        );
+        let saved = SavedTask {
+            conversation_id: "c1".into(),
+            task_id: "00T1".into(),
+            who_id: "003A".into(),
+            what_id: Some("001A".into()),
+        };
+        store
+            .save_conversation_tasks("i1", std::slice::from_ref(&saved), 6)
+            .await
+            .unwrap();
+        let row = store.conversation_tasks("i1", &ids[..1]).await.unwrap();
+        assert_eq!(row[0].task_id.as_deref(), Some("00T1"), "{label}");
+        assert_eq!(row[0].who_id.as_deref(), Some("003A"), "{label}");
+        assert_eq!(row[0].what_id.as_deref(), Some("001A"), "{label}");
+        // Rewritten on a Lead: no account.
+        let lead = SavedTask {
+            who_id: "00QA".into(),
+            what_id: None,
+            ..saved
+        };
+        store
+            .save_conversation_tasks("i1", &[lead], 7)
+            .await
+            .unwrap();
+        let row = store.conversation_tasks("i1", &ids[..1]).await.unwrap();
+        assert_eq!(
+            (row[0].who_id.as_deref(), row[0].what_id.as_deref()),
+            (Some("00QA"), None),
+            "{label}"
+        );
+        // Deleted in Salesforce: forgotten, and looked up by Subject next time.
+        store.forget_conversation_task("i1", "c1", 8).await.unwrap();
+        let row = store.conversation_tasks("i1", &ids[..1]).await.unwrap();
+        assert_eq!(
+            (row[0].task_id.as_deref(), row[0].create_sent_at),
+            (None, Some(8)),
+            "{label}"
+        );
+        // Another installation sees none of it.
+        assert!(
+            store
+                .conversation_tasks("i2", &ids)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}

@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod owner;
 pub mod pages;
 pub mod sync;
+pub mod tasks;
 
 pub use api_error::ApiError;
 pub use connections::{

@@ -777,6 +777,46 @@ async fn control_surface_and_faults() {
     };
     assert!(failed, "the connection is dropped");
 
+    // A lost answer: only the chosen calls are hit, the write is done, its answer never comes.
+    let r = http
+        .post(format!("{base}/__sim/faults"))
+        .json(&json!({"kind": "lose_answer", "next": 1, "method": "POST",
+                      "path": "/composite/sobjects"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (got, _) = org.get("/limits/").await;
+    assert_eq!(got, StatusCode::OK, "another call is not hit");
+    let lost = org
+        .req(reqwest::Method::POST, "/composite/sobjects")
+        .json(
+            &json!({"allOrNone": false, "records": [{"attributes": {"type": "Task"},
+            "Subject": "Lost answer", "Status": "Completed"}]}),
+        )
+        .send()
+        .await;
+    let failed = match lost {
+        Err(_) => true,
+        Ok(r) => r.bytes().await.is_err(),
+    };
+    assert!(failed, "the answer is lost");
+    let found = org
+        .query("SELECT Id FROM Task WHERE Subject = 'Lost answer'")
+        .await;
+    assert_eq!(found["totalSize"], 1, "the Task was created: {found}");
+    let r = http
+        .post(format!("{base}/__sim/faults"))
+        .json(&json!({"kind": "lose_answer", "next": 1, "method": "POST"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a method needs its path"
+    );
+
     let contact = org.query("SELECT Id FROM Contact LIMIT 1").await["records"][0]["Id"]
         .as_str()
         .unwrap()

@@ -366,6 +366,8 @@ fn api() -> Api {
         .get("/settings/sync", Admin, settings::get)
         .get("/settings/owners", Admin, settings::get_owners)
         .put("/settings/owners", Admin, settings::put_owners)
+        .get("/settings/tasks", Admin, settings::get_tasks)
+        .put("/settings/tasks", Admin, settings::put_tasks)
         .get("/settings/sync/metadata", Admin, settings::metadata)
         .put("/settings/sync/identity", Admin, settings::put_identity)
         .with_limit(

@@ -2,7 +2,8 @@
 //! `GET` the settings and their problems; `GET /metadata` the fields and attributes to map;
 //! `PUT /identity`; `PUT /mappings` `{"mappings":[..]}`; `GET /mappings/export`;
 //! `POST /mappings/import` (a file as exported). Owners under `/api/settings/owners`: `GET`
-//! the choices with how Salesforce users match teammates; `PUT` the choices.
+//! the choices with how Salesforce users match teammates; `PUT` the choices. Conversations as
+//! Salesforce Tasks under `/api/settings/tasks`: `GET` and `PUT` the switch.
 //!
 //! Refusals answer 422 with the error body plus `problems`, each naming its `rule`.
 
@@ -18,6 +19,7 @@ use shared::owner::{OwnerSettings, OwnersView};
 use shared::sync::{
     AttributeMapping, IdentitySettings, MappingsFile, SettingsProblem, SyncMetadata,
 };
+use shared::tasks::TaskSettings;
 
 use super::guard::{Installation, SignedIn};
 use super::{AppError, AppState};
@@ -207,4 +209,27 @@ pub async fn put_owners(
         .map_err(failure)?;
     saved(&state, &who, "owner settings").await;
     Ok(Json(owners))
+}
+
+pub async fn get_tasks(
+    State(state): State<AppState>,
+    Installation(id): Installation,
+) -> Result<Json<TaskSettings>, Failure> {
+    settings::tasks(&state.store, &id)
+        .await
+        .map(Json)
+        .map_err(failure)
+}
+
+pub async fn put_tasks(
+    State(state): State<AppState>,
+    who: SignedIn,
+    body: Bytes,
+) -> Result<Json<TaskSettings>, Failure> {
+    let tasks: TaskSettings = parse(&body)?;
+    settings::save_tasks(&state.store, &who.installation_id, &tasks, now())
+        .await
+        .map_err(failure)?;
+    saved(&state, &who, "conversations as Salesforce Tasks").await;
+    Ok(Json(tasks))
 }

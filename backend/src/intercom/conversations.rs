@@ -280,7 +280,10 @@ mod tests {
     use super::*;
 
     fn attachment(url: &str) -> wire::Attachment {
-        wire::Attachment { url: url.into() }
+        wire::Attachment {
+            url: url.into(),
+            name: None,
+        }
     }
 
     #[test]

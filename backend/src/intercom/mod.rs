@@ -7,7 +7,7 @@
 //! routing), `contacts`, `text` (HTML bodies to plain text), `canvas` (Canvas Kit:
 //! signatures, requests, the card's rendering), `webhooks` (signed notifications), `records`
 //! (people and companies as the sync keeps them), `data_attributes` (the attributes mappings
-//! choose from), `companies`.
+//! choose from), `companies`, `transcripts` (a conversation as its Salesforce Task needs it).
 
 mod admins;
 pub mod canvas;
@@ -21,6 +21,7 @@ pub mod oauth;
 mod rate_limit;
 pub mod records;
 mod text;
+mod transcripts;
 mod transport;
 mod updates;
 pub mod webhooks;
@@ -38,6 +39,7 @@ pub use error::IntercomError;
 pub use oauth::OAuthApp;
 pub use rate_limit::RateLimit;
 pub use text::html_to_text;
+pub use transcripts::TaskSource;
 pub use updates::AttributeValue;
 
 /// The API version every call asks for.

@@ -60,8 +60,14 @@ pub enum Item {
         model: DeletedModel,
         id: String,
     },
-    /// A contact started a conversation (`conversation.user.created`): routing's cue.
+    /// A contact started a conversation (`conversation.user.created`): routing's cue, and
+    /// its Salesforce Task's.
     NewConversation(ConversationAssignment),
+    /// A teammate started a conversation with a contact (`conversation.admin.single.created`)
+    /// or closed one (`conversation.admin.closed`): the conversation's Task is due.
+    ConversationTask {
+        id: String,
+    },
     /// A topic the sync does not use (other conversation topics, tags, `ping`).
     Other,
 }
@@ -121,6 +127,18 @@ fn new_conversation(item: Map<String, Value>) -> Result<Item, IntercomError> {
     }))
 }
 
+fn conversation_task(item: &Map<String, Value>, topic: &str) -> Result<Item, IntercomError> {
+    #[derive(Deserialize)]
+    struct Id {
+        #[serde(deserialize_with = "wire::id")]
+        id: String,
+    }
+    let item = Value::Object(item.clone());
+    let Id { id } =
+        serde_json::from_value(item).map_err(|_| malformed(format!("{topic} without an id")))?;
+    Ok(Item::ConversationTask { id })
+}
+
 fn malformed(what: impl std::fmt::Display) -> IntercomError {
     IntercomError::Unexpected(format!("webhook notification: {what}"))
 }
@@ -155,6 +173,9 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, IntercomError> {
         | "contact.merged" => Item::Person(Box::new(records::person(&item)?)),
         "company.created" | "company.updated" => Item::Company(Box::new(records::company(&item)?)),
         "conversation.user.created" => new_conversation(item)?,
+        "conversation.admin.single.created" | "conversation.admin.closed" => {
+            conversation_task(&item, topic)?
+        }
         _ => Item::Other,
     };
     Ok(Notification {
@@ -165,8 +186,9 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, IntercomError> {
     })
 }
 
-/// The topics the sync subscribes to (a new conversation is routed to its person's owner).
-pub const SYNC_TOPICS: [&str; 12] = [
+/// The topics the sync subscribes to (a new conversation is routed to its person's owner; a
+/// started or closed one is sent to Salesforce as a Task).
+pub const SYNC_TOPICS: [&str; 14] = [
     "contact.user.created",
     "contact.user.updated",
     "contact.lead.created",
@@ -179,6 +201,8 @@ pub const SYNC_TOPICS: [&str; 12] = [
     "company.updated",
     "company.deleted",
     "conversation.user.created",
+    "conversation.admin.single.created",
+    "conversation.admin.closed",
 ];
 
 #[cfg(test)]
@@ -238,6 +262,28 @@ mod tests {
         let conversation =
             parse_notification(&fixture("conversation_admin_open_assigned.json")).unwrap();
         assert_eq!(conversation.item, Item::Other);
+        // Closed, or started by a teammate: the same item under another topic.
+        for topic in [
+            "conversation.admin.closed",
+            "conversation.admin.single.created",
+        ] {
+            let mut recorded: Value =
+                serde_json::from_slice(&fixture("conversation_admin_open_assigned.json")).unwrap();
+            recorded["topic"] = topic.into();
+            let parsed = parse_notification(&serde_json::to_vec(&recorded).unwrap()).unwrap();
+            assert_eq!(
+                parsed.item,
+                Item::ConversationTask {
+                    id: "215472621202693".to_owned()
+                },
+                "{topic}"
+            );
+            recorded["data"]["item"]
+                .as_object_mut()
+                .unwrap()
+                .remove("id");
+            assert!(parse_notification(&serde_json::to_vec(&recorded).unwrap()).is_err());
+        }
     }
 
     /// There is no recorded `conversation.user.created`; its item is a conversation like the

@@ -120,6 +120,16 @@ pub(super) struct Conversation {
     pub admin_assignee_id: Option<String>,
     #[serde(default)]
     pub conversation_parts: Option<Parts>,
+    #[serde(default)]
+    pub statistics: Option<Statistics>,
+}
+
+/// A conversation's `statistics`: `count_conversation_parts` counts every part, the opening
+/// message included, also those past the 500 latest that `conversation_parts` shows.
+#[derive(Deserialize)]
+pub(super) struct Statistics {
+    #[serde(default)]
+    pub count_conversation_parts: Option<u64>,
 }
 
 /// The conversation's first message.
@@ -149,6 +159,8 @@ pub(super) struct Author {
 #[derive(Deserialize)]
 pub(super) struct Attachment {
     pub url: String,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +182,9 @@ pub(super) struct Parts {
 pub(super) struct Part {
     #[serde(deserialize_with = "id")]
     pub id: String,
+    /// `comment`, `note`, `close`, `assignment`..
+    #[serde(default)]
+    pub part_type: Option<String>,
     pub body: Option<String>,
     pub author: Author,
     #[serde(default)]

@@ -182,6 +182,39 @@ impl JobKind for RouteConversation {
     }
 }
 
+/// Conversations as Salesforce Tasks: create or rewrite one conversation's Task, as the
+/// conversation started or closed. The runner reads the conversation afresh, so while one
+/// job waits another for the same conversation (a close while the start waits) is absorbed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationTask {
+    pub conversation: String,
+}
+
+impl JobKind for ConversationTask {
+    const NAME: &'static str = "tasks.conversation";
+
+    fn dedup_key(&self) -> Option<String> {
+        Some(format!("conversation:{}", self.conversation))
+    }
+
+    fn subject(&self) -> Subject {
+        Subject {
+            direction: Direction::ToSalesforce,
+            object: "Conversation",
+            intercom_id: Some(self.conversation.clone()),
+            salesforce_id: None,
+        }
+    }
+
+    fn parked_detail(&self, id: JobId, attempts: i64) -> String {
+        format!(
+            "Sending conversation {} to Salesforce as a Task was parked after {attempts} \
+             attempts; retry job {id} once the cause is fixed.",
+            self.conversation
+        )
+    }
+}
+
 /// A Salesforce object by its API name (`Lead`), as payloads spell it.
 mod api_name {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -268,6 +301,29 @@ mod tests {
             json!({"conversation": "215", "contact": "c1", "assignee": null})
         );
         assert_eq!(route.dedup_key.as_deref(), Some("conversation:215"));
+
+        let task = ConversationTask {
+            conversation: "215".to_owned(),
+        }
+        .job("i", 3, 5);
+        assert_eq!(task.kind, "tasks.conversation");
+        assert_eq!(task.payload, json!({"conversation": "215"}));
+        assert_eq!(task.dedup_key.as_deref(), Some("conversation:215"));
+        let parked = sync_registry()
+            .parked(&stored(
+                "tasks.conversation",
+                json!({"conversation": "215"}),
+            ))
+            .unwrap();
+        assert_eq!(
+            (
+                parked.0.direction,
+                parked.0.object,
+                parked.0.intercom_id.as_deref()
+            ),
+            (Direction::ToSalesforce, "Conversation", Some("215"))
+        );
+        assert!(parked.1.contains("conversation 215"), "{}", parked.1);
     }
 
     #[test]

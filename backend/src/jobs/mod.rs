@@ -15,7 +15,7 @@ use shared::sync::Direction;
 
 use crate::store::{Job, JobId, NewJob};
 
-pub use kinds::{Fan, RouteConversation, SyncToIntercom, SyncToSalesforce};
+pub use kinds::{ConversationTask, Fan, RouteConversation, SyncToIntercom, SyncToSalesforce};
 pub use outcome::{BatchOutcome, JobOutcome, Touched};
 pub use retry::RetryPolicy;
 
@@ -137,11 +137,13 @@ impl Registry {
     }
 }
 
-/// The kinds the sync worker runs: Intercom -> Salesforce, Salesforce -> Intercom, routing.
+/// The kinds the sync worker runs: Intercom -> Salesforce, Salesforce -> Intercom, routing,
+/// conversations as Salesforce Tasks.
 pub fn sync_registry() -> Registry {
     Registry::new(vec![
         Kind::of::<SyncToSalesforce>(),
         Kind::of::<SyncToIntercom>(),
         Kind::of::<RouteConversation>(),
+        Kind::of::<ConversationTask>(),
     ])
 }

@@ -15,6 +15,7 @@ pub mod person;
 pub mod records;
 pub mod soql;
 pub mod streaming;
+pub mod tasks;
 pub mod users;
 
 use std::sync::Arc;

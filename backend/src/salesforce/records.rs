@@ -186,7 +186,7 @@ pub fn from_json(value: Option<&Value>, field_type: SalesforceFieldType) -> Sync
 }
 
 /// `2011-07-07T00:37:00.000+0000` (and the RFC 3339 spelling).
-fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z")
         .or_else(|_| DateTime::parse_from_rfc3339(text))
         .ok()

@@ -3,8 +3,9 @@
 //!
 //! Sync settings are two documents: `identity` (how people and companies are matched) and
 //! `mappings` (the attribute mappings). Changing an identity key unlinks everyone it matched, in
-//! the same transaction that saves it. Settings are checked against each installation's fields
-//! and attributes, read and cached by [`metadata`].
+//! the same transaction that saves it. Owners (`owners`) and conversations as Tasks (`tasks`)
+//! are a document each. Settings are checked against each installation's fields and
+//! attributes, read and cached by [`metadata`].
 
 pub mod metadata;
 
@@ -24,6 +25,7 @@ use metadata::{Metadata, MetadataError};
 pub const IDENTITY: &str = "identity";
 pub const MAPPINGS: &str = "mappings";
 pub const OWNERS: &str = "owners";
+pub const TASKS: &str = "tasks";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -166,6 +168,29 @@ pub async fn save_owners(
     let body = serde_json::to_string(owners).expect("owner settings serialise");
     store
         .save_setting(installation_id, OWNERS, &body, now)
+        .await?;
+    Ok(())
+}
+
+/// Whether conversations go to Salesforce as Tasks (off until an admin switches it on).
+pub async fn tasks(
+    store: &Store,
+    installation_id: &str,
+) -> Result<shared::tasks::TaskSettings, SettingsError> {
+    Ok(document(store, installation_id, TASKS)
+        .await?
+        .unwrap_or_default())
+}
+
+pub async fn save_tasks(
+    store: &Store,
+    installation_id: &str,
+    tasks: &shared::tasks::TaskSettings,
+    now: i64,
+) -> Result<(), SettingsError> {
+    let body = serde_json::to_string(tasks).expect("task settings serialise");
+    store
+        .save_setting(installation_id, TASKS, &body, now)
         .await?;
     Ok(())
 }

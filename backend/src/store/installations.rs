@@ -269,6 +269,10 @@ pub const INSTALLATION_TABLES: &[(&str, &str)] = &[
     ("jobs", "queued or parked jobs"),
     ("sync_ledger", "sync ledger entries"),
     ("case_submissions", "case submissions"),
+    (
+        "conversation_tasks",
+        "conversations sent to Salesforce as Tasks",
+    ),
     ("settings", "settings documents"),
     ("salesforce_cursors", "Salesforce change-feed positions"),
     ("listener_leases", "Salesforce listener leases"),
@@ -301,6 +305,7 @@ impl Store {
         const DROPS: &[&str] = &[
             "DELETE FROM person_links WHERE installation_id = $1",
             "DELETE FROM company_links WHERE installation_id = $1",
+            "DELETE FROM conversation_tasks WHERE installation_id = $1",
             "DELETE FROM salesforce_cursors WHERE installation_id = $1",
             "DELETE FROM jobs WHERE installation_id = $1",
             "UPDATE intercom_records SET synced_body = NULL WHERE installation_id = $1",

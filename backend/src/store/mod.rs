@@ -16,6 +16,7 @@ mod migrate;
 mod notices;
 mod retention;
 mod sync;
+mod tasks;
 mod url;
 
 use std::str::FromStr;
@@ -44,6 +45,7 @@ pub use sync::{
     Agreed, CompanyLink, IncomingRecord, Intake, LedgerQuery, LedgerRow, LinkChange, LinkSide,
     NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
 };
+pub use tasks::{ConversationTaskRow, SavedTask};
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};
 
 use shared::DatabaseKind;

@@ -252,14 +252,15 @@ impl Store {
         Ok(Intake::Stored(id))
     }
 
-    /// Takes in a notification that calls for a job but carries no record to keep (a new
-    /// conversation to route): its receipt and the job in one transaction. A repeated id
-    /// changes nothing.
-    pub async fn take_notification_job(
+    /// Takes in a notification that calls for jobs but carries no record to keep (a new
+    /// conversation to route and to send to Salesforce as a Task, a closed one): its receipt
+    /// and the jobs in one transaction. A repeated id changes nothing. The first job's id, if
+    /// it was not already waiting.
+    pub async fn take_notification_jobs(
         &self,
         installation_id: &str,
         receipt: &Receipt,
-        job: &NewJob,
+        jobs: &[NewJob],
         now: i64,
     ) -> Result<Intake, StoreError> {
         let mut tx = self.begin().await?;
@@ -267,9 +268,15 @@ impl Store {
             tx.rollback().await?;
             return Ok(Intake::Repeated);
         }
-        let id = tx.enqueue(job, now).await?;
+        let mut first = None;
+        for (i, job) in jobs.iter().enumerate() {
+            let id = tx.enqueue(job, now).await?;
+            if i == 0 {
+                first = id;
+            }
+        }
         tx.commit().await?;
-        Ok(Intake::Stored(id))
+        Ok(Intake::Stored(first))
     }
 
     /// The stored states of these records.

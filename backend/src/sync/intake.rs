@@ -1,6 +1,7 @@
 //! Webhook intake: the signature first (nothing is read or stored before it checks out), then
 //! the notification's record stored with its receipt and the job that syncs it, in one
-//! transaction (a new conversation: its receipt and the job that routes it). A repeated
+//! transaction (a new conversation: its receipt, the job that routes it and the one that sends
+//! it to Salesforce as a Task; a conversation a teammate started or closed: its Task's job). A repeated
 //! delivery finds its receipt and changes nothing; a late one finds a newer state stored and
 //! leaves it.
 
@@ -9,7 +10,7 @@ use crate::intercom::webhooks::{self, DeletedModel, Item, Notification};
 use crate::store::{IncomingRecord, Intake, NewJob, Receipt, RecordModel, StoreError};
 
 use super::{SyncState, routing};
-use crate::jobs::{JobKind, SyncToSalesforce};
+use crate::jobs::{ConversationTask, JobKind, SyncToSalesforce};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -58,7 +59,7 @@ fn incoming(notification: &Notification) -> Option<IncomingRecord> {
             created: false,
             body: "{}".to_owned(),
         }),
-        Item::NewConversation(_) | Item::Other => None,
+        Item::NewConversation(_) | Item::ConversationTask { .. } | Item::Other => None,
     }
 }
 
@@ -73,6 +74,21 @@ pub fn sync_job(
     SyncToSalesforce {
         model,
         id: intercom_id.to_owned(),
+    }
+    .job(installation_id, max_attempts, now)
+}
+
+/// The job that creates or rewrites a conversation's Salesforce Task; while one waits,
+/// another for the same conversation is absorbed. Enqueued whatever the setting: the runner
+/// reads it when it runs and finishes the job without a call while it is off.
+pub fn task_job(
+    installation_id: &str,
+    conversation_id: &str,
+    max_attempts: i64,
+    now: i64,
+) -> NewJob {
+    ConversationTask {
+        conversation: conversation_id.to_owned(),
     }
     .job(installation_id, max_attempts, now)
 }
@@ -107,11 +123,20 @@ pub async fn receive(
     let max_attempts = sync.config.max_attempts;
     let store = clients.store();
     let intake = match &notification.item {
-        // A conversation is not kept: its routing job reads Intercom afresh when it runs.
+        // A conversation is not kept: its jobs read Intercom afresh when they run.
         Item::NewConversation(conversation) => {
-            let job = routing::route_job(&installation_id, conversation, max_attempts, now);
+            let jobs = [
+                routing::route_job(&installation_id, conversation, max_attempts, now),
+                task_job(&installation_id, &conversation.id, max_attempts, now),
+            ];
             store
-                .take_notification_job(&installation_id, &receipt, &job, now)
+                .take_notification_jobs(&installation_id, &receipt, &jobs, now)
+                .await?
+        }
+        Item::ConversationTask { id } => {
+            let job = task_job(&installation_id, id, max_attempts, now);
+            store
+                .take_notification_jobs(&installation_id, &receipt, &[job], now)
                 .await?
         }
         _ => {

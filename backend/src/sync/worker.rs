@@ -14,8 +14,8 @@ use crate::card::{Cards, Team};
 use crate::clients::{ClientError, Clients};
 use crate::inbox::Inbox;
 use crate::jobs::{
-    BatchOutcome, JobKind, JobOutcome, Registry, RetryPolicy, RouteConversation, SyncToIntercom,
-    SyncToSalesforce, sync_registry,
+    BatchOutcome, ConversationTask, JobKind, JobOutcome, Registry, RetryPolicy, RouteConversation,
+    SyncToIntercom, SyncToSalesforce, sync_registry,
 };
 use crate::salesforce::SalesforceError;
 use crate::settings;
@@ -251,6 +251,11 @@ impl Worker {
             };
             return routing::run_batch(&ctx, jobs).await;
         }
+        if kind == ConversationTask::NAME {
+            return self
+                .run_tasks(installation_id, &salesforce, &intercom, jobs)
+                .await;
+        }
         let settings = match settings::sync_settings(&self.store, installation_id).await {
             Ok(s) => s,
             Err(e) => return retry_all(e.to_string()),
@@ -300,6 +305,43 @@ impl Worker {
         } else {
             to_salesforce::run_batch(&ctx, jobs).await
         }
+    }
+
+    /// Conversations as Salesforce Tasks: the teammates and the workspace, not the sync's
+    /// mappings or metadata.
+    async fn run_tasks(
+        &self,
+        installation_id: &str,
+        salesforce: &crate::salesforce::Client,
+        intercom: &crate::intercom::Client,
+        jobs: &[Job],
+    ) -> BatchOutcome {
+        let retry_all = |message: String| BatchOutcome {
+            jobs: jobs
+                .iter()
+                .map(|j| (j.id, JobOutcome::Retry(message.clone())))
+                .collect(),
+            ..BatchOutcome::default()
+        };
+        let workspace_id = match self.store.installation(installation_id).await {
+            Ok(Some(row)) => row.intercom_workspace_id.unwrap_or_default(),
+            Ok(None) => return retry_all("the installation is gone".to_owned()),
+            Err(e) => return retry_all(e.to_string()),
+        };
+        let team = match self.inbox.team(&self.clients, installation_id).await {
+            Ok(team) => team,
+            Err(e) => return retry_all(e.to_string()),
+        };
+        let ctx = crate::tasks::Context {
+            installation_id,
+            salesforce,
+            intercom,
+            store: &self.store,
+            team: &team,
+            workspace_id: &workspace_id,
+            now: now_ms(),
+        };
+        crate::tasks::run_batch(&ctx, jobs).await
     }
 
     async fn settle(

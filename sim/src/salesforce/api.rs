@@ -251,7 +251,8 @@ async fn guard(State(shared): State<AppState>, mut req: Request, next: Next) -> 
         );
     }
     let mut delay = None;
-    if let Some(fault) = shared.take_fault() {
+    let mut lose_answer = false;
+    if let Some(fault) = shared.take_fault(req.method().as_str(), req.uri().path()) {
         let failed = match fault {
             FaultKind::ServerError => Some(ApiError::one(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -270,6 +271,10 @@ async fn guard(State(shared): State<AppState>, mut req: Request, next: Next) -> 
                 None
             }
             FaultKind::Drop => return dropped(),
+            FaultKind::LoseAnswer => {
+                lose_answer = true;
+                None
+            }
         };
         if let Some(e) = failed {
             return with_limit_info(&shared, e.into_response());
@@ -286,6 +291,10 @@ async fn guard(State(shared): State<AppState>, mut req: Request, next: Next) -> 
     }
     req.extensions_mut().insert(Caller { user_id });
     let resp = next.run(req).await;
+    if lose_answer {
+        // Done, and the answer never arrives.
+        return dropped();
+    }
     with_limit_info(&shared, resp)
 }
 

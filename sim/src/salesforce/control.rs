@@ -55,7 +55,8 @@ fn bad(message: impl Into<String>) -> Response {
         .into_response()
 }
 
-/// `{"kind":"500"|"503"|"limit"|"expired_session"|"latency"|"drop", "next":N | "rate":0.1, "latencyMs":..}`
+/// `{"kind":"500"|"503"|"limit"|"expired_session"|"latency"|"drop"|"lose_answer", "next":N | "rate":0.1, "latencyMs":.., "method"?:"POST", "path"?:"/composite/sobjects"}`
+/// (`method` and `path`, the end of the path, pick the calls it hits).
 async fn add_fault(
     State(shared): State<AppState>,
     axum::Json(body): axum::Json<Value>,
@@ -66,6 +67,7 @@ async fn add_fault(
         Some("limit") | Some("403") => FaultKind::LimitExceeded,
         Some("expired_session") | Some("401") => FaultKind::ExpiredSession,
         Some("drop") => FaultKind::Drop,
+        Some("lose_answer") => FaultKind::LoseAnswer,
         Some("latency") => FaultKind::Latency(Duration::from_millis(
             body.get("latencyMs")
                 .and_then(Value::as_u64)
@@ -80,6 +82,14 @@ async fn add_fault(
         (Some(n), _) if n > 0 => Fault::next(kind, n),
         (_, Some(rate)) if (0.0..=1.0).contains(&rate) => Fault::rate(kind, rate),
         _ => return bad("give `next` (calls) or `rate` (0..1)"),
+    };
+    let fault = match (
+        body.get("method").and_then(Value::as_str),
+        body.get("path").and_then(Value::as_str),
+    ) {
+        (None, None) => fault,
+        (Some(method), Some(path)) => fault.only(method, path),
+        _ => return bad("give both `method` and `path`, or neither"),
     };
     shared.faults.lock().push(fault);
     StatusCode::NO_CONTENT.into_response()

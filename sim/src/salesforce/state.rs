@@ -66,6 +66,9 @@ pub enum FaultKind {
     Latency(Duration),
     /// Close the connection without an answer.
     Drop,
+    /// Do the call (a write is committed), then close the connection without its answer:
+    /// the caller cannot know what happened.
+    LoseAnswer,
 }
 
 /// A fault applied to the next `remaining` API calls, or to a share (`rate`) of them.
@@ -76,6 +79,9 @@ pub struct Fault {
     pub remaining: Option<u64>,
     /// Share of calls hit, 0.0..=1.0 (1.0 with `remaining`).
     pub rate: f64,
+    /// Only calls with this method whose path ends with this (`POST`,
+    /// `/composite/sobjects`); every call when `None`.
+    pub only: Option<(String, String)>,
 }
 
 impl Fault {
@@ -84,6 +90,7 @@ impl Fault {
             kind,
             remaining: Some(n),
             rate: 1.0,
+            only: None,
         }
     }
     pub fn rate(kind: FaultKind, rate: f64) -> Fault {
@@ -91,7 +98,18 @@ impl Fault {
             kind,
             remaining: None,
             rate,
+            only: None,
         }
+    }
+    /// The fault hits only calls of `method` whose path ends with `path_end`.
+    pub fn only(mut self, method: &str, path_end: &str) -> Fault {
+        self.only = Some((method.to_ascii_uppercase(), path_end.to_owned()));
+        self
+    }
+    fn applies(&self, method: &str, path: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|(m, end)| m == method && path.ends_with(end.as_str()))
     }
 }
 
@@ -284,15 +302,16 @@ impl Shared {
     }
 
     /// Picks the fault (if any) hitting this call, consuming one use of it.
-    pub fn take_fault(&self) -> Option<FaultKind> {
+    pub fn take_fault(&self, method: &str, path: &str) -> Option<FaultKind> {
         let mut faults = self.faults.lock();
         if faults.is_empty() {
             return None;
         }
         let mut rng = rand::rng();
-        let i = faults
-            .iter()
-            .position(|f| f.remaining.is_some() || rng.random_bool(f.rate.clamp(0.0, 1.0)))?;
+        let i = faults.iter().position(|f| {
+            f.applies(method, path)
+                && (f.remaining.is_some() || rng.random_bool(f.rate.clamp(0.0, 1.0)))
+        })?;
         let kind = faults[i].kind.clone();
         if let Some(n) = faults[i].remaining.as_mut() {
             *n -= 1;
