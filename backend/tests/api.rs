@@ -446,6 +446,11 @@ async fn admin_routes_answer_403_to_teammates() {
             .iter()
             .any(|r| r.path == "/settings/sync/mappings")
     );
+    assert!(
+        admin_routes
+            .iter()
+            .any(|r| r.path == "/settings/sync/identity/preview")
+    );
     for route in &admin_routes {
         let path = concrete(route);
         let (status, _, body) = app

@@ -61,7 +61,9 @@ const BUNDLES: &[Bundle] = &[
     Bundle {
         name: "admin",
         entry: "admin.html",
-        budget_gzip: 250_000,
+        // The settings pages (People and Account sync, Sync health) added ~1,100 functions of
+        // Leptos view code (332,235 bytes measured); close above, so it only shrinks.
+        budget_gzip: 335_000,
         why: "the admin pages, loaded only by admins",
     },
 ];

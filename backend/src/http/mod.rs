@@ -362,6 +362,11 @@ fn api() -> Api {
         .put("/settings/owners", Admin, settings::put_owners)
         .get("/settings/sync/metadata", Admin, settings::metadata)
         .put("/settings/sync/identity", Admin, settings::put_identity)
+        .post(
+            "/settings/sync/identity/preview",
+            Admin,
+            settings::preview_identity,
+        )
         .with_limit(
             Method::PUT,
             "/settings/sync/mappings",
