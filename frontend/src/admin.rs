@@ -12,6 +12,7 @@ use crate::api;
 use crate::app::{Bare, NotFound, Shell, provide_bundle};
 use crate::connections::ConnectionsPage;
 use crate::settings::accounts::AccountSyncPage;
+use crate::settings::health::SyncHealthPage;
 use crate::settings::people::PeopleSyncPage;
 use crate::setup::{SetupPage, SetupSalesforcePage, SetupWebhooksPage};
 use crate::signin::{SessionProvider, SignedInOnly, use_session};
@@ -53,6 +54,10 @@ pub fn AdminApp() -> impl IntoView {
                     <Route
                         path=path!("/settings/accounts")
                         view=|| view! { <Shell><SignedInOnly><AdminOnly><AccountSyncPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/settings/health")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><SyncHealthPage /></AdminOnly></SignedInOnly></Shell> }
                     />
                 </FlatRoutes>
             </Router>

@@ -402,3 +402,188 @@ async fn a_teammate_gets_no_settings() {
     }
     browser.close().await.unwrap();
 }
+
+/// The id of the demo org's Contact with `email`.
+async fn contact_id(server: &Sfbridge, email: &str) -> String {
+    let demo = server.demo_credentials().await.unwrap();
+    let found: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/services/data/v62.0/query", demo.salesforce.url))
+        .query(&[(
+            "q",
+            format!("SELECT Id FROM Contact WHERE Email = '{email}'"),
+        )])
+        .bearer_auth(&demo.salesforce.access_token)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    found["records"][0]["Id"].as_str().unwrap().to_owned()
+}
+
+/// Changes a Contact's Department in the demo org, as any Salesforce client would.
+async fn change_department(server: &Sfbridge, contact: &str, department: &str) {
+    let demo = server.demo_credentials().await.unwrap();
+    reqwest::Client::new()
+        .patch(format!(
+            "{}/services/data/v62.0/sobjects/Contact/{contact}",
+            demo.salesforce.url
+        ))
+        .bearer_auth(&demo.salesforce.access_token)
+        .json(&serde_json::json!({ "Department": department }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+}
+
+/// `%XX` escapes decoded (a `data:` URL's body).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// RFC 4180 records (quoted cells, doubled quotes, CRLF).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut cell));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    records
+}
+
+#[tokio::test]
+async fn the_ledger_is_filtered_to_one_person_and_its_csv_holds_the_rows_shown() {
+    require_built_pages();
+    let server = Sfbridge::demo().await.unwrap();
+    let maya = "maya.patel@globex.example.com";
+    let mine = contact_id(&server, maya).await;
+    let other = contact_id(&server, "liam.silva@initech.example.com").await;
+    change_department(&server, &mine, "Research").await;
+    change_department(&server, &other, "Finance").await;
+    // Both changes reach the ledger; Maya's row names her Intercom id too.
+    let maya_intercom = sfbridge_tests::poll(
+        "both contacts' rows in the ledger",
+        sfbridge_tests::browser::PAGE_TIMEOUT,
+        || async {
+            let page: shared::sync::LedgerPage =
+                server.get_json("/api/sync/ledger?object=Contact").await?;
+            let has = |id: &str| {
+                page.entries
+                    .iter()
+                    .any(|e| e.salesforce_id.as_deref() == Some(id))
+            };
+            let intercom = page
+                .entries
+                .iter()
+                .find(|e| e.salesforce_id.as_deref() == Some(mine.as_str()))
+                .and_then(|e| e.intercom_id.clone());
+            if has(&mine) && has(&other) && intercom.is_some() {
+                Ok(intercom)
+            } else {
+                anyhow::bail!("not yet: {page:?}")
+            }
+        },
+    )
+    .await
+    .unwrap();
+
+    let browser = Browser::start().await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/settings/health").await.unwrap())
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=ledger-count]", "to count the rows", |t| {
+            t.ends_with("rows")
+        })
+        .await
+        .unwrap();
+    browser
+        .client()
+        .find(Locator::Css("[data-testid=ledger-search]"))
+        .await
+        .unwrap()
+        .send_keys(maya)
+        .await
+        .unwrap();
+    browser.click("ledger-search-submit").await.unwrap();
+    // Only Maya's history: every row names her contact (or her Intercom id with it).
+    let rows = sfbridge_tests::poll(
+        "the ledger to show Maya's rows only",
+        sfbridge_tests::browser::PAGE_TIMEOUT,
+        || async {
+            let mut rows = Vec::new();
+            for row in browser
+                .client()
+                .find_all(Locator::Css("[data-testid=ledger-row]"))
+                .await?
+            {
+                let cells = row.attr("data-csv").await?.unwrap_or_default();
+                rows.push(cells.split('\u{1f}').map(str::to_owned).collect::<Vec<_>>());
+            }
+            let all_mine = rows.iter().all(|r| r[4] == mine || r[3] == maya_intercom);
+            let none_other = rows.iter().all(|r| r[4] != other);
+            if all_mine && none_other && rows.iter().any(|r| r[4] == mine) {
+                Ok(Some(rows))
+            } else {
+                anyhow::bail!("rows shown: {rows:?}")
+            }
+        },
+    )
+    .await
+    .unwrap();
+
+    // The CSV export holds exactly the rows shown, in order, under its header.
+    let href = browser
+        .client()
+        .find(Locator::Css("[data-testid=ledger-csv]"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let body = href
+        .strip_prefix("data:text/csv;charset=utf-8,")
+        .expect("a CSV data URL");
+    let mut records = parse_csv(&percent_decode(body));
+    assert_eq!(records.remove(0), shared::sync::health::CSV_HEADER);
+    assert_eq!(records, rows);
+
+    browser.close().await.unwrap();
+}

@@ -355,6 +355,8 @@ fn api() -> Api {
         .get("/settings/cases", Admin, cases::get_settings)
         .put("/settings/cases", Admin, cases::put_settings)
         .get("/sync/ledger", Admin, ledger::list)
+        .get("/sync/health", Admin, ledger::health)
+        .get("/sync/jobs/parked", Admin, ledger::parked)
         .post("/sync/jobs/{id}/retry", Admin, jobs::retry_one)
         .post("/sync/jobs/retry", Admin, jobs::retry_kind)
         .get("/settings/sync", Admin, settings::get)

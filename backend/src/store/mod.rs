@@ -7,6 +7,7 @@
 mod access;
 mod cases;
 mod cursors;
+mod health;
 mod installations;
 mod jobs;
 mod links;

@@ -1,10 +1,11 @@
 //! The settings pages (admins only, admin bundle), each under the settings navigation:
-//! People sync (`people.rs`), Account sync (`accounts.rs`). The mapping table and its editor
+//! People sync (`people.rs`), Account sync (`accounts.rs`), Sync health (`health.rs`). The mapping table and its editor
 //! (`mappings.rs`) and the identity choice with its confirmation (`identity.rs`) are shared by
 //! both. Every rule is checked here by `shared::sync`, the same code the server runs, as the
 //! admin chooses; the server checks again on save.
 
 pub mod accounts;
+pub mod health;
 pub mod identity;
 pub mod mappings;
 pub mod people;
@@ -44,9 +45,10 @@ impl From<Saved> for SyncSettings {
 }
 
 /// The settings pages, in the navigation's order.
-pub const PAGES: [(&str, &str); 2] = [
+pub const PAGES: [(&str, &str); 3] = [
     ("/settings/people", "People sync"),
     ("/settings/accounts", "Account sync"),
+    ("/settings/health", "Sync health"),
 ];
 
 /// Whether the page shown holds changes not saved; the navigation and the browser ask before

@@ -14,6 +14,7 @@
 //! - [`triggers`]: the company/account trigger table.
 //! - [`transfer`]: mappings exported and imported as versioned JSON.
 //! - [`ledger`]: the sync ledger's entries and filters.
+//! - [`health`]: the sync-health counters, parked jobs, error-code hints, the ledger as CSV.
 
 use std::fmt;
 
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub mod compat;
 pub mod convert;
 pub mod fields;
+pub mod health;
 pub mod identity;
 pub mod ledger;
 pub mod mapping;
