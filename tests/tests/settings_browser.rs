@@ -587,3 +587,130 @@ async fn the_ledger_is_filtered_to_one_person_and_its_csv_holds_the_rows_shown()
 
     browser.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_parked_job_is_retried_from_the_page_and_then_synced() {
+    use sfbridge::jobs::kinds::ChangedRecord;
+    use sfbridge::jobs::{JobKind, RetryPolicy, SyncToIntercom};
+    use sfbridge::store::FailOutcome;
+
+    require_built_pages();
+    let server = Sfbridge::demo().await.unwrap();
+    let store = Store::connect(
+        &format!(
+            "sqlite://{}",
+            server.data_dir().join("sfbridge.db").display()
+        )
+        .parse()
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let demo = sfbridge::demo::DEMO_INSTALLATION_ID;
+    let maya = contact_id(&server, "maya.patel@globex.example.com").await;
+    // A Salesforce -> Intercom job for Maya's contact, given up on: due only tomorrow (so the
+    // demo's worker leaves it), claimed by a worker of the test's own and failed on its one
+    // attempt.
+    let now = chrono_now_ms();
+    let tomorrow = now + 86_400_000;
+    let payload = SyncToIntercom::Record(ChangedRecord {
+        object: SalesforceObject::Contact,
+        id: maya.clone(),
+        deleted: false,
+    });
+    let id = store
+        .enqueue(&payload.job(demo, 1, tomorrow), now)
+        .await
+        .unwrap()
+        .unwrap();
+    let claimed = store
+        .claim_batch(
+            SyncToIntercom::NAME,
+            demo,
+            "settings-test",
+            60_000,
+            tomorrow,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+    let parked = store
+        .fail(
+            id,
+            "settings-test",
+            "Intercom was unreachable",
+            &RetryPolicy::default(),
+            tomorrow,
+        )
+        .await
+        .unwrap();
+    assert_eq!(parked, FailOutcome::Parked);
+
+    let browser = Browser::start().await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/settings/health").await.unwrap())
+        .await
+        .unwrap();
+    browser
+        .wait_for_text(
+            &format!("[data-testid=parked-job][data-job-id=\"{id}\"]"),
+            "to list the parked job with its error",
+            |t| t.contains("Intercom was unreachable"),
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=count-parked]", "to count it", |t| t == "1")
+        .await
+        .unwrap();
+    click_centered(&browser, "retry-job").await;
+    browser
+        .wait_for_text("[data-testid=retry-status]", "to say it went back", |t| {
+            t.contains("1 job back in the queue")
+        })
+        .await
+        .unwrap();
+    // The worker runs it: the job leaves the queue and the ledger holds its row.
+    sfbridge_tests::poll(
+        "the retried job to have synced Maya's contact",
+        sfbridge_tests::browser::PAGE_TIMEOUT,
+        || async {
+            let job = store.job(id).await?;
+            let page: shared::sync::LedgerPage = server
+                .get_json(&format!("/api/sync/ledger?record_id={maya}"))
+                .await?;
+            let synced = page.entries.iter().any(|e| {
+                e.salesforce_id.as_deref() == Some(maya.as_str())
+                    && e.outcome != shared::sync::Outcome::Failed
+            });
+            if job.is_none() && synced {
+                Ok(Some(()))
+            } else {
+                anyhow::bail!("job {job:?}; ledger {page:?}")
+            }
+        },
+    )
+    .await
+    .unwrap();
+    click_centered(&browser, "health-refresh").await;
+    browser
+        .wait_for_text(
+            "[data-testid=parked-empty]",
+            "to list no parked job",
+            |_| true,
+        )
+        .await
+        .unwrap();
+    browser.close().await.unwrap();
+}
+
+fn chrono_now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
