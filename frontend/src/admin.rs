@@ -14,6 +14,7 @@ use crate::connections::ConnectionsPage;
 use crate::settings::accounts::AccountSyncPage;
 use crate::settings::health::SyncHealthPage;
 use crate::settings::people::PeopleSyncPage;
+use crate::settings::transfer::TransferPage;
 use crate::setup::{SetupPage, SetupSalesforcePage, SetupWebhooksPage};
 use crate::signin::{SessionProvider, SignedInOnly, use_session};
 use crate::team::TeamPage;
@@ -58,6 +59,10 @@ pub fn AdminApp() -> impl IntoView {
                     <Route
                         path=path!("/settings/health")
                         view=|| view! { <Shell><SignedInOnly><AdminOnly><SyncHealthPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/settings/transfer")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><TransferPage /></AdminOnly></SignedInOnly></Shell> }
                     />
                 </FlatRoutes>
             </Router>

@@ -714,3 +714,88 @@ fn chrono_now_ms() -> i64 {
     )
     .unwrap()
 }
+
+#[tokio::test]
+async fn mappings_exported_from_one_installation_import_into_another_through_the_page() {
+    require_built_pages();
+    let (first, second) = tokio::join!(Sfbridge::demo(), Sfbridge::demo());
+    let (first, second) = (first.unwrap(), second.unwrap());
+    // The first installation gains a mapping the second lacks.
+    let before = settings(&first).await;
+    let meta = metadata(&first).await;
+    let (attribute, field, _) = lead_pair(&before, &meta, true);
+    let mut mappings = before.settings.mappings.clone();
+    mappings.push(AttributeMapping::new(
+        SalesforceObject::Lead,
+        &attribute,
+        &field,
+        Direction::ToSalesforce,
+    ));
+    first
+        .admin()
+        .await
+        .unwrap()
+        .put(first.url("/api/settings/sync/mappings"))
+        .json(&serde_json::json!({ "mappings": mappings }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    let exported: serde_json::Value = first
+        .get_json("/api/settings/sync/mappings/export")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mappings.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&exported).unwrap()).unwrap();
+
+    let browser = Browser::start().await.unwrap();
+    browser
+        .sign_in(&second.admin_link("/settings/transfer").await.unwrap())
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=import-file]", "to offer the upload", |_| true)
+        .await
+        .unwrap();
+    browser
+        .client()
+        .find(Locator::Css("[data-testid=import-file]"))
+        .await
+        .unwrap()
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap();
+    // The difference against what the second installation holds: the one mapping added.
+    browser
+        .wait_for_text(
+            "[data-testid=import-summary]",
+            "to show the difference",
+            |t| t.starts_with("1 added, 0 removed"),
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=diff-added]", "to name it", |t| {
+            t.contains(&attribute) && t.contains(&field)
+        })
+        .await
+        .unwrap();
+    assert_ne!(
+        settings(&second).await.settings.mappings,
+        mappings,
+        "nothing applied yet"
+    );
+    click_centered(&browser, "import-apply").await;
+    browser
+        .wait_for_text(
+            "[data-testid=import-status][data-outcome=saved]",
+            "to confirm",
+            |t| t.contains("Imported"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(settings(&second).await.settings.mappings, mappings);
+    browser.close().await.unwrap();
+}

@@ -1,5 +1,6 @@
 //! The settings pages (admins only, admin bundle), each under the settings navigation:
-//! People sync (`people.rs`), Account sync (`accounts.rs`), Sync health (`health.rs`). The mapping table and its editor
+//! People sync (`people.rs`), Account sync (`accounts.rs`), Sync health (`health.rs`), Mappings as code
+//! (`transfer.rs`). The mapping table and its editor
 //! (`mappings.rs`) and the identity choice with its confirmation (`identity.rs`) are shared by
 //! both. Every rule is checked here by `shared::sync`, the same code the server runs, as the
 //! admin chooses; the server checks again on save.
@@ -9,6 +10,7 @@ pub mod health;
 pub mod identity;
 pub mod mappings;
 pub mod people;
+pub mod transfer;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -45,10 +47,11 @@ impl From<Saved> for SyncSettings {
 }
 
 /// The settings pages, in the navigation's order.
-pub const PAGES: [(&str, &str); 3] = [
+pub const PAGES: [(&str, &str); 4] = [
     ("/settings/people", "People sync"),
     ("/settings/accounts", "Account sync"),
     ("/settings/health", "Sync health"),
+    ("/settings/transfer", "Mappings as code"),
 ];
 
 /// Whether the page shown holds changes not saved; the navigation and the browser ask before
