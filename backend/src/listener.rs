@@ -181,10 +181,21 @@ impl Listener {
             listening.spawn(async move { me.stream_forever().await });
             let me = self.clone();
             listening.spawn(async move { me.sweep_forever().await });
+            let mut held_until = now() + self.config.lease.as_millis() as i64;
             loop {
                 tokio::time::sleep(self.config.renew_every()).await;
-                if !self.renew().await {
-                    break;
+                match self.try_renew().await {
+                    Ok(true) => held_until = now() + self.config.lease.as_millis() as i64,
+                    Ok(false) => break,
+                    // The database did not answer: keep listening while the lease surely still
+                    // runs, stop before another process could take it.
+                    Err(error) => {
+                        tracing::warn!(installation = %self.installation_id, %error,
+                            "cannot renew the Salesforce listener lease");
+                        if now() + self.config.renew_every().as_millis() as i64 >= held_until {
+                            break;
+                        }
+                    }
                 }
             }
             // Another process holds it now (this one was too slow to renew): stop at once so
@@ -198,20 +209,19 @@ impl Listener {
 
     /// Takes or renews the lease; a database error counts as not holding it.
     async fn renew(&self) -> bool {
+        self.try_renew().await.unwrap_or_else(|error| {
+            tracing::warn!(installation = %self.installation_id, %error,
+                "cannot take the Salesforce listener lease");
+            false
+        })
+    }
+
+    async fn try_renew(&self) -> Result<bool, StoreError> {
         let now = now();
         let until = now + self.config.lease.as_millis() as i64;
-        match self
-            .store()
+        self.store()
             .take_lease(&self.installation_id, &self.holder, now, until)
             .await
-        {
-            Ok(held) => held,
-            Err(error) => {
-                tracing::warn!(installation = %self.installation_id, %error,
-                    "cannot renew the Salesforce listener lease");
-                false
-            }
-        }
     }
 
     async fn release(&self) {
@@ -463,6 +473,9 @@ pub struct Listeners {
     /// for every run.
     holder: Arc<str>,
     running: Arc<parking_lot::Mutex<HashMap<String, Running>>>,
+    /// Runs stopped but maybe still giving their lease up: a new run for the installation
+    /// waits for its predecessor, whose release would otherwise drop the new run's lease.
+    stopping: Arc<parking_lot::Mutex<HashMap<String, tokio::task::JoinHandle<()>>>>,
 }
 
 struct Running {
@@ -480,6 +493,7 @@ impl Listeners {
             config,
             holder: uuid::Uuid::new_v4().to_string().into(),
             running: Arc::default(),
+            stopping: Arc::default(),
         }
     }
 
@@ -511,9 +525,16 @@ impl Listeners {
             self.holder.clone(),
         );
         let stop = Arc::new(Notify::new());
+        let previous = self.stopping.lock().remove(installation_id);
         let task = {
             let stop = stop.clone();
-            tokio::spawn(listener.clone().run(async move { stop.notified().await }))
+            let listener = listener.clone();
+            tokio::spawn(async move {
+                if let Some(previous) = previous {
+                    let _ = previous.await;
+                }
+                listener.run(async move { stop.notified().await }).await
+            })
         };
         running.insert(
             installation_id.to_owned(),
@@ -593,6 +614,9 @@ impl Listeners {
     pub fn stop(&self, installation_id: &str) {
         if let Some(running) = self.running.lock().remove(installation_id) {
             running.stop.notify_one();
+            let mut stopping = self.stopping.lock();
+            stopping.retain(|_, task| !task.is_finished());
+            stopping.insert(installation_id.to_owned(), running.task);
         }
     }
 

@@ -455,6 +455,11 @@ async fn admin_routes_answer_403_to_teammates() {
             "{method} /settings/tasks is an admin route"
         );
     }
+    assert!(
+        admin_routes
+            .iter()
+            .any(|r| r.path == "/settings/sync/identity/preview")
+    );
     for route in &admin_routes {
         let path = concrete(route);
         let (status, _, body) = app

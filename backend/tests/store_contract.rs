@@ -10,8 +10,8 @@ use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::installations::{self, Pairing};
 use sfbridge::jobs::RetryPolicy;
 use sfbridge::store::{
-    ContactOutcome, DatabaseUrl, FailOutcome, Job, JobId, JobResult, MigrateError, NewJob, Service,
-    Store, StoreError,
+    ContactOutcome, DatabaseUrl, FailOutcome, Job, JobId, JobResult, LedgerQuery, MigrateError,
+    NewJob, NewLedgerRow, Service, Store, StoreError,
 };
 use shared::{ConnectionState, SalesforceEnvironment};
 
@@ -994,6 +994,144 @@ async fn pruning_deletes_only_what_is_older_than_its_cutoff_in_batches() {
         };
         assert_eq!(count("sync_ledger"), 1, "the newest row stays");
         assert_eq!(count("webhook_receipts"), 3);
+        db
+    })
+    .await;
+}
+
+/// A ledger row of `installation` at `at`.
+fn ledger_row(installation: &str, at: i64, direction: &str, outcome: &str) -> NewLedgerRow {
+    NewLedgerRow {
+        installation_id: installation.into(),
+        at,
+        direction: direction.into(),
+        object: "Contact".into(),
+        intercom_id: Some(format!("c{at}")),
+        salesforce_id: Some(format!("003{at}")),
+        fields: "[]".into(),
+        outcome: outcome.into(),
+        detail: None,
+        error_code: None,
+        error_message: None,
+    }
+}
+
+#[tokio::test]
+async fn the_sync_health_counters_and_delays_are_counted_by_the_database() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        installation(&db.store, "globex").await;
+        // Before the day, and another installation's: not counted.
+        db.store
+            .add_ledger_row(&ledger_row("acme", 500, "to_salesforce", "updated"))
+            .await
+            .unwrap();
+        db.store
+            .add_ledger_row(&ledger_row("globex", 5_000, "to_salesforce", "updated"))
+            .await
+            .unwrap();
+        // Ten jobs queued at 1_000 + i, each finished at 2_000 + 10 i with one row: delays
+        // 1_000 + 9 i. Even rows to Salesforce, odd to Intercom; the last one failed.
+        for i in 0..10_i64 {
+            let queued = 1_000 + i;
+            db.store
+                .enqueue(&job("acme", Some(&format!("k{i}")), queued), queued)
+                .await
+                .unwrap()
+                .unwrap();
+            let done = 2_000 + 10 * i;
+            let claimed = claim(&db.store, "w", 60_000, done).await.unwrap();
+            let direction = if i % 2 == 0 {
+                "to_salesforce"
+            } else {
+                "to_intercom"
+            };
+            let outcome = if i == 9 { "failed" } else { "updated" };
+            let result = JobResult {
+                ledger: vec![ledger_row("acme", done, direction, outcome)],
+                ..JobResult::default()
+            };
+            let finished = db
+                .store
+                .finish_jobs("acme", "w", &[(claimed.id, result)], done)
+                .await
+                .unwrap();
+            assert_eq!(finished, 1);
+        }
+        // One parked job.
+        let parked = db
+            .store
+            .enqueue(
+                &NewJob {
+                    max_attempts: 1,
+                    ..job("acme", Some("p"), 3_000)
+                },
+                3_000,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let claimed = claim(&db.store, "w", 60_000, 3_000).await.unwrap();
+        assert_eq!(claimed.id, parked);
+        db.store
+            .fail(parked, "w", "down", &RetryPolicy::default(), 3_001)
+            .await
+            .unwrap();
+
+        let health = db.store.sync_health("acme", 1_000, 2_000).await.unwrap();
+        assert_eq!(health.synced_today_to_salesforce, 5, "{}", db.label);
+        assert_eq!(health.synced_today_to_intercom, 4, "{}", db.label);
+        assert_eq!(health.failed_today, 1);
+        assert_eq!(health.parked, 1);
+        assert_eq!(health.delays_counted, 10);
+        // Nearest rank: the 5th of ten delays (1_036) and the 10th (1_081).
+        assert_eq!(health.delay_p50_ms, Some(1_036), "{}", db.label);
+        assert_eq!(health.delay_p99_ms, Some(1_081));
+        // The last hour from 2_050: five rows.
+        let later = db.store.sync_health("acme", 1_000, 2_050).await.unwrap();
+        assert_eq!(later.delays_counted, 5);
+        assert_eq!(later.delay_p50_ms, Some(1_063));
+        let quiet = db.store.sync_health("globex", 1_000, 0).await.unwrap();
+        assert_eq!(quiet.delay_p50_ms, None);
+        assert_eq!(quiet.synced_today_to_salesforce, 1);
+
+        let jobs = db.store.parked_jobs("acme").await.unwrap();
+        assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), [parked]);
+        assert!(db.store.parked_jobs("globex").await.unwrap().is_empty());
+
+        // The ledger's time filter and a person's history (either side's id).
+        let since = db
+            .store
+            .ledger(
+                "acme",
+                &LedgerQuery {
+                    since: Some(2_050),
+                    limit: 100,
+                    ..LedgerQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(since.len(), 5);
+        let person = db
+            .store
+            .ledger(
+                "acme",
+                &LedgerQuery {
+                    intercom_id: Some("c2010".into()),
+                    salesforce_id: Some("0032020".into()),
+                    limit: 100,
+                    ..LedgerQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            person.iter().map(|r| r.at).collect::<Vec<_>>(),
+            [2_020, 2_010],
+            "{}",
+            db.label
+        );
         db
     })
     .await;

@@ -11,6 +11,10 @@ use shared::pages::Bundle;
 use crate::api;
 use crate::app::{Bare, NotFound, Shell, provide_bundle};
 use crate::connections::ConnectionsPage;
+use crate::settings::accounts::AccountSyncPage;
+use crate::settings::health::SyncHealthPage;
+use crate::settings::people::PeopleSyncPage;
+use crate::settings::transfer::TransferPage;
 use crate::setup::{SetupPage, SetupSalesforcePage, SetupWebhooksPage};
 use crate::signin::{SessionProvider, SignedInOnly, use_session};
 use crate::team::TeamPage;
@@ -43,9 +47,47 @@ pub fn AdminApp() -> impl IntoView {
                         path=path!("/team")
                         view=|| view! { <Shell><SignedInOnly><TeamPage /></SignedInOnly></Shell> }
                     />
+                    <Route path=path!("/settings") view=|| view! { <Redirect path="/settings/people" /> } />
+                    <Route
+                        path=path!("/settings/people")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><PeopleSyncPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/settings/accounts")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><AccountSyncPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/settings/health")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><SyncHealthPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/settings/transfer")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><TransferPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
                 </FlatRoutes>
             </Router>
         </SessionProvider>
+    }
+}
+
+/// A page only admins may see: a teammate is told so (the API refuses them too) and has no
+/// settings navigation.
+#[component]
+fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let session = use_session().map(|s| s.0);
+    let admin = move || session.is_none_or(|s| s.get().shows_admin_areas());
+    view! {
+        <Show
+            when=admin
+            fallback=|| view! {
+                <section class="not-found" data-testid="admins-only">
+                    <h1>"Admins only"</h1>
+                    <p>"Settings are changed by the workspace's sfbridge admins."</p>
+                </section>
+            }
+        >
+            {children()}
+        </Show>
     }
 }
 

@@ -88,12 +88,10 @@ pub fn Shell(children: Children) -> impl IntoView {
                             "Inbox"
                         </PageLink>
                         <Show when=admin>
-                            <PageLink href="/connections" class="nav-link">
-                                "Connections"
-                            </PageLink>
-                            <PageLink href="/team" class="nav-link">
-                                "Team"
-                            </PageLink>
+                            {shared::pages::ADMIN_NAV
+                                .iter()
+                                .map(|&(href, label)| view! { <PageLink href=href class="nav-link">{label}</PageLink> })
+                                .collect_view()}
                         </Show>
                     </nav>
                     {move || who().map(|view| view! {

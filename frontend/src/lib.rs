@@ -19,6 +19,7 @@ pub mod format;
 pub mod inbox;
 pub mod moment;
 pub mod problem;
+pub mod settings;
 pub mod setup;
 pub mod signin;
 pub mod team;

@@ -23,7 +23,15 @@ pub enum Bundle {
 /// First path segments of the admin pages. A new admin page adds its segment here (and its
 /// route to the admin app); every path neither an admin page nor a card or case page is the
 /// teammate bundle's, unknown ones included (its not-found page is a small one).
-pub const ADMIN_SECTIONS: &[&str] = &["connections", "setup", "team"];
+pub const ADMIN_SECTIONS: &[&str] = &["connections", "setup", "team", "settings"];
+
+/// The admin areas of the header's navigation, shown to admins only: where each leads and
+/// its label.
+pub const ADMIN_NAV: [(&str, &str); 3] = [
+    ("/connections", "Connections"),
+    ("/team", "Team"),
+    ("/settings/people", "Settings"),
+];
 
 impl Bundle {
     /// Every bundle, each once.
@@ -92,6 +100,8 @@ mod tests {
             ("/setup", Bundle::Admin),
             ("/setup/webhooks", Bundle::Admin),
             ("/team", Bundle::Admin),
+            ("/settings", Bundle::Admin),
+            ("/settings/people", Bundle::Admin),
             ("/signin", Bundle::Teammate),
             ("/connectionsx", Bundle::Teammate),
             ("/no/such/page", Bundle::Teammate),

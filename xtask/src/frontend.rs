@@ -61,7 +61,10 @@ const BUNDLES: &[Bundle] = &[
     Bundle {
         name: "admin",
         entry: "admin.html",
-        budget_gzip: 250_000,
+        // The settings pages (People and Account sync, Sync health, Mappings as code) added
+        // ~1,200 functions of Leptos view code (338,081 bytes measured); close above, so it
+        // only shrinks.
+        budget_gzip: 340_000,
         why: "the admin pages, loaded only by admins",
     },
 ];

@@ -1,16 +1,20 @@
 //! `GET /api/sync/ledger?[direction=to_salesforce|to_intercom]
 //! [&object=Lead|Contact|Account][&outcome=created|updated|..][&record_id=..][&before=][&limit=]`:
-//! the sync ledger, newest first.
+//! [&since=<ms>][&email=..]`: the sync ledger, newest first (`record_id` and `email` give a
+//! person's whole history: both sides' ids of their link). `GET /api/sync/health` the
+//! counters, `GET /api/sync/jobs/parked` the parked jobs.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use shared::sync::health::{ParkedJobs, SyncHealth};
 use shared::sync::ledger::{parse_direction, parse_object};
 use shared::sync::{LedgerFilter, LedgerPage, Outcome};
 
 use super::guard::Installation;
 use super::{AppError, AppState};
+use crate::sync::ledger::LedgerError;
 
 #[derive(Deserialize)]
 pub struct LedgerQuery {
@@ -19,6 +23,8 @@ pub struct LedgerQuery {
     outcome: Option<String>,
     record_id: Option<String>,
     before: Option<i64>,
+    since: Option<i64>,
+    email: Option<String>,
     limit: Option<u32>,
 }
 
@@ -62,6 +68,8 @@ impl LedgerQuery {
             outcome,
             record_id: self.record_id.clone().filter(|r| !r.is_empty()),
             before: self.before,
+            since: self.since,
+            email: self.email.clone().filter(|e| !e.trim().is_empty()),
             limit: self.limit,
         })
     }
@@ -74,6 +82,47 @@ pub async fn list(
 ) -> Result<Json<LedgerPage>, AppError> {
     let filter = query.filter()?;
     Ok(Json(
-        crate::sync::ledger::list(&state.store, &installation, &filter).await?,
+        crate::sync::ledger::list(&state.clients, &installation, &filter)
+            .await
+            .map_err(|e| match e {
+                LedgerError::Store(e) => AppError::from(e),
+                LedgerError::Client(e) => e.into(),
+                LedgerError::Intercom(e) => e.into(),
+            })?,
+    ))
+}
+
+/// `GET /api/sync/health?[since=<ms>]`: the counters; "today" starts at `since` (the
+/// reader's midnight), UTC midnight without it.
+#[derive(Deserialize)]
+pub struct HealthQuery {
+    since: Option<i64>,
+}
+
+pub async fn health(
+    State(state): State<AppState>,
+    Installation(installation): Installation,
+    Query(query): Query<HealthQuery>,
+) -> Result<Json<SyncHealth>, AppError> {
+    let now = chrono::Utc::now();
+    let midnight = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|m| m.and_utc().timestamp_millis())
+        .unwrap_or_default();
+    let today = query.since.unwrap_or(midnight);
+    let hour = now.timestamp_millis() - 3_600_000;
+    Ok(Json(
+        state.store.sync_health(&installation, today, hour).await?,
+    ))
+}
+
+/// `GET /api/sync/jobs/parked`: the parked jobs, oldest first.
+pub async fn parked(
+    State(state): State<AppState>,
+    Installation(installation): Installation,
+) -> Result<Json<ParkedJobs>, AppError> {
+    Ok(Json(
+        crate::sync::ledger::parked(&state.store, &installation).await?,
     ))
 }

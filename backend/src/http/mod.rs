@@ -361,6 +361,8 @@ fn api() -> Api {
         .get("/settings/cases", Admin, cases::get_settings)
         .put("/settings/cases", Admin, cases::put_settings)
         .get("/sync/ledger", Admin, ledger::list)
+        .get("/sync/health", Admin, ledger::health)
+        .get("/sync/jobs/parked", Admin, ledger::parked)
         .post("/sync/jobs/{id}/retry", Admin, jobs::retry_one)
         .post("/sync/jobs/retry", Admin, jobs::retry_kind)
         .get("/settings/sync", Admin, settings::get)
@@ -370,6 +372,11 @@ fn api() -> Api {
         .put("/settings/tasks", Admin, settings::put_tasks)
         .get("/settings/sync/metadata", Admin, settings::metadata)
         .put("/settings/sync/identity", Admin, settings::put_identity)
+        .post(
+            "/settings/sync/identity/preview",
+            Admin,
+            settings::preview_identity,
+        )
         .with_limit(
             Method::PUT,
             "/settings/sync/mappings",

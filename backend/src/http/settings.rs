@@ -1,6 +1,6 @@
 //! The sync settings API under `/api/settings/sync`, in the session's installation:
 //! `GET` the settings and their problems; `GET /metadata` the fields and attributes to map;
-//! `PUT /identity`; `PUT /mappings` `{"mappings":[..]}`; `GET /mappings/export`;
+//! `PUT /identity`; `POST /identity/preview` (the links a new identity would drop, nothing saved); `PUT /mappings` `{"mappings":[..]}`; `GET /mappings/export`;
 //! `POST /mappings/import` (a file as exported). Owners under `/api/settings/owners`: `GET`
 //! the choices with how Salesforce users match teammates; `PUT` the choices. Conversations as
 //! Salesforce Tasks under `/api/settings/tasks`: `GET` and `PUT` the switch.
@@ -24,7 +24,7 @@ use shared::tasks::TaskSettings;
 use super::guard::{Installation, SignedIn};
 use super::{AppError, AppState};
 use crate::auth::audit::Action;
-use crate::settings::{self, IdentitySaved, SettingsError, SettingsView};
+use crate::settings::{self, IdentitySaved, SettingsError, SettingsView, Unlinked};
 
 /// A failure: an ordinary API error, or settings refused with every problem.
 pub enum Failure {
@@ -143,6 +143,19 @@ pub async fn put_identity(
             .map_err(failure)?;
     saved(&state, &who, "identity mapping").await;
     Ok(Json(saved_identity))
+}
+
+/// `POST /identity/preview`: how many links saving this identity would drop; saves nothing.
+pub async fn preview_identity(
+    State(state): State<AppState>,
+    Installation(id): Installation,
+    body: Bytes,
+) -> Result<Json<Unlinked>, Failure> {
+    let identity: IdentitySettings = parse(&body)?;
+    settings::preview_identity(&state.store, &id, &identity)
+        .await
+        .map(Json)
+        .map_err(failure)
 }
 
 #[derive(Deserialize)]

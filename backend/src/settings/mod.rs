@@ -9,9 +9,10 @@
 
 pub mod metadata;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::owner::{OwnerSettings, OwnersView, user_matches};
 use shared::sync::settings::standard_lead_mappings;
+pub use shared::sync::settings::{IdentitySaved, SettingsView, Unlinked};
 use shared::sync::{
     AttributeMapping, IdentitySettings, ImportError, MappingsFile, PeopleIdentity, SettingsProblem,
     SyncMetadata, SyncSettings, export_mappings, import_mappings, required_lead_fields,
@@ -236,31 +237,6 @@ async fn save_identity_in(
     Ok(unlinked)
 }
 
-/// How many links a change of identity dropped, and what the admin is told.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Unlinked {
-    pub people: u64,
-    pub companies: u64,
-    pub notices: Vec<String>,
-}
-
-/// The settings page's view: the settings, the Lead fields that must stay mapped, and every
-/// problem the settings have against the org as it is now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SettingsView {
-    #[serde(flatten)]
-    pub settings: SyncSettings,
-    pub required_lead_fields: Vec<String>,
-    pub problems: Vec<SettingsProblem>,
-}
-
-/// The answer to saving the identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdentitySaved {
-    pub identity: IdentitySettings,
-    pub unlinked: Unlinked,
-}
-
 fn view(settings: SyncSettings, metadata: &SyncMetadata) -> SettingsView {
     let problems = validate_settings(&settings, metadata)
         .err()
@@ -332,6 +308,27 @@ pub async fn save_identity(
         save_identity_in(&mut tx, installation_id, &current.identity, &identity, now).await?;
     tx.commit().await?;
     Ok(IdentitySaved { identity, unlinked })
+}
+
+/// What saving `identity` would unlink, counted now: the links of whichever key changes.
+/// Nothing is saved; the settings page asks before it saves.
+pub async fn preview_identity(
+    store: &Store,
+    installation_id: &str,
+    identity: &IdentitySettings,
+) -> Result<Unlinked, SettingsError> {
+    let before = self::identity(store, installation_id).await?;
+    let needed = unlinks_needed(&before, identity);
+    let (people, companies) = if needed.any() {
+        store.link_counts(installation_id).await?
+    } else {
+        (0, 0)
+    };
+    Ok(Unlinked {
+        people: if needed.people { people } else { 0 },
+        companies: if needed.companies { companies } else { 0 },
+        notices: needed.notices().into_iter().map(str::to_owned).collect(),
+    })
 }
 
 /// Replaces the attribute mappings, if together they keep every rule.

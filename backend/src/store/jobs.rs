@@ -300,23 +300,24 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut finished = 0;
         for (id, result) in done {
-            let held = on_db!(&mut tx.tx, tx => sqlx::query(
-                    "DELETE FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2",
+            // The job's queueing time goes with its ledger rows: the delay the health page shows.
+            let held: Option<(i64,)> = on_db!(&mut tx.tx, tx => sqlx::query_as(
+                    "DELETE FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2
+                     RETURNING created_at",
                 )
                 .bind(id)
                 .bind(worker)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected());
-            if held == 0 {
+                .fetch_optional(&mut **tx)
+                .await?);
+            let Some((queued_at,)) = held else {
                 continue;
-            }
+            };
             finished += 1;
             for change in &result.links {
                 tx.apply_link(installation_id, change, now).await?;
             }
             for row in &result.ledger {
-                tx.add_ledger_row(row).await?;
+                tx.add_ledger_row_queued(row, Some(queued_at)).await?;
             }
             for job in &result.follow_ups {
                 tx.enqueue(job, now).await?;
@@ -448,6 +449,18 @@ impl Store {
         }
         tx.commit().await?;
         Ok(retried)
+    }
+
+    /// The installation's parked jobs, oldest first.
+    pub async fn parked_jobs(&self, installation_id: &str) -> Result<Vec<Job>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE installation_id = $1 AND state = 'parked'
+             ORDER BY id"
+        ));
+        Ok(on_db!(&self.pool, pool => sqlx::query_as(sql)
+            .bind(installation_id)
+            .fetch_all(pool)
+            .await?))
     }
 
     pub async fn job(&self, id: JobId) -> Result<Option<Job>, StoreError> {

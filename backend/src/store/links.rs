@@ -125,6 +125,22 @@ impl Store {
             .await?))
     }
 
+    /// How many people and how many companies the installation has linked: what a change of
+    /// identity key would drop.
+    pub async fn link_counts(&self, installation_id: &str) -> Result<(u64, u64), StoreError> {
+        const SQL: &str = "SELECT
+                (SELECT COUNT(*) FROM person_links WHERE installation_id = $1),
+                (SELECT COUNT(*) FROM company_links WHERE installation_id = $1)";
+        let (people, companies): (i64, i64) = on_db!(&self.pool, pool => sqlx::query_as(SQL)
+            .bind(installation_id)
+            .fetch_one(pool)
+            .await?);
+        Ok((
+            u64::try_from(people).unwrap_or_default(),
+            u64::try_from(companies).unwrap_or_default(),
+        ))
+    }
+
     /// One settings document (JSON text), if saved.
     pub async fn setting(
         &self,

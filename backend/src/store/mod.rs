@@ -8,6 +8,7 @@ mod access;
 mod cases;
 mod cursors;
 mod gauges;
+mod health;
 mod installations;
 mod jobs;
 mod leases;

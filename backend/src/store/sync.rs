@@ -115,6 +115,12 @@ pub struct LedgerQuery {
     pub outcome: Option<String>,
     pub record_id: Option<String>,
     pub before: Option<i64>,
+    /// Rows at or after this moment (ms).
+    pub since: Option<i64>,
+    /// A person's or company's history: rows naming this Intercom id or this Salesforce id
+    /// (with `record_id`, rows naming any of the three).
+    pub intercom_id: Option<String>,
+    pub salesforce_id: Option<String>,
     pub limit: i64,
 }
 
@@ -409,6 +415,8 @@ impl Store {
               AND ($4 IS NULL OR outcome = $4)
               AND ($5 IS NULL OR intercom_id = $5 OR salesforce_id = $5)
               AND ($6 IS NULL OR id < $6)
+              AND ($8 IS NULL OR at >= $8)
+              AND (($9 IS NULL AND $10 IS NULL) OR intercom_id = $9 OR salesforce_id = $10)
             ORDER BY id DESC LIMIT $7";
         Ok(on_db!(&self.pool, pool => sqlx::query_as(SQL)
             .bind(installation_id)
@@ -418,6 +426,9 @@ impl Store {
             .bind(&query.record_id)
             .bind(query.before)
             .bind(query.limit)
+            .bind(query.since)
+            .bind(&query.intercom_id)
+            .bind(&query.salesforce_id)
             .fetch_all(pool)
             .await?))
     }
@@ -559,10 +570,20 @@ impl StoreTx {
     }
 
     pub async fn add_ledger_row(&mut self, row: &NewLedgerRow) -> Result<(), StoreError> {
+        self.add_ledger_row_queued(row, None).await
+    }
+
+    /// A ledger row of a job queued at `queued_at` (the delay the sync-health page reports).
+    pub async fn add_ledger_row_queued(
+        &mut self,
+        row: &NewLedgerRow,
+        queued_at: Option<i64>,
+    ) -> Result<(), StoreError> {
         on_db!(&mut self.tx, tx => {
             sqlx::query("INSERT INTO sync_ledger (installation_id, at, direction, object,
-                    intercom_id, salesforce_id, fields, outcome, detail, error_code, error_message)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                    intercom_id, salesforce_id, fields, outcome, detail, error_code, error_message,
+                    queued_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
                 .bind(&row.installation_id)
                 .bind(row.at)
                 .bind(&row.direction)
@@ -574,6 +595,7 @@ impl StoreTx {
                 .bind(&row.detail)
                 .bind(&row.error_code)
                 .bind(&row.error_message)
+                .bind(queued_at)
                 .execute(&mut **tx)
                 .await?;
         });

@@ -152,6 +152,12 @@ pub struct LedgerFilter {
     pub record_id: Option<String>,
     /// Entries older than this id (the previous page's `next_before`).
     pub before: Option<i64>,
+    /// Entries at or after this moment (milliseconds since the epoch).
+    #[serde(default)]
+    pub since: Option<i64>,
+    /// A person's whole history, found by their email in Intercom.
+    #[serde(default)]
+    pub email: Option<String>,
     pub limit: Option<u32>,
 }
 

@@ -15,6 +15,7 @@
 //! - [`leads`]: when a person matching nothing gets a new Lead, and why not.
 //! - [`transfer`]: mappings exported and imported as versioned JSON.
 //! - [`ledger`]: the sync ledger's entries and filters.
+//! - [`health`]: the sync-health counters, parked jobs, error-code hints, the ledger as CSV.
 
 use std::fmt;
 
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub mod compat;
 pub mod convert;
 pub mod fields;
+pub mod health;
 pub mod identity;
 pub mod leads;
 pub mod ledger;

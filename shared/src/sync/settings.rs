@@ -22,6 +22,32 @@ pub struct SyncSettings {
     pub mappings: Vec<AttributeMapping>,
 }
 
+/// The settings page's view (`GET /api/settings/sync`): the settings, the Lead fields that
+/// must stay mapped, and every problem the settings have against the org as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    #[serde(flatten)]
+    pub settings: SyncSettings,
+    pub required_lead_fields: Vec<String>,
+    pub problems: Vec<SettingsProblem>,
+}
+
+/// How many links a change of identity drops (or, previewed, would drop), and what the admin
+/// is told.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unlinked {
+    pub people: u64,
+    pub companies: u64,
+    pub notices: Vec<String>,
+}
+
+/// The answer to saving the identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySaved {
+    pub identity: IdentitySettings,
+    pub unlinked: Unlinked,
+}
+
 impl Default for SyncSettings {
     /// Email matching, `AccountNumber` for companies, and the two standard required Lead fields.
     fn default() -> Self {
