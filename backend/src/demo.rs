@@ -204,11 +204,13 @@ impl Demo {
 
     /// Waits for the app to stop (its shutdown future), then stops the simulators.
     pub async fn finish(self) -> anyhow::Result<()> {
-        self.state.listeners.stop_all().await;
+        // Listening goes on while the app serves: stopping the listeners first (as this did)
+        // left the demo deaf to Salesforce once the listeners' tasks really stopped.
         let result = self
             .serving
             .await
             .map_err(|e| anyhow::anyhow!("the server stopped unexpectedly: {e}"))?;
+        self.state.listeners.stop_all().await;
         self.worker.stop().await;
         self.store.close().await;
         self.salesforce.shutdown().await;

@@ -225,6 +225,8 @@ impl Listener {
     }
 
     async fn release(&self) {
+        tracing::debug!(installation = %self.installation_id, holder = %self.holder,
+            "giving up the Salesforce listener lease");
         if let Err(error) = self
             .store()
             .release_lease(&self.installation_id, &self.holder)

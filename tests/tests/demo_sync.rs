@@ -71,7 +71,8 @@ async fn a_salesforce_change_in_the_demo_reaches_intercom_within_seconds() -> Re
             Ok((department == "Research").then_some(department))
         },
     )
-    .await?;
+    .await
+    .with_context(|| format!("server log:\n{}", server.stderr()))?;
     assert_eq!(department, "Research");
     Ok(())
 }
