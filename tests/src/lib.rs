@@ -4,9 +4,11 @@
 //!   temporary database and learns its address from the line it prints.
 //! - [`Browser`] starts chromedriver and a headless Chromium session (fantoccini); dropping it,
 //!   even while a test panics, ends the session so no Chromium is left behind.
+//! - [`installation::save_paired`] saves an installation pairing both simulators.
 //! - [`poll`](fn@poll) waits for a condition with a deadline instead of sleeping.
 
 pub mod browser;
+pub mod installation;
 mod output;
 pub mod paths;
 pub mod poll;

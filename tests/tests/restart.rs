@@ -13,14 +13,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use sfbridge::crypto::{Cipher, SecretKey};
-use sfbridge::installations::Pairing;
 use sfbridge::store::{LedgerQuery, Store};
 use sfbridge_tests::server::random_key;
 use sfbridge_tests::{Sfbridge, poll};
-use shared::SalesforceEnvironment;
 use shared::sync::{
     AttributeMapping, CompanyIdentity, Direction, IdentitySettings, PeopleIdentity,
     SalesforceObject, SyncSettings,
@@ -184,28 +180,15 @@ async fn prepare(
     intercom: &IntercomSim,
 ) -> Result<()> {
     let store = Store::open(&database_url(dir).parse()?).await?;
-    let secret = SecretKey::from_base64(&SecretString::from(key.to_owned()))?;
-    let pairing = Pairing {
-        id: INSTALLATION.to_owned(),
-        name: "Restart test".to_owned(),
-        salesforce_environment: SalesforceEnvironment::Production,
-        salesforce_login_url: salesforce.url(),
-        salesforce_instance_url: Some(salesforce.url()),
-        salesforce_client_id: None,
-        salesforce_client_secret: None,
-        salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
-        salesforce_refresh_token: None,
-        intercom_api_base_url: intercom.url(),
-        intercom_access_token: Some(SecretString::from(intercom.access_token())),
-        intercom_client_secret: Some(SecretString::from(intercom.client_secret())),
-        intercom_workspace_id: Some(intercom.workspace_id()),
-        intercom_connection: sfbridge::auth::IntercomConnection::Token,
-        installer_admin_id: None,
-    };
-    store
-        .save_installation(&pairing.seal(&Cipher::new(&secret)), 1)
-        .await?;
-    sfbridge::settings::save_unchecked(&store, INSTALLATION, &settings(), 1).await?;
+    sfbridge_tests::installation::save_paired(
+        &store,
+        key,
+        (INSTALLATION, "Restart test"),
+        salesforce,
+        intercom,
+        &settings(),
+    )
+    .await?;
     store.close().await;
     Ok(())
 }

@@ -1,0 +1,47 @@
+//! An installation pairing both simulators, saved straight into a database as `serve` will
+//! find it: tokens pasted (no OAuth), sealed with the server's key, with its sync settings.
+
+use anyhow::Result;
+use secrecy::SecretString;
+use sfbridge::crypto::{Cipher, SecretKey};
+use sfbridge::installations::Pairing;
+use sfbridge::store::Store;
+use shared::SalesforceEnvironment;
+use shared::sync::SyncSettings;
+use sim::intercom::IntercomSim;
+use sim::salesforce::SalesforceSim;
+
+/// Saves installation `id` (named `name`) pairing `salesforce` and `intercom`, sealed with the
+/// base64 secret `key`, and `settings` as its sync settings.
+pub async fn save_paired(
+    store: &Store,
+    key: &str,
+    (id, name): (&str, &str),
+    salesforce: &SalesforceSim,
+    intercom: &IntercomSim,
+    settings: &SyncSettings,
+) -> Result<()> {
+    let secret = SecretKey::from_base64(&SecretString::from(key.to_owned()))?;
+    let pairing = Pairing {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        salesforce_environment: SalesforceEnvironment::Production,
+        salesforce_login_url: salesforce.url(),
+        salesforce_instance_url: Some(salesforce.url()),
+        salesforce_client_id: None,
+        salesforce_client_secret: None,
+        salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
+        salesforce_refresh_token: None,
+        intercom_api_base_url: intercom.url(),
+        intercom_access_token: Some(SecretString::from(intercom.access_token())),
+        intercom_client_secret: Some(SecretString::from(intercom.client_secret())),
+        intercom_workspace_id: Some(intercom.workspace_id()),
+        intercom_connection: sfbridge::auth::IntercomConnection::Token,
+        installer_admin_id: None,
+    };
+    store
+        .save_installation(&pairing.seal(&Cipher::new(&secret)), 1)
+        .await?;
+    sfbridge::settings::save_unchecked(store, id, settings, 1).await?;
+    Ok(())
+}
