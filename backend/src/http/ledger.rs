@@ -1,6 +1,6 @@
 //! `GET /api/sync/ledger?[direction=to_salesforce|to_intercom]
-//! [&object=Lead|Contact|Account][&outcome=created|updated|..][&record_id=..][&before=][&limit=]`:
-//! [&since=<ms>][&email=..]`: the sync ledger, newest first (`record_id` and `email` give a
+//! [&object=Lead|Contact|Account][&outcome=created|updated|..][&record_id=..][&before=][&limit=]
+//! [&since=MS][&email=..]`: the sync ledger, newest first (`record_id` and `email` give a
 //! person's whole history: both sides' ids of their link). `GET /api/sync/health` the
 //! counters, `GET /api/sync/jobs/parked` the parked jobs.
 
