@@ -2,7 +2,8 @@
 //! simulated workspace, their webhooks reach the app, and the worker creates and rewrites one
 //! completed Task per conversation in the simulated org. Also: a person in no Salesforce
 //! record, repeated and late webhooks, a create whose answer was lost, a close while the
-//! create waits, a conversation that started while the switch was off.
+//! create waits, a conversation that started while the switch was off, a lead merged into a
+//! user.
 //!
 //! The demo's teammates are Alice (who installed the app), Bob, Carol and Dave; the org's users
 //! carry the same emails. Maya Patel is a Contact of Globex.
@@ -427,3 +428,53 @@ async fn a_conversation_started_while_the_switch_was_off_gets_its_task_at_its_cl
     );
     world.stop().await;
 }
+
+/// A lead writes in and is then merged into a user (Intercom gives the lead's conversations to
+/// the user): the next close moves the same Task to the user's record, its account with it.
+#[tokio::test]
+async fn a_lead_merged_into_a_user_moves_the_task_to_the_users_record_at_the_next_close() {
+    let world = world().await;
+    let email = "pat.prospect@fresh.example";
+    let lead = create_record(
+        &world,
+        "Lead",
+        json!({"LastName": "Prospect", "FirstName": "Pat", "Company": "Fresh", "Email": email,
+               "Region__c": "EMEA"}),
+    )
+    .await;
+    let created = create_contact(
+        &world,
+        json!({"role": "lead", "email": email, "name": "Pat Prospect"}),
+    )
+    .await;
+    let pat = created["id"].as_str().unwrap().to_owned();
+    let id = world
+        .intercom
+        .contact_starts_conversation(&pat, "<p>What does it cost?</p>", vec![])
+        .unwrap();
+    let task = task_holding(&world, &id, "What does it cost?").await;
+    assert_eq!(task["WhoId"], lead.as_str(), "found by email: {task}");
+
+    intercom(
+        &world,
+        reqwest::Method::POST,
+        "/contacts/merge",
+        json!({"from": pat, "into": person(&world, MAYA)}),
+    )
+    .await;
+    acts(
+        &world,
+        &id,
+        PartInput::admin("comment", teammate("Alice"), Some("<p>After the merge.</p>")),
+    );
+    close(&world, &id, "Alice");
+    let moved = task_holding(&world, &id, "After the merge.").await;
+    let maya = contact_of(&world, MAYA).await;
+    assert_eq!(moved["Id"], task["Id"], "the same Task");
+    assert_eq!(moved["WhoId"], maya["Id"], "{moved}");
+    assert_eq!(moved["WhatId"], maya["AccountId"]);
+    queue_drained(&world).await;
+    assert_eq!(tasks_of(&world, &id).await.len(), 1);
+    world.stop().await;
+}
+

@@ -2,6 +2,10 @@
 //! again on the same database: everything converges and nothing is written twice (every
 //! Salesforce write is counted by the org's change events).
 //!
+//! Also the conversations' Tasks: killed the moment their create lands in the org (before the
+//! answer is stored), the restarted server finds them by their Subject: one Task per
+//! conversation.
+//!
 //! The simulators run in this process, so they outlive the server; each Salesforce call takes
 //! 200 ms, so a batch is still writing when its first records land.
 
@@ -81,12 +85,14 @@ async fn writes(salesforce: &SalesforceSim) -> Result<u64> {
     state["lastReplayId"].as_u64().context("no lastReplayId")
 }
 
-/// The database, the installation pairing both simulators, and its sync settings.
+/// The database, the installation pairing both simulators, its sync settings and the Tasks
+/// switch.
 async fn prepare(
     dir: &std::path::Path,
     key: &str,
     salesforce: &SalesforceSim,
     intercom: &IntercomSim,
+    tasks: bool,
 ) -> Result<()> {
     let url = format!("sqlite://{}", dir.join("sfbridge.db").display());
     let store = Store::open(&url.parse()?).await?;
@@ -99,12 +105,31 @@ async fn prepare(
         &settings(),
     )
     .await?;
+    let switch = shared::tasks::TaskSettings {
+        send_conversations: tasks,
+    };
+    sfbridge::settings::save_tasks(&store, INSTALLATION, &switch, 1).await?;
     store.close().await;
     Ok(())
 }
 
-#[tokio::test]
-async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() -> Result<()> {
+/// The demo's users whose email a Salesforce Contact has.
+const USERS: [&str; 11] = [
+    "maya.patel@globex.example.com",
+    "liam.silva@initech.example.com",
+    "noah.haddad@umbrella.example.com",
+    "emma.garcia@stark.example.com",
+    "olivia.cohen@wayne.example.com",
+    "ava.moreau@wonka.example.com",
+    "lucas.kim@cyberdyne.example.com",
+    "mia.okafor@soylent.example.com",
+    "ethan.jensen@tyrell.example.com",
+    "zoe.nguyen@hooli.example.com",
+    "amir.tanaka@piedpiper.example.com",
+];
+
+/// Both simulators with the demo's data.
+async fn simulators() -> Result<(SalesforceSim, IntercomSim)> {
     let salesforce = SalesforceSim::start(sim::salesforce::Config {
         seed: Seed::Demo,
         ..Default::default()
@@ -115,6 +140,21 @@ async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() ->
         ..Default::default()
     })
     .await?;
+    Ok((salesforce, intercom))
+}
+
+/// A free port that stays the same across a restart, so Intercom's subscription still
+/// reaches the server.
+fn fixed_listen() -> Result<String> {
+    let port = std::net::TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))?
+        .local_addr()?
+        .port();
+    Ok(format!("127.0.0.1:{port}"))
+}
+
+#[tokio::test]
+async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() -> Result<()> {
+    let (salesforce, intercom) = simulators().await?;
     for name in ["company_name", "region"] {
         intercom_call(
             &intercom,
@@ -124,14 +164,10 @@ async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() ->
         )
         .await?;
     }
-    // A port that stays the same across the restart, so Intercom's subscription still reaches it.
-    let port = std::net::TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))?
-        .local_addr()?
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = fixed_listen()?;
     let key = random_key();
     let dir = tempfile::tempdir()?;
-    prepare(dir.path(), &key, &salesforce, &intercom).await?;
+    prepare(dir.path(), &key, &salesforce, &intercom, false).await?;
     let server = Sfbridge::serve_in(dir, &listen, &key).await?;
     intercom.subscribe_webhooks(
         &server.url("/webhooks/intercom"),
@@ -145,21 +181,10 @@ async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() ->
     let leads_before = salesforce.count("Lead");
     let writes_before = writes(&salesforce).await?;
     // Users whose email a Salesforce Contact has: one phone change each.
-    let users: Vec<(String, String)> = (1..=11)
-        .map(|n| {
-            let email = match n {
-                1 => "maya.patel@globex.example.com",
-                2 => "liam.silva@initech.example.com",
-                3 => "noah.haddad@umbrella.example.com",
-                4 => "emma.garcia@stark.example.com",
-                5 => "olivia.cohen@wayne.example.com",
-                6 => "ava.moreau@wonka.example.com",
-                7 => "lucas.kim@cyberdyne.example.com",
-                8 => "mia.okafor@soylent.example.com",
-                9 => "ethan.jensen@tyrell.example.com",
-                10 => "zoe.nguyen@hooli.example.com",
-                _ => "amir.tanaka@piedpiper.example.com",
-            };
+    let users: Vec<(String, String)> = USERS
+        .iter()
+        .zip(1..)
+        .map(|(email, n)| {
             (
                 intercom.contact_id_by_email(email).expect("a demo user"),
                 format!("+1 555 77{n:02}"),
@@ -251,6 +276,111 @@ async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() ->
         "crash after {landed} of {NEW_LEADS} leads; converged {:?} after the restart",
         started.elapsed()
     );
+    let _ = restarted.terminate().await?;
+    salesforce.shutdown().await;
+    intercom.shutdown().await;
+    Ok(())
+}
+
+/// SOQL against the simulated org.
+async fn soql(salesforce: &SalesforceSim, query: &str) -> Result<Vec<Value>> {
+    let answer: Value = reqwest::Client::new()
+        .get(format!("{}/services/data/v62.0/query", salesforce.url()))
+        .query(&[("q", query)])
+        .bearer_auth(salesforce.access_token())
+        .send()
+        .await?
+        .json()
+        .await?;
+    let records = answer["records"]
+        .as_array()
+        .with_context(|| format!("no records: {answer}"))?;
+    Ok(records.clone())
+}
+
+#[tokio::test]
+async fn a_crash_as_tasks_land_leaves_one_task_per_conversation() -> Result<()> {
+    const CONVERSATIONS: usize = 150;
+    let (salesforce, intercom) = simulators().await?;
+    let listen = fixed_listen()?;
+    let key = random_key();
+    let dir = tempfile::tempdir()?;
+    prepare(dir.path(), &key, &salesforce, &intercom, true).await?;
+    let server = Sfbridge::serve_in(dir, &listen, &key).await?;
+    intercom.subscribe_webhooks(
+        &server.url("/webhooks/intercom"),
+        &sfbridge::intercom::webhooks::SYNC_TOPICS,
+    );
+    salesforce.inject(Fault::rate(
+        FaultKind::Latency(Duration::from_millis(200)),
+        1.0,
+    ));
+    let tasks_before = salesforce.count("Task");
+    let people: Vec<String> = USERS
+        .iter()
+        .map(|email| intercom.contact_id_by_email(email).expect("a demo user"))
+        .collect();
+    let mut conversations = Vec::with_capacity(CONVERSATIONS);
+    for n in 0..CONVERSATIONS {
+        let id = intercom
+            .contact_starts_conversation(
+                &people[n % people.len()],
+                &format!("<p>Crash question {n}</p>"),
+                vec![],
+            )?;
+        conversations.push(id);
+    }
+    intercom
+        .wait_for_deliveries(Duration::from_secs(30), |log| {
+            log.iter().filter(|d| d.succeeded()).count() >= CONVERSATIONS
+        })
+        .await;
+
+    // Killed the moment the first Tasks exist: their answer is, at best, on its way back.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while salesforce.count("Task") == tasks_before {
+        assert!(Instant::now() < deadline, "no Task was ever created");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let dir = server.kill().await?;
+    let landed = salesforce.count("Task") - tasks_before;
+
+    let restarted = Sfbridge::serve_in(dir, &listen, &key).await?;
+    poll("every Task", Duration::from_secs(120), || async {
+        Ok((salesforce.count("Task") - tasks_before >= CONVERSATIONS).then_some(()))
+    })
+    .await
+    .with_context(|| format!("server log:\n{}", restarted.stderr()))?;
+    let url = format!(
+        "sqlite://{}",
+        restarted.data_dir().join("sfbridge.db").display()
+    );
+    let store = Store::connect(&url.parse()?).await?;
+    poll("the queue to empty", Duration::from_secs(60), || async {
+        let counts = store.job_counts().await?;
+        Ok((counts.queued == 0 && counts.running == 0).then_some(()))
+    })
+    .await?;
+    assert_eq!(store.job_counts().await?.parked, 0);
+    store.close().await;
+    assert_eq!(
+        salesforce.count("Task") - tasks_before,
+        CONVERSATIONS,
+        "a Task was created twice"
+    );
+    let tasks = soql(
+        &salesforce,
+        "SELECT Subject, Description FROM Task WHERE Subject LIKE 'Intercom conversation #%'",
+    )
+    .await?;
+    for (n, id) in conversations.iter().enumerate() {
+        let subject = format!("Intercom conversation #{id}");
+        let mine: Vec<&Value> = tasks.iter().filter(|t| t["Subject"] == subject).collect();
+        assert_eq!(mine.len(), 1, "{subject}: {mine:?}");
+        let text = mine[0]["Description"].as_str().unwrap_or_default();
+        assert!(text.contains(&format!("Crash question {n}\n")), "{text}");
+    }
+    eprintln!("crash after {landed} of {CONVERSATIONS} Tasks landed");
     let _ = restarted.terminate().await?;
     salesforce.shutdown().await;
     intercom.shutdown().await;

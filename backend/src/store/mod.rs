@@ -46,7 +46,7 @@ pub use sync::{
     Agreed, CompanyLink, IncomingRecord, Intake, LedgerQuery, LedgerRow, LinkChange, LinkSide,
     NewLedgerRow, Receipt, RecordModel, StoredRecord, Synced,
 };
-pub use tasks::{ConversationTaskRow, SavedTask};
+pub use tasks::{ConversationTaskRow, SavedTask, StoredObject};
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};
 
 use shared::DatabaseKind;

@@ -20,7 +20,9 @@
 //! start waits is absorbed into it (one job per conversation waits).
 //!
 //! Cost: a close whose Task is known costs no read, only its share of one sObject
-//! Collections call; a start costs its create and, for a Contact, its share of one read.
+//! Collections call (an unlinked person's Task stays on the record it was written on while the
+//! conversation's person is the same); a start costs its create and, for a Contact or an
+//! unlinked person, its share of one read.
 
 use std::collections::{HashMap, HashSet};
 
@@ -186,6 +188,26 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
             .contact_id
             .as_deref()
             .and_then(|c| links.get(c));
+        // Unlinked, but the Task was written for this very person: it stays on that record,
+        // with no search (a merged or changed person is searched for again).
+        let kept = stored.filter(|s| {
+            link.is_none()
+                && s.task_id.is_some()
+                && s.contact_id.is_some()
+                && s.contact_id == w.conversation.contact_id
+        });
+        if let Some((s, object, who)) =
+            kept.and_then(|s| Some((s, s.who_object.0?, s.who_id.clone()?)))
+        {
+            w.person = Some(match object {
+                PersonObject::Lead => Person::Lead { id: who },
+                PersonObject::Contact => Person::Contact {
+                    id: who,
+                    account_id: s.what_id.clone(),
+                },
+            });
+            continue;
+        }
         w.person = link.map(|l| match l.salesforce_object {
             PersonObject::Lead => Person::Lead {
                 id: l.salesforce_id.clone(),
@@ -464,7 +486,12 @@ fn settle(
                 conversation_id: id.clone(),
                 task_id: task_id.clone(),
                 who_id: fields.who_id.clone(),
+                who_object: match work.person {
+                    Some(Person::Lead { .. }) => PersonObject::Lead,
+                    _ => PersonObject::Contact,
+                },
                 what_id: fields.what_id.clone(),
+                contact_id: work.conversation.contact_id.clone(),
             });
             let mut row = row(ctx, id, Some(&task_id), success);
             row.detail = Some(format!(
