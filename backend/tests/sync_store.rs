@@ -9,7 +9,7 @@ use sfbridge::crypto::{Cipher, SecretKey};
 use sfbridge::installations::Pairing;
 use sfbridge::store::{
     Agreed, IncomingRecord, Intake, JobResult, LedgerQuery, LinkChange, NewJob, NewLedgerRow,
-    Receipt, RecordModel, Store, Synced,
+    PersonObject, Receipt, RecordModel, Store, Synced,
 };
 use sfbridge::sync::intake::sync_job;
 use shared::SalesforceEnvironment;
@@ -545,7 +545,9 @@ async fn a_conversations_task_is_kept_from_its_sent_create_to_its_answer() {
             conversation_id: "c1".into(),
             task_id: "00T1".into(),
             who_id: "003A".into(),
+            who_object: PersonObject::Contact,
             what_id: Some("001A".into()),
+            contact_id: Some("ic1".into()),
         };
         store
             .save_conversation_tasks("i1", std::slice::from_ref(&saved), 6)
@@ -555,10 +557,17 @@ async fn a_conversations_task_is_kept_from_its_sent_create_to_its_answer() {
         assert_eq!(row[0].task_id.as_deref(), Some("00T1"), "{label}");
         assert_eq!(row[0].who_id.as_deref(), Some("003A"), "{label}");
         assert_eq!(row[0].what_id.as_deref(), Some("001A"), "{label}");
-        // Rewritten on a Lead: no account.
+        assert_eq!(
+            (row[0].who_object.0, row[0].contact_id.as_deref()),
+            (Some(PersonObject::Contact), Some("ic1")),
+            "{label}"
+        );
+        // Rewritten on a Lead (the person merged into another): no account.
         let lead = SavedTask {
             who_id: "00QA".into(),
+            who_object: PersonObject::Lead,
             what_id: None,
+            contact_id: Some("ic2".into()),
             ..saved
         };
         store
@@ -571,12 +580,21 @@ async fn a_conversations_task_is_kept_from_its_sent_create_to_its_answer() {
             (Some("00QA"), None),
             "{label}"
         );
+        assert_eq!(
+            (row[0].who_object.0, row[0].contact_id.as_deref()),
+            (Some(PersonObject::Lead), Some("ic2")),
+            "{label}"
+        );
         // Deleted in Salesforce: forgotten, and looked up by Subject next time.
         store.forget_conversation_task("i1", "c1", 8).await.unwrap();
         let row = store.conversation_tasks("i1", &ids[..1]).await.unwrap();
         assert_eq!(
-            (row[0].task_id.as_deref(), row[0].create_sent_at),
-            (None, Some(8)),
+            (
+                row[0].task_id.as_deref(),
+                row[0].create_sent_at,
+                row[0].contact_id.as_deref()
+            ),
+            (None, Some(8), None),
             "{label}"
         );
         // Another installation sees none of it.

@@ -465,7 +465,11 @@ async fn a_lead_merged_into_a_user_moves_the_task_to_the_users_record_at_the_nex
     acts(
         &world,
         &id,
-        PartInput::admin("comment", teammate("Alice"), Some("<p>After the merge.</p>")),
+        PartInput::admin(
+            "comment",
+            teammate("Alice"),
+            Some("<p>After the merge.</p>"),
+        ),
     );
     close(&world, &id, "Alice");
     let moved = task_holding(&world, &id, "After the merge.").await;
@@ -477,4 +481,3 @@ async fn a_lead_merged_into_a_user_moves_the_task_to_the_users_record_at_the_nex
     assert_eq!(tasks_of(&world, &id).await.len(), 1);
     world.stop().await;
 }
-

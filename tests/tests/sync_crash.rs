@@ -322,12 +322,11 @@ async fn a_crash_as_tasks_land_leaves_one_task_per_conversation() -> Result<()> 
         .collect();
     let mut conversations = Vec::with_capacity(CONVERSATIONS);
     for n in 0..CONVERSATIONS {
-        let id = intercom
-            .contact_starts_conversation(
-                &people[n % people.len()],
-                &format!("<p>Crash question {n}</p>"),
-                vec![],
-            )?;
+        let id = intercom.contact_starts_conversation(
+            &people[n % people.len()],
+            &format!("<p>Crash question {n}</p>"),
+            vec![],
+        )?;
         conversations.push(id);
     }
     intercom
@@ -362,6 +361,35 @@ async fn a_crash_as_tasks_land_leaves_one_task_per_conversation() -> Result<()> 
     })
     .await?;
     assert_eq!(store.job_counts().await?.parked, 0);
+    // Each conversation's Task is accounted for: created, or found by its Subject and rewritten.
+    let rows = store
+        .ledger(
+            INSTALLATION,
+            &sfbridge::store::LedgerQuery {
+                object: Some(shared::sync::LedgerObject::Conversation.as_str().to_owned()),
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let found = conversations
+        .iter()
+        .filter(|id| {
+            !rows
+                .iter()
+                .any(|r| r.intercom_id.as_deref() == Some(id.as_str()) && r.outcome == "created")
+        })
+        .count();
+    for id in &conversations {
+        assert!(
+            rows.iter()
+                .any(|r| r.intercom_id.as_deref() == Some(id.as_str())
+                    && ["created", "updated"].contains(&r.outcome.as_str())),
+            "no ledger row for {id}: {} rows, {:?}",
+            rows.len(),
+            rows.first()
+        );
+    }
     store.close().await;
     assert_eq!(
         salesforce.count("Task") - tasks_before,
@@ -378,9 +406,12 @@ async fn a_crash_as_tasks_land_leaves_one_task_per_conversation() -> Result<()> 
         let mine: Vec<&Value> = tasks.iter().filter(|t| t["Subject"] == subject).collect();
         assert_eq!(mine.len(), 1, "{subject}: {mine:?}");
         let text = mine[0]["Description"].as_str().unwrap_or_default();
-        assert!(text.contains(&format!("Crash question {n}\n")), "{text}");
+        let question = format!("Crash question {n}");
+        assert!(text.lines().any(|l| l == question), "{text}");
     }
-    eprintln!("crash after {landed} of {CONVERSATIONS} Tasks landed");
+    eprintln!(
+        "crash after {landed} of {CONVERSATIONS} Tasks landed; {found} Tasks found by their Subject after the restart"
+    );
     let _ = restarted.terminate().await?;
     salesforce.shutdown().await;
     intercom.shutdown().await;
