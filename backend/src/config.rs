@@ -163,6 +163,7 @@ pub struct RawConfig {
     pub sweep_every_seconds: Option<u64>,
     pub listener_lease_seconds: Option<u64>,
     pub ledger_retention_days: Option<u64>,
+    pub sync_calls_per_hour: Option<u64>,
     pub metrics_token: Option<SecretString>,
     pub header_read_timeout_seconds: Option<u64>,
     pub request_timeout_seconds: Option<u64>,
@@ -353,6 +354,12 @@ pub fn parse(
             format!("{ledger_days} is out of range; 1 to 3650 days"),
         ));
     }
+    if raw.sync_calls_per_hour == Some(0) {
+        return Err(fail(
+            "sync_calls_per_hour",
+            "must be at least 1 (leave it out to take a share of the org's allocation)".to_owned(),
+        ));
+    }
     if let Some(token) = &raw.metrics_token
         && secrecy::ExposeSecret::expose_secret(token).len() < 16
     {
@@ -400,7 +407,10 @@ pub fn parse(
         retention: crate::retention::Retention {
             ledger: std::time::Duration::from_secs(ledger_days * 24 * 3600),
         },
-        sync: crate::sync::worker::WorkerConfig::default(),
+        sync: crate::sync::worker::WorkerConfig {
+            calls_per_hour: raw.sync_calls_per_hour,
+            ..crate::sync::worker::WorkerConfig::default()
+        },
         serving,
         services,
     })
@@ -576,6 +586,12 @@ mod tests {
             parse(bad, |_| None).unwrap_err().key,
             "ledger_retention_days"
         );
+
+        let bad = RawConfig {
+            sync_calls_per_hour: Some(0),
+            ..raw()
+        };
+        assert_eq!(parse(bad, |_| None).unwrap_err().key, "sync_calls_per_hour");
 
         let bad = RawConfig {
             listener_lease_seconds: Some(1),

@@ -561,7 +561,11 @@ async fn contacts_come_before_leads_and_the_newest_among_equals() {
     let twin = create_contact(&world, json!({"email": "twin@dup.example", "name": "Twin"})).await;
     let twin = twin["id"].as_str().unwrap();
     let entry = ledger_entry(&world, twin, |e| e["salesforce_id"].is_string()).await;
-    assert_eq!(entry["salesforce_id"], older.as_str(), "not {newer}");
+    assert_eq!(
+        entry["salesforce_id"],
+        older.as_str(),
+        "not {newer}: {entry}"
+    );
     world.stop().await;
 }
 

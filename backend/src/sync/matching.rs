@@ -9,8 +9,12 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
+use shared::sync::PersonKeys;
+use shared::sync::identity::same_key;
+
 use crate::intercom::ContactRole;
 use crate::salesforce::records::SalesforceRecord;
+use crate::salesforce::tasks::FoundPerson;
 
 /// Salesforce records in priority order among equals: the most recently updated first, ties
 /// to the lower id (so the choice is stable).
@@ -48,6 +52,30 @@ pub fn best_person<'a>(
     leads: &[&'a SalesforceRecord],
 ) -> Option<&'a SalesforceRecord> {
     people_in_priority(contacts, leads).into_iter().next()
+}
+
+/// The Salesforce person an Intercom person's keys match among those found by them: a Contact
+/// by the key before an unconverted Lead by the email, the most recently updated first, ties
+/// to the lower id. `true` with a Lead.
+pub fn best_found<'a>(
+    keys: &PersonKeys,
+    contacts: &'a [FoundPerson],
+    leads: &'a [FoundPerson],
+) -> Option<(&'a FoundPerson, bool)> {
+    let best = |found: &'a [FoundPerson], key: Option<&str>| -> Option<&'a FoundPerson> {
+        let key = key?;
+        found
+            .iter()
+            .filter(|f| f.key.as_deref().is_some_and(|k| same_key(k, key)))
+            .min_by(|a, b| {
+                b.last_modified
+                    .cmp(&a.last_modified)
+                    .then_with(|| a.id.cmp(&b.id))
+            })
+    };
+    best(contacts, keys.key.as_deref())
+        .map(|c| (c, false))
+        .or_else(|| best(leads, keys.lead_email.as_deref()).map(|l| (l, true)))
 }
 
 /// An Intercom person claiming or holding a link.

@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod matching;
 pub use crate::settings::metadata;
 pub mod routing;
+mod spending;
 pub mod to_intercom;
 pub mod to_salesforce;
 pub mod worker;

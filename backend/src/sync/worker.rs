@@ -1,7 +1,12 @@
 //! The sync worker: a background loop that claims due sync jobs in batches (one installation
-//! at a time, up to 200 jobs, waiting a moment for a batch to fill), runs them, and settles
-//! each: finished with its ledger rows and links, retried with backoff, parked after too many
-//! failures, or given back while the installation's API budget is spent.
+//! at a time, up to 200 jobs), runs them, and settles each: finished with its ledger rows and
+//! links, retried with backoff, parked after too many failures, or given back while the
+//! installation's API budget is spent.
+//!
+//! Batching follows the load: an idle worker starts on a change at once, and what arrives
+//! while a batch is in flight waits for the next one. As an installation's Salesforce calls of
+//! the last hour near its event-sync budget, its batches are spaced out (`sync::pacing`), so
+//! they widen and the budget is never passed.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +26,7 @@ use crate::salesforce::SalesforceError;
 use crate::settings;
 use crate::store::{FailOutcome, Job, JobId, NewLedgerRow, Store};
 
+use super::spending::Spending;
 use super::to_salesforce::{self, Context};
 use super::{SyncState, routing, to_intercom};
 
@@ -29,8 +35,8 @@ use super::{SyncState, routing, to_intercom};
 pub struct WorkerConfig {
     /// Jobs per batch: sObject Collections take 200 records per call.
     pub batch_size: usize,
-    /// How long a smaller batch waits for more jobs (from its oldest job's arrival): fewer,
-    /// fuller calls at the cost of this much latency.
+    /// How long a smaller batch waits for more jobs (from its oldest job's arrival) besides
+    /// what the budget asks: 0 lets batching follow the load alone.
     pub gather: Duration,
     /// How long a claimed batch is the worker's; past it another worker may take it over.
     pub lease: Duration,
@@ -42,6 +48,9 @@ pub struct WorkerConfig {
     /// The share of the org's daily allocation past which event sync pauses, leaving the rest
     /// for the inbox card and cases.
     pub budget_share: f64,
+    /// Event sync's Salesforce calls per hour and installation, which pacing keeps under;
+    /// `None`: `budget_share` of the org's daily allocation, spread over the day.
+    pub calls_per_hour: Option<u64>,
     /// How often an idle worker looks for jobs whose retry time came (new jobs wake it at once).
     pub idle_poll: Duration,
 }
@@ -50,12 +59,13 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             batch_size: 200,
-            gather: Duration::from_secs(1),
+            gather: Duration::ZERO,
             lease: Duration::from_secs(15),
             retry: RetryPolicy::default(),
             max_attempts: 10,
             limit_pause: Duration::from_secs(5 * 60),
             budget_share: 0.8,
+            calls_per_hour: None,
             idle_poll: Duration::from_secs(1),
         }
     }
@@ -96,6 +106,8 @@ pub fn spawn(clients: Clients, cards: Cards, inbox: Inbox, sync: SyncState) -> W
         config: sync.config,
         sync,
         paused: HashMap::new(),
+        paced: HashMap::new(),
+        spending: Spending::default(),
         stopped,
         turns: 0,
         kinds: sync_registry(),
@@ -117,6 +129,10 @@ struct Worker {
     config: WorkerConfig,
     /// Installations whose jobs wait until then (unix ms): the API budget is spent.
     paused: HashMap<String, i64>,
+    /// Installations whose next batch waits until then (unix ms): their budget paces them.
+    paced: HashMap<String, i64>,
+    /// What each installation spent in the last hour.
+    spending: Spending,
     stopped: watch::Receiver<bool>,
     /// Which kind looks for work first this turn.
     turns: usize,
@@ -133,13 +149,25 @@ impl Worker {
         while !*self.stopped.borrow() {
             match self.turn().await {
                 Ok(true) => {}
-                Ok(false) => self.idle(self.config.idle_poll).await,
+                Ok(false) => self.idle(self.idle_wait()).await,
                 Err(error) => {
                     tracing::error!(%error, "the sync worker cannot reach the database");
                     self.idle(self.config.idle_poll).await;
                 }
             }
         }
+    }
+
+    /// Until the poll interval, or the first paced installation's turn if sooner.
+    fn idle_wait(&self) -> Duration {
+        let now = now_ms();
+        let paced = self
+            .paced
+            .values()
+            .map(|until| (until - now).max(1) as u64)
+            .min();
+        let poll = self.config.idle_poll;
+        paced.map_or(poll, |ms| poll.min(Duration::from_millis(ms)))
     }
 
     /// Waits for new work, the poll interval, or the stop signal.
@@ -164,16 +192,17 @@ impl Worker {
     async fn turn(&mut self) -> Result<bool, crate::store::StoreError> {
         let now = now_ms();
         self.paused.retain(|_, until| *until > now);
+        self.paced.retain(|_, until| *until > now);
         self.turns = self.turns.wrapping_add(1);
         let mut found = None;
         let kinds = self.kinds.kinds();
         for n in 0..kinds.len() {
             let kind = kinds[(self.turns + n) % kinds.len()].name;
             let due = self.store.due_work(kind, now).await?;
-            if let Some(work) = due
-                .into_iter()
-                .find(|w| !self.paused.contains_key(&w.installation_id))
-            {
+            if let Some(work) = due.into_iter().find(|w| {
+                !self.paused.contains_key(&w.installation_id)
+                    && !self.paced.contains_key(&w.installation_id)
+            }) {
                 found = Some((kind, work));
                 break;
             }
@@ -186,6 +215,12 @@ impl Worker {
         if (work.due as usize) < self.config.batch_size && waited < gather_ms {
             self.pause_for(Duration::from_millis((gather_ms - waited) as u64))
                 .await;
+            return Ok(true);
+        }
+        let pace = self.pace(&work.installation_id, now).await;
+        if pace > 0 {
+            self.paced
+                .insert(work.installation_id.clone(), now + pace as i64);
             return Ok(true);
         }
         let jobs = self
@@ -203,8 +238,31 @@ impl Worker {
             return Ok(true);
         }
         let outcome = self.run_batch(kind, &work.installation_id, &jobs).await;
+        self.spending
+            .record(&work.installation_id, now, outcome.salesforce_calls);
         self.settle(&work.installation_id, &jobs, outcome).await?;
         Ok(true)
+    }
+
+    /// How long (ms) the installation's due batch waits for its budget: 0 until its last
+    /// hour's calls near it.
+    async fn pace(&mut self, installation_id: &str, now: i64) -> u64 {
+        if !self.spending.spent_any(installation_id) {
+            return 0;
+        }
+        let budget = match self.config.calls_per_hour {
+            Some(calls) => calls as f64,
+            None => match self.clients.salesforce(installation_id).await {
+                Ok(client) => match client.api_usage() {
+                    Some(usage) => usage.max as f64 * self.config.budget_share / 24.0,
+                    // No answer seen yet: nothing to pace by.
+                    None => return 0,
+                },
+                Err(_) => return 0,
+            },
+        };
+        let spend = self.spending.spend(installation_id, now, budget);
+        shared::sync::pacing::wait_ms(spend) as u64
     }
 
     async fn run_batch(&mut self, kind: &str, installation_id: &str, jobs: &[Job]) -> BatchOutcome {

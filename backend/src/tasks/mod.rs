@@ -26,7 +26,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use shared::sync::identity::same_key;
 use shared::sync::{Direction, LedgerObject, Outcome, PersonKeys};
 use shared::tasks::{Known, Person, TaskConversation, TaskFields, TaskPlan};
 
@@ -34,7 +33,7 @@ use crate::card::Team;
 use crate::intercom::{self, IntercomError, TaskSource};
 use crate::jobs::{BatchOutcome, ConversationTask, JobKind, JobOutcome};
 use crate::salesforce::soql::Field;
-use crate::salesforce::tasks::{FoundPerson, PeopleSearch, TaskReads};
+use crate::salesforce::tasks::{PeopleSearch, TaskReads};
 use crate::salesforce::{self, ErrorCode, Refusal, SalesforceError};
 use crate::settings;
 use crate::store::{
@@ -527,28 +526,19 @@ fn settle(
     }
 }
 
-/// The person the identity rules find, by the priority rules of `sync::matching`: a Contact
-/// before a Lead, the most recently changed first, ties to the lower id.
+/// The person the identity rules find, by the priority rule of `sync::matching`.
 fn matched(keys: &PersonKeys, reads: &TaskReads) -> Option<Person> {
-    let best = |found: &[FoundPerson], key: Option<&str>| -> Option<FoundPerson> {
-        let key = key?;
-        found
-            .iter()
-            .filter(|f| f.key.as_deref().is_some_and(|k| same_key(k, key)))
-            .min_by(|a, b| {
-                b.last_modified
-                    .cmp(&a.last_modified)
-                    .then_with(|| a.id.cmp(&b.id))
-            })
-            .cloned()
-    };
-    if let Some(contact) = best(&reads.contacts, keys.key.as_deref()) {
-        return Some(Person::Contact {
-            id: contact.id,
-            account_id: contact.account_id,
-        });
-    }
-    best(&reads.leads, keys.lead_email.as_deref()).map(|lead| Person::Lead { id: lead.id })
+    let (found, lead) = crate::sync::matching::best_found(keys, &reads.contacts, &reads.leads)?;
+    Some(if lead {
+        Person::Lead {
+            id: found.id.clone(),
+        }
+    } else {
+        Person::Contact {
+            id: found.id.clone(),
+            account_id: found.account_id.clone(),
+        }
+    })
 }
 
 fn deleted(refusals: &[Refusal]) -> bool {

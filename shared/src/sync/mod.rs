@@ -29,6 +29,7 @@ pub mod identity;
 pub mod leads;
 pub mod ledger;
 pub mod mapping;
+pub mod pacing;
 pub mod settings;
 pub mod transfer;
 pub mod triggers;

@@ -9,6 +9,8 @@ use shared::sync::{AccountEvent, IntercomModel, PeopleIdentity, SalesforceObject
 
 use crate::intercom::records::{CompanyRecord, PersonRecord};
 use crate::salesforce::records::SalesforceRecord;
+use crate::salesforce::soql::Field;
+use crate::salesforce::tasks::{PeopleSearch, TaskReads};
 use crate::sync::matching::{self, Claim};
 use crate::sync::to_salesforce::Frame;
 
@@ -99,6 +101,52 @@ pub(super) fn person_match(
         })),
     }
     .map(|p| p.id.clone())
+}
+
+/// The Salesforce people sharing these Intercom people's keys: Contacts by the key field,
+/// unconverted Leads by email.
+pub(super) fn competitors_search(
+    frame: Frame<'_>,
+    people: &[&PersonRecord],
+) -> Result<PeopleSearch, crate::salesforce::soql::BadFieldName> {
+    let identity = &frame.settings.identity.people;
+    let mut search = PeopleSearch {
+        key_field: Field::parse(identity.salesforce_key())?,
+        contact_keys: Vec::new(),
+        lead_emails: Vec::new(),
+    };
+    for person in people.iter().filter(|p| checked(frame, p)) {
+        let keys = identity.person_keys(person.email.as_deref(), person.external_id.as_deref());
+        search.contact_keys.extend(keys.key);
+        search.lead_emails.extend(keys.lead_email);
+    }
+    for list in [&mut search.contact_keys, &mut search.lead_emails] {
+        list.sort();
+        list.dedup();
+    }
+    Ok(search)
+}
+
+/// Whether the person's first record can be read by the key field: not so for a person
+/// without an id matched by email while the setting's key is an id field (kept as matched).
+pub(super) fn checked(frame: Frame<'_>, person: &PersonRecord) -> bool {
+    let identity = &frame.settings.identity.people;
+    let keys = identity.person_keys(person.email.as_deref(), person.external_id.as_deref());
+    !keys.key_is_email || identity.salesforce_key().eq_ignore_ascii_case("Email")
+}
+
+/// The id of the Salesforce record an Intercom person's keys find first among those read.
+pub(super) fn first_in_salesforce<'r>(
+    frame: Frame<'_>,
+    person: &PersonRecord,
+    reads: &'r TaskReads,
+) -> Option<&'r String> {
+    let keys = frame
+        .settings
+        .identity
+        .people
+        .person_keys(person.email.as_deref(), person.external_id.as_deref());
+    matching::best_found(&keys, &reads.contacts, &reads.leads).map(|(found, _)| &found.id)
 }
 
 /// New links, one-to-one: a candidate Intercom record linked elsewhere keeps its link, and

@@ -278,7 +278,10 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
         out.jobs.push((job, converted_lead(ctx, lead).await));
     }
     let links = match resolve_links(ctx, &found).await {
-        Ok(links) => links,
+        Ok((links, calls)) => {
+            out.salesforce_calls += calls;
+            links
+        }
         Err(message) => {
             out.all(
                 found.iter().map(|(job, _, _)| *job),

@@ -10,6 +10,7 @@ use shared::sync::{
 };
 
 use crate::intercom::IntercomError;
+use crate::intercom::records::PersonRecord;
 use crate::jobs::Fan;
 use crate::jobs::kinds::FanPage;
 use crate::salesforce::records::{
@@ -166,11 +167,13 @@ pub(super) fn key_value(
 
 /// Each record's link: the stored one, else a new match by the identity rules (one contact
 /// search per key kind for the batch, one lookup per company) when that Intercom record is not
-/// linked yet.
+/// linked yet and, for a person, this record is the one the person's keys match first in
+/// Salesforce (one read of the records sharing the keys, only when a person would link).
+/// Also the Salesforce calls it made.
 pub(super) async fn resolve_links(
     ctx: &Context<'_>,
     found: &[(JobId, SalesforceObject, &SalesforceRecord)],
-) -> Result<HashMap<String, Link>, String> {
+) -> Result<(HashMap<String, Link>, u32), String> {
     let frame = ctx.frame();
     let mut links = HashMap::new();
     let mut unlinked = Vec::new();
@@ -188,7 +191,7 @@ pub(super) async fn resolve_links(
         }
     }
     if unlinked.is_empty() {
-        return Ok(links);
+        return Ok((links, 0));
     }
     let identity = &ctx.settings.identity;
     let by_external_id = matches!(identity.people, PeopleIdentity::ExternalId { .. });
@@ -231,6 +234,30 @@ pub(super) async fn resolve_links(
             candidates.push((object, record, intercom_id));
         }
     }
+    // A person links only to the record their keys find first in Salesforce: another Contact
+    // or Lead sharing the key may come first (the priority rule of `matching`).
+    let people: Vec<&PersonRecord> = candidates
+        .iter()
+        .filter(|(o, _, _)| o.intercom_model() == IntercomModel::Person)
+        .filter_map(|(_, _, id)| with_key.iter().chain(&with_email).find(|p| &p.id == id))
+        .collect();
+    let mut calls = 0;
+    if people.iter().any(|p| link::checked(frame, p)) {
+        let search = link::competitors_search(frame, &people).map_err(|e| e.to_string())?;
+        let (reads, made) = ctx
+            .salesforce
+            .read_for_tasks(&[], &[], Some(&search))
+            .await
+            .map_err(|e| e.to_string())?;
+        calls += made;
+        candidates.retain(|(object, record, id)| {
+            object.intercom_model() != IntercomModel::Person
+                || people.iter().find(|p| &p.id == id).is_some_and(|p| {
+                    !link::checked(frame, p)
+                        || link::first_in_salesforce(frame, p, &reads) == Some(&record.id)
+                })
+        });
+    }
     // Links are one-to-one: an Intercom record linked elsewhere keeps its link.
     let mut linked_elsewhere = HashMap::new();
     for model in [IntercomModel::Person, IntercomModel::Company] {
@@ -243,7 +270,7 @@ pub(super) async fn resolve_links(
             .map(|(_, record, intercom_id)| (record.id.as_str(), intercom_id)),
         &linked_elsewhere,
     ));
-    Ok(links)
+    Ok((links, calls))
 }
 
 /// The Intercom id linked to a Salesforce record.

@@ -306,3 +306,51 @@ fn new_links_are_one_to_one() {
     assert!(!links.contains_key("003C"), "p-held keeps its link");
     assert!(matches!(&links["003D"], Link::New(id) if id == "p-2"));
 }
+
+#[test]
+fn a_person_links_only_to_the_record_their_keys_find_first() {
+    use crate::salesforce::tasks::{FoundPerson, TaskReads};
+    let (settings, metadata) = titles_to_intercom();
+    let frame = Frame {
+        installation_id: "demo",
+        now: 1,
+        settings: &settings,
+        metadata: &metadata,
+    };
+    let at = |s: i64| chrono::DateTime::from_timestamp(s, 0);
+    let found = |id: &str, email: &str, s: i64| FoundPerson {
+        id: id.into(),
+        key: Some(email.into()),
+        account_id: None,
+        last_modified: at(s),
+    };
+    let person = maya("+1", Value::Null);
+    // Two Contacts share her email: the one changed last comes first, whatever its id.
+    let mut reads = TaskReads {
+        contacts: vec![
+            found("003B", "maya@example.com", 200),
+            found("003A", "Maya@Example.com", 300),
+        ],
+        leads: vec![found("00QA", "maya@example.com", 900)],
+        ..TaskReads::default()
+    };
+    assert_eq!(
+        super::link::first_in_salesforce(frame, &person, &reads).map(String::as_str),
+        Some("003A")
+    );
+    // Changed at the same moment: the lower id. No Contact: the Lead.
+    reads.contacts[0].last_modified = at(300);
+    assert_eq!(
+        super::link::first_in_salesforce(frame, &person, &reads).map(String::as_str),
+        Some("003A")
+    );
+    reads.contacts.clear();
+    assert_eq!(
+        super::link::first_in_salesforce(frame, &person, &reads).map(String::as_str),
+        Some("00QA")
+    );
+    // The search asks for exactly her keys.
+    let search = super::link::competitors_search(frame, &[&person]).unwrap();
+    assert_eq!(search.contact_keys, vec!["maya@example.com"]);
+    assert_eq!(search.lead_emails, vec!["maya@example.com"]);
+}
