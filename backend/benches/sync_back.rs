@@ -1,7 +1,8 @@
 //! Salesforce -> Intercom sync: the latency from a change in Salesforce to the value written
 //! in Intercom (p50/p99 over 500 changes, 50 ms added to every Salesforce call at the
 //! simulator), and the Salesforce calls an idle installation spends (the reconciling sweep).
-//! The demo world as is, with the Contact's `Title` mapped to Intercom's job title.
+//! The demo world as is, with the Contact's `Title` mapped to Intercom's job title, and event
+//! sync's budget generous (a million calls an hour) or as `SYNC_CALLS_PER_HOUR` says.
 //!
 //! Changes are made as a person in the Salesforce UI would (a change event, no API call), in
 //! rounds: every Contact that carries an Intercom user id changes once, and the next round
@@ -93,7 +94,16 @@ impl World {
 
 async fn bench() {
     // Shorter than the configurable minimum, so a half-minute window sees several sweeps.
-    let world = start(|c| c.sweep_every = IDLE_SWEEP).await;
+    let budget: u64 = std::env::var("SYNC_CALLS_PER_HOUR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    println!("event sync's budget: {budget} Salesforce calls an hour");
+    let world = start(|c| {
+        c.sweep_every = IDLE_SWEEP;
+        c.sync.calls_per_hour = Some(budget);
+    })
+    .await;
     world
         .edit_mappings(|m| {
             if m["object"] == "contact" && m["salesforce_field"] == "Title" {
