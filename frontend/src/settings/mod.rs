@@ -6,11 +6,14 @@
 //! admin chooses; the server checks again on save.
 
 pub mod accounts;
+pub mod cases;
 pub mod health;
 pub mod identity;
 pub mod mappings;
+pub mod owners;
 pub mod people;
 pub mod transfer;
+pub mod usage;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -47,10 +50,13 @@ impl From<Saved> for SyncSettings {
 }
 
 /// The settings pages, in the navigation's order.
-pub const PAGES: [(&str, &str); 4] = [
+pub const PAGES: [(&str, &str); 7] = [
     ("/settings/people", "People sync"),
     ("/settings/accounts", "Account sync"),
+    ("/settings/owners", "Owners"),
+    ("/settings/cases", "Cases"),
     ("/settings/health", "Sync health"),
+    ("/settings/usage", "API usage"),
     ("/settings/transfer", "Mappings as code"),
 ];
 
@@ -109,6 +115,136 @@ pub fn SettingsFrame(children: Children) -> impl IntoView {
             </nav>
             <div class="settings-page">{children()}</div>
         </div>
+    }
+}
+
+/// Marks the page unsaved while `changed` says so (the navigation and the browser ask first).
+pub fn track_unsaved(changed: impl Fn() -> bool + Send + Sync + 'static) {
+    if let Some(Unsaved(unsaved)) = use_context::<Unsaved>() {
+        Effect::new(move |_| unsaved.set(changed()));
+    }
+}
+
+/// One settings document a page edits: as saved, the admin's draft, what the last save said.
+pub struct Draft<T: Send + Sync + 'static> {
+    pub saved: RwSignal<T>,
+    pub draft: RwSignal<T>,
+    pub status: RwSignal<Option<Status>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Draft<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Draft<T> {}
+
+impl<T> Draft<T>
+where
+    T: Clone + PartialEq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    pub fn new(value: T) -> Self {
+        Draft {
+            saved: RwSignal::new(value.clone()),
+            draft: RwSignal::new(value),
+            status: RwSignal::new(None),
+        }
+    }
+
+    /// Whether the draft differs from what is saved.
+    pub fn changed(self) -> bool {
+        self.draft.with(|d| self.saved.with(|s| d != s))
+    }
+
+    /// Puts what is saved back in the draft.
+    pub fn discard(self) {
+        self.draft.set(self.saved.get_untracked());
+        self.status.set(None);
+    }
+
+    /// `PUT`s the draft to `path`: what the server accepted becomes saved (and the draft), with
+    /// `confirmation`; a refusal keeps the draft and shows the server's words.
+    pub fn save(self, path: &'static str, confirmation: &'static str) {
+        let body = self.draft.get_untracked();
+        spawn_local(async move {
+            match api::send_json::<_, T>("PUT", path, &body).await {
+                Ok(accepted) => {
+                    self.saved.set(accepted.clone());
+                    self.draft.set(accepted);
+                    self.status.set(Some(Status::Saved(confirmation.to_owned())));
+                }
+                Err(failure) => self
+                    .status
+                    .set(Some(Status::Refused(vec![failure.to_string()]))),
+            }
+        });
+    }
+}
+
+/// Save and Discard for a [`Draft`] (`{testid}-save`, `{testid}-discard`), and what the last
+/// save said (`status_testid`). `refusals` are the shared rules' words about the
+/// draft: while there are any, Save shows them instead of sending.
+#[component]
+pub fn DraftBar<T>(
+    draft: Draft<T>,
+    path: &'static str,
+    confirmation: &'static str,
+    testid: &'static str,
+    status_testid: &'static str,
+    #[prop(optional, into)] refusals: Option<Signal<Vec<String>>>,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    let save = move |_| match refusals.map(|r| r.get_untracked()) {
+        Some(words) if !words.is_empty() => draft.status.set(Some(Status::Refused(words))),
+        _ => draft.save(path, confirmation),
+    };
+    view! {
+        <div class="save-bar">
+            <button type="button" class="button" data-testid=format!("{testid}-save") on:click=save>
+                "Save"
+            </button>
+            <button
+                type="button"
+                class="button button-secondary"
+                data-testid=format!("{testid}-discard")
+                disabled=move || !draft.changed()
+                on:click=move |_| draft.discard()
+            >
+                "Discard changes"
+            </button>
+            <span class="muted">{move || draft.changed().then_some("Unsaved changes")}</span>
+        </div>
+        <StatusView status=draft.status testid=status_testid />
+    }
+}
+
+/// Loads `T` from `path` and renders `page` with it; the loading and failure states.
+#[component]
+pub fn Loaded<T>(
+    path: &'static str,
+    what: &'static str,
+    testid: &'static str,
+    page: fn(T) -> AnyView,
+) -> impl IntoView
+where
+    T: Clone + serde::de::DeserializeOwned + 'static,
+{
+    let data = LocalResource::new(move || api::fetch::<T>(path));
+    view! {
+        <Transition fallback=move || view! { <p class="loading" data-testid=format!("{testid}-loading")>{format!("Loading {what}…")}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(value) => page(value),
+                    Err(error) => view! {
+                        <LoadProblem error=error what=what testid=testid on_retry=move |_| data.refetch() />
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -1,0 +1,279 @@
+//! `/settings/cases`: which form teammates fill in to file a case (the org's record types, or
+//! a custom list of Case fields: added, removed and reordered, Salesforce's required fields
+//! locked in), who owns a filed case (with the permission the teammate option needs), and
+//! beside them the switch that sends conversations to Salesforce as Tasks. The custom form is
+//! checked here by `shared::case_form`, the same code the server runs on save.
+
+use leptos::prelude::*;
+use shared::case_form::{
+    CaseDescribe, CaseSettings, CaseSettingsView, DescribedField, FormMode, OwnerMode,
+};
+use shared::tasks::TaskSettings;
+
+use super::{Draft, DraftBar, SettingsFrame, track_unsaved};
+use crate::api::{self, LoadError};
+use crate::problem::LoadProblem;
+
+const CASES_PATH: &str = "/api/settings/cases";
+const TASKS_PATH: &str = "/api/settings/tasks";
+
+async fn load() -> Result<(CaseSettingsView, TaskSettings), LoadError> {
+    let cases = api::fetch::<CaseSettingsView>(CASES_PATH).await?;
+    let tasks = api::fetch::<TaskSettings>(TASKS_PATH).await?;
+    Ok((cases, tasks))
+}
+
+#[component]
+pub fn CaseSettingsPage() -> impl IntoView {
+    let data = LocalResource::new(load);
+    view! {
+        <SettingsFrame>
+            <div class="page-header">
+                <div>
+                    <h1>"Cases"</h1>
+                    <p class="page-intro">
+                        "The form teammates fill in to file a Salesforce case from a conversation, who owns the case, and whether conversations reach Salesforce as Tasks."
+                    </p>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p class="loading" data-testid="cases-loading">"Loading the case settings…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok((cases, tasks)) => view! { <CaseSettingsForm view=cases tasks=tasks /> }.into_any(),
+                        Err(error) => view! {
+                            <LoadProblem error=error what="the case settings" testid="cases" on_retry=move |_| data.refetch() />
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </SettingsFrame>
+    }
+}
+
+/// The custom form's fields, when the draft has a custom form.
+fn custom_fields(settings: &CaseSettings) -> Option<&Vec<String>> {
+    match &settings.form_mode {
+        FormMode::Custom { fields } => Some(fields),
+        FormMode::RecordTypes => None,
+    }
+}
+
+/// The custom form edited in place (nothing happens to a record-type form).
+fn edit(draft: Draft<CaseSettings>, change: impl FnOnce(&mut Vec<String>)) {
+    draft.draft.update(|s| {
+        if let FormMode::Custom { fields } = &mut s.form_mode {
+            change(fields);
+        }
+    });
+}
+
+#[component]
+pub fn CaseSettingsForm(view: CaseSettingsView, tasks: TaskSettings) -> impl IntoView {
+    let CaseSettingsView { settings, fields } = view;
+    let describe = StoredValue::new(CaseDescribe { fields });
+    // The list a custom form starts from: the saved one, else Subject, Description and the
+    // required fields.
+    let starting_list = match &settings.form_mode {
+        FormMode::Custom { fields } => fields.clone(),
+        FormMode::RecordTypes => describe.with_value(|d| match CaseSettings::initial(d).form_mode {
+            FormMode::Custom { fields } => fields,
+            FormMode::RecordTypes => Vec::new(),
+        }),
+    };
+    let remembered = StoredValue::new(starting_list);
+    let cases = Draft::new(settings);
+    let tasks = Draft::new(tasks);
+    track_unsaved(move || cases.changed() || tasks.changed());
+    let problems = Signal::derive(move || {
+        cases.draft.with(|s| {
+            describe.with_value(|d| {
+                s.validate(d)
+                    .err()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let is_custom = move || cases.draft.with(|s| custom_fields(s).is_some());
+    let set_mode = move |custom: bool| {
+        cases.draft.update(|s| {
+            if let FormMode::Custom { fields } = &s.form_mode {
+                remembered.set_value(fields.clone());
+            }
+            s.form_mode = if custom {
+                FormMode::Custom {
+                    fields: remembered.get_value(),
+                }
+            } else {
+                FormMode::RecordTypes
+            };
+        });
+    };
+    let owner = move || cases.draft.with(|s| s.owner_mode);
+    let set_owner = move |mode: OwnerMode| cases.draft.update(|s| s.owner_mode = mode);
+    view! {
+        <section class="settings-section" aria-labelledby="case-form">
+            <h2 class="section-title" id="case-form">"Case form"</h2>
+            <fieldset class="identity">
+                <legend class="visually-hidden">"Which form teammates fill in"</legend>
+                <label class="radio">
+                    <input type="radio" name="case-form" data-testid="form-record-types" prop:checked=move || !is_custom() on:change=move |_| set_mode(false) />
+                    "Use my Salesforce case record types"
+                </label>
+                <p class="hint indent">"Teammates choose a record type (the default one preselected) and fill in its layout's fields, with its picklist values and required fields."</p>
+                <label class="radio">
+                    <input type="radio" name="case-form" data-testid="form-custom" prop:checked=is_custom on:change=move |_| set_mode(true) />
+                    "Use a custom form"
+                </label>
+            </fieldset>
+            <Show when=is_custom>
+                <CustomFields cases=cases describe=describe />
+            </Show>
+            <Show when=move || !problems.get().is_empty()>
+                <ul class="alert alert-error" role="alert" data-testid="case-problems">
+                    {move || problems.get().into_iter().map(|p| view! { <li data-testid="case-problem">{p}</li> }).collect_view()}
+                </ul>
+            </Show>
+        </section>
+        <section class="settings-section" aria-labelledby="case-owner">
+            <h2 class="section-title" id="case-owner">"Case owner"</h2>
+            <fieldset class="identity">
+                <legend class="visually-hidden">"Who owns a filed case"</legend>
+                <label class="radio">
+                    <input type="radio" name="case-owner" data-testid="owner-salesforce" prop:checked=move || owner() == OwnerMode::SalesforceRules on:change=move |_| set_owner(OwnerMode::SalesforceRules) />
+                    "Use my Salesforce configuration"
+                </label>
+                <p class="hint indent">"sfbridge sets no owner: your assignment rules and workflows decide."</p>
+                <label class="radio">
+                    <input type="radio" name="case-owner" data-testid="owner-teammate" prop:checked=move || owner() == OwnerMode::AssignTeammate on:change=move |_| set_owner(OwnerMode::AssignTeammate) />
+                    "Assign the teammate who files the case"
+                </label>
+                <p class="hint indent" data-testid="owner-permission">
+                    "Needs an active Salesforce user with the teammate's email address and permission to edit cases. Without one, Salesforce's rules decide and the teammate is told."
+                </p>
+            </fieldset>
+            <DraftBar
+                draft=cases
+                path=CASES_PATH
+                confirmation="Case settings saved."
+                testid="cases"
+                status_testid="cases-status"
+                refusals=problems
+            />
+        </section>
+        <section class="settings-section" aria-labelledby="case-tasks">
+            <h2 class="section-title" id="case-tasks">"Conversations as Salesforce Tasks"</h2>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    data-testid="send-conversations"
+                    prop:checked=move || tasks.draft.with(|t| t.send_conversations)
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        tasks.draft.update(|t| t.send_conversations = on);
+                    }
+                />
+                "Send conversations to Salesforce as Tasks"
+            </label>
+            <p class="hint indent">
+                "Each conversation that starts becomes a completed Task on its person's lead or contact, owned by the Salesforce user of the assigned teammate. Its transcript is rewritten every time the conversation closes."
+            </p>
+            <DraftBar
+                draft=tasks
+                path=TASKS_PATH
+                confirmation="Conversations as Tasks saved."
+                testid="tasks"
+                status_testid="tasks-status"
+            />
+        </section>
+    }
+}
+
+/// The custom form's fields in order: move, remove (never a required one), add.
+#[component]
+fn CustomFields(cases: Draft<CaseSettings>, describe: StoredValue<CaseDescribe>) -> impl IntoView {
+    let field = move |name: &str| -> Option<DescribedField> {
+        describe.with_value(|d| {
+            d.fields
+                .iter()
+                .find(|f| f.api_name.eq_ignore_ascii_case(name))
+                .cloned()
+        })
+    };
+    let list = move || cases.draft.with(|s| custom_fields(s).cloned().unwrap_or_default());
+    let addable = move || {
+        let chosen = list();
+        describe.with_value(|d| {
+            d.fields
+                .iter()
+                .filter(|f| !chosen.iter().any(|c| c.eq_ignore_ascii_case(&f.api_name)))
+                .map(|f| (f.api_name.clone(), f.label.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let pick = RwSignal::new(String::new());
+    view! {
+        <ol class="case-fields" data-testid="case-fields">
+            {move || {
+                let names = list();
+                let last = names.len().saturating_sub(1);
+                names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let described = field(&name);
+                        let label = described.as_ref().map(|f| f.label.clone()).unwrap_or_else(|| name.clone());
+                        let required = described.as_ref().is_some_and(DescribedField::required);
+                        view! {
+                            <li class="case-field" data-testid="case-field" data-field=name.clone()>
+                                <span class="case-field-name">{label}" "<code>{name.clone()}</code></span>
+                                {required.then(|| view! { <span class="badge badge-idle" data-testid="required-case-field">"Required"</span> })}
+                                <span class="case-field-actions">
+                                    <button type="button" class="button button-small button-secondary" data-testid="move-up" aria-label=format!("Move {name} up") disabled=i == 0
+                                        on:click=move |_| edit(cases, |f| f.swap(i, i - 1))>"↑"</button>
+                                    <button type="button" class="button button-small button-secondary" data-testid="move-down" aria-label=format!("Move {name} down") disabled=i == last
+                                        on:click=move |_| edit(cases, |f| f.swap(i, i + 1))>"↓"</button>
+                                    <button
+                                        type="button"
+                                        class="button button-small button-secondary"
+                                        data-testid="remove-case-field"
+                                        disabled=required
+                                        title=required.then_some("Salesforce requires this field: it stays on the form.")
+                                        on:click=move |_| edit(cases, |f| { f.remove(i); })
+                                    >
+                                        "Remove"
+                                    </button>
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ol>
+        <div class="save-bar">
+            <label class="field">
+                <span class="field-label">"Add a field"</span>
+                <select data-testid="add-case-field-pick" on:change=move |ev| pick.set(event_target_value(&ev))>
+                    <option value="" prop:selected=move || pick.get().is_empty()>"Choose a Case field…"</option>
+                    {move || addable().into_iter().map(|(name, label)| view! { <option value=name.clone()>{format!("{label} ({name})")}</option> }).collect_view()}
+                </select>
+            </label>
+            <button
+                type="button"
+                class="button button-small"
+                data-testid="add-case-field"
+                disabled=move || pick.get().is_empty()
+                on:click=move |_| {
+                    let name = pick.get_untracked();
+                    edit(cases, |f| f.push(name));
+                    pick.set(String::new());
+                }
+            >
+                "Add"
+            </button>
+        </div>
+    }
+}
