@@ -1,7 +1,6 @@
 //! The API usage page: today's Salesforce calls by this installation and by the whole org
 //! (from `Sforce-Limit-Info`), the org's daily allocation, and whether the sync is paused.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Answer of `GET /api/settings/usage`.
@@ -14,7 +13,11 @@ pub struct ApiUsageView {
     /// The share of the daily allocation, in percent, past which the event sync pauses,
     /// leaving the rest for the inbox card and cases.
     pub pause_at_percent: u32,
-    pub pause: SyncPause,
+    /// Until when (unix ms) the sync waits: Salesforce refused a call for the org's API limit.
+    pub paused_until: Option<i64>,
+    /// The org used the share of its allocation past which the event sync waits, until usage
+    /// falls below it again.
+    pub budget_share_used: bool,
 }
 
 /// What `Sforce-Limit-Info` said last: `api-usage=used/allocation`.
@@ -24,20 +27,8 @@ pub struct OrgUsage {
     pub used: u64,
     /// The org's daily allocation.
     pub allocation: u64,
-    /// When that answer came.
-    pub seen_at: DateTime<Utc>,
-}
-
-/// Whether the sync runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum SyncPause {
-    NotPaused,
-    /// Salesforce refused a call for the org's limit: jobs wait until then.
-    LimitReached { until: DateTime<Utc> },
-    /// The org used the share of its allocation past which the event sync waits, until usage
-    /// falls below it again.
-    BudgetShareUsed,
+    /// When that answer came (unix ms).
+    pub seen_at: i64,
 }
 
 impl ApiUsageView {
@@ -60,7 +51,7 @@ pub fn permille(part: u64, whole: u64) -> u64 {
     if whole == 0 {
         return 1000;
     }
-    (u128::from(part) * 1000 / u128::from(whole)).min(1000) as u64
+    (part.saturating_mul(1000) / whole).min(1000)
 }
 
 /// Tenths of a percent in words: `12.3%`, `0%`, `100%`.
@@ -84,14 +75,5 @@ mod tests {
         assert_eq!(percent_text(3), "0.3%");
         assert_eq!(percent_text(500), "50%");
         assert_eq!(percent_text(0), "0%");
-    }
-
-    #[test]
-    fn the_pause_reads_as_its_state() {
-        let json = serde_json::to_value(SyncPause::NotPaused).unwrap();
-        assert_eq!(json, serde_json::json!({"state": "not_paused"}));
-        let until = DateTime::from_timestamp_millis(1_000).unwrap();
-        let json = serde_json::to_value(SyncPause::LimitReached { until }).unwrap();
-        assert_eq!(json["state"], "limit_reached");
     }
 }

@@ -2,8 +2,7 @@
 //! last `Sforce-Limit-Info`, both as the installation's client counted them (no call is made
 //! to find out), and whether the worker pauses the sync.
 
-use chrono::DateTime;
-use shared::usage::{ApiUsageView, OrgUsage, SyncPause};
+use shared::usage::{ApiUsageView, OrgUsage};
 
 use super::SyncState;
 use crate::clients::{ClientError, Clients};
@@ -25,29 +24,23 @@ pub async fn usage(
     ))
 }
 
-/// The view of what the client counted: paused until the limit pause ends, else while the
-/// org's usage is past the budget share (the worker's rule), else not paused.
+/// The view of what the client counted: paused until the limit pause ends, and while the
+/// org's usage is past the budget share (the worker's rule).
 fn view(today: &UsageToday, paused_until: Option<i64>, budget_share: f64, now: i64) -> ApiUsageView {
     let org = today
         .org
-        .zip(today.org_seen_at.and_then(DateTime::from_timestamp_millis))
+        .zip(today.org_seen_at)
         .map(|(usage, seen_at)| OrgUsage {
             used: usage.used,
             allocation: usage.max,
             seen_at,
         });
-    let pause = match paused_until.and_then(DateTime::from_timestamp_millis) {
-        Some(until) => SyncPause::LimitReached { until },
-        None if today.org.is_some_and(|u| u.fraction() >= budget_share) => {
-            SyncPause::BudgetShareUsed
-        }
-        None => SyncPause::NotPaused,
-    };
     ApiUsageView {
         installation_calls: today.calls_today(now),
         org,
         pause_at_percent: (budget_share * 100.0).round() as u32,
-        pause,
+        paused_until,
+        budget_share_used: today.org.is_some_and(|u| u.fraction() >= budget_share),
     }
 }
 
@@ -74,7 +67,7 @@ mod tests {
         let view = view(&UsageToday::default(), None, 0.8, NOW);
         assert_eq!(view.installation_calls, 0);
         assert_eq!(view.org, None);
-        assert_eq!(view.pause, SyncPause::NotPaused);
+        assert_eq!((view.paused_until, view.budget_share_used), (None, false));
         assert_eq!(view.pause_at_percent, 80);
     }
 
@@ -85,21 +78,16 @@ mod tests {
         assert_eq!(view.installation_calls, 3);
         let org = view.org.unwrap();
         assert_eq!((org.used, org.allocation), (40, 100));
-        assert_eq!(org.seen_at.timestamp_millis(), NOW - 500);
+        assert_eq!(org.seen_at, NOW - 500);
         assert_eq!(view.installation_permille(), Some(30));
-        assert_eq!(view.pause, SyncPause::NotPaused);
+        assert_eq!((view.paused_until, view.budget_share_used), (None, false));
     }
 
     #[test]
     fn a_limit_pause_names_its_end_and_a_spent_share_pauses_too() {
         let today = counted(1, Some(ApiUsage { used: 85, max: 100 }));
-        assert_eq!(view(&today, None, 0.8, NOW).pause, SyncPause::BudgetShareUsed);
+        assert!(view(&today, None, 0.8, NOW).budget_share_used);
         let until = NOW + 300_000;
-        assert_eq!(
-            view(&today, Some(until), 0.8, NOW).pause,
-            SyncPause::LimitReached {
-                until: DateTime::from_timestamp_millis(until).unwrap()
-            }
-        );
+        assert_eq!(view(&today, Some(until), 0.8, NOW).paused_until, Some(until));
     }
 }

@@ -87,12 +87,12 @@ pub fn InstallationActions() -> impl IntoView {
 
 #[component]
 fn ReconnectIntercom(error: RwSignal<Option<String>>) -> impl IntoView {
-    let options = LocalResource::new(|| api::fetch::<SignInOptions>("/auth/options"));
+    let options = api::resource(Box::new(|| "/auth/options".to_owned()));
     view! {
         <div class="panel" data-testid="reconnect-intercom-panel">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let oauth = options.await.map(|o| o.intercom_oauth).unwrap_or(false);
+                    let oauth = options.await.and_then(|a| a.read::<SignInOptions>()).map(|o| o.intercom_oauth).unwrap_or(false);
                     view! { <IntercomConnect mode=IntercomMode::Reconnect oauth=oauth error=error /> }
                 })}
             </Suspense>
@@ -104,7 +104,7 @@ fn ReconnectIntercom(error: RwSignal<Option<String>>) -> impl IntoView {
 #[component]
 fn Disconnect(error: RwSignal<Option<String>>) -> impl IntoView {
     let preview =
-        LocalResource::new(|| api::fetch::<UninstallPreview>("/api/installation/uninstall"));
+        api::resource(Box::new(|| "/api/installation/uninstall".to_owned()));
     let typed = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let confirm = move |_| {
@@ -128,7 +128,7 @@ fn Disconnect(error: RwSignal<Option<String>>) -> impl IntoView {
         <div class="panel" data-testid="disconnect-panel">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match preview.await {
+                    match preview.await.and_then(|a| a.read::<UninstallPreview>()) {
                         Ok(preview) => {
                             let name = preview.installation_name.clone();
                             view! {

@@ -1,13 +1,13 @@
 //! `/settings/cases`: which form teammates fill in to file a case (the org's record types, or
 //! a custom list of Case fields: added, removed and reordered, Salesforce's required fields
 //! locked in), who owns a filed case (with the permission the teammate option needs), and
-//! beside them the switch that sends conversations to Salesforce as Tasks. The custom form is
-//! checked here by `shared::case_form`, the same code the server runs on save.
+//! beside them the switch that sends conversations to Salesforce as Tasks. The page offers
+//! only what the rules of `shared::case_form` accept (fields Salesforce lets a new case set,
+//! required ones never removable, never an empty form); the server checks again on save.
 
 use leptos::prelude::*;
-use shared::case_form::{
-    CaseDescribe, CaseSettings, CaseSettingsView, DescribedField, FormMode, OwnerMode,
-};
+use serde::{Deserialize, Serialize};
+use shared::case_form::{CaseDescribe, CaseSettings, DescribedField, FormMode, OwnerMode};
 use shared::tasks::TaskSettings;
 
 use super::{Draft, DraftBar, SettingsFrame, track_unsaved};
@@ -17,15 +17,40 @@ use crate::problem::LoadProblem;
 const CASES_PATH: &str = "/api/settings/cases";
 const TASKS_PATH: &str = "/api/settings/tasks";
 
-async fn load() -> Result<(CaseSettingsView, TaskSettings), LoadError> {
-    let cases = api::fetch::<CaseSettingsView>(CASES_PATH).await?;
-    let tasks = api::fetch::<TaskSettings>(TASKS_PATH).await?;
-    Ok((cases, tasks))
+/// The case settings as the API spells them (`shared::case_form::CaseSettings`), read as
+/// plain structs: serde's internally tagged enums buffer what they read, which weighs on the
+/// bundle.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    form_mode: Form,
+    owner_mode: OwnerMode,
+}
+
+/// `{"mode": "record_types"}` or `{"mode": "custom", "fields": [..]}`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+struct Form {
+    mode: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<String>,
+}
+
+const CUSTOM: &str = "custom";
+
+/// `GET /api/settings/cases`: the settings and the Case fields a form may show.
+#[derive(Clone, Deserialize)]
+pub struct View {
+    settings: Settings,
+    fields: Vec<DescribedField>,
+}
+
+fn read(cases: api::Answer, tasks: api::Answer) -> Result<(View, TaskSettings), LoadError> {
+    Ok((cases?.read()?, tasks?.read()?))
 }
 
 #[component]
 pub fn CaseSettingsPage() -> impl IntoView {
-    let data = LocalResource::new(load);
+    let cases = api::resource(Box::new(|| CASES_PATH.to_owned()));
+    let tasks = api::resource(Box::new(|| TASKS_PATH.to_owned()));
     view! {
         <SettingsFrame>
             <div class="page-header">
@@ -38,10 +63,10 @@ pub fn CaseSettingsPage() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="loading" data-testid="cases-loading">"Loading the case settings…"</p> }>
                 {move || Suspend::new(async move {
-                    match data.await {
+                    match read(cases.await, tasks.await) {
                         Ok((cases, tasks)) => view! { <CaseSettingsForm view=cases tasks=tasks /> }.into_any(),
                         Err(error) => view! {
-                            <LoadProblem error=error what="the case settings" testid="cases" on_retry=move |_| data.refetch() />
+                            <LoadProblem error=error what="the case settings" testid="cases" on_retry=move |_| { cases.refetch(); tasks.refetch(); } />
                         }
                         .into_any(),
                     }
@@ -52,31 +77,28 @@ pub fn CaseSettingsPage() -> impl IntoView {
 }
 
 /// The custom form's fields, when the draft has a custom form.
-fn custom_fields(settings: &CaseSettings) -> Option<&Vec<String>> {
-    match &settings.form_mode {
-        FormMode::Custom { fields } => Some(fields),
-        FormMode::RecordTypes => None,
-    }
+fn custom_fields(settings: &Settings) -> Option<&Vec<String>> {
+    (settings.form_mode.mode == CUSTOM).then_some(&settings.form_mode.fields)
 }
 
 /// The custom form edited in place (nothing happens to a record-type form).
-fn edit(draft: Draft<CaseSettings>, change: impl FnOnce(&mut Vec<String>)) {
+fn edit(draft: Draft<Settings>, change: impl FnOnce(&mut Vec<String>)) {
     draft.draft.update(|s| {
-        if let FormMode::Custom { fields } = &mut s.form_mode {
-            change(fields);
+        if s.form_mode.mode == CUSTOM {
+            change(&mut s.form_mode.fields);
         }
     });
 }
 
 #[component]
-pub fn CaseSettingsForm(view: CaseSettingsView, tasks: TaskSettings) -> impl IntoView {
-    let CaseSettingsView { settings, fields } = view;
+pub fn CaseSettingsForm(view: View, tasks: TaskSettings) -> impl IntoView {
+    let View { settings, fields } = view;
     let describe = StoredValue::new(CaseDescribe { fields });
     // The list a custom form starts from: the saved one, else Subject, Description and the
     // required fields.
-    let starting_list = match &settings.form_mode {
-        FormMode::Custom { fields } => fields.clone(),
-        FormMode::RecordTypes => describe.with_value(|d| match CaseSettings::initial(d).form_mode {
+    let starting_list = match custom_fields(&settings) {
+        Some(fields) => fields.clone(),
+        None => describe.with_value(|d| match CaseSettings::initial(d).form_mode {
             FormMode::Custom { fields } => fields,
             FormMode::RecordTypes => Vec::new(),
         }),
@@ -85,30 +107,15 @@ pub fn CaseSettingsForm(view: CaseSettingsView, tasks: TaskSettings) -> impl Int
     let cases = Draft::new(settings);
     let tasks = Draft::new(tasks);
     track_unsaved(move || cases.changed() || tasks.changed());
-    let problems = Signal::derive(move || {
-        cases.draft.with(|s| {
-            describe.with_value(|d| {
-                s.validate(d)
-                    .err()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-            })
-        })
-    });
     let is_custom = move || cases.draft.with(|s| custom_fields(s).is_some());
     let set_mode = move |custom: bool| {
         cases.draft.update(|s| {
-            if let FormMode::Custom { fields } = &s.form_mode {
+            if let Some(fields) = custom_fields(s) {
                 remembered.set_value(fields.clone());
             }
-            s.form_mode = if custom {
-                FormMode::Custom {
-                    fields: remembered.get_value(),
-                }
-            } else {
-                FormMode::RecordTypes
+            s.form_mode = Form {
+                mode: if custom { CUSTOM } else { "record_types" }.to_owned(),
+                fields: if custom { remembered.get_value() } else { Vec::new() },
             };
         });
     };
@@ -131,11 +138,6 @@ pub fn CaseSettingsForm(view: CaseSettingsView, tasks: TaskSettings) -> impl Int
             </fieldset>
             <Show when=is_custom>
                 <CustomFields cases=cases describe=describe />
-            </Show>
-            <Show when=move || !problems.get().is_empty()>
-                <ul class="alert alert-error" role="alert" data-testid="case-problems">
-                    {move || problems.get().into_iter().map(|p| view! { <li data-testid="case-problem">{p}</li> }).collect_view()}
-                </ul>
             </Show>
         </section>
         <section class="settings-section" aria-labelledby="case-owner">
@@ -161,7 +163,6 @@ pub fn CaseSettingsForm(view: CaseSettingsView, tasks: TaskSettings) -> impl Int
                 confirmation="Case settings saved."
                 testid="cases"
                 status_testid="cases-status"
-                refusals=problems
             />
         </section>
         <section class="settings-section" aria-labelledby="case-tasks">
@@ -194,7 +195,7 @@ pub fn CaseSettingsForm(view: CaseSettingsView, tasks: TaskSettings) -> impl Int
 
 /// The custom form's fields in order: move, remove (never a required one), add.
 #[component]
-fn CustomFields(cases: Draft<CaseSettings>, describe: StoredValue<CaseDescribe>) -> impl IntoView {
+fn CustomFields(cases: Draft<Settings>, describe: StoredValue<CaseDescribe>) -> impl IntoView {
     let field = move |name: &str| -> Option<DescribedField> {
         describe.with_value(|d| {
             d.fields
@@ -240,7 +241,7 @@ fn CustomFields(cases: Draft<CaseSettings>, describe: StoredValue<CaseDescribe>)
                                         type="button"
                                         class="button button-small button-secondary"
                                         data-testid="remove-case-field"
-                                        disabled=required
+                                        disabled=required || last == 0
                                         title=required.then_some("Salesforce requires this field: it stays on the form.")
                                         on:click=move |_| edit(cases, |f| { f.remove(i); })
                                     >

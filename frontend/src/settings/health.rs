@@ -85,18 +85,16 @@ impl Filters {
 #[component]
 pub fn SyncHealthPage() -> impl IntoView {
     let filters = RwSignal::new(Filters::default());
-    let health = LocalResource::new(|| {
-        let path = format!(
+    let health = api::resource(Box::new(|| {
+        format!(
             "/api/sync/health?since={}",
             crate::format::number(local_midnight())
-        );
-        async move { api::fetch::<SyncHealth>(&path).await }
-    });
-    let ledger = LocalResource::new(move || {
-        let path = format!("/api/sync/ledger?{}", filters.get().query());
-        async move { api::fetch::<LedgerPage>(&path).await }
-    });
-    let parked = LocalResource::new(|| api::fetch::<ParkedJobs>("/api/sync/jobs/parked"));
+        )
+    }));
+    let ledger = api::resource(Box::new(move || {
+        format!("/api/sync/ledger?{}", filters.get().query())
+    }));
+    let parked = api::resource(Box::new(|| "/api/sync/jobs/parked".to_owned()));
     let message = RwSignal::new(None::<Result<String, String>>);
     let refresh = move || {
         health.refetch();
@@ -133,7 +131,7 @@ pub fn SyncHealthPage() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="loading">"Loading the counters…"</p> }>
                 {move || Suspend::new(async move {
-                    match health.await {
+                    match health.await.and_then(|a| a.read::<SyncHealth>()) {
                         Ok(h) => view! { <Counters health=h /> }.into_any(),
                         Err(error) => view! { <LoadProblem error=error what="the counters" testid="health" on_retry=move |_| health.refetch() /> }.into_any(),
                     }
@@ -147,7 +145,7 @@ pub fn SyncHealthPage() -> impl IntoView {
                 <h2 class="section-title" id="parked-title">"Parked jobs"</h2>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        match parked.await {
+                        match parked.await.and_then(|a| a.read::<ParkedJobs>()) {
                             Ok(list) if list.jobs.is_empty() => view! { <p class="empty" data-testid="parked-empty">"No job waits for a retry."</p> }.into_any(),
                             Ok(list) => {
                                 let mut kinds: Vec<String> = list.jobs.iter().map(|j| j.kind.clone()).collect();
@@ -244,7 +242,7 @@ pub fn SyncHealthPage() -> impl IntoView {
                 </form>
                 <Transition fallback=|| view! { <p class="loading">"Loading the ledger…"</p> }>
                     {move || Suspend::new(async move {
-                        match ledger.await {
+                        match ledger.await.and_then(|a| a.read::<LedgerPage>()) {
                             Ok(page) => view! { <LedgerTable entries=page.entries /> }.into_any(),
                             Err(error) => view! { <LoadProblem error=error what="the ledger" testid="ledger" on_retry=move |_| ledger.refetch() /> }.into_any(),
                         }

@@ -183,8 +183,7 @@ where
 }
 
 /// Save and Discard for a [`Draft`] (`{testid}-save`, `{testid}-discard`), and what the last
-/// save said (`status_testid`). `refusals` are the shared rules' words about the
-/// draft: while there are any, Save shows them instead of sending.
+/// save said (`status_testid`).
 #[component]
 pub fn DraftBar<T>(
     draft: Draft<T>,
@@ -192,15 +191,11 @@ pub fn DraftBar<T>(
     confirmation: &'static str,
     testid: &'static str,
     status_testid: &'static str,
-    #[prop(optional, into)] refusals: Option<Signal<Vec<String>>>,
 ) -> impl IntoView
 where
     T: Clone + PartialEq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
 {
-    let save = move |_| match refusals.map(|r| r.get_untracked()) {
-        Some(words) if !words.is_empty() => draft.status.set(Some(Status::Refused(words))),
-        _ => draft.save(path, confirmation),
-    };
+    let save = move |_| draft.save(path, confirmation);
     view! {
         <div class="save-bar">
             <button type="button" class="button" data-testid=format!("{testid}-save") on:click=save>
@@ -232,11 +227,11 @@ pub fn Loaded<T>(
 where
     T: Clone + serde::de::DeserializeOwned + 'static,
 {
-    let data = LocalResource::new(move || api::fetch::<T>(path));
+    let data = api::resource(Box::new(move || path.to_owned()));
     view! {
         <Transition fallback=move || view! { <p class="loading" data-testid=format!("{testid}-loading")>{format!("Loading {what}…")}</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.await.and_then(|answer| answer.read::<T>()) {
                     Ok(value) => page(value),
                     Err(error) => view! {
                         <LoadProblem error=error what=what testid=testid on_retry=move |_| data.refetch() />
@@ -343,28 +338,33 @@ impl Settings {
     }
 }
 
-/// The settings and the metadata, loaded together.
-async fn load() -> Result<(SyncSettings, SyncMetadata), LoadError> {
-    let saved = api::fetch::<Saved>(SETTINGS_PATH).await?;
-    let metadata = api::fetch::<SyncMetadata>(METADATA_PATH).await?;
+/// The settings and the metadata, read from their answers.
+fn read(saved: api::Answer, metadata: api::Answer) -> Result<(SyncSettings, SyncMetadata), LoadError> {
+    let saved = saved?.read::<Saved>()?;
+    let metadata = metadata?.read::<SyncMetadata>()?;
     Ok((saved.into(), metadata))
 }
 
 /// Loads the settings and renders `page` with them; the loading and failure states.
 #[component]
 pub fn WithSettings(page: fn(Settings) -> AnyView) -> impl IntoView {
-    let data = LocalResource::new(load);
+    let saved = api::resource(Box::new(|| SETTINGS_PATH.to_owned()));
+    let metadata = api::resource(Box::new(|| METADATA_PATH.to_owned()));
+    let refetch = move || {
+        saved.refetch();
+        metadata.refetch();
+    };
     view! {
         <Transition fallback=|| view! { <p class="loading" data-testid="settings-loading">"Loading the settings…"</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match read(saved.await, metadata.await) {
                     Ok((settings, metadata)) => page(Settings::new(settings, metadata)),
                     Err(error) => view! {
                         <LoadProblem
                             error=error
                             what="the settings"
                             testid="settings"
-                            on_retry=move |_| data.refetch()
+                            on_retry=move |_| refetch()
                         />
                     }
                     .into_any(),

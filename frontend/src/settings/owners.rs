@@ -138,7 +138,6 @@ fn MatchTable(matches: Vec<UserMatch>) -> impl IntoView {
                                 <tr
                                     data-testid="owner-row"
                                     data-user-id=user.id
-                                    data-email=email.clone()
                                     data-teammate-id=teammate_id
                                 >
                                     <td>{user.name}</td>

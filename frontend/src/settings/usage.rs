@@ -3,7 +3,7 @@
 //! whether the sync is paused and until when.
 
 use leptos::prelude::*;
-use shared::usage::{ApiUsageView, SyncPause, percent_text};
+use shared::usage::{ApiUsageView, percent_text};
 
 use super::{Loaded, SettingsFrame};
 use crate::clock;
@@ -47,24 +47,25 @@ fn Usage(usage: ApiUsageView) -> impl IntoView {
             </div>
         }
     };
-    let pause = match usage.pause {
-        SyncPause::NotPaused => view! {
-            <p class="alert alert-success" role="status" data-testid="sync-pause" data-state="not_paused">
-                {format!("The sync is not paused. It pauses when the org has used {}% of its allocation, leaving the rest for the inbox card and cases.", usage.pause_at_percent)}
-            </p>
-        }
-        .into_any(),
-        SyncPause::LimitReached { until } => view! {
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap_or(now);
+    let pause = match (usage.paused_until, usage.budget_share_used) {
+        (Some(until), _) => view! {
             <p class="alert alert-warn" role="status" data-testid="sync-pause" data-state="limit_reached">
                 "Salesforce refused a call for the org's API limit: the sync is paused until "
-                <Moment at=until now=now />
+                <Moment at=at(until) now=now />
                 "."
             </p>
         }
         .into_any(),
-        SyncPause::BudgetShareUsed => view! {
+        (None, true) => view! {
             <p class="alert alert-warn" role="status" data-testid="sync-pause" data-state="budget_share_used">
                 {format!("The sync is paused: the org has used {}% of its allocation or more. It resumes when usage falls below that; the inbox card and cases keep working.", usage.pause_at_percent)}
+            </p>
+        }
+        .into_any(),
+        (None, false) => view! {
+            <p class="alert alert-success" role="status" data-testid="sync-pause" data-state="not_paused">
+                {format!("The sync is not paused. It pauses when the org has used {}% of its allocation, leaving the rest for the inbox card and cases.", usage.pause_at_percent)}
             </p>
         }
         .into_any(),
@@ -99,7 +100,7 @@ fn Usage(usage: ApiUsageView) -> impl IntoView {
                     <p class="hint" data-testid="usage-share-text">
                         {format!("sfbridge: {} of the allocation; the whole org: {}.", percent_text(share), percent_text(org_share))}
                     </p>
-                    <p class="hint">"As of " <Moment at=org.seen_at now=now /> ", Salesforce's last answer."</p>
+                    <p class="hint">"As of " <Moment at=at(org.seen_at) now=now /> ", Salesforce's last answer."</p>
                 </section>
             }
             .into_any(),

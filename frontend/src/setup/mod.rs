@@ -392,12 +392,12 @@ pub fn SetupWebhooksPage() -> impl IntoView {
 /// The webhook URL and topics, the Canvas Kit URLs, and whether a notification arrived.
 #[component]
 pub fn Webhooks() -> impl IntoView {
-    let setup = LocalResource::new(|| api::fetch::<WebhookSetup>("/api/connections/webhooks"));
+    let setup = api::resource(Box::new(|| "/api/connections/webhooks".to_owned()));
     view! {
         <div class="webhooks" data-testid="webhooks">
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match setup.await {
+                    match setup.await.and_then(|a| a.read::<WebhookSetup>()) {
                         Ok(setup) => {
                             let received = setup.last_received_at;
                             view! {

@@ -9,8 +9,8 @@ use crate::api;
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let team = LocalResource::new(|| api::fetch::<TeamView>("/api/admin/team"));
-    let audit = LocalResource::new(|| api::fetch::<AuditLog>("/api/admin/audit"));
+    let team = api::resource(Box::new(|| "/api/admin/team".to_owned()));
+    let audit = api::resource(Box::new(|| "/api/admin/audit".to_owned()));
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<SignInLink>);
     let changed = move || {
@@ -40,7 +40,7 @@ pub fn TeamPage() -> impl IntoView {
         })}
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match team.await {
+                match team.await.and_then(|a| a.read::<TeamView>()) {
                     Ok(view) => {
                         let links = view.sign_in_links;
                         view! {
@@ -64,7 +64,7 @@ pub fn TeamPage() -> impl IntoView {
         <h2 class="section-title">"Audit log"</h2>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match audit.await {
+                match audit.await.and_then(|a| a.read::<AuditLog>()) {
                     Ok(log) => view! {
                         <ul class="audit" data-testid="audit-log">
                             {log.entries.into_iter().map(|entry| {
