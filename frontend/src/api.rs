@@ -198,6 +198,20 @@ async fn load(path: String) -> Answer {
         .map_err(|e| LoadError::Decode(js_error_text(&e)))
 }
 
+/// Sends `body` (JSON) with `method` to `path` in the background and hands the answer to
+/// `done`. Not generic: the request's future is compiled once for every caller.
+pub fn send_then(method: &'static str, path: String, body: String, done: Box<dyn FnOnce(Answer)>) {
+    leptos::task::spawn_local(async move {
+        let answer = match send_text(method, &path, body).await {
+            Ok(text) => js_sys::JSON::parse(&text)
+                .map(|value| Json(SendWrapper::new(value)))
+                .map_err(|e| LoadError::Decode(js_error_text(&e))),
+            Err(failure) => Err(failure),
+        };
+        done(answer);
+    });
+}
+
 /// `GET` a JSON answer; a failure keeps the back end's error body.
 pub async fn get_json<T: DeserializeOwned>(
     request: RequestBuilder,

@@ -37,15 +37,18 @@ pub fn ConnectionsPage() -> impl IntoView {
     let check_now = move |_| {
         checking.set(true);
         check_failed.set(None);
-        leptos::task::spawn_local(async move {
-            let answer =
-                api::post_json::<_, ConnectionsView>(CHECK_PATH, &api::Intent::default()).await;
-            if let Err(failure) = answer {
-                check_failed.set(Some(failure.to_string()));
-            }
-            checking.set(false);
-            connections.refetch();
-        });
+        api::send_then(
+            "POST",
+            CHECK_PATH.to_owned(),
+            "{}".to_owned(),
+            Box::new(move |answer| {
+                if let Err(failure) = answer {
+                    check_failed.set(Some(failure.to_string()));
+                }
+                checking.set(false);
+                connections.refetch();
+            }),
+        );
     };
     view! {
         <div class="page-header">

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use shared::case_form::{CaseDescribe, CaseSettings, DescribedField, FormMode, OwnerMode};
 use shared::tasks::TaskSettings;
 
-use super::{Draft, DraftBar, SettingsFrame, track_unsaved};
+use super::{Choice, Draft, DraftBar, SettingsFrame, Switch, track_unsaved};
 use crate::api::{self, LoadError};
 use crate::problem::LoadProblem;
 
@@ -126,33 +126,23 @@ pub fn CaseSettingsForm(view: View, tasks: TaskSettings) -> impl IntoView {
             <h2 class="section-title" id="case-form">"Case form"</h2>
             <fieldset class="identity">
                 <legend class="visually-hidden">"Which form teammates fill in"</legend>
-                <label class="radio">
-                    <input type="radio" name="case-form" data-testid="form-record-types" prop:checked=move || !is_custom() on:change=move |_| set_mode(false) />
-                    "Use my Salesforce case record types"
-                </label>
+                <Choice name="case-form" testid="form-record-types" label="Use my Salesforce case record types"
+                    checked=Signal::derive(move || !is_custom()) on_choose=Callback::new(move |()| set_mode(false)) />
                 <p class="hint indent">"Teammates choose a record type (the default one preselected) and fill in its layout's fields, with its picklist values and required fields."</p>
-                <label class="radio">
-                    <input type="radio" name="case-form" data-testid="form-custom" prop:checked=is_custom on:change=move |_| set_mode(true) />
-                    "Use a custom form"
-                </label>
+                <Choice name="case-form" testid="form-custom" label="Use a custom form"
+                    checked=Signal::derive(is_custom) on_choose=Callback::new(move |()| set_mode(true)) />
             </fieldset>
-            <Show when=is_custom>
-                <CustomFields cases=cases describe=describe />
-            </Show>
+            {move || is_custom().then(|| view! { <CustomFields cases=cases describe=describe /> })}
         </section>
         <section class="settings-section" aria-labelledby="case-owner">
             <h2 class="section-title" id="case-owner">"Case owner"</h2>
             <fieldset class="identity">
                 <legend class="visually-hidden">"Who owns a filed case"</legend>
-                <label class="radio">
-                    <input type="radio" name="case-owner" data-testid="owner-salesforce" prop:checked=move || owner() == OwnerMode::SalesforceRules on:change=move |_| set_owner(OwnerMode::SalesforceRules) />
-                    "Use my Salesforce configuration"
-                </label>
+                <Choice name="case-owner" testid="owner-salesforce" label="Use my Salesforce configuration"
+                    checked=Signal::derive(move || owner() == OwnerMode::SalesforceRules) on_choose=Callback::new(move |()| set_owner(OwnerMode::SalesforceRules)) />
                 <p class="hint indent">"sfbridge sets no owner: your assignment rules and workflows decide."</p>
-                <label class="radio">
-                    <input type="radio" name="case-owner" data-testid="owner-teammate" prop:checked=move || owner() == OwnerMode::AssignTeammate on:change=move |_| set_owner(OwnerMode::AssignTeammate) />
-                    "Assign the teammate who files the case"
-                </label>
+                <Choice name="case-owner" testid="owner-teammate" label="Assign the teammate who files the case"
+                    checked=Signal::derive(move || owner() == OwnerMode::AssignTeammate) on_choose=Callback::new(move |()| set_owner(OwnerMode::AssignTeammate)) />
                 <p class="hint indent" data-testid="owner-permission">
                     "Needs an active Salesforce user with the teammate's email address and permission to edit cases. Without one, Salesforce's rules decide and the teammate is told."
                 </p>
@@ -167,18 +157,12 @@ pub fn CaseSettingsForm(view: View, tasks: TaskSettings) -> impl IntoView {
         </section>
         <section class="settings-section" aria-labelledby="case-tasks">
             <h2 class="section-title" id="case-tasks">"Conversations as Salesforce Tasks"</h2>
-            <label class="check">
-                <input
-                    type="checkbox"
-                    data-testid="send-conversations"
-                    prop:checked=move || tasks.draft.with(|t| t.send_conversations)
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        tasks.draft.update(|t| t.send_conversations = on);
-                    }
-                />
-                "Send conversations to Salesforce as Tasks"
-            </label>
+            <Switch
+                testid="send-conversations"
+                label="Send conversations to Salesforce as Tasks"
+                checked=Signal::derive(move || tasks.draft.with(|t| t.send_conversations))
+                on_toggle=Callback::new(move |on| tasks.draft.update(|t| t.send_conversations = on))
+            />
             <p class="hint indent">
                 "Each conversation that starts becomes a completed Task on its person's lead or contact, owned by the Salesforce user of the assigned teammate. Its transcript is rewritten every time the conversation closes."
             </p>

@@ -4,7 +4,6 @@
 //! the filtered rows as CSV.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::sync::health::{ParkedJobs, SyncHealth, csv_cells, error_hint, ledger_csv};
 use shared::sync::{JobsRetried, LedgerEntry, LedgerObject, LedgerPage, Outcome};
 
@@ -102,16 +101,21 @@ pub fn SyncHealthPage() -> impl IntoView {
         parked.refetch();
     };
     let retry = move |path: String| {
-        spawn_local(async move {
-            match api::post_json::<_, JobsRetried>(&path, &api::Intent::default()).await {
-                Ok(done) => message.set(Some(Ok(format!(
-                    "{} back in the queue.",
-                    count(done.retried, "job")
-                )))),
-                Err(failure) => message.set(Some(Err(failure.to_string()))),
-            }
-            refresh();
-        });
+        api::send_then(
+            "POST",
+            path,
+            "{}".to_owned(),
+            Box::new(move |answer| {
+                match answer.and_then(|a| a.read::<JobsRetried>()) {
+                    Ok(done) => message.set(Some(Ok(format!(
+                        "{} back in the queue.",
+                        count(done.retried, "job")
+                    )))),
+                    Err(failure) => message.set(Some(Err(failure.to_string()))),
+                }
+                refresh();
+            }),
+        );
     };
     let set = move |change: fn(&mut Filters, String)| {
         move |ev: leptos::ev::Event| {

@@ -166,19 +166,29 @@ where
     /// `PUT`s the draft to `path`: what the server accepted becomes saved (and the draft), with
     /// `confirmation`; a refusal keeps the draft and shows the server's words.
     pub fn save(self, path: &'static str, confirmation: &'static str) {
-        let body = self.draft.get_untracked();
-        spawn_local(async move {
-            match api::send_json::<_, T>("PUT", path, &body).await {
+        let body = match api::to_json(&self.draft.get_untracked()) {
+            Ok(body) => body,
+            Err(error) => {
+                self.status.set(Some(Status::Refused(vec![error])));
+                return;
+            }
+        };
+        api::send_then(
+            "PUT",
+            path.to_owned(),
+            body,
+            Box::new(move |answer| match answer.and_then(|a| a.read::<T>()) {
                 Ok(accepted) => {
                     self.saved.set(accepted.clone());
                     self.draft.set(accepted);
-                    self.status.set(Some(Status::Saved(confirmation.to_owned())));
+                    self.status
+                        .set(Some(Status::Saved(confirmation.to_owned())));
                 }
                 Err(failure) => self
                     .status
                     .set(Some(Status::Refused(vec![failure.to_string()]))),
-            }
-        });
+            }),
+        );
     }
 }
 
@@ -213,6 +223,39 @@ where
             <span class="muted">{move || draft.changed().then_some("Unsaved changes")}</span>
         </div>
         <StatusView status=draft.status testid=status_testid />
+    }
+}
+
+/// A radio button and its label: one copy of its code for every choice of every page.
+#[component]
+pub fn Choice(
+    name: &'static str,
+    testid: &'static str,
+    label: &'static str,
+    checked: Signal<bool>,
+    on_choose: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <label class="radio">
+            <input type="radio" name=name data-testid=testid prop:checked=move || checked.get() on:change=move |_| on_choose.run(()) />
+            {label}
+        </label>
+    }
+}
+
+/// A checkbox and its label, like [`Choice`].
+#[component]
+pub fn Switch(
+    testid: &'static str,
+    label: &'static str,
+    checked: Signal<bool>,
+    on_toggle: Callback<bool>,
+) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input type="checkbox" data-testid=testid prop:checked=move || checked.get() on:change=move |ev| on_toggle.run(event_target_checked(&ev)) />
+            {label}
+        </label>
     }
 }
 

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use shared::owner::{OwnerSettings, OwnersView, UserMatch};
 
-use super::{Draft, DraftBar, Loaded, SettingsFrame, track_unsaved};
+use super::{Draft, DraftBar, Loaded, SettingsFrame, Switch, track_unsaved};
 use crate::format::count;
 
 const OWNERS_PATH: &str = "/api/settings/owners";
@@ -48,18 +48,12 @@ fn Owners(view: OwnersView) -> impl IntoView {
                   get: fn(&OwnerSettings) -> bool,
                   set: fn(&mut OwnerSettings, bool)| {
         view! {
-            <label class="check">
-                <input
-                    type="checkbox"
-                    data-testid=testid
-                    prop:checked=move || draft.draft.with(get)
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        draft.draft.update(|d| set(d, on));
-                    }
-                />
-                {label}
-            </label>
+            <Switch
+                testid=testid
+                label=label
+                checked=Signal::derive(move || draft.draft.with(get))
+                on_toggle=Callback::new(move |on| draft.draft.update(|d| set(d, on)))
+            />
             <p class="hint indent">{hint}</p>
         }
     };
