@@ -212,6 +212,24 @@ pub fn send_then(method: &'static str, path: String, body: String, done: Box<dyn
     });
 }
 
+/// [`send_then`] with `body` as JSON and the answer read as `T`.
+pub fn send_json_then<B: serde::Serialize, T: DeserializeOwned>(
+    method: &'static str,
+    path: String,
+    body: &B,
+    done: impl FnOnce(Result<T, LoadError>) + 'static,
+) {
+    match to_json(body) {
+        Ok(body) => send_then(
+            method,
+            path,
+            body,
+            Box::new(move |answer| done(answer.and_then(|a| a.read::<T>()))),
+        ),
+        Err(error) => done(Err(LoadError::Decode(error))),
+    }
+}
+
 /// `GET` a JSON answer; a failure keeps the back end's error body.
 pub async fn get_json<T: DeserializeOwned>(
     request: RequestBuilder,

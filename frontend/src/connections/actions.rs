@@ -3,7 +3,6 @@
 //! delete (after a confirmation naming what goes), and add another installation.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::access::{
     ConfirmUninstall, ConnectSalesforce, Redirect, SignInOptions, UninstallPreview,
 };
@@ -32,13 +31,13 @@ pub fn InstallationActions() -> impl IntoView {
         }
     };
     let reconnect_salesforce = move |_| {
-        spawn_local(async move {
-            let body = ConnectSalesforce {
-                login: None,
-                switch_org: false,
-                next: Some("/connections".to_owned()),
-            };
-            match api::post_json::<_, Redirect>("/api/connections/salesforce", &body).await {
+        let body = ConnectSalesforce {
+            login: None,
+            switch_org: false,
+            next: Some("/connections".to_owned()),
+        };
+        api::send_json_then("POST", "/api/connections/salesforce".to_owned(), &body, move |answer: Result<Redirect, _>| {
+            match answer {
                 Ok(redirect) => api::go_to(&redirect.url),
                 Err(failure) => error.set(Some(failure.to_string())),
             }
@@ -109,20 +108,18 @@ fn Disconnect(error: RwSignal<Option<String>>) -> impl IntoView {
     let busy = RwSignal::new(false);
     let confirm = move |_| {
         busy.set(true);
-        spawn_local(async move {
-            let body = ConfirmUninstall {
-                confirm_name: typed.get_untracked(),
-            };
-            match api::post_json::<_, serde::de::IgnoredAny>("/api/installation/uninstall", &body)
-                .await
-            {
+        let body = ConfirmUninstall {
+            confirm_name: typed.get_untracked(),
+        };
+        api::send_then("POST", "/api/installation/uninstall".to_owned(), api::to_json(&body).unwrap_or_default(), Box::new(move |answer| {
+            match answer {
                 Ok(_) => api::go_to("/signin"),
                 Err(failure) => {
                     error.set(Some(failure.to_string()));
                     busy.set(false);
                 }
             }
-        });
+        }));
     };
     view! {
         <div class="panel" data-testid="disconnect-panel">

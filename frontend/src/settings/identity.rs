@@ -4,7 +4,6 @@
 //! `PUT`.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::sync::settings::{IdentitySaved, Unlinked};
 use shared::sync::{
     IdentitySettings, MappingRefusal, SettingsProblem, SyncSettings, unlinks_needed,
@@ -99,9 +98,9 @@ pub fn SaveIdentity(settings: Settings, which: Which) -> impl IntoView {
     let busy = RwSignal::new(false);
     let put = move |identity: IdentitySettings| {
         busy.set(true);
-        spawn_local(async move {
-            let path = format!("{SETTINGS_PATH}/identity");
-            match api::send_json::<_, IdentitySaved>("PUT", &path, &identity).await {
+        let path = format!("{SETTINGS_PATH}/identity");
+        api::send_json_then("PUT", path, &identity, move |answer: Result<IdentitySaved, _>| {
+            match answer {
                 Ok(saved) => {
                     settings
                         .saved
@@ -141,9 +140,10 @@ pub fn SaveIdentity(settings: Settings, which: Which) -> impl IntoView {
             return;
         }
         busy.set(true);
-        spawn_local(async move {
-            let path = format!("{SETTINGS_PATH}/identity/preview");
-            match api::post_json::<_, Unlinked>(&path, &identity).await {
+        let path = format!("{SETTINGS_PATH}/identity/preview");
+        let sent = identity.clone();
+        api::send_json_then("POST", path, &sent, move |answer: Result<Unlinked, _>| {
+            match answer {
                 Ok(unlinked) => confirming.set(Some((identity, unlinked))),
                 Err(failure) => status.set(Some(Status::Refused(vec![failure.to_string()]))),
             }

@@ -16,7 +16,6 @@ pub mod transfer;
 pub mod usage;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 use shared::sync::{
     AttributeMapping, IdentitySettings, SettingsProblem, SyncMetadata, SyncSettings,
@@ -347,9 +346,9 @@ impl Settings {
         let body = Body {
             mappings: self.draft.with_untracked(|d| d.mappings.clone()),
         };
-        spawn_local(async move {
-            let path = format!("{SETTINGS_PATH}/mappings");
-            match api::send_json::<_, Saved>("PUT", &path, &body).await {
+        let path = format!("{SETTINGS_PATH}/mappings");
+        api::send_json_then("PUT", path, &body, move |answer: Result<Saved, _>| {
+            match answer {
                 Ok(answer) => {
                     let settings = SyncSettings::from(answer);
                     let count = settings.mappings.len() as u64;

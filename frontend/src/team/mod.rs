@@ -2,7 +2,6 @@
 //! for teammates (workspaces connected through a private app), and the audit log.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::access::{AuditLog, NewSignInLink, Role, SetRole, SignInLink, TeamMember, TeamView};
 
 use crate::api;
@@ -109,9 +108,9 @@ where
             let id = id.clone();
             let on_change = on_change.clone();
             let role = if admin { Role::Teammate } else { Role::Admin };
-            spawn_local(async move {
-                let path = format!("{}/role", api::with_id("/api/admin/team", &id));
-                match api::send_json::<_, TeamView>("PUT", &path, &SetRole { role }).await {
+            let path = format!("{}/role", api::with_id("/api/admin/team", &id));
+            api::send_json_then("PUT", path, &SetRole { role }, move |answer: Result<TeamView, _>| {
+                match answer {
                     Ok(_) => {
                         error.set(None);
                         on_change();
@@ -128,8 +127,8 @@ where
                 teammate_id: id.clone(),
             };
             let on_change = on_change.clone();
-            spawn_local(async move {
-                match api::post_json::<_, SignInLink>("/api/admin/sign-in-links", &body).await {
+            api::send_json_then("POST", "/api/admin/sign-in-links".to_owned(), &body, move |answer: Result<SignInLink, _>| {
+                match answer {
                     Ok(made) => {
                         link.set(Some(made));
                         on_change();
