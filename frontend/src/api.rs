@@ -212,6 +212,11 @@ pub fn send_then(method: &'static str, path: String, body: String, done: Box<dyn
     });
 }
 
+/// `GET` `path` in the background and hand the answer to `done` (like [`send_then`]).
+pub fn get_then(path: String, done: Box<dyn FnOnce(Answer)>) {
+    leptos::task::spawn_local(async move { done(load(path).await) });
+}
+
 /// [`send_then`] with `body` as JSON and the answer read as `T`.
 pub fn send_json_then<B: serde::Serialize, T: DeserializeOwned>(
     method: &'static str,
