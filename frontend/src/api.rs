@@ -7,7 +7,6 @@ use leptos::prelude::on_cleanup;
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
-use shared::ConnectionsView;
 use shared::card::CardView;
 use shared::inbox::{Conversation, ConversationList};
 use wasm_bindgen::JsCast;
@@ -114,11 +113,6 @@ pub fn classify_failure(status: u16, status_text: &str, body: &str) -> LoadError
             status_text: status_text.to_owned(),
         },
     }
-}
-
-/// `GET /api/connections`. `abort` lets the caller cancel the request when the page goes away.
-pub async fn fetch_connections(abort: Option<&AbortSignal>) -> Result<ConnectionsView, LoadError> {
-    get_json(Request::get(CONNECTIONS_PATH), abort).await
 }
 
 /// `GET /api/card?conversation_id=..`; with `closed`, the closed opportunities follow the

@@ -27,7 +27,7 @@ const CHECK_PATH: &str = "/api/connections/check";
 /// now*, which has both services asked again.
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
-    let connections = LocalResource::new(load_connections);
+    let connections = api::resource(Box::new(|| api::CONNECTIONS_PATH.to_owned()));
     let connected = api::query_param("connected");
     let refused = api::query_param("error");
     let (refreshing, set_refreshing) = signal(false);
@@ -99,7 +99,7 @@ pub fn ConnectionsPage() -> impl IntoView {
         // A Transition keeps the last answer on screen while a refresh is under way.
         <Transition fallback=Loading set_pending=set_refreshing>
             {move || Suspend::new(async move {
-                match connections.await {
+                match connections.await.and_then(|a| a.read::<ConnectionsView>()) {
                     Ok(view) => {
                         let installed = !view.installations.is_empty();
                         view! {
@@ -119,12 +119,6 @@ pub fn ConnectionsPage() -> impl IntoView {
             " Another Intercom workspace, paired with its own Salesforce org."
         </p>
     }
-}
-
-/// Starts one request; the page's cleanup aborts it if the reader navigates away first.
-fn load_connections() -> impl Future<Output = Result<ConnectionsView, LoadError>> {
-    let abort = api::abort_on_cleanup();
-    async move { api::fetch_connections(abort.as_ref()).await }
 }
 
 #[component]
