@@ -64,6 +64,27 @@ async fn click_centered(browser: &Browser, testid: &str) {
     browser.click(testid).await.unwrap();
 }
 
+/// Clicks the element `css` finds, scrolled to the middle of the window first (clear of the
+/// sticky header).
+async fn click_css(browser: &Browser, css: &str) {
+    browser
+        .client()
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    browser
+        .client()
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn enabled(browser: &Browser, testid: &str) -> bool {
     browser
         .client()
@@ -959,11 +980,6 @@ async fn a_custom_case_form_is_edited_and_saved_and_the_tasks_switch_reads_back_
     require_built_pages();
     let server = Sfbridge::demo().await.unwrap();
     let before: CaseSettingsView = server.get_json("/api/settings/cases").await.unwrap();
-    assert_eq!(
-        before.settings.form_mode,
-        FormMode::RecordTypes,
-        "the demo shows the record-type form"
-    );
     let tasks: shared::tasks::TaskSettings = server.get_json("/api/settings/tasks").await.unwrap();
     assert!(tasks.send_conversations, "on in the demo");
 
@@ -972,6 +988,25 @@ async fn a_custom_case_form_is_edited_and_saved_and_the_tasks_switch_reads_back_
         .sign_in(&server.admin_link("/settings/cases").await.unwrap())
         .await
         .unwrap();
+    // Record types hide the field list; the custom form brings it back as it was.
+    browser.click("form-record-types").await.unwrap();
+    sfbridge_tests::poll(
+        "the field list to go",
+        sfbridge_tests::browser::PAGE_TIMEOUT,
+        || async {
+            let shown = browser
+                .client()
+                .find_all(Locator::Css("[data-testid=case-fields]"))
+                .await?;
+            if shown.is_empty() {
+                Ok(Some(()))
+            } else {
+                anyhow::bail!("still listed")
+            }
+        },
+    )
+    .await
+    .unwrap();
     browser.click("form-custom").await.unwrap();
     browser
         .wait_for_text("[data-testid=case-fields]", "to list the fields", |t| {
@@ -1003,27 +1038,17 @@ async fn a_custom_case_form_is_edited_and_saved_and_the_tasks_switch_reads_back_
         .unwrap();
     let count = fields().await.len();
     for _ in 1..count {
-        browser
-            .client()
-            .find(Locator::Css(
-                "[data-testid=case-field][data-field=Origin] [data-testid=move-up]",
-            ))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click_css(
+            &browser,
+            "[data-testid=case-field][data-field=Origin] [data-testid=move-up]",
+        )
+        .await;
     }
-    browser
-        .client()
-        .find(Locator::Css(
-            "[data-testid=case-field][data-field=Description] [data-testid=remove-case-field]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_css(
+        &browser,
+        "[data-testid=case-field][data-field=Description] [data-testid=remove-case-field]",
+    )
+    .await;
     let edited = fields().await;
     assert_eq!(edited[..2], ["Origin", "Subject"], "{edited:?}");
     assert!(!edited.contains(&"Description".to_owned()));
@@ -1289,22 +1314,7 @@ async fn parked_jobs_of_a_kind_are_retried_together_from_the_page_and_then_synce
         })
         .await
         .unwrap();
-    browser
-        .client()
-        .execute(
-            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
-            vec![serde_json::json!(kind_button)],
-        )
-        .await
-        .unwrap();
-    browser
-        .client()
-        .find(Locator::Css(&kind_button))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_css(&browser, &kind_button).await;
     browser
         .wait_for_text("[data-testid=retry-status]", "to say both went back", |t| {
             t.contains("2 jobs back in the queue")
