@@ -1401,10 +1401,22 @@ async fn the_settings_pages_fit_a_375_pixel_wide_screen() {
                 .unwrap(),
         )
         .unwrap();
-        assert!(
-            scroll <= client,
-            "{path} overflows: {scroll} px of content in {client} px"
-        );
+        if scroll > client {
+            // What sticks out, for the failure message.
+            let wide = browser
+                .client()
+                .execute(
+                    "const w = document.documentElement.clientWidth;
+                     return [...document.querySelectorAll('body *')]
+                       .filter(e => e.getBoundingClientRect().right > w + 1)
+                       .slice(0, 12)
+                       .map(e => `${e.tagName}.${e.className} ${e.dataset.testid || ''} ${Math.round(e.getBoundingClientRect().right)}`)",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            panic!("{path} overflows: {scroll} px of content in {client} px: {wide}");
+        }
     }
     browser.close().await.unwrap();
 }
