@@ -239,7 +239,10 @@ pub async fn get_json<T: DeserializeOwned>(
 
 /// The body of a successful `GET`. Not generic, so every page's loads share one copy of the
 /// request's code; only reading the answer is per type.
-async fn get_text(request: RequestBuilder, abort: Option<&AbortSignal>) -> Result<String, LoadError> {
+async fn get_text(
+    request: RequestBuilder,
+    abort: Option<&AbortSignal>,
+) -> Result<String, LoadError> {
     let response = request
         .header("Accept", "application/json")
         .abort_signal(abort)

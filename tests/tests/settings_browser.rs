@@ -910,8 +910,7 @@ async fn the_owners_table_matches_the_orgs_active_users_and_a_switch_reads_back(
     expected.sort();
     assert!(expected.iter().any(|(_, t)| t.is_empty()), "{expected:?}");
     assert!(expected.iter().any(|(_, t)| !t.is_empty()), "{expected:?}");
-    let owners: shared::owner::OwnersView =
-        server.get_json("/api/settings/owners").await.unwrap();
+    let owners: shared::owner::OwnersView = server.get_json("/api/settings/owners").await.unwrap();
     let installer = owners.installer.expect("the demo knows who installed it");
 
     let browser = Browser::start().await.unwrap();
@@ -961,8 +960,7 @@ async fn the_owners_table_matches_the_orgs_active_users_and_a_switch_reads_back(
         )
         .await
         .unwrap();
-    let saved: shared::owner::OwnersView =
-        server.get_json("/api/settings/owners").await.unwrap();
+    let saved: shared::owner::OwnersView = server.get_json("/api/settings/owners").await.unwrap();
     assert_eq!(saved.settings.route_conversations, !before);
     browser.goto(&server.url("/settings/owners")).await.unwrap();
     browser
@@ -1063,7 +1061,10 @@ async fn a_custom_case_form_is_edited_and_saved_and_the_tasks_switch_reads_back_
         .await
         .unwrap();
     let saved: CaseSettingsView = server.get_json("/api/settings/cases").await.unwrap();
-    assert_eq!(saved.settings.form_mode, FormMode::Custom { fields: edited });
+    assert_eq!(
+        saved.settings.form_mode,
+        FormMode::Custom { fields: edited }
+    );
     assert_eq!(
         saved.settings.owner_mode,
         shared::case_form::OwnerMode::AssignTeammate
@@ -1132,7 +1133,10 @@ async fn api_usage_shows_the_calls_counted_and_the_orgs_figures_from_salesforce(
     // The simulator's own figures: its allocation and at least as many calls as it last
     // reported (the org counts every caller; the installation only its own).
     let limits: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/services/data/v62.0/limits", demo.salesforce.url))
+        .get(format!(
+            "{}/services/data/v62.0/limits",
+            demo.salesforce.url
+        ))
         .bearer_auth(&demo.salesforce.access_token)
         .send()
         .await
@@ -1219,9 +1223,11 @@ async fn check_now_asks_both_services_again() {
     assert_eq!(after.intercom.state, shared::ConnectionState::Connected);
     // The button is back once the page has the answer.
     browser
-        .wait_for_text("[data-testid=connections-check]", "to be ready again", |t| {
-            t == "Check now"
-        })
+        .wait_for_text(
+            "[data-testid=connections-check]",
+            "to be ready again",
+            |t| t == "Check now",
+        )
         .await
         .unwrap();
     browser.close().await.unwrap();
@@ -1356,11 +1362,7 @@ async fn the_settings_pages_fit_a_375_pixel_wide_screen() {
     require_built_pages();
     let server = Sfbridge::demo().await.unwrap();
     let browser = Browser::start().await.unwrap();
-    browser
-        .client()
-        .set_window_size(375, 812)
-        .await
-        .unwrap();
+    browser.client().set_window_size(375, 812).await.unwrap();
     browser
         .sign_in(&server.admin_link("/settings/people").await.unwrap())
         .await

@@ -26,7 +26,12 @@ pub async fn usage(
 
 /// The view of what the client counted: paused until the limit pause ends, and while the
 /// org's usage is past the budget share (the worker's rule).
-fn view(today: &UsageToday, paused_until: Option<i64>, budget_share: f64, now: i64) -> ApiUsageView {
+fn view(
+    today: &UsageToday,
+    paused_until: Option<i64>,
+    budget_share: f64,
+    now: i64,
+) -> ApiUsageView {
     let org = today
         .org
         .zip(today.org_seen_at)
@@ -88,6 +93,9 @@ mod tests {
         let today = counted(1, Some(ApiUsage { used: 85, max: 100 }));
         assert!(view(&today, None, 0.8, NOW).budget_share_used);
         let until = NOW + 300_000;
-        assert_eq!(view(&today, Some(until), 0.8, NOW).paused_until, Some(until));
+        assert_eq!(
+            view(&today, Some(until), 0.8, NOW).paused_until,
+            Some(until)
+        );
     }
 }

@@ -36,12 +36,15 @@ pub fn InstallationActions() -> impl IntoView {
             switch_org: false,
             next: Some("/connections".to_owned()),
         };
-        api::send_json_then("POST", "/api/connections/salesforce".to_owned(), &body, move |answer: Result<Redirect, _>| {
-            match answer {
+        api::send_json_then(
+            "POST",
+            "/api/connections/salesforce".to_owned(),
+            &body,
+            move |answer: Result<Redirect, _>| match answer {
                 Ok(redirect) => api::go_to(&redirect.url),
                 Err(failure) => error.set(Some(failure.to_string())),
-            }
-        });
+            },
+        );
     };
     view! {
         <div class="installation-actions" data-testid="installation-actions">
@@ -102,8 +105,7 @@ fn ReconnectIntercom(error: RwSignal<Option<String>>) -> impl IntoView {
 /// The confirmation: what is deleted, and the installation's name typed again.
 #[component]
 fn Disconnect(error: RwSignal<Option<String>>) -> impl IntoView {
-    let preview =
-        api::resource(Box::new(|| "/api/installation/uninstall".to_owned()));
+    let preview = api::resource(Box::new(|| "/api/installation/uninstall".to_owned()));
     let typed = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let confirm = move |_| {
@@ -111,15 +113,18 @@ fn Disconnect(error: RwSignal<Option<String>>) -> impl IntoView {
         let body = ConfirmUninstall {
             confirm_name: typed.get_untracked(),
         };
-        api::send_then("POST", "/api/installation/uninstall".to_owned(), api::to_json(&body).unwrap_or_default(), Box::new(move |answer| {
-            match answer {
+        api::send_then(
+            "POST",
+            "/api/installation/uninstall".to_owned(),
+            api::to_json(&body).unwrap_or_default(),
+            Box::new(move |answer| match answer {
                 Ok(_) => api::go_to("/signin"),
                 Err(failure) => {
                     error.set(Some(failure.to_string()));
                     busy.set(false);
                 }
-            }
-        }));
+            }),
+        );
     };
     view! {
         <div class="panel" data-testid="disconnect-panel">

@@ -115,7 +115,11 @@ pub fn CaseSettingsForm(view: View, tasks: TaskSettings) -> impl IntoView {
             }
             s.form_mode = Form {
                 mode: if custom { CUSTOM } else { "record_types" }.to_owned(),
-                fields: if custom { remembered.get_value() } else { Vec::new() },
+                fields: if custom {
+                    remembered.get_value()
+                } else {
+                    Vec::new()
+                },
             };
         });
     };
@@ -188,7 +192,11 @@ fn CustomFields(cases: Draft<Settings>, describe: StoredValue<CaseDescribe>) -> 
                 .cloned()
         })
     };
-    let list = move || cases.draft.with(|s| custom_fields(s).cloned().unwrap_or_default());
+    let list = move || {
+        cases
+            .draft
+            .with(|s| custom_fields(s).cloned().unwrap_or_default())
+    };
     let addable = move || {
         let chosen = list();
         describe.with_value(|d| {

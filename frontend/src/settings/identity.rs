@@ -99,27 +99,32 @@ pub fn SaveIdentity(settings: Settings, which: Which) -> impl IntoView {
     let put = move |identity: IdentitySettings| {
         busy.set(true);
         let path = format!("{SETTINGS_PATH}/identity");
-        api::send_json_then("PUT", path, &identity, move |answer: Result<IdentitySaved, _>| {
-            match answer {
-                Ok(saved) => {
-                    settings
-                        .saved
-                        .update(|s| s.identity = saved.identity.clone());
-                    settings.draft.update(|d| d.identity = saved.identity);
-                    let dropped = match which {
-                        Which::People => saved.unlinked.people,
-                        Which::Companies => saved.unlinked.companies,
-                    };
-                    let mut message = "Matching saved.".to_owned();
-                    if dropped > 0 {
-                        message.push_str(&format!(" {} dropped.", count(dropped, "link")));
+        api::send_json_then(
+            "PUT",
+            path,
+            &identity,
+            move |answer: Result<IdentitySaved, _>| {
+                match answer {
+                    Ok(saved) => {
+                        settings
+                            .saved
+                            .update(|s| s.identity = saved.identity.clone());
+                        settings.draft.update(|d| d.identity = saved.identity);
+                        let dropped = match which {
+                            Which::People => saved.unlinked.people,
+                            Which::Companies => saved.unlinked.companies,
+                        };
+                        let mut message = "Matching saved.".to_owned();
+                        if dropped > 0 {
+                            message.push_str(&format!(" {} dropped.", count(dropped, "link")));
+                        }
+                        status.set(Some(Status::Saved(message)));
                     }
-                    status.set(Some(Status::Saved(message)));
+                    Err(failure) => status.set(Some(Status::Refused(vec![failure.to_string()]))),
                 }
-                Err(failure) => status.set(Some(Status::Refused(vec![failure.to_string()]))),
-            }
-            busy.set(false);
-        });
+                busy.set(false);
+            },
+        );
     };
     let save = move |_| {
         confirming.set(None);

@@ -347,8 +347,11 @@ impl Settings {
             mappings: self.draft.with_untracked(|d| d.mappings.clone()),
         };
         let path = format!("{SETTINGS_PATH}/mappings");
-        api::send_json_then("PUT", path, &body, move |answer: Result<Saved, _>| {
-            match answer {
+        api::send_json_then(
+            "PUT",
+            path,
+            &body,
+            move |answer: Result<Saved, _>| match answer {
                 Ok(answer) => {
                     let settings = SyncSettings::from(answer);
                     let count = settings.mappings.len() as u64;
@@ -362,8 +365,8 @@ impl Settings {
                 Err(failure) => self
                     .status
                     .set(Some(Status::Refused(vec![failure.to_string()]))),
-            }
-        });
+            },
+        );
     }
 
     /// Puts the saved mappings back in the draft.
@@ -381,7 +384,10 @@ impl Settings {
 }
 
 /// The settings and the metadata, read from their answers.
-fn read(saved: api::Answer, metadata: api::Answer) -> Result<(SyncSettings, SyncMetadata), LoadError> {
+fn read(
+    saved: api::Answer,
+    metadata: api::Answer,
+) -> Result<(SyncSettings, SyncMetadata), LoadError> {
     let saved = saved?.read::<Saved>()?;
     let metadata = metadata?.read::<SyncMetadata>()?;
     Ok((saved.into(), metadata))

@@ -198,15 +198,18 @@ pub fn IntercomConnect(
                 access_token: access_token.get_untracked(),
                 client_secret: client_secret.get_untracked(),
             };
-            api::send_json_then("POST", mode.token_path().to_owned(), &body, move |answer: Result<SignedIn, _>| {
-                match answer {
+            api::send_json_then(
+                "POST",
+                mode.token_path().to_owned(),
+                &body,
+                move |answer: Result<SignedIn, _>| match answer {
                     Ok(done) => api::go_to(&done.next),
                     Err(failure) => {
                         error.set(Some(failure.to_string()));
                         busy.set(false);
                     }
-                }
-            });
+                },
+            );
         }
     };
     let with_oauth = {
@@ -219,12 +222,15 @@ pub fn IntercomConnect(
                     _ => None,
                 },
             };
-            api::send_json_then("POST", mode.oauth_path().to_owned(), &body, move |answer: Result<Redirect, _>| {
-                match answer {
+            api::send_json_then(
+                "POST",
+                mode.oauth_path().to_owned(),
+                &body,
+                move |answer: Result<Redirect, _>| match answer {
                     Ok(redirect) => api::go_to(&redirect.url),
                     Err(failure) => error.set(Some(failure.to_string())),
-                }
-            });
+                },
+            );
         }
     };
     view! {
@@ -311,15 +317,18 @@ pub fn SalesforceConnect(
             switch_org,
             next: Some(next.to_owned()),
         };
-        api::send_json_then("POST", "/api/connections/salesforce".to_owned(), &body, move |answer: Result<Redirect, _>| {
-            match answer {
+        api::send_json_then(
+            "POST",
+            "/api/connections/salesforce".to_owned(),
+            &body,
+            move |answer: Result<Redirect, _>| match answer {
                 Ok(redirect) => api::go_to(&redirect.url),
                 Err(failure) => {
                     error.set(Some(failure.to_string()));
                     busy.set(false);
                 }
-            }
-        });
+            },
+        );
     };
     let choice = move |value: &'static str, label: &'static str| {
         view! {

@@ -109,15 +109,18 @@ where
             let on_change = on_change.clone();
             let role = if admin { Role::Teammate } else { Role::Admin };
             let path = format!("{}/role", api::with_id("/api/admin/team", &id));
-            api::send_json_then("PUT", path, &SetRole { role }, move |answer: Result<TeamView, _>| {
-                match answer {
+            api::send_json_then(
+                "PUT",
+                path,
+                &SetRole { role },
+                move |answer: Result<TeamView, _>| match answer {
                     Ok(_) => {
                         error.set(None);
                         on_change();
                     }
                     Err(failure) => error.set(Some(failure.to_string())),
-                }
-            });
+                },
+            );
         }
     };
     let make_link = {
@@ -127,15 +130,18 @@ where
                 teammate_id: id.clone(),
             };
             let on_change = on_change.clone();
-            api::send_json_then("POST", "/api/admin/sign-in-links".to_owned(), &body, move |answer: Result<SignInLink, _>| {
-                match answer {
+            api::send_json_then(
+                "POST",
+                "/api/admin/sign-in-links".to_owned(),
+                &body,
+                move |answer: Result<SignInLink, _>| match answer {
                     Ok(made) => {
                         link.set(Some(made));
                         on_change();
                     }
                     Err(failure) => error.set(Some(failure.to_string())),
-                }
-            });
+                },
+            );
         }
     };
     view! {
