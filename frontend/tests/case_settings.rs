@@ -55,7 +55,10 @@ async fn a_required_field_stays_on_the_custom_form() {
     let _mounted = mount_to(root.clone(), || {
         view! { <CaseSettingsForm view=view() tasks=TaskSettings::default() /> }
     });
-    wait_for(&root, "the field list", || (rows(&root).len() == 3).then_some(())).await;
+    wait_for(&root, "the field list", || {
+        (rows(&root).len() == 3).then_some(())
+    })
+    .await;
 
     // Severity is required by Salesforce: marked, and its Remove refuses.
     let severity = remove_of(&root, "Severity__c");
