@@ -978,6 +978,11 @@ async fn a_custom_case_form_is_edited_and_saved_and_the_tasks_switch_reads_back_
     require_built_pages();
     let server = Sfbridge::demo().await.unwrap();
     let before: CaseSettingsView = server.get_json("/api/settings/cases").await.unwrap();
+    assert_eq!(
+        before.settings.form_mode,
+        FormMode::RecordTypes,
+        "the demo shows the record-type form"
+    );
     let tasks: shared::tasks::TaskSettings = server.get_json("/api/settings/tasks").await.unwrap();
     assert!(tasks.send_conversations, "on in the demo");
 
