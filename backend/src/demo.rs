@@ -135,6 +135,13 @@ impl Demo {
             send_conversations: true,
         };
         settings::save_tasks(&store, DEMO_INSTALLATION_ID, &tasks, now).await?;
+        // The demo's org has case record types, so a newcomer sees the form they shape; a
+        // fresh installation keeps the custom form until an admin chooses.
+        let cases = shared::case_form::CaseSettings {
+            form_mode: shared::case_form::FormMode::RecordTypes,
+            owner_mode: shared::case_form::OwnerMode::SalesforceRules,
+        };
+        crate::cases::settings::save(&store, DEMO_INSTALLATION_ID, &cases, now).await?;
 
         let (server, state) = app::bind(config, store.clone(), cipher.clone()).await?;
         intercom.add_redirect_url(&format!(

@@ -460,6 +460,22 @@ async fn admin_routes_answer_403_to_teammates() {
             .iter()
             .any(|r| r.path == "/settings/sync/identity/preview")
     );
+    // The owners, cases and API usage pages' reads and writes, and Check now.
+    for (method, path) in [
+        (http::Method::GET, "/settings/owners"),
+        (http::Method::PUT, "/settings/owners"),
+        (http::Method::GET, "/settings/cases"),
+        (http::Method::PUT, "/settings/cases"),
+        (http::Method::GET, "/sync/usage"),
+        (http::Method::POST, "/connections/check"),
+    ] {
+        assert!(
+            admin_routes
+                .iter()
+                .any(|r| r.path == path && r.method == method),
+            "{method} {path} is an admin route"
+        );
+    }
     for route in &admin_routes {
         let path = concrete(route);
         let (status, _, body) = app

@@ -538,13 +538,13 @@ async fn a_lost_answer_is_never_sent_again() {
 #[tokio::test]
 async fn a_custom_form_and_the_settings_rules() {
     let world = World::start().await;
-    // Before an admin chooses: a custom form of Subject and Description, Salesforce's owner.
+    // The demo shows the record-type form (a fresh installation's custom form of Subject and
+    // Description is `CaseSettings::initial`'s, unit-tested in `shared`).
     let (status, initial) = world.get("/api/settings/cases").await;
     assert_eq!(status, 200, "{initial}");
     assert_eq!(
         initial["settings"],
-        json!({"form_mode": {"mode": "custom", "fields": ["Subject", "Description"]},
-               "owner_mode": "salesforce_rules"})
+        json!({"form_mode": {"mode": "record_types"}, "owner_mode": "salesforce_rules"})
     );
     let offered: Vec<&str> = initial["fields"]
         .as_array()

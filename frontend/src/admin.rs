@@ -12,9 +12,12 @@ use crate::api;
 use crate::app::{Bare, NotFound, Shell, provide_bundle};
 use crate::connections::ConnectionsPage;
 use crate::settings::accounts::AccountSyncPage;
+use crate::settings::cases::CaseSettingsPage;
 use crate::settings::health::SyncHealthPage;
+use crate::settings::owners::OwnersPage;
 use crate::settings::people::PeopleSyncPage;
 use crate::settings::transfer::TransferPage;
+use crate::settings::usage::ApiUsagePage;
 use crate::setup::{SetupPage, SetupSalesforcePage, SetupWebhooksPage};
 use crate::signin::{SessionProvider, SignedInOnly, use_session};
 use crate::team::TeamPage;
@@ -55,6 +58,18 @@ pub fn AdminApp() -> impl IntoView {
                     <Route
                         path=path!("/settings/accounts")
                         view=|| view! { <Shell><SignedInOnly><AdminOnly><AccountSyncPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/settings/owners")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><OwnersPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/settings/cases")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><CaseSettingsPage /></AdminOnly></SignedInOnly></Shell> }
+                    />
+                    <Route
+                        path=path!("/settings/usage")
+                        view=|| view! { <Shell><SignedInOnly><AdminOnly><ApiUsagePage /></AdminOnly></SignedInOnly></Shell> }
                     />
                     <Route
                         path=path!("/settings/health")

@@ -7,7 +7,6 @@ use leptos::prelude::on_cleanup;
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
-use shared::ConnectionsView;
 use shared::card::CardView;
 use shared::inbox::{Conversation, ConversationList};
 use wasm_bindgen::JsCast;
@@ -116,11 +115,6 @@ pub fn classify_failure(status: u16, status_text: &str, body: &str) -> LoadError
     }
 }
 
-/// `GET /api/connections`. `abort` lets the caller cancel the request when the page goes away.
-pub async fn fetch_connections(abort: Option<&AbortSignal>) -> Result<ConnectionsView, LoadError> {
-    get_json(Request::get(CONNECTIONS_PATH), abort).await
-}
-
 /// `GET /api/card?conversation_id=..`; with `closed`, the closed opportunities follow the
 /// open ones.
 pub async fn fetch_card(
@@ -169,23 +163,103 @@ pub fn conversation_url(conversation_id: &str) -> String {
     with_id(CONVERSATIONS_PATH, conversation_id)
 }
 
+/// A JSON answer as the browser parsed it; [`Json::read`] reads it as the page's type.
+#[derive(Clone)]
+pub struct Json(SendWrapper<wasm_bindgen::JsValue>);
+
+impl Json {
+    /// The answer as `T`, or why it is not one.
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, LoadError> {
+        serde_wasm_bindgen::from_value((*self.0).clone())
+            .map_err(|e| LoadError::Decode(js_error_text(&e.into())))
+    }
+}
+
+/// What a [`resource`] holds: the answer, or why there is none.
+pub type Answer = Result<Json, LoadError>;
+
+/// `GET` `path()` as a resource, fetched again when what `path` reads changes (or on
+/// `refetch`). Every page's resources have this one type, so the resource machinery and the
+/// request are compiled once for all of them; each page reads the answer as its own type.
+pub fn resource(path: Box<dyn Fn() -> String>) -> leptos::prelude::LocalResource<Answer> {
+    leptos::prelude::LocalResource::new(move || load(path()))
+}
+
+async fn load(path: String) -> Answer {
+    let body = get_text(Request::get(&path), None).await?;
+    js_sys::JSON::parse(&body)
+        .map(|value| Json(SendWrapper::new(value)))
+        .map_err(|e| LoadError::Decode(js_error_text(&e)))
+}
+
+/// Sends `body` (JSON) with `method` to `path` in the background and hands the answer to
+/// `done`. Not generic: the request's future is compiled once for every caller.
+pub fn send_then(method: &'static str, path: String, body: String, done: Box<dyn FnOnce(Answer)>) {
+    leptos::task::spawn_local(async move {
+        let answer = match send_text(method, &path, body).await {
+            Ok(text) => js_sys::JSON::parse(&text)
+                .map(|value| Json(SendWrapper::new(value)))
+                .map_err(|e| LoadError::Decode(js_error_text(&e))),
+            Err(failure) => Err(failure),
+        };
+        done(answer);
+    });
+}
+
+/// `GET` `path` in the background and hand the answer to `done` (like [`send_then`]).
+pub fn get_then(path: String, done: Box<dyn FnOnce(Answer)>) {
+    leptos::task::spawn_local(async move { done(load(path).await) });
+}
+
+/// [`send_then`] with `body` as JSON and the answer read as `T`.
+pub fn send_json_then<B: serde::Serialize, T: DeserializeOwned>(
+    method: &'static str,
+    path: String,
+    body: &B,
+    done: impl FnOnce(Result<T, LoadError>) + 'static,
+) {
+    match to_json(body) {
+        Ok(body) => send_then(
+            method,
+            path,
+            body,
+            Box::new(move |answer| done(answer.and_then(|a| a.read::<T>()))),
+        ),
+        Err(error) => done(Err(LoadError::Decode(error))),
+    }
+}
+
 /// `GET` a JSON answer; a failure keeps the back end's error body.
 pub async fn get_json<T: DeserializeOwned>(
     request: RequestBuilder,
     abort: Option<&AbortSignal>,
 ) -> Result<T, LoadError> {
+    decode(&get_text(request, abort).await?)
+}
+
+/// The body of a successful `GET`. Not generic, so every page's loads share one copy of the
+/// request's code; only reading the answer is per type.
+async fn get_text(
+    request: RequestBuilder,
+    abort: Option<&AbortSignal>,
+) -> Result<String, LoadError> {
     let response = request
         .header("Accept", "application/json")
         .abort_signal(abort)
         .send()
         .await
         .map_err(|e| LoadError::Network(e.to_string()))?;
+    answer_text(response).await
+}
+
+/// The body of a successful answer, or the failure with the back end's error body.
+async fn answer_text(response: gloo_net::http::Response) -> Result<String, LoadError> {
     let body = response
         .text()
         .await
         .map_err(|e| LoadError::Network(e.to_string()))?;
     if response.ok() {
-        decode(&body)
+        Ok(body)
     } else {
         Err(classify_failure(
             response.status(),
@@ -217,31 +291,27 @@ pub async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, LoadError> {
+    let body = to_json(body).map_err(LoadError::Decode)?;
+    decode(&send_text(method, path, body).await?)
+}
+
+/// `method` `path` with a JSON body, answering the body of a success. Not generic, like
+/// [`get_text`].
+async fn send_text(method: &str, path: &str, body: String) -> Result<String, LoadError> {
     let builder = match method {
         "PUT" => Request::put(path),
         _ => Request::post(path),
     };
     let request = builder
         .header("Accept", "application/json")
-        .json(body)
+        .header("Content-Type", "application/json")
+        .body(body)
         .map_err(|e| LoadError::Decode(e.to_string()))?;
     let response = request
         .send()
         .await
         .map_err(|e| LoadError::Network(e.to_string()))?;
-    let body = response
-        .text()
-        .await
-        .map_err(|e| LoadError::Network(e.to_string()))?;
-    if response.ok() {
-        decode(&body)
-    } else {
-        Err(classify_failure(
-            response.status(),
-            &response.status_text(),
-            &body,
-        ))
-    }
+    answer_text(response).await
 }
 
 /// The body of a POST that carries nothing but its intent (`{}`, or a setup link's token).

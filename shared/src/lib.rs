@@ -13,6 +13,7 @@ pub mod owner;
 pub mod pages;
 pub mod sync;
 pub mod tasks;
+pub mod usage;
 
 pub use api_error::ApiError;
 pub use connections::{

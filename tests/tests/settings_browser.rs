@@ -64,6 +64,27 @@ async fn click_centered(browser: &Browser, testid: &str) {
     browser.click(testid).await.unwrap();
 }
 
+/// Clicks the element `css` finds, scrolled to the middle of the window first (clear of the
+/// sticky header).
+async fn click_css(browser: &Browser, css: &str) {
+    browser
+        .client()
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    browser
+        .client()
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn enabled(browser: &Browser, testid: &str) -> bool {
     browser
         .client()
@@ -396,6 +417,9 @@ async fn a_teammate_gets_no_settings() {
     for css in [
         "[data-testid=settings-nav]",
         "nav a[href='/settings/people']",
+        "a[href='/settings/owners']",
+        "a[href='/settings/cases']",
+        "a[href='/settings/usage']",
     ] {
         let found = browser.client().find_all(Locator::Css(css)).await.unwrap();
         assert!(found.is_empty(), "a teammate sees no {css}");
@@ -797,5 +821,609 @@ async fn mappings_exported_from_one_installation_import_into_another_through_the
         .await
         .unwrap();
     assert_eq!(settings(&second).await.settings.mappings, mappings);
+    browser.close().await.unwrap();
+}
+
+/// Records of the demo org `soql` finds, asked of the simulated org itself.
+async fn org_query(server: &Sfbridge, soql: &str) -> Vec<serde_json::Value> {
+    let demo = server.demo_credentials().await.unwrap();
+    let found: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/services/data/v62.0/query", demo.salesforce.url))
+        .query(&[("q", soql)])
+        .bearer_auth(&demo.salesforce.access_token)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    found["records"].as_array().unwrap().clone()
+}
+
+/// `[data-testid=<testid>]`'s attribute `name` for every element.
+async fn attributes(browser: &Browser, css: &str, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for element in browser.client().find_all(Locator::Css(css)).await.unwrap() {
+        out.push(element.attr(name).await.unwrap().unwrap_or_default());
+    }
+    out
+}
+
+async fn checked(browser: &Browser, testid: &str) -> bool {
+    browser
+        .client()
+        .find(Locator::Css(&format!("[data-testid={testid}]")))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_owners_table_matches_the_orgs_active_users_and_a_switch_reads_back() {
+    require_built_pages();
+    let server = Sfbridge::demo().await.unwrap();
+    // A user no teammate shares an email with, hired in Salesforce before the page is opened.
+    let demo = server.demo_credentials().await.unwrap();
+    let profile = org_query(&server, "SELECT ProfileId FROM User WHERE IsActive = true").await[0]
+        ["ProfileId"]
+        .clone();
+    reqwest::Client::new()
+        .post(format!(
+            "{}/services/data/v62.0/sobjects/User",
+            demo.salesforce.url
+        ))
+        .bearer_auth(&demo.salesforce.access_token)
+        .json(&serde_json::json!({
+            "Username": "frank.owners-test@example.com.sfsim",
+            "FirstName": "Frank",
+            "LastName": "Fischer",
+            "Email": "frank@elsewhere.example",
+            "Alias": "ffisch",
+            "IsActive": true,
+            "ProfileId": profile,
+            "TimeZoneSidKey": "Europe/London",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    // The org's active users and the teammate each should match, by email.
+    let mut expected: Vec<(String, String)> =
+        org_query(&server, "SELECT Id, Email FROM User WHERE IsActive = true")
+            .await
+            .iter()
+            .map(|user| {
+                let email = user["Email"].as_str().unwrap_or_default();
+                let teammate = sim::intercom::demo::TEAMMATES
+                    .iter()
+                    .find(|(_, _, e)| e.eq_ignore_ascii_case(email))
+                    .map(|(id, _, _)| id.to_string())
+                    .unwrap_or_default();
+                (user["Id"].as_str().unwrap().to_owned(), teammate)
+            })
+            .collect();
+    expected.sort();
+    assert!(expected.iter().any(|(_, t)| t.is_empty()), "{expected:?}");
+    assert!(expected.iter().any(|(_, t)| !t.is_empty()), "{expected:?}");
+    let owners: shared::owner::OwnersView = server.get_json("/api/settings/owners").await.unwrap();
+    let installer = owners.installer.expect("the demo knows who installed it");
+
+    let browser = Browser::start().await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/settings/owners").await.unwrap())
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=owners-summary]", "to count the users", |t| {
+            t.contains(&format!("{} active users", expected.len()))
+        })
+        .await
+        .unwrap();
+    let ids = attributes(&browser, "[data-testid=owner-row]", "data-user-id").await;
+    let teammates = attributes(&browser, "[data-testid=owner-row]", "data-teammate-id").await;
+    let mut shown: Vec<(String, String)> = ids.into_iter().zip(teammates).collect();
+    shown.sort();
+    assert_eq!(shown, expected, "the table is the org's active users");
+    // Exactly the unmatched rows are marked.
+    let unmatched = browser
+        .client()
+        .find_all(Locator::Css(
+            "[data-testid=owner-row] [data-testid=unmatched]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        unmatched.len(),
+        expected.iter().filter(|(_, t)| t.is_empty()).count()
+    );
+    let fallback = browser
+        .wait_for_text("[data-testid=installer-fallback]", "to name it", |_| true)
+        .await
+        .unwrap();
+    assert!(fallback.contains(&installer.name), "{fallback}");
+
+    // A switch saved, then read back after a reload.
+    let before = owners.settings.route_conversations;
+    assert_eq!(checked(&browser, "route-conversations").await, before);
+    browser.click("route-conversations").await.unwrap();
+    click_centered(&browser, "owners-save").await;
+    browser
+        .wait_for_text(
+            "[data-testid=owners-status][data-outcome=saved]",
+            "to confirm",
+            |t| t.contains("saved"),
+        )
+        .await
+        .unwrap();
+    let saved: shared::owner::OwnersView = server.get_json("/api/settings/owners").await.unwrap();
+    assert_eq!(saved.settings.route_conversations, !before);
+    browser.goto(&server.url("/settings/owners")).await.unwrap();
+    browser
+        .wait_for_text("[data-testid=owners-summary]", "to load again", |_| true)
+        .await
+        .unwrap();
+    assert_eq!(checked(&browser, "route-conversations").await, !before);
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_custom_case_form_is_edited_and_saved_and_the_tasks_switch_reads_back_after_reload() {
+    use shared::case_form::{CaseSettingsView, FormMode};
+
+    require_built_pages();
+    let server = Sfbridge::demo().await.unwrap();
+    let before: CaseSettingsView = server.get_json("/api/settings/cases").await.unwrap();
+    assert_eq!(
+        before.settings.form_mode,
+        FormMode::RecordTypes,
+        "the demo shows the record-type form"
+    );
+    let tasks: shared::tasks::TaskSettings = server.get_json("/api/settings/tasks").await.unwrap();
+    assert!(tasks.send_conversations, "on in the demo");
+
+    let browser = Browser::start().await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/settings/cases").await.unwrap())
+        .await
+        .unwrap();
+    // Record types hide the field list; the custom form brings it back as it was.
+    browser.click("form-record-types").await.unwrap();
+    sfbridge_tests::poll(
+        "the field list to go",
+        sfbridge_tests::browser::PAGE_TIMEOUT,
+        || async {
+            let shown = browser
+                .client()
+                .find_all(Locator::Css("[data-testid=case-fields]"))
+                .await?;
+            if shown.is_empty() {
+                Ok(Some(()))
+            } else {
+                anyhow::bail!("still listed")
+            }
+        },
+    )
+    .await
+    .unwrap();
+    browser.click("form-custom").await.unwrap();
+    browser
+        .wait_for_text("[data-testid=case-fields]", "to list the fields", |t| {
+            t.contains("Subject")
+        })
+        .await
+        .unwrap();
+    let fields = || attributes(&browser, "[data-testid=case-field]", "data-field");
+    assert_eq!(fields().await[..2], ["Subject", "Description"]);
+    // Every field Salesforce requires is locked in: its Remove is disabled.
+    for required in before.fields.iter().filter(|f| f.required()) {
+        let css = format!(
+            "[data-testid=case-field][data-field={}] [data-testid=remove-case-field]",
+            required.api_name
+        );
+        let remove = browser.client().find(Locator::Css(&css)).await.unwrap();
+        assert!(!remove.is_enabled().await.unwrap(), "{css}");
+    }
+    // Add Origin, move it to the top, remove Description.
+    select(&browser, "add-case-field-pick", "Origin").await;
+    browser.click("add-case-field").await.unwrap();
+    browser
+        .wait_for_text(
+            "[data-testid=case-field][data-field=Origin]",
+            "to add it",
+            |_| true,
+        )
+        .await
+        .unwrap();
+    let count = fields().await.len();
+    for _ in 1..count {
+        click_css(
+            &browser,
+            "[data-testid=case-field][data-field=Origin] [data-testid=move-up]",
+        )
+        .await;
+    }
+    click_css(
+        &browser,
+        "[data-testid=case-field][data-field=Description] [data-testid=remove-case-field]",
+    )
+    .await;
+    let edited = fields().await;
+    assert_eq!(edited[..2], ["Origin", "Subject"], "{edited:?}");
+    assert!(!edited.contains(&"Description".to_owned()));
+    browser.click("owner-teammate").await.unwrap();
+    click_centered(&browser, "cases-save").await;
+    browser
+        .wait_for_text(
+            "[data-testid=cases-status][data-outcome=saved]",
+            "to confirm",
+            |t| t.contains("Case settings saved"),
+        )
+        .await
+        .unwrap();
+    let saved: CaseSettingsView = server.get_json("/api/settings/cases").await.unwrap();
+    assert_eq!(
+        saved.settings.form_mode,
+        FormMode::Custom { fields: edited }
+    );
+    assert_eq!(
+        saved.settings.owner_mode,
+        shared::case_form::OwnerMode::AssignTeammate
+    );
+
+    // The Tasks switch beside them: off, saved, and still off after a reload.
+    click_centered(&browser, "send-conversations").await;
+    click_centered(&browser, "tasks-save").await;
+    browser
+        .wait_for_text(
+            "[data-testid=tasks-status][data-outcome=saved]",
+            "to confirm",
+            |t| t.contains("saved"),
+        )
+        .await
+        .unwrap();
+    let tasks: shared::tasks::TaskSettings = server.get_json("/api/settings/tasks").await.unwrap();
+    assert!(!tasks.send_conversations);
+    browser.goto(&server.url("/settings/cases")).await.unwrap();
+    browser
+        .wait_for_text(
+            "[data-testid=case-field][data-field=Origin]",
+            "to read the form back",
+            |_| true,
+        )
+        .await
+        .unwrap();
+    assert!(!checked(&browser, "send-conversations").await);
+    assert!(checked(&browser, "owner-teammate").await);
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn api_usage_shows_the_calls_counted_and_the_orgs_figures_from_salesforce() {
+    require_built_pages();
+    let server = Sfbridge::demo().await.unwrap();
+    let demo = server.demo_credentials().await.unwrap();
+    // The demo's sync has spent calls by the time it is up; the page shows the org's last
+    // answer.
+    let browser = Browser::start().await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/settings/usage").await.unwrap())
+        .await
+        .unwrap();
+    let number = |text: String| text.trim().parse::<u64>().unwrap();
+    let installation = number(
+        browser
+            .wait_for_text("[data-testid=installation-calls]", "to count", |_| true)
+            .await
+            .unwrap(),
+    );
+    let org = number(
+        browser
+            .wait_for_text("[data-testid=org-calls]", "to be read", |t| {
+                t.parse::<u64>().is_ok()
+            })
+            .await
+            .unwrap(),
+    );
+    let allocation = number(
+        browser
+            .wait_for_text("[data-testid=allocation]", "to be read", |_| true)
+            .await
+            .unwrap(),
+    );
+    // The simulator's own figures: its allocation and at least as many calls as it last
+    // reported (the org counts every caller; the installation only its own).
+    let limits: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/services/data/v62.0/limits",
+            demo.salesforce.url
+        ))
+        .bearer_auth(&demo.salesforce.access_token)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let max = limits["DailyApiRequests"]["Max"].as_u64().unwrap();
+    let remaining = limits["DailyApiRequests"]["Remaining"].as_u64().unwrap();
+    assert_eq!(allocation, max);
+    assert!(installation > 0, "the demo's own calls are counted");
+    assert!(org >= installation, "{org} >= {installation}");
+    assert!(org < max - remaining, "{org} before the test's own call");
+    let share = shared::usage::percent_text(shared::usage::permille(installation, allocation));
+    browser
+        .wait_for_text("[data-testid=usage-share-text]", "to give the share", |t| {
+            t.starts_with(&format!("sfbridge: {share} of the allocation"))
+        })
+        .await
+        .unwrap();
+    let gauge = browser
+        .client()
+        .find(Locator::Css("[data-testid=usage-gauge]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        gauge.attr("value").await.unwrap().as_deref(),
+        Some(installation.to_string().as_str())
+    );
+    assert_eq!(
+        gauge.attr("max").await.unwrap().as_deref(),
+        Some(max.to_string().as_str())
+    );
+    browser
+        .wait_for_text(
+            "[data-testid=sync-pause][data-state=not_paused]",
+            "to say the sync runs",
+            |t| t.contains("not paused"),
+        )
+        .await
+        .unwrap();
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn check_now_asks_both_services_again() {
+    require_built_pages();
+    let server = Sfbridge::demo().await.unwrap();
+    let connections = || async {
+        let view: shared::ConnectionsView = server.get_json("/api/connections").await.unwrap();
+        view.installations[0].clone()
+    };
+    let before = connections().await;
+    let browser = Browser::start().await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/connections").await.unwrap())
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=installation]", "to show it", |_| true)
+        .await
+        .unwrap();
+    // Only a check records a contact: both move past what the start-up check recorded.
+    browser.click("connections-check").await.unwrap();
+    let after = sfbridge_tests::poll(
+        "both services contacted again",
+        sfbridge_tests::browser::PAGE_TIMEOUT,
+        || async {
+            let after = connections().await;
+            if after.salesforce.last_contact_at > before.salesforce.last_contact_at
+                && after.intercom.last_contact_at > before.intercom.last_contact_at
+            {
+                Ok(Some(after))
+            } else {
+                anyhow::bail!("not yet: {after:?}")
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(after.salesforce.state, shared::ConnectionState::Connected);
+    assert_eq!(after.intercom.state, shared::ConnectionState::Connected);
+    // The button is back once the page has the answer.
+    browser
+        .wait_for_text(
+            "[data-testid=connections-check]",
+            "to be ready again",
+            |t| t == "Check now",
+        )
+        .await
+        .unwrap();
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn parked_jobs_of_a_kind_are_retried_together_from_the_page_and_then_synced() {
+    use sfbridge::jobs::kinds::ChangedRecord;
+    use sfbridge::jobs::{JobKind, RetryPolicy, SyncToIntercom};
+    use sfbridge::store::FailOutcome;
+
+    require_built_pages();
+    let server = Sfbridge::demo().await.unwrap();
+    let store = Store::connect(
+        &format!(
+            "sqlite://{}",
+            server.data_dir().join("sfbridge.db").display()
+        )
+        .parse()
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let demo = sfbridge::demo::DEMO_INSTALLATION_ID;
+    let contacts = [
+        contact_id(&server, "maya.patel@globex.example.com").await,
+        contact_id(&server, "liam.silva@initech.example.com").await,
+    ];
+    // Two Salesforce -> Intercom jobs given up on, as in the single retry's test: due only
+    // tomorrow (the demo's worker leaves them), claimed by the test's worker and failed.
+    let now = chrono_now_ms();
+    let tomorrow = now + 86_400_000;
+    let mut ids = Vec::new();
+    for contact in &contacts {
+        let payload = SyncToIntercom::Record(ChangedRecord {
+            object: SalesforceObject::Contact,
+            id: contact.clone(),
+            deleted: false,
+        });
+        ids.push(
+            store
+                .enqueue(&payload.job(demo, 1, tomorrow), now)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let claimed = store
+        .claim_batch(
+            SyncToIntercom::NAME,
+            demo,
+            "settings-test",
+            60_000,
+            tomorrow,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    for id in &ids {
+        let parked = store
+            .fail(
+                *id,
+                "settings-test",
+                "Intercom was unreachable",
+                &RetryPolicy::default(),
+                tomorrow,
+            )
+            .await
+            .unwrap();
+        assert_eq!(parked, FailOutcome::Parked);
+    }
+
+    let browser = Browser::start().await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/settings/health").await.unwrap())
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=count-parked]", "to count both", |t| t == "2")
+        .await
+        .unwrap();
+    let kind_button = format!(
+        "[data-testid=retry-kind][data-kind=\"{}\"]",
+        SyncToIntercom::NAME
+    );
+    browser
+        .wait_for_text(&kind_button, "to offer the kind", |t| {
+            t.contains(SyncToIntercom::NAME)
+        })
+        .await
+        .unwrap();
+    click_css(&browser, &kind_button).await;
+    browser
+        .wait_for_text("[data-testid=retry-status]", "to say both went back", |t| {
+            t.contains("2 jobs back in the queue")
+        })
+        .await
+        .unwrap();
+    sfbridge_tests::poll(
+        "both retried jobs to have synced their contacts",
+        sfbridge_tests::browser::PAGE_TIMEOUT,
+        || async {
+            let mut pending = Vec::new();
+            for (id, contact) in ids.iter().zip(&contacts) {
+                let job = store.job(*id).await?;
+                let page: shared::sync::LedgerPage = server
+                    .get_json(&format!("/api/sync/ledger?record_id={contact}"))
+                    .await?;
+                let synced = page.entries.iter().any(|e| {
+                    e.salesforce_id.as_deref() == Some(contact.as_str())
+                        && e.outcome != shared::sync::Outcome::Failed
+                });
+                if job.is_some() || !synced {
+                    pending.push(contact.clone());
+                }
+            }
+            if pending.is_empty() {
+                Ok(Some(()))
+            } else {
+                anyhow::bail!("not yet synced: {pending:?}")
+            }
+        },
+    )
+    .await
+    .unwrap();
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_settings_pages_fit_a_375_pixel_wide_screen() {
+    require_built_pages();
+    let server = Sfbridge::demo().await.unwrap();
+    let browser = Browser::start().await.unwrap();
+    browser.client().set_window_size(375, 812).await.unwrap();
+    browser
+        .sign_in(&server.admin_link("/settings/people").await.unwrap())
+        .await
+        .unwrap();
+    let width: u64 = serde_json::from_value(
+        browser
+            .client()
+            .execute("return document.documentElement.clientWidth", vec![])
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(width <= 375, "the window is {width} px wide");
+    let pages = [
+        ("/settings/people", "[data-testid=mapping-panel]"),
+        ("/settings/accounts", "[data-testid=settings-nav]"),
+        ("/settings/owners", "[data-testid=owner-matches]"),
+        ("/settings/cases", "[data-testid=send-conversations]"),
+        ("/settings/health", "[data-testid=sync-counters]"),
+        ("/settings/usage", "[data-testid=usage-counters]"),
+        ("/settings/transfer", "[data-testid=import-file]"),
+        ("/connections", "[data-testid=installation]"),
+    ];
+    for (path, loaded) in pages {
+        browser.goto(&server.url(path)).await.unwrap();
+        browser
+            .wait_for_text(loaded, "to be shown", |_| true)
+            .await
+            .unwrap();
+        let (scroll, client): (u64, u64) = serde_json::from_value(
+            browser
+                .client()
+                .execute(
+                    "const e = document.documentElement; return [e.scrollWidth, e.clientWidth]",
+                    vec![],
+                )
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        if scroll > client {
+            // What sticks out, for the failure message.
+            let wide = browser
+                .client()
+                .execute(
+                    "const w = document.documentElement.clientWidth;
+                     return [...document.querySelectorAll('body *')]
+                       .filter(e => e.getBoundingClientRect().right > w + 1)
+                       .slice(0, 12)
+                       .map(e => `${e.tagName}.${e.className} ${e.dataset.testid || ''} ${Math.round(e.getBoundingClientRect().right)}`)",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            panic!("{path} overflows: {scroll} px of content in {client} px: {wide}");
+        }
+    }
     browser.close().await.unwrap();
 }

@@ -1,4 +1,5 @@
-//! Connections and installing, for admins: `/api/connections` (the page), connecting or
+//! Connections and installing, for admins: `/api/connections` (the page), `POST
+//! /api/connections/check` (both services asked again now), connecting or
 //! switching Salesforce, reconnecting Intercom, the webhooks step, adding an installation, and
 //! uninstalling.
 
@@ -23,6 +24,16 @@ pub async fn connections(
     State(state): State<AppState>,
     Installation(id): Installation,
 ) -> Result<Json<shared::ConnectionsView>, AppError> {
+    Ok(Json(connections::view(&state.store, &id).await?))
+}
+
+/// *Check now*: both services of the installation asked again (no counted Salesforce call),
+/// then the page's view with what they said.
+pub async fn check_connections(
+    State(state): State<AppState>,
+    Installation(id): Installation,
+) -> Result<Json<shared::ConnectionsView>, AppError> {
+    connections::check_one(&state.clients, &id).await?;
     Ok(Json(connections::view(&state.store, &id).await?))
 }
 

@@ -2,7 +2,8 @@
 //! [&object=Lead|Contact|Account][&outcome=created|updated|..][&record_id=..][&before=][&limit=]
 //! [&since=MS][&email=..]`: the sync ledger, newest first (`record_id` and `email` give a
 //! person's whole history: both sides' ids of their link). `GET /api/sync/health` the
-//! counters, `GET /api/sync/jobs/parked` the parked jobs.
+//! counters, `GET /api/sync/jobs/parked` the parked jobs, `GET /api/sync/usage` the
+//! Salesforce API usage and whether the sync is paused.
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -124,5 +125,16 @@ pub async fn parked(
 ) -> Result<Json<ParkedJobs>, AppError> {
     Ok(Json(
         crate::sync::ledger::parked(&state.store, &installation).await?,
+    ))
+}
+
+/// Today's Salesforce calls, the org's last usage and allocation, the pause: no call is made.
+pub async fn usage(
+    State(state): State<AppState>,
+    Installation(installation): Installation,
+) -> Result<Json<shared::usage::ApiUsageView>, AppError> {
+    let now = chrono::Utc::now().timestamp_millis();
+    Ok(Json(
+        crate::sync::usage::usage(&state.clients, &state.sync, &installation, now).await?,
     ))
 }

@@ -329,6 +329,7 @@ fn api() -> Api {
         .get("/inbox/conversations/{id}", Teammate, inbox::one)
         // Connections and installing.
         .get("/connections", Admin, install::connections)
+        .post("/connections/check", Admin, install::check_connections)
         .post(
             "/connections/salesforce",
             Admin,
@@ -363,6 +364,7 @@ fn api() -> Api {
         .get("/sync/ledger", Admin, ledger::list)
         .get("/sync/health", Admin, ledger::health)
         .get("/sync/jobs/parked", Admin, ledger::parked)
+        .get("/sync/usage", Admin, ledger::usage)
         .post("/sync/jobs/{id}/retry", Admin, jobs::retry_one)
         .post("/sync/jobs/retry", Admin, jobs::retry_kind)
         .get("/settings/sync", Admin, settings::get)

@@ -33,9 +33,69 @@ impl ApiUsage {
     }
 }
 
+/// Milliseconds in a day: "today" is the UTC day.
+const DAY_MS: i64 = 86_400_000;
+
+/// What one client knows of the day's usage without asking: the REST calls it made today (UTC)
+/// and the org's last `Sforce-Limit-Info`, with when it came.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UsageToday {
+    /// The UTC day (days since the epoch) `calls` counts.
+    day: i64,
+    calls: u64,
+    /// The org's usage, as its last answer said.
+    pub org: Option<ApiUsage>,
+    /// When that answer came (unix ms).
+    pub org_seen_at: Option<i64>,
+}
+
+impl UsageToday {
+    /// One answered call at `now`: counted against the day when `counted` (REST calls are;
+    /// OAuth and streaming are not), and the org's usage kept when the answer carried it.
+    pub fn record(&mut self, now: i64, counted: bool, org: Option<ApiUsage>) {
+        if counted {
+            let day = now.div_euclid(DAY_MS);
+            if day != self.day {
+                self.day = day;
+                self.calls = 0;
+            }
+            self.calls += 1;
+        }
+        if let Some(org) = org {
+            self.org = Some(org);
+            self.org_seen_at = Some(now);
+        }
+    }
+
+    /// The calls made on the UTC day of `now`.
+    pub fn calls_today(&self, now: i64) -> u64 {
+        if now.div_euclid(DAY_MS) == self.day {
+            self.calls
+        } else {
+            0
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_are_counted_per_utc_day_and_the_org_usage_kept_with_its_time() {
+        let mut usage = UsageToday::default();
+        let noon = 20_000 * DAY_MS + DAY_MS / 2;
+        usage.record(noon, true, Some(ApiUsage { used: 5, max: 100 }));
+        usage.record(noon + 1, false, None);
+        usage.record(noon + 2, true, None);
+        assert_eq!(usage.calls_today(noon + 3), 2);
+        assert_eq!(usage.org, Some(ApiUsage { used: 5, max: 100 }));
+        assert_eq!(usage.org_seen_at, Some(noon));
+        // The next day starts from nothing.
+        assert_eq!(usage.calls_today(noon + DAY_MS), 0);
+        usage.record(noon + DAY_MS, true, None);
+        assert_eq!(usage.calls_today(noon + DAY_MS), 1);
+    }
 
     #[test]
     fn reads_plain_and_per_app_forms() {

@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use error::{ErrorCode, Refusal, SalesforceError};
-pub use limits::ApiUsage;
+pub use limits::{ApiUsage, UsageToday};
 pub use oauth::{App, Pkce, Tokens};
 
 /// The API version every call uses.
@@ -90,7 +90,7 @@ struct Inner {
     /// Bumped on each refresh: a request that failed with an older token just retries.
     generation: AtomicU64,
     refreshing: tokio::sync::Mutex<()>,
-    usage: Mutex<Option<ApiUsage>>,
+    usage: Mutex<UsageToday>,
     on_refresh: Option<TokenSink>,
     retry: Retry,
     describes: describe::Revalidated<describe::ObjectDescribe>,
@@ -158,7 +158,7 @@ impl Client {
                 refresh_token: Mutex::new(connection.refresh_token),
                 generation: AtomicU64::new(0),
                 refreshing: tokio::sync::Mutex::new(()),
-                usage: Mutex::new(None),
+                usage: Mutex::new(UsageToday::default()),
                 on_refresh,
                 retry,
                 describes: describe::Revalidated::default(),
@@ -189,6 +189,11 @@ impl Client {
 
     /// The last `Sforce-Limit-Info` seen.
     pub fn api_usage(&self) -> Option<ApiUsage> {
+        self.inner.usage.lock().org
+    }
+
+    /// This client's REST calls today and the org's last usage, as counted so far (no call).
+    pub fn usage_today(&self) -> UsageToday {
         *self.inner.usage.lock()
     }
 
@@ -271,12 +276,17 @@ impl Client {
                     purpose: crate::metrics::salesforce_purpose(call.path.as_str()),
                 })
                 .inc();
-            if let Some(usage) = headers
+            let usage = headers
                 .get("sforce-limit-info")
                 .and_then(|v| v.to_str().ok())
-                .and_then(ApiUsage::parse)
-            {
-                *inner.usage.lock() = Some(usage);
+                .and_then(ApiUsage::parse);
+            // Only REST calls count against the org's daily allocation.
+            inner.usage.lock().record(
+                chrono::Utc::now().timestamp_millis(),
+                call.path.starts_with("/services/data/"),
+                usage,
+            );
+            if let Some(usage) = usage {
                 metrics
                     .api_usage
                     .get_or_create(&crate::metrics::Instance {

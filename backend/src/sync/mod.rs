@@ -16,6 +16,7 @@ pub mod routing;
 mod spending;
 pub mod to_intercom;
 pub mod to_salesforce;
+pub mod usage;
 pub mod worker;
 
 use std::sync::Arc;
@@ -44,6 +45,26 @@ pub struct SyncState {
     pub wake: Arc<Notify>,
     pub config: WorkerConfig,
     pub stats: Arc<Stats>,
+    /// Installations whose jobs wait for the API limit, as the worker paused them.
+    pub pauses: Pauses,
+}
+
+/// Until when (unix ms) each installation's sync waits after Salesforce refused a call for the
+/// org's API limit: the worker writes it, the API usage page reads it.
+#[derive(Clone, Default)]
+pub struct Pauses(Arc<parking_lot::Mutex<std::collections::HashMap<String, i64>>>);
+
+impl Pauses {
+    pub fn pause(&self, installation_id: &str, until: i64) {
+        self.0.lock().insert(installation_id.to_owned(), until);
+    }
+
+    /// Until when the installation's sync waits, if it still does at `now`.
+    pub fn until(&self, installation_id: &str, now: i64) -> Option<i64> {
+        let mut pauses = self.0.lock();
+        pauses.retain(|_, until| *until > now);
+        pauses.get(installation_id).copied()
+    }
 }
 
 impl SyncState {

@@ -464,6 +464,7 @@ impl Worker {
         if outcome.limit_exceeded || !released.is_empty() {
             let until = now + self.config.limit_pause.as_millis() as i64;
             self.paused.insert(installation_id.to_owned(), until);
+            self.sync.pauses.pause(installation_id, until);
             self.store
                 .release_jobs(&released, &self.id, until, now)
                 .await?;

@@ -3,7 +3,6 @@
 //! delete (after a confirmation naming what goes), and add another installation.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::access::{
     ConfirmUninstall, ConnectSalesforce, Redirect, SignInOptions, UninstallPreview,
 };
@@ -32,17 +31,20 @@ pub fn InstallationActions() -> impl IntoView {
         }
     };
     let reconnect_salesforce = move |_| {
-        spawn_local(async move {
-            let body = ConnectSalesforce {
-                login: None,
-                switch_org: false,
-                next: Some("/connections".to_owned()),
-            };
-            match api::post_json::<_, Redirect>("/api/connections/salesforce", &body).await {
+        let body = ConnectSalesforce {
+            login: None,
+            switch_org: false,
+            next: Some("/connections".to_owned()),
+        };
+        api::send_json_then(
+            "POST",
+            "/api/connections/salesforce".to_owned(),
+            &body,
+            move |answer: Result<Redirect, _>| match answer {
                 Ok(redirect) => api::go_to(&redirect.url),
                 Err(failure) => error.set(Some(failure.to_string())),
-            }
-        });
+            },
+        );
     };
     view! {
         <div class="installation-actions" data-testid="installation-actions">
@@ -87,12 +89,12 @@ pub fn InstallationActions() -> impl IntoView {
 
 #[component]
 fn ReconnectIntercom(error: RwSignal<Option<String>>) -> impl IntoView {
-    let options = LocalResource::new(|| api::fetch::<SignInOptions>("/auth/options"));
+    let options = api::resource(Box::new(|| "/auth/options".to_owned()));
     view! {
         <div class="panel" data-testid="reconnect-intercom-panel">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let oauth = options.await.map(|o| o.intercom_oauth).unwrap_or(false);
+                    let oauth = options.await.and_then(|a| a.read::<SignInOptions>()).map(|o| o.intercom_oauth).unwrap_or(false);
                     view! { <IntercomConnect mode=IntercomMode::Reconnect oauth=oauth error=error /> }
                 })}
             </Suspense>
@@ -103,32 +105,32 @@ fn ReconnectIntercom(error: RwSignal<Option<String>>) -> impl IntoView {
 /// The confirmation: what is deleted, and the installation's name typed again.
 #[component]
 fn Disconnect(error: RwSignal<Option<String>>) -> impl IntoView {
-    let preview =
-        LocalResource::new(|| api::fetch::<UninstallPreview>("/api/installation/uninstall"));
+    let preview = api::resource(Box::new(|| "/api/installation/uninstall".to_owned()));
     let typed = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let confirm = move |_| {
         busy.set(true);
-        spawn_local(async move {
-            let body = ConfirmUninstall {
-                confirm_name: typed.get_untracked(),
-            };
-            match api::post_json::<_, serde::de::IgnoredAny>("/api/installation/uninstall", &body)
-                .await
-            {
+        let body = ConfirmUninstall {
+            confirm_name: typed.get_untracked(),
+        };
+        api::send_then(
+            "POST",
+            "/api/installation/uninstall".to_owned(),
+            api::to_json(&body).unwrap_or_default(),
+            Box::new(move |answer| match answer {
                 Ok(_) => api::go_to("/signin"),
                 Err(failure) => {
                     error.set(Some(failure.to_string()));
                     busy.set(false);
                 }
-            }
-        });
+            }),
+        );
     };
     view! {
         <div class="panel" data-testid="disconnect-panel">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match preview.await {
+                    match preview.await.and_then(|a| a.read::<UninstallPreview>()) {
                         Ok(preview) => {
                             let name = preview.installation_name.clone();
                             view! {

@@ -19,14 +19,37 @@ pub use installation::InstallationCard;
 use crate::api::{self, LoadError};
 use crate::{clock, format};
 
+/// Asks both services again (`POST`), answering the page's view.
+const CHECK_PATH: &str = "/api/connections/check";
+
 /// `/connections`: fetches `GET /api/connections` and shows it, with a Refresh button, what
-/// the last connect came to (`?connected=`, `?error=`), and the installation's actions.
+/// the last connect came to (`?connected=`, `?error=`), the installation's actions, and *Check
+/// now*, which has both services asked again.
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
-    let connections = LocalResource::new(load_connections);
+    let connections = api::resource(Box::new(|| api::CONNECTIONS_PATH.to_owned()));
     let connected = api::query_param("connected");
     let refused = api::query_param("error");
     let (refreshing, set_refreshing) = signal(false);
+    let checking = RwSignal::new(false);
+    let check_failed = RwSignal::new(None::<String>);
+    // Both services asked again now, then the page shows what they said.
+    let check_now = move |_| {
+        checking.set(true);
+        check_failed.set(None);
+        api::send_then(
+            "POST",
+            CHECK_PATH.to_owned(),
+            "{}".to_owned(),
+            Box::new(move |answer| {
+                if let Err(failure) = answer {
+                    check_failed.set(Some(failure.to_string()));
+                }
+                checking.set(false);
+                connections.refetch();
+            }),
+        );
+    };
     view! {
         <div class="page-header">
             <div>
@@ -36,6 +59,17 @@ pub fn ConnectionsPage() -> impl IntoView {
                     "This page shows whether sfbridge can reach both, and the health of the server itself."
                 </p>
             </div>
+            <div class="save-bar">
+            <button
+                type="button"
+                class="button button-secondary"
+                data-testid="connections-check"
+                title="Ask Salesforce and Intercom again now"
+                disabled=move || checking.get()
+                on:click=check_now
+            >
+                {move || if checking.get() { "Checking…" } else { "Check now" }}
+            </button>
             <button
                 type="button"
                 class="button"
@@ -45,7 +79,13 @@ pub fn ConnectionsPage() -> impl IntoView {
             >
                 {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
             </button>
+            </div>
         </div>
+        {move || check_failed.get().map(|message| view! {
+            <div class="alert alert-error" role="alert" data-testid="connections-check-error">
+                <p class="alert-message">{message}</p>
+            </div>
+        })}
         {connected.map(|side| view! {
             <div class="alert alert-success" role="status" data-testid="connections-connected">
                 <p class="alert-message">{format!("{} is connected.", if side == "intercom" { "Intercom" } else { "Salesforce" })}</p>
@@ -59,7 +99,7 @@ pub fn ConnectionsPage() -> impl IntoView {
         // A Transition keeps the last answer on screen while a refresh is under way.
         <Transition fallback=Loading set_pending=set_refreshing>
             {move || Suspend::new(async move {
-                match connections.await {
+                match connections.await.and_then(|a| a.read::<ConnectionsView>()) {
                     Ok(view) => {
                         let installed = !view.installations.is_empty();
                         view! {
@@ -79,12 +119,6 @@ pub fn ConnectionsPage() -> impl IntoView {
             " Another Intercom workspace, paired with its own Salesforce org."
         </p>
     }
-}
-
-/// Starts one request; the page's cleanup aborts it if the reader navigates away first.
-fn load_connections() -> impl Future<Output = Result<ConnectionsView, LoadError>> {
-    let abort = api::abort_on_cleanup();
-    async move { api::fetch_connections(abort.as_ref()).await }
 }
 
 #[component]

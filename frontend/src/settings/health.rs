@@ -4,7 +4,6 @@
 //! the filtered rows as CSV.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::sync::health::{ParkedJobs, SyncHealth, csv_cells, error_hint, ledger_csv};
 use shared::sync::{JobsRetried, LedgerEntry, LedgerObject, LedgerPage, Outcome};
 
@@ -85,18 +84,16 @@ impl Filters {
 #[component]
 pub fn SyncHealthPage() -> impl IntoView {
     let filters = RwSignal::new(Filters::default());
-    let health = LocalResource::new(|| {
-        let path = format!(
+    let health = api::resource(Box::new(|| {
+        format!(
             "/api/sync/health?since={}",
             crate::format::number(local_midnight())
-        );
-        async move { api::fetch::<SyncHealth>(&path).await }
-    });
-    let ledger = LocalResource::new(move || {
-        let path = format!("/api/sync/ledger?{}", filters.get().query());
-        async move { api::fetch::<LedgerPage>(&path).await }
-    });
-    let parked = LocalResource::new(|| api::fetch::<ParkedJobs>("/api/sync/jobs/parked"));
+        )
+    }));
+    let ledger = api::resource(Box::new(move || {
+        format!("/api/sync/ledger?{}", filters.get().query())
+    }));
+    let parked = api::resource(Box::new(|| "/api/sync/jobs/parked".to_owned()));
     let message = RwSignal::new(None::<Result<String, String>>);
     let refresh = move || {
         health.refetch();
@@ -104,16 +101,21 @@ pub fn SyncHealthPage() -> impl IntoView {
         parked.refetch();
     };
     let retry = move |path: String| {
-        spawn_local(async move {
-            match api::post_json::<_, JobsRetried>(&path, &api::Intent::default()).await {
-                Ok(done) => message.set(Some(Ok(format!(
-                    "{} back in the queue.",
-                    count(done.retried, "job")
-                )))),
-                Err(failure) => message.set(Some(Err(failure.to_string()))),
-            }
-            refresh();
-        });
+        api::send_then(
+            "POST",
+            path,
+            "{}".to_owned(),
+            Box::new(move |answer| {
+                match answer.and_then(|a| a.read::<JobsRetried>()) {
+                    Ok(done) => message.set(Some(Ok(format!(
+                        "{} back in the queue.",
+                        count(done.retried, "job")
+                    )))),
+                    Err(failure) => message.set(Some(Err(failure.to_string()))),
+                }
+                refresh();
+            }),
+        );
     };
     let set = move |change: fn(&mut Filters, String)| {
         move |ev: leptos::ev::Event| {
@@ -133,7 +135,7 @@ pub fn SyncHealthPage() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="loading">"Loading the counters…"</p> }>
                 {move || Suspend::new(async move {
-                    match health.await {
+                    match health.await.and_then(|a| a.read::<SyncHealth>()) {
                         Ok(h) => view! { <Counters health=h /> }.into_any(),
                         Err(error) => view! { <LoadProblem error=error what="the counters" testid="health" on_retry=move |_| health.refetch() /> }.into_any(),
                     }
@@ -147,7 +149,7 @@ pub fn SyncHealthPage() -> impl IntoView {
                 <h2 class="section-title" id="parked-title">"Parked jobs"</h2>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        match parked.await {
+                        match parked.await.and_then(|a| a.read::<ParkedJobs>()) {
                             Ok(list) if list.jobs.is_empty() => view! { <p class="empty" data-testid="parked-empty">"No job waits for a retry."</p> }.into_any(),
                             Ok(list) => {
                                 let mut kinds: Vec<String> = list.jobs.iter().map(|j| j.kind.clone()).collect();
@@ -244,7 +246,7 @@ pub fn SyncHealthPage() -> impl IntoView {
                 </form>
                 <Transition fallback=|| view! { <p class="loading">"Loading the ledger…"</p> }>
                     {move || Suspend::new(async move {
-                        match ledger.await {
+                        match ledger.await.and_then(|a| a.read::<LedgerPage>()) {
                             Ok(page) => view! { <LedgerTable entries=page.entries /> }.into_any(),
                             Err(error) => view! { <LoadProblem error=error what="the ledger" testid="ledger" on_retry=move |_| ledger.refetch() /> }.into_any(),
                         }

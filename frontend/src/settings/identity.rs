@@ -4,7 +4,6 @@
 //! `PUT`.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::sync::settings::{IdentitySaved, Unlinked};
 use shared::sync::{
     IdentitySettings, MappingRefusal, SettingsProblem, SyncSettings, unlinks_needed,
@@ -99,28 +98,33 @@ pub fn SaveIdentity(settings: Settings, which: Which) -> impl IntoView {
     let busy = RwSignal::new(false);
     let put = move |identity: IdentitySettings| {
         busy.set(true);
-        spawn_local(async move {
-            let path = format!("{SETTINGS_PATH}/identity");
-            match api::send_json::<_, IdentitySaved>("PUT", &path, &identity).await {
-                Ok(saved) => {
-                    settings
-                        .saved
-                        .update(|s| s.identity = saved.identity.clone());
-                    settings.draft.update(|d| d.identity = saved.identity);
-                    let dropped = match which {
-                        Which::People => saved.unlinked.people,
-                        Which::Companies => saved.unlinked.companies,
-                    };
-                    let mut message = "Matching saved.".to_owned();
-                    if dropped > 0 {
-                        message.push_str(&format!(" {} dropped.", count(dropped, "link")));
+        let path = format!("{SETTINGS_PATH}/identity");
+        api::send_json_then(
+            "PUT",
+            path,
+            &identity,
+            move |answer: Result<IdentitySaved, _>| {
+                match answer {
+                    Ok(saved) => {
+                        settings
+                            .saved
+                            .update(|s| s.identity = saved.identity.clone());
+                        settings.draft.update(|d| d.identity = saved.identity);
+                        let dropped = match which {
+                            Which::People => saved.unlinked.people,
+                            Which::Companies => saved.unlinked.companies,
+                        };
+                        let mut message = "Matching saved.".to_owned();
+                        if dropped > 0 {
+                            message.push_str(&format!(" {} dropped.", count(dropped, "link")));
+                        }
+                        status.set(Some(Status::Saved(message)));
                     }
-                    status.set(Some(Status::Saved(message)));
+                    Err(failure) => status.set(Some(Status::Refused(vec![failure.to_string()]))),
                 }
-                Err(failure) => status.set(Some(Status::Refused(vec![failure.to_string()]))),
-            }
-            busy.set(false);
-        });
+                busy.set(false);
+            },
+        );
     };
     let save = move |_| {
         confirming.set(None);
@@ -141,9 +145,10 @@ pub fn SaveIdentity(settings: Settings, which: Which) -> impl IntoView {
             return;
         }
         busy.set(true);
-        spawn_local(async move {
-            let path = format!("{SETTINGS_PATH}/identity/preview");
-            match api::post_json::<_, Unlinked>(&path, &identity).await {
+        let path = format!("{SETTINGS_PATH}/identity/preview");
+        let sent = identity.clone();
+        api::send_json_then("POST", path, &sent, move |answer: Result<Unlinked, _>| {
+            match answer {
                 Ok(unlinked) => confirming.set(Some((identity, unlinked))),
                 Err(failure) => status.set(Some(Status::Refused(vec![failure.to_string()]))),
             }

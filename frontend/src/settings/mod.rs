@@ -6,14 +6,16 @@
 //! admin chooses; the server checks again on save.
 
 pub mod accounts;
+pub mod cases;
 pub mod health;
 pub mod identity;
 pub mod mappings;
+pub mod owners;
 pub mod people;
 pub mod transfer;
+pub mod usage;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 use shared::sync::{
     AttributeMapping, IdentitySettings, SettingsProblem, SyncMetadata, SyncSettings,
@@ -47,10 +49,13 @@ impl From<Saved> for SyncSettings {
 }
 
 /// The settings pages, in the navigation's order.
-pub const PAGES: [(&str, &str); 4] = [
+pub const PAGES: [(&str, &str); 7] = [
     ("/settings/people", "People sync"),
     ("/settings/accounts", "Account sync"),
+    ("/settings/owners", "Owners"),
+    ("/settings/cases", "Cases"),
     ("/settings/health", "Sync health"),
+    ("/settings/usage", "API usage"),
     ("/settings/transfer", "Mappings as code"),
 ];
 
@@ -109,6 +114,174 @@ pub fn SettingsFrame(children: Children) -> impl IntoView {
             </nav>
             <div class="settings-page">{children()}</div>
         </div>
+    }
+}
+
+/// Marks the page unsaved while `changed` says so (the navigation and the browser ask first).
+pub fn track_unsaved(changed: impl Fn() -> bool + Send + Sync + 'static) {
+    if let Some(Unsaved(unsaved)) = use_context::<Unsaved>() {
+        Effect::new(move |_| unsaved.set(changed()));
+    }
+}
+
+/// One settings document a page edits: as saved, the admin's draft, what the last save said.
+pub struct Draft<T: Send + Sync + 'static> {
+    pub saved: RwSignal<T>,
+    pub draft: RwSignal<T>,
+    pub status: RwSignal<Option<Status>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Draft<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Draft<T> {}
+
+impl<T> Draft<T>
+where
+    T: Clone + PartialEq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    pub fn new(value: T) -> Self {
+        Draft {
+            saved: RwSignal::new(value.clone()),
+            draft: RwSignal::new(value),
+            status: RwSignal::new(None),
+        }
+    }
+
+    /// Whether the draft differs from what is saved.
+    pub fn changed(self) -> bool {
+        self.draft.with(|d| self.saved.with(|s| d != s))
+    }
+
+    /// Puts what is saved back in the draft.
+    pub fn discard(self) {
+        self.draft.set(self.saved.get_untracked());
+        self.status.set(None);
+    }
+
+    /// `PUT`s the draft to `path`: what the server accepted becomes saved (and the draft), with
+    /// `confirmation`; a refusal keeps the draft and shows the server's words.
+    pub fn save(self, path: &'static str, confirmation: &'static str) {
+        let body = match api::to_json(&self.draft.get_untracked()) {
+            Ok(body) => body,
+            Err(error) => {
+                self.status.set(Some(Status::Refused(vec![error])));
+                return;
+            }
+        };
+        api::send_then(
+            "PUT",
+            path.to_owned(),
+            body,
+            Box::new(move |answer| match answer.and_then(|a| a.read::<T>()) {
+                Ok(accepted) => {
+                    self.saved.set(accepted.clone());
+                    self.draft.set(accepted);
+                    self.status
+                        .set(Some(Status::Saved(confirmation.to_owned())));
+                }
+                Err(failure) => self
+                    .status
+                    .set(Some(Status::Refused(vec![failure.to_string()]))),
+            }),
+        );
+    }
+}
+
+/// Save and Discard for a [`Draft`] (`{testid}-save`, `{testid}-discard`), and what the last
+/// save said (`status_testid`).
+#[component]
+pub fn DraftBar<T>(
+    draft: Draft<T>,
+    path: &'static str,
+    confirmation: &'static str,
+    testid: &'static str,
+    status_testid: &'static str,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    let save = move |_| draft.save(path, confirmation);
+    view! {
+        <div class="save-bar">
+            <button type="button" class="button" data-testid=format!("{testid}-save") on:click=save>
+                "Save"
+            </button>
+            <button
+                type="button"
+                class="button button-secondary"
+                data-testid=format!("{testid}-discard")
+                disabled=move || !draft.changed()
+                on:click=move |_| draft.discard()
+            >
+                "Discard changes"
+            </button>
+            <span class="muted">{move || draft.changed().then_some("Unsaved changes")}</span>
+        </div>
+        <StatusView status=draft.status testid=status_testid />
+    }
+}
+
+/// A radio button and its label: one copy of its code for every choice of every page.
+#[component]
+pub fn Choice(
+    name: &'static str,
+    testid: &'static str,
+    label: &'static str,
+    checked: Signal<bool>,
+    on_choose: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <label class="radio">
+            <input type="radio" name=name data-testid=testid prop:checked=move || checked.get() on:change=move |_| on_choose.run(()) />
+            {label}
+        </label>
+    }
+}
+
+/// A checkbox and its label, like [`Choice`].
+#[component]
+pub fn Switch(
+    testid: &'static str,
+    label: &'static str,
+    checked: Signal<bool>,
+    on_toggle: Callback<bool>,
+) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input type="checkbox" data-testid=testid prop:checked=move || checked.get() on:change=move |ev| on_toggle.run(event_target_checked(&ev)) />
+            {label}
+        </label>
+    }
+}
+
+/// Loads `T` from `path` and renders `page` with it; the loading and failure states.
+#[component]
+pub fn Loaded<T>(
+    path: &'static str,
+    what: &'static str,
+    testid: &'static str,
+    page: fn(T) -> AnyView,
+) -> impl IntoView
+where
+    T: Clone + serde::de::DeserializeOwned + 'static,
+{
+    let data = api::resource(Box::new(move || path.to_owned()));
+    view! {
+        <Transition fallback=move || view! { <p class="loading" data-testid=format!("{testid}-loading")>{format!("Loading {what}…")}</p> }>
+            {move || Suspend::new(async move {
+                match data.await.and_then(|answer| answer.read::<T>()) {
+                    Ok(value) => page(value),
+                    Err(error) => view! {
+                        <LoadProblem error=error what=what testid=testid on_retry=move |_| data.refetch() />
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -173,9 +346,12 @@ impl Settings {
         let body = Body {
             mappings: self.draft.with_untracked(|d| d.mappings.clone()),
         };
-        spawn_local(async move {
-            let path = format!("{SETTINGS_PATH}/mappings");
-            match api::send_json::<_, Saved>("PUT", &path, &body).await {
+        let path = format!("{SETTINGS_PATH}/mappings");
+        api::send_json_then(
+            "PUT",
+            path,
+            &body,
+            move |answer: Result<Saved, _>| match answer {
                 Ok(answer) => {
                     let settings = SyncSettings::from(answer);
                     let count = settings.mappings.len() as u64;
@@ -189,8 +365,8 @@ impl Settings {
                 Err(failure) => self
                     .status
                     .set(Some(Status::Refused(vec![failure.to_string()]))),
-            }
-        });
+            },
+        );
     }
 
     /// Puts the saved mappings back in the draft.
@@ -207,28 +383,36 @@ impl Settings {
     }
 }
 
-/// The settings and the metadata, loaded together.
-async fn load() -> Result<(SyncSettings, SyncMetadata), LoadError> {
-    let saved = api::fetch::<Saved>(SETTINGS_PATH).await?;
-    let metadata = api::fetch::<SyncMetadata>(METADATA_PATH).await?;
+/// The settings and the metadata, read from their answers.
+fn read(
+    saved: api::Answer,
+    metadata: api::Answer,
+) -> Result<(SyncSettings, SyncMetadata), LoadError> {
+    let saved = saved?.read::<Saved>()?;
+    let metadata = metadata?.read::<SyncMetadata>()?;
     Ok((saved.into(), metadata))
 }
 
 /// Loads the settings and renders `page` with them; the loading and failure states.
 #[component]
 pub fn WithSettings(page: fn(Settings) -> AnyView) -> impl IntoView {
-    let data = LocalResource::new(load);
+    let saved = api::resource(Box::new(|| SETTINGS_PATH.to_owned()));
+    let metadata = api::resource(Box::new(|| METADATA_PATH.to_owned()));
+    let refetch = move || {
+        saved.refetch();
+        metadata.refetch();
+    };
     view! {
         <Transition fallback=|| view! { <p class="loading" data-testid="settings-loading">"Loading the settings…"</p> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match read(saved.await, metadata.await) {
                     Ok((settings, metadata)) => page(Settings::new(settings, metadata)),
                     Err(error) => view! {
                         <LoadProblem
                             error=error
                             what="the settings"
                             testid="settings"
-                            on_retry=move |_| data.refetch()
+                            on_retry=move |_| refetch()
                         />
                     }
                     .into_any(),

@@ -116,9 +116,13 @@ fn Transfer(settings: Settings) -> impl IntoView {
         let Some(body) = file.get_untracked() else {
             return;
         };
-        spawn_local(async move {
-            let path = format!("{SETTINGS_PATH}/mappings/import");
-            match api::post_json::<_, serde::de::IgnoredAny>(&path, &body).await {
+        let path = format!("{SETTINGS_PATH}/mappings/import");
+        let sent = body.clone();
+        api::send_then(
+            "POST",
+            path,
+            api::to_json(&sent).unwrap_or_default(),
+            Box::new(move |answer| match answer {
                 Ok(_) => {
                     let mappings = body.mappings;
                     let n = mappings.len() as u64;
@@ -131,8 +135,8 @@ fn Transfer(settings: Settings) -> impl IntoView {
                     ))));
                 }
                 Err(failure) => status.set(Some(Status::Refused(vec![failure.to_string()]))),
-            }
-        });
+            }),
+        );
     };
     view! {
         <section class="settings-section" aria-labelledby="export-title">

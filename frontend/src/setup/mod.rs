@@ -4,7 +4,6 @@
 //! The same forms reconnect, switch and add installations from the Connections page.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use shared::access::{
     ConnectSalesforce, IntercomToken, Redirect, SalesforceLogin, SetupStatus, SetupToken,
@@ -191,41 +190,47 @@ pub fn IntercomConnect(
             ev.prevent_default();
             let mode = mode.clone();
             busy.set(true);
-            spawn_local(async move {
-                let body = IntercomToken {
-                    setup_token: match &mode {
-                        IntercomMode::Setup(token) => Some(token.clone()),
-                        _ => None,
-                    },
-                    access_token: access_token.get_untracked(),
-                    client_secret: client_secret.get_untracked(),
-                };
-                match api::post_json::<_, SignedIn>(mode.token_path(), &body).await {
+            let body = IntercomToken {
+                setup_token: match &mode {
+                    IntercomMode::Setup(token) => Some(token.clone()),
+                    _ => None,
+                },
+                access_token: access_token.get_untracked(),
+                client_secret: client_secret.get_untracked(),
+            };
+            api::send_json_then(
+                "POST",
+                mode.token_path().to_owned(),
+                &body,
+                move |answer: Result<SignedIn, _>| match answer {
                     Ok(done) => api::go_to(&done.next),
                     Err(failure) => {
                         error.set(Some(failure.to_string()));
                         busy.set(false);
                     }
-                }
-            });
+                },
+            );
         }
     };
     let with_oauth = {
         let mode = mode.clone();
         move |_| {
             let mode = mode.clone();
-            spawn_local(async move {
-                let body = api::Intent {
-                    token: match &mode {
-                        IntercomMode::Setup(token) => Some(token.as_str()),
-                        _ => None,
-                    },
-                };
-                match api::post_json::<_, Redirect>(mode.oauth_path(), &body).await {
+            let body = api::Intent {
+                token: match &mode {
+                    IntercomMode::Setup(token) => Some(token.as_str()),
+                    _ => None,
+                },
+            };
+            api::send_json_then(
+                "POST",
+                mode.oauth_path().to_owned(),
+                &body,
+                move |answer: Result<Redirect, _>| match answer {
                     Ok(redirect) => api::go_to(&redirect.url),
                     Err(failure) => error.set(Some(failure.to_string())),
-                }
-            });
+                },
+            );
         }
     };
     view! {
@@ -307,20 +312,23 @@ pub fn SalesforceConnect(
             _ => SalesforceLogin::Production,
         };
         busy.set(true);
-        spawn_local(async move {
-            let body = ConnectSalesforce {
-                login: Some(login),
-                switch_org,
-                next: Some(next.to_owned()),
-            };
-            match api::post_json::<_, Redirect>("/api/connections/salesforce", &body).await {
+        let body = ConnectSalesforce {
+            login: Some(login),
+            switch_org,
+            next: Some(next.to_owned()),
+        };
+        api::send_json_then(
+            "POST",
+            "/api/connections/salesforce".to_owned(),
+            &body,
+            move |answer: Result<Redirect, _>| match answer {
                 Ok(redirect) => api::go_to(&redirect.url),
                 Err(failure) => {
                     error.set(Some(failure.to_string()));
                     busy.set(false);
                 }
-            }
-        });
+            },
+        );
     };
     let choice = move |value: &'static str, label: &'static str| {
         view! {
@@ -392,12 +400,12 @@ pub fn SetupWebhooksPage() -> impl IntoView {
 /// The webhook URL and topics, the Canvas Kit URLs, and whether a notification arrived.
 #[component]
 pub fn Webhooks() -> impl IntoView {
-    let setup = LocalResource::new(|| api::fetch::<WebhookSetup>("/api/connections/webhooks"));
+    let setup = api::resource(Box::new(|| "/api/connections/webhooks".to_owned()));
     view! {
         <div class="webhooks" data-testid="webhooks">
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match setup.await {
+                    match setup.await.and_then(|a| a.read::<WebhookSetup>()) {
                         Ok(setup) => {
                             let received = setup.last_received_at;
                             view! {

@@ -49,14 +49,17 @@ pub fn use_session() -> Option<Session> {
 pub fn SessionProvider(children: Children) -> impl IntoView {
     let state = RwSignal::new(SessionState::Loading);
     provide_context(Session(state));
-    spawn_local(async move {
-        let loaded = match api::fetch::<SessionView>(SESSION_PATH).await {
-            Ok(view) => SessionState::SignedIn(view),
-            Err(error) if api::is_signed_out(&error) => SessionState::SignedOut,
-            Err(_) => SessionState::Unknown,
-        };
-        state.set(loaded);
-    });
+    api::get_then(
+        SESSION_PATH.to_owned(),
+        Box::new(move |answer| {
+            let loaded = match answer.and_then(|a| a.read::<SessionView>()) {
+                Ok(view) => SessionState::SignedIn(view),
+                Err(error) if api::is_signed_out(&error) => SessionState::SignedOut,
+                Err(_) => SessionState::Unknown,
+            };
+            state.set(loaded);
+        }),
+    );
     children()
 }
 

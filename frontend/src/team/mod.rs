@@ -2,15 +2,14 @@
 //! for teammates (workspaces connected through a private app), and the audit log.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::access::{AuditLog, NewSignInLink, Role, SetRole, SignInLink, TeamMember, TeamView};
 
 use crate::api;
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let team = LocalResource::new(|| api::fetch::<TeamView>("/api/admin/team"));
-    let audit = LocalResource::new(|| api::fetch::<AuditLog>("/api/admin/audit"));
+    let team = api::resource(Box::new(|| "/api/admin/team".to_owned()));
+    let audit = api::resource(Box::new(|| "/api/admin/audit".to_owned()));
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<SignInLink>);
     let changed = move || {
@@ -40,7 +39,7 @@ pub fn TeamPage() -> impl IntoView {
         })}
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match team.await {
+                match team.await.and_then(|a| a.read::<TeamView>()) {
                     Ok(view) => {
                         let links = view.sign_in_links;
                         view! {
@@ -64,7 +63,7 @@ pub fn TeamPage() -> impl IntoView {
         <h2 class="section-title">"Audit log"</h2>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match audit.await {
+                match audit.await.and_then(|a| a.read::<AuditLog>()) {
                     Ok(log) => view! {
                         <ul class="audit" data-testid="audit-log">
                             {log.entries.into_iter().map(|entry| {
@@ -109,16 +108,19 @@ where
             let id = id.clone();
             let on_change = on_change.clone();
             let role = if admin { Role::Teammate } else { Role::Admin };
-            spawn_local(async move {
-                let path = format!("{}/role", api::with_id("/api/admin/team", &id));
-                match api::send_json::<_, TeamView>("PUT", &path, &SetRole { role }).await {
+            let path = format!("{}/role", api::with_id("/api/admin/team", &id));
+            api::send_json_then(
+                "PUT",
+                path,
+                &SetRole { role },
+                move |answer: Result<TeamView, _>| match answer {
                     Ok(_) => {
                         error.set(None);
                         on_change();
                     }
                     Err(failure) => error.set(Some(failure.to_string())),
-                }
-            });
+                },
+            );
         }
     };
     let make_link = {
@@ -128,15 +130,18 @@ where
                 teammate_id: id.clone(),
             };
             let on_change = on_change.clone();
-            spawn_local(async move {
-                match api::post_json::<_, SignInLink>("/api/admin/sign-in-links", &body).await {
+            api::send_json_then(
+                "POST",
+                "/api/admin/sign-in-links".to_owned(),
+                &body,
+                move |answer: Result<SignInLink, _>| match answer {
                     Ok(made) => {
                         link.set(Some(made));
                         on_change();
                     }
                     Err(failure) => error.set(Some(failure.to_string())),
-                }
-            });
+                },
+            );
         }
     };
     view! {
