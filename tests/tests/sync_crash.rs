@@ -48,6 +48,7 @@ fn settings() -> SyncSettings {
             to(SalesforceObject::Lead, "phone", "Phone"),
             to(SalesforceObject::Contact, "phone", "Phone"),
         ],
+        lead_fallbacks: Default::default(),
     }
 }
 

@@ -42,6 +42,7 @@ impl From<Saved> for SyncSettings {
         SyncSettings {
             identity: saved.identity,
             mappings: saved.mappings,
+            lead_fallbacks: Default::default(),
         }
     }
 }
