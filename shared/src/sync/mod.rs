@@ -14,6 +14,7 @@
 //! - [`triggers`]: the company/account trigger table.
 //! - [`leads`]: when a person matching nothing gets a new Lead, and why not; the required
 //!   Lead fields' fallbacks and the rules they keep.
+//! - [`refusals`]: what a Salesforce refusal of a write calls for, by error code.
 //! - [`transfer`]: mappings exported and imported as versioned JSON.
 //! - [`ledger`]: the sync ledger's entries and filters.
 //! - [`health`]: the sync-health counters, parked jobs, error-code hints, the ledger as CSV.
@@ -30,6 +31,7 @@ pub mod identity;
 pub mod leads;
 pub mod ledger;
 pub mod mapping;
+pub mod refusals;
 pub mod settings;
 pub mod transfer;
 pub mod triggers;

@@ -319,3 +319,41 @@ mod fallbacks {
         );
     }
 }
+
+mod refusals {
+    use shared::sync::refusals::{AfterRefusal, REFUSALS, after_refusal, after_refusals};
+
+    #[test]
+    fn org_rules_stand_busy_records_retry_and_gone_records_unlink() {
+        assert_eq!(
+            after_refusal("FIELD_CUSTOM_VALIDATION_EXCEPTION"),
+            AfterRefusal::Stands
+        );
+        assert_eq!(after_refusal("DUPLICATES_DETECTED"), AfterRefusal::Stands);
+        assert_eq!(after_refusal("UNABLE_TO_LOCK_ROW"), AfterRefusal::Retry);
+        assert_eq!(after_refusal("ENTITY_IS_DELETED"), AfterRefusal::Gone);
+        // A code nobody listed stands: it is never repeated blindly.
+        assert_eq!(after_refusal("SOMETHING_NEW"), AfterRefusal::Stands);
+        let mut codes: Vec<&str> = REFUSALS.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), REFUSALS.len(), "each code once");
+    }
+
+    #[test]
+    fn several_refusals_retry_only_when_each_can_pass() {
+        assert_eq!(
+            after_refusals(["UNABLE_TO_LOCK_ROW", "PROCESSING_HALTED"]),
+            AfterRefusal::Retry
+        );
+        assert_eq!(
+            after_refusals(["UNABLE_TO_LOCK_ROW", "DUPLICATES_DETECTED"]),
+            AfterRefusal::Stands
+        );
+        assert_eq!(
+            after_refusals(["STRING_TOO_LONG", "ENTITY_IS_DELETED"]),
+            AfterRefusal::Gone
+        );
+        assert_eq!(after_refusals([]), AfterRefusal::Stands);
+    }
+}

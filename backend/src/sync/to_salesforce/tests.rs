@@ -825,3 +825,62 @@ fn a_company_attached_later_replaces_the_fallback_and_a_detach_restores_it() {
         Outcome::Unchanged.as_str()
     );
 }
+
+/// A planned new Lead for `settle`.
+fn new_lead_write(world: &World) -> Planned {
+    let mut out = BatchOutcome::default();
+    let mut planned = plan(
+        world.frame(),
+        people(vec![work(7, website_lead("ic-web", "web@lead.test"), None)]),
+        BTreeMap::new(),
+        &Reads::default(),
+        &mut out,
+    );
+    planned.remove(0)
+}
+
+fn refused(code: &str, message: &str) -> crate::salesforce::Refusal {
+    crate::salesforce::Refusal {
+        code: crate::salesforce::ErrorCode::parse(code),
+        message: message.to_owned(),
+        fields: Vec::new(),
+    }
+}
+
+#[test]
+fn a_refusal_that_stands_is_a_ledger_row_with_its_code_and_a_busy_record_is_retried() {
+    let world = World::new();
+    let rule = "Leads from the website need a real company.";
+    for code in ["FIELD_CUSTOM_VALIDATION_EXCEPTION", "DUPLICATES_DETECTED"] {
+        let mut out = BatchOutcome::default();
+        super::write::settle(
+            world.frame(),
+            new_lead_write(&world),
+            Err(vec![refused(code, rule)]),
+            &mut out,
+        );
+        let result = finished(&out, 7);
+        let row = &result.ledger[0];
+        assert_eq!(row.outcome, Outcome::Failed.as_str());
+        assert_eq!(row.error_code.as_deref(), Some(code));
+        assert_eq!(row.error_message.as_deref(), Some(rule));
+        assert!(result.links.is_empty(), "no Lead, no link");
+    }
+
+    let mut out = BatchOutcome::default();
+    super::write::settle(
+        world.frame(),
+        new_lead_write(&world),
+        Err(vec![refused(
+            "UNABLE_TO_LOCK_ROW",
+            "unable to obtain exclusive access to this record",
+        )]),
+        &mut out,
+    );
+    match &out.jobs[..] {
+        [(7, JobOutcome::Retry(message))] => {
+            assert!(message.contains("UNABLE_TO_LOCK_ROW"), "{message}")
+        }
+        other => panic!("not retried: {other:?}"),
+    }
+}
