@@ -18,8 +18,7 @@ use serde::de::DeserializeOwned;
 use shared::ApiError;
 use shared::owner::{OwnerSettings, OwnersView};
 use shared::sync::{
-    AttributeMapping, IdentitySettings, LeadFallbacks, MappingsFile, SettingsProblem,
-    SyncMetadata,
+    AttributeMapping, IdentitySettings, LeadFallbacks, MappingsFile, SettingsProblem, SyncMetadata,
 };
 use shared::tasks::TaskSettings;
 

@@ -12,12 +12,12 @@ pub mod metadata;
 
 use serde::Deserialize;
 use shared::owner::{OwnerSettings, OwnersView, user_matches};
-use shared::sync::settings::{lead_fallback_defaults, standard_lead_mappings};
 pub use shared::sync::settings::{IdentitySaved, SettingsView, Unlinked};
+use shared::sync::settings::{lead_fallback_defaults, standard_lead_mappings};
 use shared::sync::{
-    AttributeMapping, IdentitySettings, ImportError, LeadFallbacks, MappingsFile, PeopleIdentity, SettingsProblem,
-    SyncMetadata, SyncSettings, export_mappings, import_mappings, required_lead_fields,
-    unlinks_needed, validate_settings,
+    AttributeMapping, IdentitySettings, ImportError, LeadFallbacks, MappingsFile, PeopleIdentity,
+    SettingsProblem, SyncMetadata, SyncSettings, export_mappings, import_mappings,
+    required_lead_fields, unlinks_needed, validate_settings,
 };
 
 use crate::clients::Clients;

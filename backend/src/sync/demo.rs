@@ -117,7 +117,7 @@ pub async fn configure(
         fallbacks,
         now,
     )
-        .await
-        .map_err(|e| anyhow::anyhow!("the demo mappings: {e:?}"))?;
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo mappings: {e:?}"))?;
     Ok(())
 }

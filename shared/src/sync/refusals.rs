@@ -38,7 +38,10 @@ pub const REFUSALS: [(&str, AfterRefusal); 23] = [
     ("DUPLICATE_VALUE", AfterRefusal::Stands),
     ("REQUIRED_FIELD_MISSING", AfterRefusal::Stands),
     ("STRING_TOO_LONG", AfterRefusal::Stands),
-    ("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", AfterRefusal::Stands),
+    (
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        AfterRefusal::Stands,
+    ),
     ("INVALID_EMAIL_ADDRESS", AfterRefusal::Stands),
     ("INVALID_FIELD_FOR_INSERT_UPDATE", AfterRefusal::Stands),
     ("INVALID_FIELD", AfterRefusal::Stands),

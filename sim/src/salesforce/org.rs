@@ -947,7 +947,9 @@ impl Org {
         }
         self.locked_writes -= 1;
         let message = match id {
-            Some(id) => format!("unable to obtain exclusive access to this record or 1 records: {id}"),
+            Some(id) => {
+                format!("unable to obtain exclusive access to this record or 1 records: {id}")
+            }
             None => "unable to obtain exclusive access to this record".to_owned(),
         };
         Err(vec![SfError::new("UNABLE_TO_LOCK_ROW", message)])

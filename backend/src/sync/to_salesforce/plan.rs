@@ -70,7 +70,9 @@ struct Decided {
 
 impl Decided {
     fn has(&self, name: &str) -> bool {
-        self.values.iter().any(|(f, _)| f.eq_ignore_ascii_case(name))
+        self.values
+            .iter()
+            .any(|(f, _)| f.eq_ignore_ascii_case(name))
     }
 
     /// The ledger's sentence for the fallbacks used, after `detail` if there is one.

@@ -757,10 +757,7 @@ fn a_company_attached_later_replaces_the_fallback_and_a_detach_restores_it() {
     assert_eq!(p.salesforce_id.as_deref(), Some("00QW"));
     assert_eq!(
         p.write.values,
-        [(
-            "Company".to_owned(),
-            SyncValue::Text("Globex".to_owned())
-        )]
+        [("Company".to_owned(), SyncValue::Text("Globex".to_owned()))]
     );
     assert_eq!(p.detail, None);
 
@@ -794,7 +791,10 @@ fn a_company_attached_later_replaces_the_fallback_and_a_detach_restores_it() {
         )]
     );
     assert!(
-        p.detail.as_deref().unwrap().contains("Company = \"[not provided]\""),
+        p.detail
+            .as_deref()
+            .unwrap()
+            .contains("Company = \"[not provided]\""),
         "{:?}",
         p.detail
     );

@@ -8,8 +8,8 @@ use shared::sync::refusals::{AfterRefusal, after_refusals};
 use shared::sync::{Outcome, SalesforceObject};
 
 use crate::jobs::{BatchOutcome, JobOutcome};
-use crate::salesforce::records::{RecordWrite, WriteResult};
 use crate::salesforce;
+use crate::salesforce::records::{RecordWrite, WriteResult};
 use crate::store::{LinkChange, RecordModel};
 
 use super::plan::Planned;
