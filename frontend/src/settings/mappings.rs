@@ -99,7 +99,8 @@ pub fn MappingTable(settings: Settings, object: SalesforceObject) -> impl IntoVi
             .get()
             .into_iter()
             .filter(|p| match p {
-                SettingsProblem::Mapping { .. } => false,
+                // Shown under the required field's row.
+                SettingsProblem::Mapping { .. } | SettingsProblem::LeadFallback { .. } => false,
                 SettingsProblem::RequiredLeadFieldUnmapped { .. } => {
                     object == SalesforceObject::Lead
                 }
@@ -223,6 +224,10 @@ fn MappingRow(
                 }}
             </td>
         </tr>
+        {fixed.is_some().then(|| {
+            let field = mapping.salesforce_field.clone();
+            view! { <super::fallbacks::FallbackRow settings=settings field=field /> }
+        })}
         {invalid.then(|| view! {
             <tr class="mapping-problems">
                 <td colspan="5">
