@@ -1343,7 +1343,10 @@ async fn an_admin_s_validation_rule_and_a_locked_row_refuse_as_salesforce_does()
     // An update leaving the record so is refused too.
     let id = results[1]["id"].as_str().unwrap();
     let (status, body) = org
-        .patch(&format!("/sobjects/Lead/{id}"), json!({"Company": ""}))
+        .patch(
+            &format!("/sobjects/Lead/{id}"),
+            json!({"Company": "[not provided]"}),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(code(&body), "FIELD_CUSTOM_VALIDATION_EXCEPTION");
