@@ -293,8 +293,10 @@ mod fallbacks {
         );
         assert!(problems[0].to_string().contains("Lead.Region__c"));
         // A required text field's fallback on the demo org with a text Region__c.
-        let mut text_region = SyncSettings::default();
-        text_region.mappings = settings.mappings.clone();
+        let mut text_region = SyncSettings {
+            mappings: settings.mappings.clone(),
+            ..SyncSettings::default()
+        };
         text_region
             .lead_fallbacks
             .set("Region__c", Some("Nowhere".to_owned()));
