@@ -1,33 +1,25 @@
 //! The fallback of a required Lead field, under its fixed row on People sync: what a new Lead
 //! gets when Intercom has no value, by default `[not provided]` or the picklist's default or
-//! first value. The admin may give another (a picklist's from its active values) or switch it
-//! off; `shared::sync::leads::FALLBACK_RULES` checks it here as the server does.
+//! first value. The admin may give another (a picklist's active values are offered) or switch
+//! it off; `shared::sync::leads::FALLBACK_RULES` checks it here as the server does.
 
 use leptos::prelude::*;
 use shared::sync::leads::default_fallback;
-use shared::sync::{SalesforceFieldType, SalesforceObject, SettingsProblem};
+use shared::sync::{SalesforceObject, SettingsProblem};
 
 use super::Settings;
 
 #[component]
 pub fn FallbackRow(settings: Settings, field: String) -> impl IntoView {
-    let described = settings
-        .metadata
-        .with_value(|m| m.salesforce_field(SalesforceObject::Lead, &field).cloned());
-    let default = described.as_ref().and_then(default_fallback);
-    let choices: Vec<String> = described
-        .as_ref()
-        .filter(|f| {
-            matches!(
-                f.field_type,
-                SalesforceFieldType::Picklist | SalesforceFieldType::Multipicklist
-            )
-        })
-        .map(|f| f.picklist_values.clone())
-        .unwrap_or_default();
+    let (default, choices) = settings.metadata.with_value(|m| {
+        m.salesforce_field(SalesforceObject::Lead, &field)
+            .map(|f| (default_fallback(f), f.picklist_values.clone()))
+            .unwrap_or_default()
+    });
+    let list = format!("fallbacks-{field}");
     let field = StoredValue::new(field);
     let default = StoredValue::new(default);
-    // The admin's choice: `None` none made, `Some(None)` switched off.
+    // The admin's choice: `None` none made (the default), `Some(None)` switched off.
     let choice =
         move || field.with_value(|f| settings.draft.with(|d| d.lead_fallbacks.choice(f).cloned()));
     let on = move || !matches!(choice(), Some(None));
@@ -43,9 +35,7 @@ pub fn FallbackRow(settings: Settings, field: String) -> impl IntoView {
         field.with_value(|f| {
             settings.problems.with(|all| {
                 all.iter().find_map(|p| match p {
-                    SettingsProblem::LeadFallback { field, rule }
-                        if field.eq_ignore_ascii_case(f) =>
-                    {
+                    SettingsProblem::LeadFallback { field, rule } if field == f => {
                         Some(rule.sentence(f))
                     }
                     _ => None,
@@ -53,41 +43,8 @@ pub fn FallbackRow(settings: Settings, field: String) -> impl IntoView {
             })
         })
     };
-    let name = field.get_value();
-    let input = if choices.is_empty() {
-        view! {
-            <input
-                type="text"
-                data-testid="fallback-value"
-                aria-label=format!("Fallback of {name}")
-                disabled=move || !on()
-                prop:value=value
-                on:change=move |ev| set(Some(event_target_value(&ev)))
-            />
-        }
-        .into_any()
-    } else {
-        view! {
-            <select
-                data-testid="fallback-value"
-                aria-label=format!("Fallback of {name}")
-                disabled=move || !on()
-                on:change=move |ev| set(Some(event_target_value(&ev)))
-            >
-                {choices
-                    .into_iter()
-                    .map(|c| {
-                        let selected = c.clone();
-                        let label = c.clone();
-                        view! { <option value=c prop:selected=move || value() == selected>{label}</option> }
-                    })
-                    .collect_view()}
-            </select>
-        }
-        .into_any()
-    };
     view! {
-        <tr class="fallback-row" data-testid="fallback-row" data-field=name.clone()>
+        <tr class="fallback-row" data-testid="fallback-row">
             <td colspan="5">
                 <label class="check">
                     <input
@@ -95,23 +52,24 @@ pub fn FallbackRow(settings: Settings, field: String) -> impl IntoView {
                         data-testid="fallback-on"
                         prop:checked=on
                         on:change=move |ev| {
-                            if event_target_checked(&ev) {
-                                // Back to the default.
-                                field.with_value(|f| settings.draft.update(|d| d.lead_fallbacks.0.retain(|k, _| !k.eq_ignore_ascii_case(f))));
-                            } else {
-                                set(None);
-                            }
+                            let checked = event_target_checked(&ev);
+                            set(checked.then(value));
                         }
                     />
                     "When Intercom has no value, create the Lead with "
                 </label>
-                {input}
-                {move || (!on()).then(|| view! {
-                    <p class="hint" data-testid="fallback-off">"Off: a person without a value gets no Lead until they have one."</p>
-                })}
-                {move || problem().map(|text| view! {
-                    <p class="rule" data-testid="fallback-problem">{text}</p>
-                })}
+                <input
+                    type="text"
+                    data-testid="fallback-value"
+                    list=list.clone()
+                    disabled=move || !on()
+                    prop:value=value
+                    on:change=move |ev| set(Some(event_target_value(&ev)))
+                />
+                <datalist id=list>
+                    {choices.into_iter().map(|c| view! { <option value=c /> }).collect_view()}
+                </datalist>
+                <p class="rule" data-testid="fallback-problem">{problem}</p>
             </td>
         </tr>
     }
