@@ -90,10 +90,23 @@ pub const NOT_PROVIDED: &str = "[not provided]";
 /// The admin's fallbacks for required Lead fields, by field name: the value a new Lead gets
 /// when Intercom has none, or `None` for no fallback (the Lead then waits for a value). A
 /// required field not listed gets its default ([`default_fallback`]). Field names compare
-/// ignoring case, as Salesforce's do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct LeadFallbacks(pub BTreeMap<String, Option<String>>);
+/// ignoring case, as Salesforce's do. A JSON object (`{"Company": "Unknown", "Region__c":
+/// null}`), held as a list: a handful of fields, and a lighter page than a map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeadFallbacks(pub Vec<(String, Option<String>)>);
+
+impl Serialize for LeadFallbacks {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(field, value)| (field, value)))
+    }
+}
+
+impl<'de> Deserialize<'de> for LeadFallbacks {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, Option<String>>::deserialize(deserializer)?;
+        Ok(Self(map.into_iter().collect()))
+    }
+}
 
 impl LeadFallbacks {
     /// The admin's choice for `field`: `None` when they made none.
@@ -106,8 +119,8 @@ impl LeadFallbacks {
 
     /// Sets (`Some`) or switches off (`None`) the fallback of `field`.
     pub fn set(&mut self, field: &str, value: Option<String>) {
-        self.0.retain(|name, _| !name.eq_ignore_ascii_case(field));
-        self.0.insert(field.to_owned(), value);
+        self.0.retain(|(name, _)| !name.eq_ignore_ascii_case(field));
+        self.0.push((field.to_owned(), value));
     }
 
     pub fn is_empty(&self) -> bool {
