@@ -152,8 +152,10 @@ fn decide(
             Source::Person(person) => person.value(attribute),
             Source::Company(company) => company.value(attribute),
         };
-        // A required Lead field emptied in Intercom: Salesforce cannot hold nothing, so it
-        // holds the field's fallback (a new Lead gets it below, with every required field).
+        // A required Lead field emptied in Intercom (a company detached): Salesforce cannot
+        // hold nothing, so it holds the field's fallback (a new Lead gets it below, with
+        // every required field). On a first sync or a new link nothing was emptied: what
+        // Salesforce holds stays, never replaced by a placeholder.
         let mut fallback_text = None;
         let mut attribute = attribute;
         if value.is_empty()
@@ -161,6 +163,9 @@ fn decide(
             && !mapping.skip_if_source_empty
             && let Some(fallback) = required_fallback(frame, object, field)
         {
+            if matches!(changed, Changed::All) {
+                continue;
+            }
             value = SyncValue::Text(fallback.clone());
             fallback_text = Some((attribute.clone(), fallback));
         }

@@ -884,3 +884,33 @@ fn a_refusal_that_stands_is_a_ledger_row_with_its_code_and_a_busy_record_is_retr
         other => panic!("not retried: {other:?}"),
     }
 }
+
+#[test]
+fn a_first_link_never_replaces_a_held_required_value_with_a_fallback() {
+    let world = World::new();
+    // A website lead without a company finds the Lead sales entered with its company.
+    let web = website_lead("ic-web", "web@lead.test");
+    let mut reads = Reads::default();
+    answered(
+        &mut reads,
+        "match",
+        vec![record(
+            SalesforceObject::Lead,
+            "00QS",
+            5,
+            json!({"Email": "web@lead.test", "Company": "Acme Sales", "LastName": "Person ic-web"}),
+        )],
+    );
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![work(8, web, None)]),
+        BTreeMap::new(),
+        &reads,
+        &mut out,
+    );
+    assert!(planned.is_empty(), "{planned:?}");
+    let result = finished(&out, 8);
+    assert_eq!(result.ledger[0].outcome, Outcome::Unchanged.as_str());
+    assert_eq!(result.ledger[0].error_code, None);
+}
