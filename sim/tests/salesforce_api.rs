@@ -1293,3 +1293,102 @@ async fn organization_is_queryable_describable_and_read_only() {
     let unchanged = org.query("SELECT Name FROM Organization").await;
     assert_eq!(unchanged["records"][0]["Name"], "Acme Demo Org");
 }
+
+#[tokio::test]
+async fn an_admin_s_validation_rule_and_a_locked_row_refuse_as_salesforce_does() {
+    let org = Org::start().await;
+    // Added through the control surface, as an admin adds a rule in Setup.
+    let rule = json!({"object": "Lead", "field": "Company", "values": ["[not provided]", ""],
+                      "message": "Leads need a real company.", "at_field": true});
+    let response = org
+        .http
+        .post(format!("{}/__sim/validation-rules", org.sim.url()))
+        .json(&rule)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let lead = |company: &str| {
+        json!({"attributes": {"type": "Lead"}, "LastName": "Rule", "Company": company,
+               "Region__c": "EMEA", "Email": format!("{}@rule.example", company.len())})
+    };
+    // REST: the error array, `errorCode`, the field the rule shows at.
+    let (status, body) = org
+        .post(
+            "/sobjects/Lead/",
+            json!({"LastName": "Rule", "Company": "[not provided]", "Region__c": "EMEA"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!([{"message": "Leads need a real company.",
+                "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "fields": ["Company"]}])
+    );
+    // Collections: each record's own result, `statusCode`; the others are written.
+    let (status, results) = org
+        .post(
+            "/composite/sobjects",
+            json!({"allOrNone": false, "records": [lead("[not provided]"), lead("Initech")]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(results[0]["success"], false);
+    assert_eq!(
+        results[0]["errors"],
+        json!([{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                "message": "Leads need a real company.", "fields": ["Company"]}])
+    );
+    assert_eq!(results[1]["success"], true);
+    // An update leaving the record so is refused too.
+    let id = results[1]["id"].as_str().unwrap();
+    let (status, body) = org
+        .patch(
+            &format!("/sobjects/Lead/{id}"),
+            json!({"Company": "[not provided]"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body), "FIELD_CUSTOM_VALIDATION_EXCEPTION");
+    org.sim.clear_validation_rules();
+    let (status, _) = org
+        .post(
+            "/sobjects/Lead/",
+            json!({"LastName": "Rule", "Company": "[not provided]", "Region__c": "EMEA"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // A row held by another transaction: the next write's own result, then it passes.
+    let response = org
+        .http
+        .post(format!("{}/__sim/locked-writes", org.sim.url()))
+        .json(&json!({"next": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let update = json!({"allOrNone": false, "records": [
+        {"attributes": {"type": "Lead"}, "id": id, "Title": "Locked"},
+    ]});
+    let (status, results) = send(
+        org.req(reqwest::Method::PATCH, "/composite/sobjects")
+            .json(&update),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(results[0]["success"], false);
+    assert_eq!(results[0]["errors"][0]["statusCode"], "UNABLE_TO_LOCK_ROW");
+    assert_eq!(
+        results[0]["errors"][0]["message"],
+        format!("unable to obtain exclusive access to this record or 1 records: {id}")
+    );
+    let (status, results) = send(
+        org.req(reqwest::Method::PATCH, "/composite/sobjects")
+            .json(&update),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(results[0]["success"], true, "{results}");
+    assert_eq!(org.sim.record(id).unwrap()["Title"], "Locked");
+}

@@ -92,6 +92,7 @@ async fn prepare(
             "Title",
             Direction::ToIntercom,
         )],
+        lead_fallbacks: Default::default(),
     };
     sfbridge_tests::installation::save_paired(
         store,

@@ -58,6 +58,7 @@ fn settings() -> SyncSettings {
             back(SalesforceObject::Contact, "phone", "Phone"),
             back(SalesforceObject::Account, "industry", "Industry"),
         ],
+        lead_fallbacks: Default::default(),
     }
 }
 

@@ -52,6 +52,7 @@ fn settings() -> SyncSettings {
             to(SalesforceObject::Lead, "phone", "Phone"),
             to(SalesforceObject::Contact, "phone", "Phone"),
         ],
+        lead_fallbacks: Default::default(),
     }
 }
 

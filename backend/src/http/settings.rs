@@ -1,6 +1,7 @@
 //! The sync settings API under `/api/settings/sync`, in the session's installation:
 //! `GET` the settings and their problems; `GET /metadata` the fields and attributes to map;
-//! `PUT /identity`; `POST /identity/preview` (the links a new identity would drop, nothing saved); `PUT /mappings` `{"mappings":[..]}`; `GET /mappings/export`;
+//! `PUT /identity`; `POST /identity/preview` (the links a new identity would drop, nothing saved); `PUT /mappings` `{"mappings":[..],"lead_fallbacks":{"Company":"[not provided]"}}` (the
+//! fallbacks optional: absent, the saved ones stay; a field set to `null` has none); `GET /mappings/export`;
 //! `POST /mappings/import` (a file as exported). Owners under `/api/settings/owners`: `GET`
 //! the choices with how Salesforce users match teammates; `PUT` the choices. Conversations as
 //! Salesforce Tasks under `/api/settings/tasks`: `GET` and `PUT` the switch.
@@ -17,7 +18,7 @@ use serde::de::DeserializeOwned;
 use shared::ApiError;
 use shared::owner::{OwnerSettings, OwnersView};
 use shared::sync::{
-    AttributeMapping, IdentitySettings, MappingsFile, SettingsProblem, SyncMetadata,
+    AttributeMapping, IdentitySettings, LeadFallbacks, MappingsFile, SettingsProblem, SyncMetadata,
 };
 use shared::tasks::TaskSettings;
 
@@ -161,6 +162,9 @@ pub async fn preview_identity(
 #[derive(Deserialize)]
 struct MappingsBody {
     mappings: Vec<AttributeMapping>,
+    /// Absent: the saved fallbacks stay.
+    #[serde(default)]
+    lead_fallbacks: Option<LeadFallbacks>,
 }
 
 pub async fn put_mappings(
@@ -168,11 +172,21 @@ pub async fn put_mappings(
     who: SignedIn,
     body: Bytes,
 ) -> Result<Json<SettingsView>, Failure> {
-    let MappingsBody { mappings } = parse(&body)?;
+    let MappingsBody {
+        mappings,
+        lead_fallbacks,
+    } = parse(&body)?;
     let id = &who.installation_id;
-    let view = settings::save_mappings(&state.clients, &state.sync.metadata, id, mappings, now())
-        .await
-        .map_err(failure)?;
+    let view = settings::save_mappings(
+        &state.clients,
+        &state.sync.metadata,
+        id,
+        mappings,
+        lead_fallbacks,
+        now(),
+    )
+    .await
+    .map_err(failure)?;
     saved(&state, &who, "attribute mappings").await;
     Ok(Json(view))
 }

@@ -53,7 +53,8 @@ pub enum DeletedModel {
 /// What a notification is about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    /// A person created or changed (created, updated, signed up, email changed, merged into).
+    /// A person created or changed (created, updated, signed up, email changed, merged into,
+    /// attached to or detached from a company).
     Person(Box<PersonRecord>),
     Company(Box<CompanyRecord>),
     Deleted {
@@ -139,6 +140,32 @@ fn conversation_task(item: &Map<String, Value>, topic: &str) -> Result<Item, Int
     Ok(Item::ConversationTask { id })
 }
 
+/// A contact attached to or detached from a company (`company.contact.attached`,
+/// `.detached`): the contact as it is after the change. The item has only `company` and
+/// `contact`; a detached item still lists the company under the contact (as captured), so it
+/// is taken off here, and an attached one is sure to list it.
+fn company_contact(item: &Map<String, Value>, topic: &str) -> Result<Item, IntercomError> {
+    let mut contact = item
+        .get("contact")
+        .and_then(Value::as_object)
+        .cloned()
+        .ok_or_else(|| malformed(format!("{topic} without a contact")))?;
+    // Only these items carry it; the contact topics' shape is what is stored.
+    contact.remove("formatted_phone");
+    let company = item
+        .get("company")
+        .and_then(|c| c.get("id"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| malformed(format!("{topic} without a company id")))?
+        .to_owned();
+    let mut person = records::person(&contact)?;
+    person.company_ids.retain(|id| *id != company);
+    if topic == "company.contact.attached" {
+        person.company_ids.push(company);
+    }
+    Ok(Item::Person(Box::new(person)))
+}
+
 fn malformed(what: impl std::fmt::Display) -> IntercomError {
     IntercomError::Unexpected(format!("webhook notification: {what}"))
 }
@@ -172,6 +199,7 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, IntercomError> {
         | "contact.email.updated"
         | "contact.merged" => Item::Person(Box::new(records::person(&item)?)),
         "company.created" | "company.updated" => Item::Company(Box::new(records::company(&item)?)),
+        "company.contact.attached" | "company.contact.detached" => company_contact(&item, topic)?,
         "conversation.user.created" => new_conversation(item)?,
         "conversation.admin.single.created" | "conversation.admin.closed" => {
             conversation_task(&item, topic)?
@@ -187,8 +215,9 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, IntercomError> {
 }
 
 /// The topics the sync subscribes to (a new conversation is routed to its person's owner; a
-/// started or closed one is sent to Salesforce as a Task).
-pub const SYNC_TOPICS: [&str; 14] = [
+/// started or closed one is sent to Salesforce as a Task; a person's company attached or
+/// detached re-syncs what the person's mappings take from the company).
+pub const SYNC_TOPICS: [&str; 16] = [
     "contact.user.created",
     "contact.user.updated",
     "contact.lead.created",
@@ -200,6 +229,8 @@ pub const SYNC_TOPICS: [&str; 14] = [
     "company.created",
     "company.updated",
     "company.deleted",
+    "company.contact.attached",
+    "company.contact.detached",
     "conversation.user.created",
     "conversation.admin.single.created",
     "conversation.admin.closed",
@@ -284,6 +315,42 @@ mod tests {
                 .remove("id");
             assert!(parse_notification(&serde_json::to_vec(&recorded).unwrap()).is_err());
         }
+    }
+
+    fn capture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../sim/tests/intercom_support/captures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_company_attached_or_detached_is_the_contact_with_its_companies_after() {
+        let attached = parse_notification(&capture("company_contact_attached.json")).unwrap();
+        assert!(!attached.announces_creation());
+        let Item::Person(person) = attached.item else {
+            panic!("a person");
+        };
+        assert_eq!(person.id, "6961d162fb0ef1f1ac90ce8c");
+        assert_eq!(person.company_ids, ["6961d175205cf6a4438f0c21"]);
+        assert!(!person.attributes.contains_key("formatted_phone"));
+
+        // As captured, the detached item still lists the company: it is taken off.
+        let detached = parse_notification(&capture("company_contact_detached.json")).unwrap();
+        let Item::Person(person) = detached.item else {
+            panic!("a person");
+        };
+        assert_eq!(person.id, "6961cf78fb9d13be07871c78");
+        assert!(person.company_ids.is_empty(), "{:?}", person.company_ids);
+
+        let mut broken: Value =
+            serde_json::from_slice(&capture("company_contact_attached.json")).unwrap();
+        broken["data"]["item"]
+            .as_object_mut()
+            .unwrap()
+            .remove("company");
+        assert!(parse_notification(&serde_json::to_vec(&broken).unwrap()).is_err());
     }
 
     /// There is no recorded `conversation.user.created`; its item is a conversation like the

@@ -116,6 +116,17 @@ pub fn salesforce_fields(
                 compound: false,
                 external_id: f.external_id,
                 unique: f.unique,
+                picklist_values: f
+                    .picklist_values
+                    .iter()
+                    .filter(|p| p.active)
+                    .map(|p| p.value.clone())
+                    .collect(),
+                picklist_default: f
+                    .picklist_values
+                    .iter()
+                    .find(|p| p.active && p.default_value)
+                    .map(|p| p.value.clone()),
             })
         })
         .collect()

@@ -1,8 +1,9 @@
 //! Installation settings as stored: JSON documents, one per kind, read with their defaults and
 //! saved only when the shared rules accept them.
 //!
-//! Sync settings are two documents: `identity` (how people and companies are matched) and
-//! `mappings` (the attribute mappings). Changing an identity key unlinks everyone it matched, in
+//! Sync settings are three documents: `identity` (how people and companies are matched),
+//! `mappings` (the attribute mappings) and `lead_fallbacks` (the required Lead fields'
+//! fallbacks, saved with the mappings). Changing an identity key unlinks everyone it matched, in
 //! the same transaction that saves it. Owners (`owners`) and conversations as Tasks (`tasks`)
 //! are a document each. Settings are checked against each installation's fields and
 //! attributes, read and cached by [`metadata`].
@@ -11,12 +12,12 @@ pub mod metadata;
 
 use serde::Deserialize;
 use shared::owner::{OwnerSettings, OwnersView, user_matches};
-use shared::sync::settings::standard_lead_mappings;
 pub use shared::sync::settings::{IdentitySaved, SettingsView, Unlinked};
+use shared::sync::settings::{lead_fallback_defaults, standard_lead_mappings};
 use shared::sync::{
-    AttributeMapping, IdentitySettings, ImportError, MappingsFile, PeopleIdentity, SettingsProblem,
-    SyncMetadata, SyncSettings, export_mappings, import_mappings, required_lead_fields,
-    unlinks_needed, validate_settings,
+    AttributeMapping, IdentitySettings, ImportError, LeadFallbacks, MappingsFile, PeopleIdentity,
+    SettingsProblem, SyncMetadata, SyncSettings, export_mappings, import_mappings,
+    required_lead_fields, unlinks_needed, validate_settings,
 };
 
 use crate::clients::Clients;
@@ -25,6 +26,7 @@ use metadata::{Metadata, MetadataError};
 
 pub const IDENTITY: &str = "identity";
 pub const MAPPINGS: &str = "mappings";
+pub const LEAD_FALLBACKS: &str = "lead_fallbacks";
 pub const OWNERS: &str = "owners";
 pub const TASKS: &str = "tasks";
 
@@ -108,7 +110,8 @@ pub async fn identity(
     }
 }
 
-/// The identity and the attribute mappings (the required Lead fields' until saved).
+/// The identity, the attribute mappings (the required Lead fields' until saved) and the
+/// fallbacks (every required field's default until saved).
 pub async fn sync_settings(
     store: &Store,
     installation_id: &str,
@@ -116,9 +119,12 @@ pub async fn sync_settings(
     let identity = identity(store, installation_id).await?;
     let mappings: Option<Vec<AttributeMapping>> =
         document(store, installation_id, MAPPINGS).await?;
+    let lead_fallbacks: Option<LeadFallbacks> =
+        document(store, installation_id, LEAD_FALLBACKS).await?;
     Ok(SyncSettings {
         identity,
         mappings: mappings.unwrap_or_else(standard_lead_mappings),
+        lead_fallbacks: lead_fallbacks.unwrap_or_default(),
     })
 }
 
@@ -211,6 +217,9 @@ pub async fn save_unchecked(
     let mappings = serde_json::to_string(&settings.mappings).expect("mappings serialise");
     tx.save_setting(installation_id, MAPPINGS, &mappings, now)
         .await?;
+    let fallbacks = serde_json::to_string(&settings.lead_fallbacks).expect("fallbacks serialise");
+    tx.save_setting(installation_id, LEAD_FALLBACKS, &fallbacks, now)
+        .await?;
     tx.commit().await?;
     Ok(unlinked)
 }
@@ -243,6 +252,7 @@ fn view(settings: SyncSettings, metadata: &SyncMetadata) -> SettingsView {
         .unwrap_or_default();
     SettingsView {
         required_lead_fields: required_lead_fields(metadata),
+        lead_fallback_defaults: lead_fallback_defaults(metadata),
         settings,
         problems,
     }
@@ -286,6 +296,7 @@ pub async fn save_identity(
     let candidate = SyncSettings {
         identity: identity.clone(),
         mappings: current.mappings,
+        lead_fallbacks: current.lead_fallbacks,
     };
     let mut problems = identity_problems(&identity, &meta);
     // A mapping that now uses the key field is refused, naming the mapping.
@@ -331,25 +342,33 @@ pub async fn preview_identity(
     })
 }
 
-/// Replaces the attribute mappings, if together they keep every rule.
+/// Replaces the attribute mappings and, when given, the required Lead fields' fallbacks (kept
+/// as they are when not), if together they keep every rule. Both are saved together.
 pub async fn save_mappings(
     clients: &Clients,
     metadata: &Metadata,
     installation_id: &str,
     mappings: Vec<AttributeMapping>,
+    lead_fallbacks: Option<LeadFallbacks>,
     now: i64,
 ) -> Result<SettingsView, SettingsError> {
     let meta = metadata.fresh(clients, installation_id).await?;
     let store = clients.store();
+    let current = sync_settings(store, installation_id).await?;
     let settings = SyncSettings {
-        identity: identity(store, installation_id).await?,
+        identity: current.identity,
         mappings,
+        lead_fallbacks: lead_fallbacks.unwrap_or(current.lead_fallbacks),
     };
     validate_settings(&settings, &meta).map_err(SettingsError::Refused)?;
     let body = serde_json::to_string(&settings.mappings).expect("mappings serialise");
-    store
-        .save_setting(installation_id, MAPPINGS, &body, now)
+    let fallbacks = serde_json::to_string(&settings.lead_fallbacks).expect("fallbacks serialise");
+    let mut tx = store.begin().await?;
+    tx.save_setting(installation_id, MAPPINGS, &body, now)
         .await?;
+    tx.save_setting(installation_id, LEAD_FALLBACKS, &fallbacks, now)
+        .await?;
+    tx.commit().await?;
     Ok(view(settings, &meta))
 }
 

@@ -210,6 +210,7 @@ mod tests {
                 ),
             ],
             identity: Default::default(),
+            lead_fallbacks: Default::default(),
         };
         let contact = SalesforceObject::Contact;
         let off = OwnerSettings {

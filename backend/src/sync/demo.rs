@@ -75,6 +75,7 @@ pub fn demo_settings() -> SyncSettings {
             to(Account, "industry", "Industry"),
             to(Account, "size", "NumberOfEmployees"),
         ],
+        lead_fallbacks: Default::default(),
     }
 }
 
@@ -107,8 +108,16 @@ pub async fn configure(
     settings::save_identity(clients, metadata, installation_id, settings.identity, now)
         .await
         .map_err(|e| anyhow::anyhow!("the demo identity settings: {e:?}"))?;
-    settings::save_mappings(clients, metadata, installation_id, settings.mappings, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("the demo mappings: {e:?}"))?;
+    let fallbacks = Some(settings.lead_fallbacks);
+    settings::save_mappings(
+        clients,
+        metadata,
+        installation_id,
+        settings.mappings,
+        fallbacks,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the demo mappings: {e:?}"))?;
     Ok(())
 }

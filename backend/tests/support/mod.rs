@@ -55,6 +55,7 @@ impl World {
             &demo.state.sync.metadata,
             demo::DEMO_INSTALLATION_ID,
             sfbridge::sync::demo::demo_settings().mappings,
+            None,
             chrono::Utc::now().timestamp_millis(),
         )
         .await

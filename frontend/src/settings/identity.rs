@@ -46,6 +46,7 @@ fn problems(settings: Settings, identity: &IdentitySettings, which: Which) -> Ve
         let with_saved = SyncSettings {
             identity: identity.clone(),
             mappings: settings.saved.with_untracked(|s| s.mappings.clone()),
+            lead_fallbacks: Default::default(),
         };
         if let Err(all) = validate_settings(&with_saved, meta) {
             words.extend(

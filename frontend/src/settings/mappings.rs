@@ -100,9 +100,8 @@ pub fn MappingTable(settings: Settings, object: SalesforceObject) -> impl IntoVi
             .into_iter()
             .filter(|p| match p {
                 SettingsProblem::Mapping { .. } => false,
-                SettingsProblem::RequiredLeadFieldUnmapped { .. } => {
-                    object == SalesforceObject::Lead
-                }
+                SettingsProblem::RequiredLeadFieldUnmapped { .. }
+                | SettingsProblem::LeadFallback { .. } => object == SalesforceObject::Lead,
                 SettingsProblem::TooManyMappings { object: o, .. } => *o == object,
                 SettingsProblem::PeopleIdentity { .. } => object != SalesforceObject::Account,
                 SettingsProblem::CompanyIdentity { .. } => object == SalesforceObject::Account,

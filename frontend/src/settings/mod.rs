@@ -44,6 +44,8 @@ impl From<Saved> for SyncSettings {
         SyncSettings {
             identity: saved.identity,
             mappings: saved.mappings,
+            // The page leaves the fallbacks as saved: its saves do not send them.
+            lead_fallbacks: Default::default(),
         }
     }
 }

@@ -100,6 +100,7 @@ fn Transfer(settings: Settings) -> impl IntoView {
             let candidate = SyncSettings {
                 identity: saved.identity.clone(),
                 mappings: file.mappings.clone(),
+                lead_fallbacks: Default::default(),
             };
             let problems: Vec<String> = settings.metadata.with_value(|meta| {
                 validate_settings(&candidate, meta)

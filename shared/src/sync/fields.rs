@@ -165,6 +165,13 @@ pub struct SalesforceField {
     pub external_id: bool,
     #[serde(default)]
     pub unique: bool,
+    /// A picklist's active values, in describe's order (empty for other types): what a
+    /// required picklist's fallback may be.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub picklist_values: Vec<String>,
+    /// The picklist value describe marks as the default, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picklist_default: Option<String>,
 }
 
 impl SalesforceField {
@@ -187,6 +194,8 @@ impl SalesforceField {
             compound: false,
             external_id: false,
             unique: false,
+            picklist_values: Vec::new(),
+            picklist_default: None,
         }
     }
 

@@ -285,7 +285,11 @@ impl<'a> Schema<'a> {
         }
     }
 
-    fn field(&self, object: SalesforceObject, name: &str) -> Option<&'a SalesforceField> {
+    pub(crate) fn field(
+        &self,
+        object: SalesforceObject,
+        name: &str,
+    ) -> Option<&'a SalesforceField> {
         self.fields
             .get(&(object, name.to_ascii_lowercase()))
             .copied()

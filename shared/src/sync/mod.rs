@@ -12,7 +12,9 @@
 //! - [`settings`]: the whole settings, required Lead fields, every problem at once.
 //! - [`convert`]: value conversion per the tables, and the write-or-skip decision.
 //! - [`triggers`]: the company/account trigger table.
-//! - [`leads`]: when a person matching nothing gets a new Lead, and why not.
+//! - [`leads`]: when a person matching nothing gets a new Lead, and why not; the required
+//!   Lead fields' fallbacks and the rules they keep.
+//! - [`refusals`]: what a Salesforce refusal of a write calls for, by error code.
 //! - [`transfer`]: mappings exported and imported as versioned JSON.
 //! - [`ledger`]: the sync ledger's entries and filters.
 //! - [`health`]: the sync-health counters, parked jobs, error-code hints, the ledger as CSV.
@@ -30,6 +32,7 @@ pub mod leads;
 pub mod ledger;
 pub mod mapping;
 pub mod pacing;
+pub mod refusals;
 pub mod settings;
 pub mod transfer;
 pub mod triggers;
@@ -46,7 +49,7 @@ pub use identity::{
     CompanyIdentity, IdentityRefusal, IdentitySettings, PeopleIdentity, PersonKeys, Unlinks,
     normalized_key, same_key, unlinks_needed,
 };
-pub use leads::{LeadFacts, LeadRefusal, lead_refusal};
+pub use leads::{LeadFacts, LeadFallbacks, LeadRefusal, fallback_for, lead_refusal};
 pub use ledger::{JobsRetried, LedgerEntry, LedgerFilter, LedgerObject, LedgerPage, Outcome};
 pub use mapping::{AttributeMapping, MappingRefusal, required_lead_fields, validate_mapping};
 pub use settings::{SettingsProblem, SyncSettings, validate_settings};

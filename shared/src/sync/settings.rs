@@ -1,25 +1,35 @@
 //! The sync settings of one installation and their whole-settings validation.
 //!
 //! Required Lead fields are ordinary mappings that the rules pin: they sync from Intercom to
-//! Salesforce, cannot be removed, and a custom required field must be given one.
+//! Salesforce, cannot be removed, and a custom required field must be given one. Each may
+//! have a fallback (`leads::LeadFallbacks`), the value a new Lead gets when Intercom has none.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use super::fields::{PERSON_COMPANY_NAME, SyncMetadata};
 use super::identity::{IdentityRefusal, IdentitySettings};
+use super::leads::{
+    FallbackFacts, FallbackRule, LeadFallbacks, default_fallback, fallback_refusal,
+};
 use super::mapping::{
     AttributeMapping, Counted, MAX_MAPPINGS_PER_OBJECT, MappingRefusal, Schema, Uses, check,
     required_lead_fields, validate_mapping,
 };
 use super::{Direction, SalesforceObject};
 
-/// Identity settings and attribute mappings.
+/// Identity settings, attribute mappings and the required Lead fields' fallbacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncSettings {
     pub identity: IdentitySettings,
     pub mappings: Vec<AttributeMapping>,
+    /// Absent from settings saved before fallbacks existed: every required field then gets
+    /// its default.
+    #[serde(default)]
+    pub lead_fallbacks: LeadFallbacks,
 }
 
 /// The settings page's view (`GET /api/settings/sync`): the settings, the Lead fields that
@@ -29,6 +39,9 @@ pub struct SettingsView {
     #[serde(flatten)]
     pub settings: SyncSettings,
     pub required_lead_fields: Vec<String>,
+    /// The fallback each required Lead field gets when the admin chose none (`null`: none).
+    #[serde(default)]
+    pub lead_fallback_defaults: BTreeMap<String, Option<String>>,
     pub problems: Vec<SettingsProblem>,
 }
 
@@ -54,6 +67,7 @@ impl Default for SyncSettings {
         Self {
             identity: IdentitySettings::default(),
             mappings: standard_lead_mappings(),
+            lead_fallbacks: LeadFallbacks::default(),
         }
     }
 }
@@ -174,6 +188,11 @@ pub enum SettingsProblem {
     RequiredLeadFieldUnmapped {
         field: String,
     },
+    /// The fallback of Lead field `field` breaks `rule`.
+    LeadFallback {
+        field: String,
+        rule: FallbackRule,
+    },
     /// More mappings of one object than [`MAX_MAPPINGS_PER_OBJECT`]: nothing else is checked.
     TooManyMappings {
         object: SalesforceObject,
@@ -192,6 +211,7 @@ impl fmt::Display for SettingsProblem {
                 f,
                 "Lead.{field} is required to create leads: map an Intercom attribute to it."
             ),
+            Self::LeadFallback { field, rule } => f.write_str(&rule.sentence(field)),
             Self::TooManyMappings { object, count, max } => write!(
                 f,
                 "The {object} has {count} mappings; one object may have at most {max}."
@@ -200,8 +220,50 @@ impl fmt::Display for SettingsProblem {
     }
 }
 
+/// The fallbacks that break a rule of `leads::FALLBACK_RULES` (one switched off breaks none).
+fn fallback_problems(fallbacks: &LeadFallbacks, schema: &Schema<'_>) -> Vec<SettingsProblem> {
+    let mut problems = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for (field, value) in &fallbacks.0 {
+        let lower = field.to_ascii_lowercase();
+        let repeated = seen.contains(&lower);
+        seen.push(lower);
+        let Some(value) = value else { continue };
+        let facts = FallbackFacts {
+            field: schema.field(SalesforceObject::Lead, field),
+            // One field named twice (in two cases) is not a required field's one fallback.
+            required: !repeated
+                && schema
+                    .required_lead_fields()
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(field)),
+            value,
+        };
+        if let Some(rule) = fallback_refusal(&facts) {
+            problems.push(SettingsProblem::LeadFallback {
+                field: field.clone(),
+                rule,
+            });
+        }
+    }
+    problems
+}
+
+/// The fallback each required Lead field gets when the admin chose none.
+pub fn lead_fallback_defaults(metadata: &SyncMetadata) -> BTreeMap<String, Option<String>> {
+    required_lead_fields(metadata)
+        .into_iter()
+        .map(|name| {
+            let default = metadata
+                .salesforce_field(SalesforceObject::Lead, &name)
+                .and_then(default_fallback);
+            (name, default)
+        })
+        .collect()
+}
+
 /// Every problem in the settings: both identity settings, each mapping against all the others,
-/// and the required Lead fields. The settings page shows them all at once. The work is linear
+/// the required Lead fields and their fallbacks. The settings page shows them all at once. The work is linear
 /// in the number of mappings (each is checked against counts made once), and settings with
 /// more than [`MAX_MAPPINGS_PER_OBJECT`] mappings of an object are refused for that alone.
 pub fn validate_settings(
@@ -245,6 +307,7 @@ pub fn validate_settings(
             });
         }
     }
+    problems.extend(fallback_problems(&settings.lead_fallbacks, &schema));
     if problems.is_empty() {
         Ok(())
     } else {

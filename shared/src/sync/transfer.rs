@@ -133,6 +133,7 @@ pub fn import_mappings(
     let imported = SyncSettings {
         identity: current.identity.clone(),
         mappings,
+        lead_fallbacks: current.lead_fallbacks.clone(),
     };
     validate_settings(&imported, metadata).map_err(|problems| ImportError::Invalid { problems })?;
     Ok(imported)

@@ -158,6 +158,7 @@ fn whole_settings_validation_returns_every_problem_per_mapping() {
             map(Account, "size", "NumberOfEmployees", ToSalesforce),
             map(Account, "monthly_spend", "NumberOfEmployees", ToIntercom),
         ],
+        lead_fallbacks: Default::default(),
     };
     let problems = validate_settings(&settings, &meta).unwrap_err();
     assert_eq!(

@@ -31,6 +31,38 @@ pub fn routes() -> Router<AppState> {
         .route("/bulk", get(bulk_state))
         .route("/bulk/hold", post(bulk_hold))
         .route("/bulk/fail-next", post(bulk_fail_next))
+        .route(
+            "/validation-rules",
+            post(add_validation_rule).delete(clear_validation_rules),
+        )
+        .route("/locked-writes", post(lock_writes))
+}
+
+/// `{"object":"Lead","field":"Company","values":["[not provided]"],"message":"..","at_field":true}`:
+/// a validation rule, as an admin adds one in Setup.
+async fn add_validation_rule(
+    State(shared): State<AppState>,
+    axum::Json(rule): axum::Json<super::org::ValidationRule>,
+) -> Response {
+    shared.org.write().validation_rules.push(rule);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn clear_validation_rules(State(shared): State<AppState>) -> Response {
+    shared.org.write().validation_rules.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `{"next":N}`: the next N API record writes are refused with `UNABLE_TO_LOCK_ROW`.
+async fn lock_writes(
+    State(shared): State<AppState>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let Some(n) = body.get("next").and_then(Value::as_u64) else {
+        return bad("next (a count) is required");
+    };
+    shared.org.write().locked_writes = n;
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn api_calls(State(shared): State<AppState>) -> Response {

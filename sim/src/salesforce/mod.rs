@@ -244,6 +244,20 @@ impl SalesforceSim {
     pub fn bulk_jobs(&self) -> (usize, usize) {
         self.shared.bulk.count()
     }
+    /// Adds a validation rule to the org, as an admin does in Setup: API and UI writes
+    /// leaving a record as it describes are refused with `FIELD_CUSTOM_VALIDATION_EXCEPTION`.
+    pub fn add_validation_rule(&self, rule: org::ValidationRule) {
+        self.shared.org.write().validation_rules.push(rule);
+    }
+    /// Removes every validation rule added with [`Self::add_validation_rule`].
+    pub fn clear_validation_rules(&self) {
+        self.shared.org.write().validation_rules.clear();
+    }
+    /// The next `n` API record writes are refused with `UNABLE_TO_LOCK_ROW`, each in its own
+    /// record's result, as when another transaction holds the rows.
+    pub fn lock_writes(&self, n: u64) {
+        self.shared.org.write().locked_writes = n;
+    }
     /// Makes every access token issued so far invalid, as an expired session.
     pub fn expire_sessions(&self) {
         self.shared.expire_sessions();

@@ -1,17 +1,19 @@
 //! The plan stage, pure: over what the batch read, each person and company is linked by the
 //! priority rules (`matching`), every mapped value decided by `shared::sync::convert`, and a
-//! person matching nothing gets a new Lead or the reason why not (`shared::sync::leads`). What
+//! person matching nothing gets a new Lead or the reason why not (`shared::sync::leads`),
+//! with the fallbacks of the required Lead fields Intercom has no value for. What
 //! needs no write settles here; the rest leaves as [`Planned`] writes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use shared::sync::fields::PERSON_COMPANY_NAME;
 use shared::sync::identity::same_key;
-use shared::sync::leads::{LeadFacts, lead_refusal};
+use shared::sync::leads::{LeadFacts, fallback_for, fallbacks_used, lead_refusal};
+use shared::sync::mapping::STANDARD_REQUIRED_LEAD_FIELDS;
 use shared::sync::{
     AttributeMapping, CompanyAction, CompanyEvent, CompanyRecord as CompanyKind, Direction,
-    IntercomCompanyEvent, Outcome, PeopleIdentity, SalesforceObject, SyncValue, WriteDecision,
-    company_actions, decide_salesforce_write,
+    IntercomCompanyEvent, IntercomDataType, Outcome, PeopleIdentity, SalesforceField,
+    SalesforceObject, SyncValue, WriteDecision, company_actions, decide_salesforce_write,
 };
 
 use crate::intercom::records::{CompanyRecord, PersonRecord};
@@ -62,6 +64,42 @@ struct Decided {
     /// Conversion failures, `Field: why`.
     errors: Vec<String>,
     failed_fields: Vec<String>,
+    /// Required Lead fields Intercom had no value for, and the fallback each got.
+    fallbacks: Vec<(String, String)>,
+}
+
+impl Decided {
+    fn has(&self, name: &str) -> bool {
+        self.values
+            .iter()
+            .any(|(f, _)| f.eq_ignore_ascii_case(name))
+    }
+
+    /// The ledger's sentence for the fallbacks used, after `detail` if there is one.
+    fn detail(&self, detail: Option<String>) -> Option<String> {
+        match (detail, fallbacks_used(&self.fallbacks)) {
+            (Some(d), Some(f)) => Some(format!("{d} {f}")),
+            (d, f) => d.or(f),
+        }
+    }
+}
+
+/// The fallback of required Lead field `field`, if it is one and the settings give it one.
+fn required_fallback(
+    frame: Frame<'_>,
+    object: SalesforceObject,
+    field: &SalesforceField,
+) -> Option<String> {
+    if object != SalesforceObject::Lead {
+        return None;
+    }
+    let required = field.required_on_create()
+        || STANDARD_REQUIRED_LEAD_FIELDS
+            .iter()
+            .any(|r| field.is_named(r));
+    required
+        .then(|| fallback_for(field, &frame.settings.lead_fallbacks))
+        .flatten()
 }
 
 #[derive(Clone, Copy)]
@@ -91,6 +129,7 @@ fn decide(
         values: Vec::new(),
         errors: Vec::new(),
         failed_fields: Vec::new(),
+        fallbacks: Vec::new(),
     };
     for mapping in mappings {
         let (Some(attribute), Some(field)) = (
@@ -103,7 +142,7 @@ fn decide(
         ) else {
             continue;
         };
-        let value = match source {
+        let mut value = match source {
             Source::Person(person) if attribute.name == PERSON_COMPANY_NAME => {
                 match reads.company_name(person) {
                     Some(name) => SyncValue::Text(name),
@@ -113,22 +152,51 @@ fn decide(
             Source::Person(person) => person.value(attribute),
             Source::Company(company) => company.value(attribute),
         };
+        // A required Lead field emptied in Intercom (a company detached): Salesforce cannot
+        // hold nothing, so it holds the field's fallback (a new Lead gets it below, with
+        // every required field). On a first sync or a new link nothing was emptied: what
+        // Salesforce holds stays, never replaced by a placeholder.
+        let mut fallback_text = None;
+        let mut attribute = attribute;
+        if value.is_empty()
+            && current.is_some()
+            && !mapping.skip_if_source_empty
+            && let Some(fallback) = required_fallback(frame, object, field)
+        {
+            if matches!(changed, Changed::All) {
+                continue;
+            }
+            value = SyncValue::Text(fallback.clone());
+            fallback_text = Some((attribute.clone(), fallback));
+        }
+        if let Some((text, _)) = &mut fallback_text {
+            // The fallback is text, whatever the attribute's type.
+            text.data_type = IntercomDataType::String;
+            attribute = text;
+        }
         let held = current.map_or(SyncValue::Empty, |r| r.value(field));
         let decision = if current.is_some() {
             decide_salesforce_write(mapping, &value, attribute, &held, field)
         } else {
-            // A new record: nothing is held, and an empty value is simply not sent.
+            // A new record: nothing is held, and an empty value is simply not sent (a
+            // required field's fallback is added after).
             match shared::sync::to_salesforce(&value, attribute, field) {
                 _ if mapping.skip_if_source_empty && value.is_empty() => {
                     Ok(WriteDecision::SkipSourceEmpty)
                 }
+                _ if value.is_empty() => Ok(WriteDecision::AlreadyHeld),
                 Ok(v) if v.is_empty() => Ok(WriteDecision::AlreadyHeld),
                 Ok(v) => Ok(WriteDecision::Write(v)),
                 Err(e) => Err(e),
             }
         };
         match decision {
-            Ok(WriteDecision::Write(v)) => decided.values.push((field.name.clone(), v)),
+            Ok(WriteDecision::Write(v)) => {
+                if let Some((_, fallback)) = fallback_text {
+                    decided.fallbacks.push((field.name.clone(), fallback));
+                }
+                decided.values.push((field.name.clone(), v));
+            }
             Ok(_) => {}
             Err(e) => {
                 decided.errors.push(format!("{}: {e}", field.name));
@@ -345,6 +413,7 @@ fn plan_people(
             out.jobs.push((job, done(ledger, links, Some(synced))));
             continue;
         }
+        let detail = decided.detail(detail);
         planned.push(Planned {
             job,
             model: RecordModel::Person,
@@ -433,31 +502,43 @@ fn no_match(
         &Changed::All,
         None,
     );
-    let has = |values: &[(String, SyncValue)], name: &str| {
-        values.iter().any(|(f, _)| f.eq_ignore_ascii_case(name))
-    };
     let key_field = identity.salesforce_key();
     if let (true, Some(x)) = (lead_has_key, external)
-        && !has(&decided.values, key_field)
+        && !decided.has(key_field)
     {
         decided
             .values
             .push((key_field.to_owned(), SyncValue::Text(x.to_owned())));
     }
     if let Some(email) = &person.email
-        && !has(&decided.values, "Email")
+        && !decided.has("Email")
     {
         decided
             .values
             .push(("Email".to_owned(), SyncValue::Text(email.trim().to_owned())));
     }
-    // Every field Salesforce requires must have a value.
+    // Every field Salesforce requires must have a value: Intercom's, else its fallback.
     for required in shared::sync::required_lead_fields(frame.metadata) {
-        if !has(&decided.values, &required) && !decided.failed_fields.contains(&required) {
-            decided.errors.push(format!(
-                "{required}: is required to create leads, and the person has no value for it."
-            ));
-            decided.failed_fields.push(required);
+        if decided.has(&required) || decided.failed_fields.contains(&required) {
+            continue;
+        }
+        let fallback = frame
+            .metadata
+            .salesforce_field(SalesforceObject::Lead, &required)
+            .and_then(|field| fallback_for(field, &frame.settings.lead_fallbacks));
+        match fallback {
+            Some(value) => {
+                decided
+                    .values
+                    .push((required.clone(), SyncValue::Text(value.clone())));
+                decided.fallbacks.push((required, value));
+            }
+            None => {
+                decided.errors.push(format!(
+                    "{required}: is required to create leads, and the person has no value for it."
+                ));
+                decided.failed_fields.push(required);
+            }
         }
     }
     if !decided.errors.is_empty() {
@@ -476,6 +557,7 @@ fn no_match(
     }
     taken.creating.extend(keys.lead_email.clone());
     out.touched.intercom_ids.insert(person.id.clone());
+    let detail = decided.detail(None);
     planned.push(Planned {
         job,
         model: RecordModel::Person,
@@ -490,7 +572,7 @@ fn no_match(
         ledger,
         links,
         synced,
-        detail: None,
+        detail,
     });
 }
 

@@ -408,8 +408,10 @@ fn a_person_matching_nothing_gets_one_new_lead_per_email() {
 
 #[test]
 fn a_lead_missing_a_required_value_fails_with_the_conversion_code() {
-    let world = World::new();
-    // No company: the Lead's required Company has no value.
+    let mut world = World::new();
+    // No company, and the admin switched the Company fallback off: the Lead's required
+    // Company has no value.
+    world.settings.lead_fallbacks.set("Company", None);
     let dee = person(
         "ic-dee",
         ContactRole::User,
@@ -579,4 +581,336 @@ fn a_company_links_to_the_newest_account_with_its_key_and_writes_what_differs() 
         finished(&out, 6).ledger[0].detail.as_deref(),
         Some("Companies Intercom created during qualification are not synced.")
     );
+}
+
+/// The demo's metadata with Region__c a required picklist, as the demo org has it.
+fn metadata_with_required_region() -> SyncMetadata {
+    let mut fields = metadata().salesforce_fields;
+    let region = fields
+        .iter_mut()
+        .find(|f| f.object == SalesforceObject::Lead && f.name == "Region__c")
+        .unwrap();
+    region.field_type = SalesforceFieldType::Picklist;
+    region.nillable = false;
+    region.picklist_values = vec!["AMER".to_owned(), "EMEA".to_owned(), "APAC".to_owned()];
+    SyncMetadata::new(fields, metadata().intercom_attributes)
+}
+
+/// A website lead: an email and a name, nothing else.
+fn website_lead(id: &str, email: &str) -> PersonRecord {
+    let mut lead = person(id, ContactRole::Lead, 30, None, email);
+    lead.attributes.remove("custom_attributes.region");
+    lead.attributes.remove("custom_attributes.job_title");
+    lead
+}
+
+#[test]
+fn a_lead_with_only_an_email_and_a_name_is_created_with_the_fallbacks() {
+    let mut world = World::new();
+    world.metadata = metadata_with_required_region();
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![work(1, website_lead("ic-web", "web@lead.test"), None)]),
+        BTreeMap::new(),
+        &Reads::default(),
+        &mut out,
+    );
+    let p = planned_for(&planned, 1);
+    assert_eq!(p.salesforce_id, None);
+    assert_eq!(
+        written(p, "Company"),
+        Some(SyncValue::Text("[not provided]".to_owned()))
+    );
+    // A required picklist without a default: its first active value.
+    assert_eq!(
+        written(p, "Region__c"),
+        Some(SyncValue::Text("AMER".to_owned()))
+    );
+    assert_eq!(
+        written(p, "LastName"),
+        Some(SyncValue::Text("Person ic-web".to_owned()))
+    );
+    assert_eq!(
+        p.detail.as_deref(),
+        Some(
+            "Intercom had no value for a required field; fallbacks used: \
+             Company = \"[not provided]\", Region__c = \"AMER\"."
+        )
+    );
+
+    // The admin's own fallbacks win over the defaults.
+    world
+        .settings
+        .lead_fallbacks
+        .set("company", Some("Website visitor".to_owned()));
+    world
+        .settings
+        .lead_fallbacks
+        .set("Region__c", Some("EMEA".to_owned()));
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![work(1, website_lead("ic-web", "web@lead.test"), None)]),
+        BTreeMap::new(),
+        &Reads::default(),
+        &mut out,
+    );
+    let p = planned_for(&planned, 1);
+    assert_eq!(
+        written(p, "Company"),
+        Some(SyncValue::Text("Website visitor".to_owned()))
+    );
+    assert_eq!(
+        written(p, "Region__c"),
+        Some(SyncValue::Text("EMEA".to_owned()))
+    );
+
+    // A value from Intercom needs no fallback, and the ledger names none.
+    let mut with_company = website_lead("ic-web", "web@lead.test");
+    with_company.company_ids = vec!["co-9".to_owned()];
+    with_company
+        .attributes
+        .insert("custom_attributes.region".to_owned(), json!("APAC"));
+    let mut reads = Reads::default();
+    reads
+        .company_names
+        .insert("co-9".to_owned(), Some("Initech".to_owned()));
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![work(1, with_company, None)]),
+        BTreeMap::new(),
+        &reads,
+        &mut out,
+    );
+    let p = planned_for(&planned, 1);
+    assert_eq!(
+        written(p, "Company"),
+        Some(SyncValue::Text("Initech".to_owned()))
+    );
+    assert_eq!(p.detail, None);
+}
+
+#[test]
+fn a_required_field_without_a_fallback_refuses_the_lead_naming_the_field() {
+    let mut world = World::new();
+    world.metadata = metadata_with_required_region();
+    world.settings.lead_fallbacks.set("Region__c", None);
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![work(4, website_lead("ic-web", "web@lead.test"), None)]),
+        BTreeMap::new(),
+        &Reads::default(),
+        &mut out,
+    );
+    assert!(planned.is_empty());
+    let row = &finished(&out, 4).ledger[0];
+    assert_eq!(row.outcome, Outcome::Failed.as_str());
+    assert_eq!(row.fields, r#"["Region__c"]"#);
+}
+
+/// A linked Lead's job after the person's company moved (attached or detached).
+fn company_moved(person: PersonRecord, lead_id: &str) -> PersonWork {
+    let mut w = work(
+        5,
+        person.clone(),
+        Some(link_to(&person.id, PersonObject::Lead, lead_id)),
+    );
+    w.changed = Changed::Only(
+        [shared::sync::fields::PERSON_COMPANY_NAME.to_owned()]
+            .into_iter()
+            .collect(),
+    );
+    w
+}
+
+#[test]
+fn a_company_attached_later_replaces_the_fallback_and_a_detach_restores_it() {
+    let world = World::new();
+    let mut attached = website_lead("ic-web", "web@lead.test");
+    attached.company_ids = vec!["co-1".to_owned()];
+    let mut reads = Reads::default();
+    reads
+        .company_names
+        .insert("co-1".to_owned(), Some("Globex".to_owned()));
+    answered(
+        &mut reads,
+        "linked",
+        vec![record(
+            SalesforceObject::Lead,
+            "00QW",
+            40,
+            json!({"Email": "web@lead.test", "Company": "[not provided]", "LastName": "Person ic-web"}),
+        )],
+    );
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![company_moved(attached, "00QW")]),
+        BTreeMap::new(),
+        &reads,
+        &mut out,
+    );
+    let p = planned_for(&planned, 5);
+    assert_eq!(p.salesforce_id.as_deref(), Some("00QW"));
+    assert_eq!(
+        p.write.values,
+        [("Company".to_owned(), SyncValue::Text("Globex".to_owned()))]
+    );
+    assert_eq!(p.detail, None);
+
+    // Detached from its only company: Company cannot be emptied, so it holds the fallback.
+    let detached = website_lead("ic-web", "web@lead.test");
+    let mut reads = Reads::default();
+    answered(
+        &mut reads,
+        "linked",
+        vec![record(
+            SalesforceObject::Lead,
+            "00QW",
+            41,
+            json!({"Email": "web@lead.test", "Company": "Globex", "LastName": "Person ic-web"}),
+        )],
+    );
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![company_moved(detached.clone(), "00QW")]),
+        BTreeMap::new(),
+        &reads,
+        &mut out,
+    );
+    let p = planned_for(&planned, 5);
+    assert_eq!(
+        p.write.values,
+        [(
+            "Company".to_owned(),
+            SyncValue::Text("[not provided]".to_owned())
+        )]
+    );
+    assert!(
+        p.detail
+            .as_deref()
+            .unwrap()
+            .contains("Company = \"[not provided]\""),
+        "{:?}",
+        p.detail
+    );
+
+    // Already holding the fallback: nothing to write.
+    let mut reads = Reads::default();
+    answered(
+        &mut reads,
+        "linked",
+        vec![record(
+            SalesforceObject::Lead,
+            "00QW",
+            42,
+            json!({"Email": "web@lead.test", "Company": "[not provided]"}),
+        )],
+    );
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![company_moved(detached, "00QW")]),
+        BTreeMap::new(),
+        &reads,
+        &mut out,
+    );
+    assert!(planned.is_empty(), "{planned:?}");
+    assert_eq!(
+        finished(&out, 5).ledger[0].outcome,
+        Outcome::Unchanged.as_str()
+    );
+}
+
+/// A planned new Lead for `settle`.
+fn new_lead_write(world: &World) -> Planned {
+    let mut out = BatchOutcome::default();
+    let mut planned = plan(
+        world.frame(),
+        people(vec![work(7, website_lead("ic-web", "web@lead.test"), None)]),
+        BTreeMap::new(),
+        &Reads::default(),
+        &mut out,
+    );
+    planned.remove(0)
+}
+
+fn refused(code: &str, message: &str) -> crate::salesforce::Refusal {
+    crate::salesforce::Refusal {
+        code: crate::salesforce::ErrorCode::parse(code),
+        message: message.to_owned(),
+        fields: Vec::new(),
+    }
+}
+
+#[test]
+fn a_refusal_that_stands_is_a_ledger_row_with_its_code_and_a_busy_record_is_retried() {
+    let world = World::new();
+    let rule = "Leads from the website need a real company.";
+    for code in ["FIELD_CUSTOM_VALIDATION_EXCEPTION", "DUPLICATES_DETECTED"] {
+        let mut out = BatchOutcome::default();
+        super::write::settle(
+            world.frame(),
+            new_lead_write(&world),
+            Err(vec![refused(code, rule)]),
+            &mut out,
+        );
+        let result = finished(&out, 7);
+        let row = &result.ledger[0];
+        assert_eq!(row.outcome, Outcome::Failed.as_str());
+        assert_eq!(row.error_code.as_deref(), Some(code));
+        assert_eq!(row.error_message.as_deref(), Some(rule));
+        assert!(result.links.is_empty(), "no Lead, no link");
+    }
+
+    let mut out = BatchOutcome::default();
+    super::write::settle(
+        world.frame(),
+        new_lead_write(&world),
+        Err(vec![refused(
+            "UNABLE_TO_LOCK_ROW",
+            "unable to obtain exclusive access to this record",
+        )]),
+        &mut out,
+    );
+    match &out.jobs[..] {
+        [(7, JobOutcome::Retry(message))] => {
+            assert!(message.contains("UNABLE_TO_LOCK_ROW"), "{message}")
+        }
+        other => panic!("not retried: {other:?}"),
+    }
+}
+
+#[test]
+fn a_first_link_never_replaces_a_held_required_value_with_a_fallback() {
+    let world = World::new();
+    // A website lead without a company finds the Lead sales entered with its company.
+    let web = website_lead("ic-web", "web@lead.test");
+    let mut reads = Reads::default();
+    answered(
+        &mut reads,
+        "match",
+        vec![record(
+            SalesforceObject::Lead,
+            "00QS",
+            5,
+            json!({"Email": "web@lead.test", "Company": "Acme Sales", "LastName": "Person ic-web"}),
+        )],
+    );
+    let mut out = BatchOutcome::default();
+    let planned = plan(
+        world.frame(),
+        people(vec![work(8, web, None)]),
+        BTreeMap::new(),
+        &reads,
+        &mut out,
+    );
+    assert!(planned.is_empty(), "{planned:?}");
+    let result = finished(&out, 8);
+    assert_eq!(result.ledger[0].outcome, Outcome::Unchanged.as_str());
+    assert_eq!(result.ledger[0].error_code, None);
 }

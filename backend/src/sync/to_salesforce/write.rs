@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use shared::sync::refusals::{AfterRefusal, after_refusals};
 use shared::sync::{Outcome, SalesforceObject};
 
-use crate::jobs::BatchOutcome;
+use crate::jobs::{BatchOutcome, JobOutcome};
+use crate::salesforce;
 use crate::salesforce::records::{RecordWrite, WriteResult};
-use crate::salesforce::{self, ErrorCode};
 use crate::store::{LinkChange, RecordModel};
 
 use super::plan::Planned;
@@ -52,7 +53,8 @@ pub(super) async fn send(ctx: &Context<'_>, planned: Vec<Planned>, out: &mut Bat
 }
 
 /// Finishes one planned job by its record's result: its ledger row, and its link (made for a
-/// new Lead, dropped when Salesforce says the record is gone).
+/// new Lead, dropped when Salesforce says the record is gone); a refusal that retrying can
+/// pass (`shared::sync::refusals`) sends the job back to be tried again.
 pub(super) fn settle(frame: Frame<'_>, p: Planned, result: WriteResult, out: &mut BatchOutcome) {
     let fields: Vec<String> = p.write.values.iter().map(|(f, _)| f.clone()).collect();
     let mut ledger = p.ledger;
@@ -80,16 +82,23 @@ pub(super) fn settle(frame: Frame<'_>, p: Planned, result: WriteResult, out: &mu
             ledger.push(done_row);
         }
         Err(refusals) => {
-            let gone = refusals.iter().any(|r| {
-                matches!(
-                    r.code,
-                    ErrorCode::EntityIsDeleted
-                        | ErrorCode::NotFound
-                        | ErrorCode::CannotUpdateConvertedLead
-                )
-            });
+            let after = after_refusals(refusals.iter().map(|r| r.code.as_str()));
+            if after == AfterRefusal::Retry {
+                // The record was busy or the request cut short: the job runs again later,
+                // and its refusal is the attempt's error (the ledger's if it is parked).
+                let message = refusals
+                    .iter()
+                    .map(|r| format!("{}: {}", r.code.as_str(), r.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                out.jobs.push((
+                    p.job,
+                    JobOutcome::Retry(format!("Salesforce refused the write: {message}")),
+                ));
+                return;
+            }
             let salesforce_id = p.salesforce_id.as_deref();
-            let outcome = if gone {
+            let outcome = if after == AfterRefusal::Gone {
                 // A delete on either side deletes the link; the next change links anew.
                 links.retain(|l| {
                     !matches!(l, LinkChange::Person { .. } | LinkChange::Company { .. })
@@ -104,6 +113,7 @@ pub(super) fn settle(frame: Frame<'_>, p: Planned, result: WriteResult, out: &mu
                 });
                 Outcome::Unlinked
             } else {
+                // It stands: the ledger row carries Salesforce's code and words verbatim.
                 Outcome::Failed
             };
             ledger.push(with_refusals(
