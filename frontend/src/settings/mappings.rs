@@ -99,9 +99,11 @@ pub fn MappingTable(settings: Settings, object: SalesforceObject) -> impl IntoVi
             .get()
             .into_iter()
             .filter(|p| match p {
-                SettingsProblem::Mapping { .. } => false,
-                SettingsProblem::RequiredLeadFieldUnmapped { .. }
-                | SettingsProblem::LeadFallback { .. } => object == SalesforceObject::Lead,
+                // Shown under the required field's row.
+                SettingsProblem::Mapping { .. } | SettingsProblem::LeadFallback { .. } => false,
+                SettingsProblem::RequiredLeadFieldUnmapped { .. } => {
+                    object == SalesforceObject::Lead
+                }
                 SettingsProblem::TooManyMappings { object: o, .. } => *o == object,
                 SettingsProblem::PeopleIdentity { .. } => object != SalesforceObject::Account,
                 SettingsProblem::CompanyIdentity { .. } => object == SalesforceObject::Account,
@@ -222,6 +224,10 @@ fn MappingRow(
                 }}
             </td>
         </tr>
+        {fixed.is_some().then(|| {
+            let field = mapping.salesforce_field.clone();
+            view! { <super::fallbacks::FallbackRow settings=settings field=field /> }
+        })}
         {invalid.then(|| view! {
             <tr class="mapping-problems">
                 <td colspan="5">

@@ -2,11 +2,12 @@
 //! People sync (`people.rs`), Account sync (`accounts.rs`), Sync health (`health.rs`), Mappings as code
 //! (`transfer.rs`). The mapping table and its editor
 //! (`mappings.rs`) and the identity choice with its confirmation (`identity.rs`) are shared by
-//! both. Every rule is checked here by `shared::sync`, the same code the server runs, as the
+//! both; the required Lead fields' fallbacks (`fallbacks.rs`) are People sync's. Every rule is checked here by `shared::sync`, the same code the server runs, as the
 //! admin chooses; the server checks again on save.
 
 pub mod accounts;
 pub mod cases;
+pub mod fallbacks;
 pub mod health;
 pub mod identity;
 pub mod mappings;
@@ -18,7 +19,7 @@ pub mod usage;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use shared::sync::{
-    AttributeMapping, IdentitySettings, SettingsProblem, SyncMetadata, SyncSettings,
+    AttributeMapping, IdentitySettings, LeadFallbacks, SettingsProblem, SyncMetadata, SyncSettings,
     validate_settings,
 };
 
@@ -37,6 +38,8 @@ pub const METADATA_PATH: &str = "/api/settings/sync/metadata";
 struct Saved {
     identity: IdentitySettings,
     mappings: Vec<AttributeMapping>,
+    #[serde(default)]
+    lead_fallbacks: LeadFallbacks,
 }
 
 impl From<Saved> for SyncSettings {
@@ -44,8 +47,7 @@ impl From<Saved> for SyncSettings {
         SyncSettings {
             identity: saved.identity,
             mappings: saved.mappings,
-            // The page leaves the fallbacks as saved: its saves do not send them.
-            lead_fallbacks: Default::default(),
+            lead_fallbacks: saved.lead_fallbacks,
         }
     }
 }
@@ -331,7 +333,7 @@ impl Settings {
         }
     }
 
-    /// Saves the draft's mappings: refused here with every reason when a rule is broken
+    /// Saves the draft's mappings and required Lead fields' fallbacks: refused here with every reason when a rule is broken
     /// (no request), else `PUT` and the confirmation, or the server's refusal.
     pub fn save_mappings(self) {
         let problems = self.problems.get_untracked();
@@ -344,10 +346,12 @@ impl Settings {
         #[derive(serde::Serialize)]
         struct Body {
             mappings: Vec<shared::sync::AttributeMapping>,
+            lead_fallbacks: LeadFallbacks,
         }
-        let body = Body {
-            mappings: self.draft.with_untracked(|d| d.mappings.clone()),
-        };
+        let body = self.draft.with_untracked(|d| Body {
+            mappings: d.mappings.clone(),
+            lead_fallbacks: d.lead_fallbacks.clone(),
+        });
         let path = format!("{SETTINGS_PATH}/mappings");
         api::send_json_then(
             "PUT",
@@ -358,7 +362,10 @@ impl Settings {
                     let settings = SyncSettings::from(answer);
                     let count = settings.mappings.len() as u64;
                     self.saved.set(settings.clone());
-                    self.draft.update(|d| d.mappings = settings.mappings);
+                    self.draft.update(|d| {
+                        d.mappings = settings.mappings;
+                        d.lead_fallbacks = settings.lead_fallbacks;
+                    });
                     self.status.set(Some(Status::Saved(format!(
                         "Settings saved: {} in place.",
                         crate::format::count(count, "mapping")
@@ -371,17 +378,22 @@ impl Settings {
         );
     }
 
-    /// Puts the saved mappings back in the draft.
+    /// Puts the saved mappings and fallbacks back in the draft.
     pub fn discard(self) {
         let saved = self.saved.get_untracked();
-        self.draft.update(|d| d.mappings = saved.mappings);
+        self.draft.update(|d| {
+            d.mappings = saved.mappings;
+            d.lead_fallbacks = saved.lead_fallbacks;
+        });
         self.status.set(None);
     }
 
-    /// Whether the draft's mappings differ from the saved ones.
+    /// Whether the draft's mappings or fallbacks differ from the saved ones.
     pub fn mappings_changed(self) -> bool {
-        self.draft
-            .with(|d| self.saved.with(|s| d.mappings != s.mappings))
+        self.draft.with(|d| {
+            self.saved
+                .with(|s| d.mappings != s.mappings || d.lead_fallbacks != s.lead_fallbacks)
+        })
     }
 }
 
