@@ -62,9 +62,10 @@ const BUNDLES: &[Bundle] = &[
         name: "admin",
         entry: "admin.html",
         // The settings pages (People and Account sync, Sync health, Mappings as code) added
-        // ~1,200 functions of Leptos view code (338,081 bytes measured); close above, so it
-        // only shrinks.
-        budget_gzip: 340_000,
+        // ~1,200 functions of Leptos view code (338,081 bytes measured); Owners, Cases, API
+        // usage and the Lead fallbacks came in at 347,720 after the pages shared one loader
+        // and one sender. Close above, so it only shrinks.
+        budget_gzip: 349_000,
         why: "the admin pages, loaded only by admins",
     },
 ];
