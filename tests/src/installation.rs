@@ -21,7 +21,16 @@ pub async fn save_paired(
     intercom: &IntercomSim,
     settings: &SyncSettings,
 ) -> Result<()> {
-    save(store, key, installation, salesforce, intercom, settings, false).await
+    save(
+        store,
+        key,
+        installation,
+        salesforce,
+        intercom,
+        settings,
+        false,
+    )
+    .await
 }
 
 /// [`save_paired`] with the connected app and a refresh token too, so the installation outlives
@@ -34,7 +43,16 @@ pub async fn save_paired_refreshing(
     intercom: &IntercomSim,
     settings: &SyncSettings,
 ) -> Result<()> {
-    save(store, key, installation, salesforce, intercom, settings, true).await
+    save(
+        store,
+        key,
+        installation,
+        salesforce,
+        intercom,
+        settings,
+        true,
+    )
+    .await
 }
 
 async fn save(
@@ -54,9 +72,11 @@ async fn save(
         salesforce_login_url: salesforce.url(),
         salesforce_instance_url: Some(salesforce.url()),
         salesforce_client_id: refreshing.then(|| salesforce.client_id()),
-        salesforce_client_secret: refreshing.then(|| SecretString::from(salesforce.client_secret())),
+        salesforce_client_secret: refreshing
+            .then(|| SecretString::from(salesforce.client_secret())),
         salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
-        salesforce_refresh_token: refreshing.then(|| SecretString::from(salesforce.refresh_token())),
+        salesforce_refresh_token: refreshing
+            .then(|| SecretString::from(salesforce.refresh_token())),
         intercom_api_base_url: intercom.url(),
         intercom_access_token: Some(SecretString::from(intercom.access_token())),
         intercom_client_secret: Some(SecretString::from(intercom.client_secret())),

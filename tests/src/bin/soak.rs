@@ -15,7 +15,9 @@ fn options(args: &[String]) -> Result<Options> {
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
-        let value = args.next().with_context(|| format!("{flag} needs a value"))?;
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
         let number: u64 = value
             .parse()
             .with_context(|| format!("{flag} {value}: not a number"))?;

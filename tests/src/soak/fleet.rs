@@ -83,6 +83,7 @@ impl Fleet {
         let slot = rand::rng().random_range(0..self.processes.len());
         self.upstreams.lock().expect("upstreams")[slot] = None;
         if let Some(process) = self.processes[slot].take() {
+            keep_log(slot, &process.stderr());
             process.kill().await?;
         }
         self.start_slot(slot).await?;
@@ -92,7 +93,11 @@ impl Fleet {
 
     /// SIGTERM to every process.
     pub async fn stop(mut self) {
-        for process in self.processes.iter_mut().filter_map(Option::take) {
+        for (slot, process) in self.processes.iter_mut().enumerate() {
+            let Some(process) = process.take() else {
+                continue;
+            };
+            keep_log(slot, &process.stderr());
             if let Ok((status, log)) = process.terminate().await
                 && !status.success()
             {
@@ -100,6 +105,22 @@ impl Fleet {
             }
         }
         self.front_task.abort();
+    }
+}
+
+/// Appends a process's log to `slot-N.log` in the folder `SOAK_LOGS` names, when it names one
+/// (to read what the processes did when the soak finds something wrong).
+fn keep_log(slot: usize, log: &str) {
+    if let Some(dir) = std::env::var_os("SOAK_LOGS") {
+        use std::io::Write as _;
+        let path = std::path::Path::new(&dir).join(format!("slot-{slot}.log"));
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(file, "--- process ---\n{log}");
+        }
     }
 }
 

@@ -60,6 +60,9 @@ pub struct Outcome {
     pub salesforce_calls: u64,
     pub skipped_ticks: u64,
     pub drained: bool,
+    /// Every change made and every write recorded, for the timelines of what went wrong.
+    pub changes: Vec<Change>,
+    pub writes: Vec<Written>,
 }
 
 impl Outcome {
@@ -102,10 +105,11 @@ impl Outcome {
         let _ = writeln!(
             out,
             "Salesforce calls per 1,000 changes: {per_thousand:.0}\nrestarts survived: {}\n\
-             jobs parked: {}\nrecords diverged: {}",
+             jobs parked: {}\nrecords diverged: {}\nticks with every record still waiting: {}",
             self.restarts,
             self.parked,
-            self.diverged.len()
+            self.diverged.len(),
+            self.skipped_ticks
         );
         for (way, t) in &self.ways {
             for c in t.undelivered.iter().take(10) {
@@ -113,6 +117,37 @@ impl Outcome {
             }
             for w in t.extra_writes.iter().take(10) {
                 let _ = writeln!(out, "duplicated ({}): {:?}", way.label(), w);
+            }
+        }
+        let mut wrong: Vec<&Target> = self
+            .ways
+            .values()
+            .flat_map(|t| {
+                t.undelivered
+                    .iter()
+                    .map(|c| &c.target)
+                    .chain(t.extra_writes.iter().map(|w| &w.target))
+            })
+            .collect();
+        wrong.sort();
+        wrong.dedup();
+        for target in wrong.into_iter().take(5) {
+            let _ = writeln!(out, "timeline of {target:?}:");
+            let mut lines: Vec<(i64, String)> = self
+                .changes
+                .iter()
+                .filter(|c| &c.target == target)
+                .map(|c| (c.at_ms, format!("changed to {}", c.value)))
+                .chain(
+                    self.writes
+                        .iter()
+                        .filter(|w| &w.target == target)
+                        .map(|w| (w.at_ms, format!("written {}", w.value))),
+                )
+                .collect();
+            lines.sort();
+            for (at, what) in lines {
+                let _ = writeln!(out, "  {at} {what}");
             }
         }
         for d in self.diverged.iter().take(10) {
@@ -228,17 +263,23 @@ fn now_ms() -> i64 {
 impl World {
     /// A call to the workspace's API as another integration would make it: retried while an
     /// injected fault (5xx, 429) refuses it, which the simulator decides before doing anything.
-    async fn intercom(&self, method: reqwest::Method, path: &str, body: &Value) -> Result<Value> {
+    async fn intercom_api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value> {
         let mut last = String::new();
         for _ in 0..50 {
-            let response = self
+            let mut request = self
                 .http
                 .request(method.clone(), format!("{}{path}", self.intercom.url()))
                 .bearer_auth(self.intercom.access_token())
-                .header("Intercom-Version", "2.11")
-                .json(body)
-                .send()
-                .await?;
+                .header("Intercom-Version", "2.11");
+            if !body.is_null() {
+                request = request.json(body);
+            }
+            let response = request.send().await?;
             let status = response.status();
             let text = response.text().await?;
             if status.is_success() {
@@ -309,12 +350,18 @@ impl World {
             .lock()
             .expect("in flight")
             .insert(target.clone());
-        let at_ms = now_ms();
+        // Recorded before it is made, so `settle` never frees the target on the previous
+        // change's arrival in between.
+        self.changes.lock().expect("changes").push(Change {
+            target,
+            value: value.clone(),
+            at_ms: now_ms(),
+        });
         match kind {
             Kind::ContactDepartment => self.ui_update("Contact", &pair, "Department", &value)?,
             Kind::AccountType => self.ui_update("Account", &pair, "Type", &value)?,
             Kind::PersonJobTitle => {
-                self.intercom(
+                self.intercom_api(
                     reqwest::Method::PUT,
                     &format!("/contacts/{}", pair.intercom),
                     &json!({"custom_attributes": {"job_title": value}}),
@@ -322,7 +369,7 @@ impl World {
                 .await?;
             }
             Kind::CompanyWebsite => {
-                self.intercom(
+                self.intercom_api(
                     reqwest::Method::PUT,
                     &format!("/companies/{}", pair.intercom),
                     &json!({"website": value}),
@@ -330,11 +377,6 @@ impl World {
                 .await?;
             }
         }
-        self.changes.lock().expect("changes").push(Change {
-            target,
-            value,
-            at_ms,
-        });
         Ok(true)
     }
 
@@ -344,7 +386,7 @@ impl World {
                 &self.admin,
                 object,
                 &pair.salesforce,
-                json!({ field: value }),
+                Value::Object([(field.to_owned(), value.clone())].into_iter().collect()),
             )
             .map_err(|e| anyhow::anyhow!("Salesforce refused {object}.{field}: {e:?}"))
     }
@@ -418,9 +460,9 @@ impl World {
             let Some(change) = last.get(target) else {
                 return false;
             };
-            !writes.iter().any(|w| {
-                &w.target == target && w.at_ms >= change.at_ms && w.value == change.value
-            })
+            !writes
+                .iter()
+                .any(|w| &w.target == target && w.at_ms >= change.at_ms && w.value == change.value)
         });
         busy.len()
     }
@@ -455,7 +497,7 @@ impl World {
                     format!("/companies/{}", pair.intercom)
                 };
                 let intercom = self
-                    .intercom(reqwest::Method::GET, &path, &Value::Null)
+                    .intercom_api(reqwest::Method::GET, &path, &Value::Null)
                     .await?;
                 let (left, right) = match kind {
                     Kind::ContactDepartment => (
@@ -585,7 +627,8 @@ pub async fn run(options: Options) -> Result<Outcome> {
     let salesforce_calls = world.salesforce.api_calls() - calls_before;
     let counts = store.job_counts().await?;
     let changes = world.changes.lock().expect("changes").clone();
-    let ways = tally::tally(&changes, &world.writes());
+    let writes = world.writes();
+    let ways = tally::tally(&changes, &writes);
     let diverged = world.diverged().await?;
     let outcome = Outcome {
         ways,
@@ -595,6 +638,8 @@ pub async fn run(options: Options) -> Result<Outcome> {
         salesforce_calls,
         skipped_ticks: skipped.load(Ordering::SeqCst),
         drained,
+        changes,
+        writes,
     };
     fleet.stop().await;
     store.close().await;
@@ -631,7 +676,7 @@ async fn prepare_workspace(world: &World) -> Result<()> {
         .map(|(name, _)| (*name, "company"));
     for (name, model) in people.chain(companies) {
         let answer = world
-            .intercom(
+            .intercom_api(
                 reqwest::Method::POST,
                 "/data_attributes",
                 &json!({"name": name, "model": model, "data_type": "string"}),
@@ -658,7 +703,7 @@ async fn contact_pairs(world: &World) -> Result<Vec<Pair>> {
         };
         if let Some(person) = world.intercom.contact_id_by_email(email) {
             let role: Value = world
-                .intercom(
+                .intercom_api(
                     reqwest::Method::GET,
                     &format!("/contacts/{person}"),
                     &Value::Null,

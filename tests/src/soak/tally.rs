@@ -106,9 +106,9 @@ pub fn tally(changes: &[Change], writes: &[Written]) -> BTreeMap<Way, WayTally> 
         for (k, change) in made.iter().enumerate() {
             way.changes += 1;
             let until = made.get(k + 1).map_or(i64::MAX, |next| next.at_ms);
-            let hit = counted
-                .iter()
-                .position(|w| w.at_ms >= change.at_ms && w.at_ms < until && w.value == change.value);
+            let hit = counted.iter().position(|w| {
+                w.at_ms >= change.at_ms && w.at_ms < until && w.value == change.value
+            });
             match hit {
                 Some(i) => {
                     let write = counted.remove(i);
@@ -163,11 +163,22 @@ mod tests {
     #[test]
     fn each_change_written_once_is_delivered_with_its_delay() {
         let t = tally(
-            &[change("a", "1", 100), change("a", "2", 500), change("b", "1", 200)],
-            &[write("a", "1", 150), write("b", "1", 260), write("a", "2", 900)],
+            &[
+                change("a", "1", 100),
+                change("a", "2", 500),
+                change("b", "1", 200),
+            ],
+            &[
+                write("a", "1", 150),
+                write("b", "1", 260),
+                write("a", "2", 900),
+            ],
         );
         let way = &t[&Way::ToIntercom];
-        assert_eq!((way.changes, way.delivered, way.lost, way.duplicated), (3, 3, 0, 0));
+        assert_eq!(
+            (way.changes, way.delivered, way.lost, way.duplicated),
+            (3, 3, 0, 0)
+        );
         assert_eq!(way.delays_ms, vec![50, 60, 400]);
         assert_eq!(way.percentile_ms(50), Some(60));
         assert_eq!(way.percentile_ms(99), Some(400));
@@ -193,7 +204,11 @@ mod tests {
     fn a_change_never_written_in_its_window_is_lost() {
         // "1" arrives only after "2" was made: too late to count as delivered, and a duplicate.
         let t = tally(
-            &[change("a", "1", 100), change("a", "2", 500), change("b", "1", 100)],
+            &[
+                change("a", "1", 100),
+                change("a", "2", 500),
+                change("b", "1", 100),
+            ],
             &[write("a", "2", 600), write("a", "1", 700)],
         );
         let way = &t[&Way::ToIntercom];
@@ -205,7 +220,11 @@ mod tests {
     fn writes_before_the_first_change_and_to_other_targets_are_not_counted() {
         let t = tally(
             &[change("a", "1", 100)],
-            &[write("a", "0", 50), write("a", "1", 120), write("z", "1", 130)],
+            &[
+                write("a", "0", 50),
+                write("a", "1", 120),
+                write("z", "1", 130),
+            ],
         );
         let way = &t[&Way::ToIntercom];
         assert_eq!((way.delivered, way.lost, way.duplicated), (1, 0, 0));
