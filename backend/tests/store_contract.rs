@@ -601,6 +601,54 @@ async fn an_expired_lease_makes_the_job_claimable_again() {
 }
 
 #[tokio::test]
+async fn what_the_stream_handed_on_is_kept_with_the_replay_id() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let store = &db.store;
+        store.save_replay_id("acme", 41, 100).await.unwrap();
+        store.save_streamed_since("acme", 50, 100).await.unwrap();
+        let streamed = |id: &str, at: i64| (id.to_owned(), at);
+        store
+            .save_streamed("acme", &[streamed("003A", 60), streamed("003B", 70)])
+            .await
+            .unwrap();
+        // A record keeps its latest change, whichever order they are stored in.
+        store
+            .save_streamed("acme", &[streamed("003A", 90), streamed("003B", 65)])
+            .await
+            .unwrap();
+        let cursors = store.salesforce_cursors("acme").await.unwrap();
+        assert_eq!(
+            (cursors.replay_id, cursors.streamed_since),
+            (Some(41), Some(50))
+        );
+        let mut kept = store.streamed("acme", 0).await.unwrap();
+        kept.sort();
+        assert_eq!(
+            kept,
+            vec![streamed("003A", 90), streamed("003B", 70)],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            store.streamed("acme", 80).await.unwrap(),
+            vec![streamed("003A", 90)]
+        );
+        assert_eq!(store.forget_streamed("acme", 80).await.unwrap(), 1);
+        assert_eq!(
+            store.streamed("acme", 0).await.unwrap(),
+            vec![streamed("003A", 90)]
+        );
+        // A lost replay position: nothing since then is known to have been streamed.
+        store.clear_replay_id("acme", 200).await.unwrap();
+        let cursors = store.salesforce_cursors("acme").await.unwrap();
+        assert_eq!((cursors.replay_id, cursors.streamed_since), (None, None));
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_job_waits_while_another_for_its_record_runs() {
     each_database(|db| async move {
         installation(&db.store, "acme").await;
