@@ -181,9 +181,11 @@ impl Outcome {
 struct Pair {
     salesforce: String,
     intercom: String,
+    /// A Contact's Account.
+    account: Option<String>,
 }
 
-/// The four kinds of change, each a field on one side mapped to one on the other.
+/// The kinds of change, each a field on one side mapped to one on the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     /// A Contact's Department, to the person's `department`.
@@ -194,13 +196,17 @@ enum Kind {
     PersonJobTitle,
     /// A company's website, to the Account's Website.
     CompanyWebsite,
+    /// An Account's owner, to the `owner_id` of each person of the Account (the owner rule: an
+    /// Account's owner comes first), as the teammate with the owner's email.
+    AccountOwner,
 }
 
-const KINDS: [Kind; 4] = [
+const KINDS: [Kind; 5] = [
     Kind::ContactDepartment,
     Kind::AccountType,
     Kind::PersonJobTitle,
     Kind::CompanyWebsite,
+    Kind::AccountOwner,
 ];
 
 /// The Account Type picklist values the driver moves between.
@@ -214,7 +220,7 @@ const ACCOUNT_TYPES: [&str; 4] = [
 impl Kind {
     fn way(self) -> Way {
         match self {
-            Kind::ContactDepartment | Kind::AccountType => Way::ToIntercom,
+            Kind::ContactDepartment | Kind::AccountType | Kind::AccountOwner => Way::ToIntercom,
             Kind::PersonJobTitle | Kind::CompanyWebsite => Way::ToSalesforce,
         }
     }
@@ -227,6 +233,7 @@ impl Kind {
             Kind::AccountType => "account_type",
             Kind::PersonJobTitle => "Title",
             Kind::CompanyWebsite => "Website",
+            Kind::AccountOwner => "owner_id",
         }
     }
     fn target(self, pair: &Pair) -> Target {
@@ -248,6 +255,10 @@ struct World {
     admin: String,
     contacts: Vec<Pair>,
     accounts: Vec<Pair>,
+    /// Salesforce users who can own people, each with their teammate's id.
+    owners: Vec<(String, String)>,
+    /// People (either side's id) known to be linked: a change of theirs arrived.
+    linked: Shared<std::collections::BTreeSet<String>>,
     http: reqwest::Client,
     changes: Shared<Vec<Change>>,
     /// Targets whose last change has not arrived yet.
@@ -315,6 +326,9 @@ impl World {
     /// Makes one change of `kind` to a pair whose previous change of that kind arrived; `false`
     /// when every such pair still waits.
     async fn change(&self, kind: Kind, serial: u64) -> Result<bool> {
+        if kind == Kind::AccountOwner {
+            return self.change_owner();
+        }
         let pairs = if kind.people() {
             &self.contacts
         } else {
@@ -336,6 +350,7 @@ impl World {
             Kind::ContactDepartment => json!(format!("Soak dept {serial}")),
             Kind::PersonJobTitle => json!(format!("Soak title {serial}")),
             Kind::CompanyWebsite => json!(format!("https://soak-{serial}.example.com")),
+            Kind::AccountOwner => unreachable!("changed by change_owner"),
             Kind::AccountType => {
                 let now = self
                     .salesforce
@@ -376,7 +391,61 @@ impl World {
                 )
                 .await?;
             }
+            Kind::AccountOwner => unreachable!("changed by change_owner"),
         }
+        Ok(true)
+    }
+
+    /// The people of an Account known to be linked, if none of their owners is on its way.
+    fn owned_people(&self, account: &Pair) -> Option<Vec<Target>> {
+        let linked = self.linked.lock().expect("linked");
+        let people: Vec<Target> = self
+            .contacts
+            .iter()
+            .filter(|p| p.account.as_deref() == Some(account.salesforce.as_str()))
+            .filter(|p| linked.contains(&p.salesforce) || linked.contains(&p.intercom))
+            .map(|p| Kind::AccountOwner.target(p))
+            .collect();
+        let busy = self.in_flight.lock().expect("in flight");
+        (!people.is_empty() && people.iter().all(|t| !busy.contains(t))).then_some(people)
+    }
+
+    /// Gives an Account another owner: one change for each of its linked people.
+    fn change_owner(&self) -> Result<bool> {
+        let free: Vec<(&Pair, Vec<Target>)> = self
+            .accounts
+            .iter()
+            .filter_map(|a| self.owned_people(a).map(|people| (a, people)))
+            .collect();
+        if free.is_empty() || self.owners.len() < 2 {
+            return Ok(false);
+        }
+        let (account, people) = &free[rand::rng().random_range(0..free.len())];
+        let now = self
+            .salesforce
+            .record(&account.salesforce)
+            .and_then(|r| r["OwnerId"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let others: Vec<&(String, String)> = self
+            .owners
+            .iter()
+            .filter(|(user, _)| *user != now)
+            .collect();
+        let (user, teammate) = others[rand::rng().random_range(0..others.len())];
+        let at_ms = now_ms();
+        {
+            let mut busy = self.in_flight.lock().expect("in flight");
+            let mut changes = self.changes.lock().expect("changes");
+            for target in people {
+                busy.insert(target.clone());
+                changes.push(Change {
+                    target: target.clone(),
+                    value: json!(teammate),
+                    at_ms,
+                });
+            }
+        }
+        self.ui_update("Account", account, "OwnerId", &json!(user))?;
         Ok(true)
     }
 
@@ -430,6 +499,21 @@ impl World {
             let Some(record) = record.filter(|r| !r.contains('/')) else {
                 continue;
             };
+            if let Some(owner) = write.body.get("owner_id") {
+                let value = match owner {
+                    Value::Number(n) => json!(n.to_string()),
+                    other => other.clone(),
+                };
+                out.push(Written {
+                    target: Target {
+                        way: Way::ToIntercom,
+                        record: record.to_owned(),
+                        field: "owner_id".to_owned(),
+                    },
+                    value,
+                    at_ms: write.at_ms,
+                });
+            }
             for field in ["department", "account_type"] {
                 if let Some(value) = write.body["custom_attributes"].get(field) {
                     out.push(Written {
@@ -456,15 +540,63 @@ impl World {
             last.insert(&change.target, change);
         }
         let mut busy = self.in_flight.lock().expect("in flight");
+        let mut linked = self.linked.lock().expect("linked");
         busy.retain(|target| {
             let Some(change) = last.get(target) else {
                 return false;
             };
-            !writes
+            let arrived = writes
                 .iter()
-                .any(|w| &w.target == target && w.at_ms >= change.at_ms && w.value == change.value)
+                .any(|w| &w.target == target && w.at_ms >= change.at_ms && w.value == change.value);
+            if arrived && ["department", "Title"].contains(&target.field.as_str()) {
+                linked.insert(target.record.clone());
+            }
+            !arrived
         });
         busy.len()
+    }
+
+    /// People whose owner in Intercom is not the teammate of their Account's owner now.
+    async fn owners_diverged(
+        &self,
+        touched: &std::collections::BTreeSet<Target>,
+    ) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for pair in &self.contacts {
+            if !touched.contains(&Kind::AccountOwner.target(pair)) {
+                continue;
+            }
+            let owner = pair
+                .account
+                .as_deref()
+                .and_then(|a| self.salesforce.record(a))
+                .and_then(|a| a["OwnerId"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let expected = self
+                .owners
+                .iter()
+                .find(|(user, _)| *user == owner)
+                .map(|(_, teammate)| teammate.clone());
+            let person = self
+                .intercom_api(
+                    reqwest::Method::GET,
+                    &format!("/contacts/{}", pair.intercom),
+                    &Value::Null,
+                )
+                .await?;
+            let actual = match &person["owner_id"] {
+                Value::Number(n) => Some(n.to_string()),
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            };
+            if actual != expected {
+                out.push(format!(
+                    "AccountOwner {} / {}: Salesforce {owner} (teammate {expected:?}), Intercom {actual:?}",
+                    pair.salesforce, pair.intercom
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// Records whose mapped fields differ between the two sides now.
@@ -478,6 +610,10 @@ impl World {
             .map(|c| c.target.clone())
             .collect();
         for kind in KINDS {
+            if kind == Kind::AccountOwner {
+                out.extend(self.owners_diverged(&touched).await?);
+                continue;
+            }
             let pairs = if kind.people() {
                 &self.contacts
             } else {
@@ -513,6 +649,7 @@ impl World {
                         &intercom["custom_attributes"]["job_title"],
                     ),
                     Kind::CompanyWebsite => (&salesforce["Website"], &intercom["website"]),
+                    Kind::AccountOwner => unreachable!("compared by owners_diverged"),
                 };
                 if left != right {
                     out.push(format!(
@@ -546,6 +683,8 @@ pub async fn run(options: Options) -> Result<Outcome> {
         admin,
         contacts: Vec::new(),
         accounts: Vec::new(),
+        owners: Vec::new(),
+        linked: Shared::default(),
         http: reqwest::Client::new(),
         changes: Shared::default(),
         in_flight: Shared::default(),
@@ -553,6 +692,7 @@ pub async fn run(options: Options) -> Result<Outcome> {
     prepare_workspace(&world).await?;
     world.contacts = contact_pairs(&world).await?;
     world.accounts = account_pairs(&world).await?;
+    world.owners = owners(&world).await?;
     if world.contacts.is_empty() || world.accounts.is_empty() {
         bail!(
             "no pairs to change: {} contacts, {} accounts",
@@ -561,11 +701,12 @@ pub async fn run(options: Options) -> Result<Outcome> {
         );
     }
     eprintln!(
-        "soak: {} processes, {:?}, {} Contact pairs, {} Account pairs",
+        "soak: {} processes, {:?}, {} Contact pairs, {} Account pairs, {} owners",
         options.processes,
         options.duration,
         world.contacts.len(),
-        world.accounts.len()
+        world.accounts.len(),
+        world.owners.len()
     );
 
     let db = SharedDb::new("sfbridge_soak").await?;
@@ -695,7 +836,7 @@ async fn prepare_workspace(world: &World) -> Result<()> {
 async fn contact_pairs(world: &World) -> Result<Vec<Pair>> {
     let mut out = Vec::new();
     for record in world
-        .query("SELECT Id, Email FROM Contact WHERE Email != null")
+        .query("SELECT Id, Email, AccountId FROM Contact WHERE Email != null")
         .await?
     {
         let (Some(id), Some(email)) = (record["Id"].as_str(), record["Email"].as_str()) else {
@@ -713,6 +854,7 @@ async fn contact_pairs(world: &World) -> Result<Vec<Pair>> {
                 out.push(Pair {
                     salesforce: id.to_owned(),
                     intercom: person,
+                    account: record["AccountId"].as_str().map(str::to_owned),
                 });
             }
         }
@@ -748,7 +890,29 @@ async fn account_pairs(world: &World) -> Result<Vec<Pair>> {
             out.push(Pair {
                 salesforce: id.to_owned(),
                 intercom: company.to_owned(),
+                account: None,
             });
+        }
+    }
+    Ok(out)
+}
+
+/// Active users with a teammate of the same email: the owners the driver gives Accounts.
+async fn owners(world: &World) -> Result<Vec<(String, String)>> {
+    let teammates = world.intercom.teammates();
+    let mut out = Vec::new();
+    for user in world
+        .query("SELECT Id, Email FROM User WHERE IsActive = true")
+        .await?
+    {
+        let (Some(id), Some(email)) = (user["Id"].as_str(), user["Email"].as_str()) else {
+            continue;
+        };
+        if let Some(teammate) = teammates
+            .iter()
+            .find(|t| t.email.eq_ignore_ascii_case(email.trim()))
+        {
+            out.push((id.to_owned(), teammate.id.to_string()));
         }
     }
     Ok(out)

@@ -6,9 +6,10 @@
 //! previous one arrived, so the changes to one target form windows: change k's window runs from
 //! the moment it was made to the moment change k+1 was. Change k is delivered by the first write
 //! of its value to its target inside its window. Every other write to the target after its first
-//! change is a duplicate: a second write of a delivered value, an old value written again, or a
-//! write nobody asked for. Writes before the target's first change are the pair agreeing for
-//! the first time (the link being made), not counted.
+//! change arrived is a duplicate: a second write of a delivered value, an old value written
+//! again, or a write nobody asked for. Other writes before the target's first change arrived
+//! are the pair agreeing for the first time (the link being made, from a read made before the
+//! change), not counted.
 
 use std::collections::BTreeMap;
 
@@ -100,8 +101,18 @@ pub fn tally(changes: &[Change], writes: &[Written]) -> BTreeMap<Way, WayTally> 
     for (target, (mut made, mut written)) in by_target {
         made.sort_by_key(|c| c.at_ms);
         written.sort_by_key(|w| w.at_ms);
-        let first = made[0].at_ms;
-        let mut counted: Vec<&Written> = written.into_iter().filter(|w| w.at_ms >= first).collect();
+        // The first change's arrival (else the next change); before it, only its own write
+        // counts.
+        let first = &made[0];
+        let until = made.get(1).map_or(i64::MAX, |next| next.at_ms);
+        let arrived = written
+            .iter()
+            .find(|w| w.at_ms >= first.at_ms && w.at_ms < until && w.value == first.value)
+            .map_or(until, |w| w.at_ms);
+        let mut counted: Vec<&Written> = written
+            .into_iter()
+            .filter(|w| w.at_ms >= arrived || (w.at_ms >= first.at_ms && w.value == first.value))
+            .collect();
         let way = out.get_mut(&target.way).expect("both ways are there");
         for (k, change) in made.iter().enumerate() {
             way.changes += 1;
@@ -214,6 +225,25 @@ mod tests {
         let way = &t[&Way::ToIntercom];
         assert_eq!((way.delivered, way.lost, way.duplicated), (1, 2, 1));
         assert_eq!(way.undelivered.len(), 2);
+    }
+
+    #[test]
+    fn the_first_agreement_landing_after_the_first_change_is_not_counted() {
+        // A link's first write, from a read made before the change, lands just after it.
+        let t = tally(
+            &[change("a", "1", 100), change("a", "2", 500)],
+            &[
+                write("a", "0", 110),
+                write("a", "1", 150),
+                write("a", "0", 300),
+            ],
+        );
+        let way = &t[&Way::ToIntercom];
+        assert_eq!((way.delivered, way.lost, way.duplicated), (1, 1, 1));
+        assert_eq!(
+            way.extra_writes[0].at_ms, 300,
+            "after the first arrived it counts"
+        );
     }
 
     #[test]
