@@ -327,7 +327,7 @@ impl World {
     /// when every such pair still waits.
     async fn change(&self, kind: Kind, serial: u64) -> Result<bool> {
         if kind == Kind::AccountOwner {
-            return self.change_owner();
+            return self.change_owner().await;
         }
         let pairs = if kind.people() {
             &self.contacts
@@ -411,7 +411,7 @@ impl World {
     }
 
     /// Gives an Account another owner: one change for each of its linked people.
-    fn change_owner(&self) -> Result<bool> {
+    async fn change_owner(&self) -> Result<bool> {
         let free: Vec<(&Pair, Vec<Target>)> = self
             .accounts
             .iter()
@@ -426,11 +426,26 @@ impl World {
             .record(&account.salesforce)
             .and_then(|r| r["OwnerId"].as_str().map(str::to_owned))
             .unwrap_or_default();
+        // An owner none of the people has yet, so each of them has something to write.
+        let mut held = Vec::new();
+        for person in people {
+            let answer = self
+                .intercom_api(
+                    reqwest::Method::GET,
+                    &format!("/contacts/{}", person.record),
+                    &Value::Null,
+                )
+                .await?;
+            held.push(owner_text(&answer["owner_id"]));
+        }
         let others: Vec<&(String, String)> = self
             .owners
             .iter()
-            .filter(|(user, _)| *user != now)
+            .filter(|(user, teammate)| *user != now && !held.contains(&Some(teammate.clone())))
             .collect();
+        if others.is_empty() {
+            return Ok(false);
+        }
         let (user, teammate) = others[rand::rng().random_range(0..others.len())];
         let at_ms = now_ms();
         {
@@ -500,10 +515,7 @@ impl World {
                 continue;
             };
             if let Some(owner) = write.body.get("owner_id") {
-                let value = match owner {
-                    Value::Number(n) => json!(n.to_string()),
-                    other => other.clone(),
-                };
+                let value = owner_text(owner).map_or(Value::Null, Value::String);
                 out.push(Written {
                     target: Target {
                         way: Way::ToIntercom,
@@ -584,11 +596,7 @@ impl World {
                     &Value::Null,
                 )
                 .await?;
-            let actual = match &person["owner_id"] {
-                Value::Number(n) => Some(n.to_string()),
-                Value::String(s) => Some(s.clone()),
-                _ => None,
-            };
+            let actual = owner_text(&person["owner_id"]);
             if actual != expected {
                 out.push(format!(
                     "AccountOwner {} / {}: Salesforce {owner} (teammate {expected:?}), Intercom {actual:?}",
@@ -660,6 +668,15 @@ impl World {
             }
         }
         Ok(out)
+    }
+}
+
+/// A teammate id as text, whether Intercom sent it as a number or a string.
+fn owner_text(owner: &Value) -> Option<String> {
+    match owner {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
     }
 }
 
