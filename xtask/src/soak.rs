@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::{cargo, root, run};
 
-/// What a plain `cargo xtask soak` runs.
+/// How the command is called.
 const USAGE: &str = "usage: cargo xtask soak [--processes N] [--minutes M]";
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -35,36 +35,41 @@ fn soak(args: &[String]) -> Result<()> {
              (e.g. postgres://postgres@127.0.0.1:5432/test)"
         );
     }
-    build_server()?;
+    cargo_status(&["build", "-p", "sfbridge"])?;
+    cargo_status(&["build", "-p", "sfbridge-tests", "--bin", "soak"])?;
     drive(args)
 }
 
-fn build_server() -> Result<()> {
-    run::status(
-        std::process::Command::new(cargo())
-            .current_dir(root())
-            .args(["build", "-p", "sfbridge"]),
-    )
-}
-
-/// `cargo xtask test`'s step: a one-minute soak on the server its `server` step built; skipped
-/// (said so) without `TEST_DATABASE_URL`, as the PostgreSQL tests are.
+/// `cargo xtask test`'s step: a one-minute soak; skipped (said so) without
+/// `TEST_DATABASE_URL`, as the PostgreSQL tests are.
 pub fn step() -> Result<()> {
     if std::env::var_os("TEST_DATABASE_URL").is_none() {
         println!("soak: skipped: TEST_DATABASE_URL is not set (the soak needs PostgreSQL)");
         return Ok(());
     }
+    // The `native-tests` step's own build, so after it this builds nothing: its `cargo test`
+    // builds the driver and the server into `target/debug/` with the same features.
+    cargo_status(&[
+        "test",
+        "--workspace",
+        "--exclude",
+        "sfbridge-frontend",
+        "--no-run",
+    ])?;
     drive(&["--minutes".to_owned(), "1".to_owned()])
 }
 
-/// Builds the driver (the server is built already) and runs it with `args`.
-fn drive(args: &[String]) -> Result<()> {
-    let root = root();
+fn cargo_status(args: &[&str]) -> Result<()> {
     run::status(
         std::process::Command::new(cargo())
-            .current_dir(&root)
-            .args(["build", "-p", "sfbridge-tests", "--bin", "soak"]),
-    )?;
+            .current_dir(root())
+            .args(args),
+    )
+}
+
+/// Runs the built driver with `args` against the built server.
+fn drive(args: &[String]) -> Result<()> {
+    let root = root();
     run::status(
         std::process::Command::new(root.join("target/debug/soak"))
             .current_dir(&root)

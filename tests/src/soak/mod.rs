@@ -38,7 +38,7 @@ const WEBHOOK_RETRY: Duration = Duration::from_secs(5);
 const DRAIN_WITHIN: Duration = Duration::from_secs(240);
 /// The drain is over once everything arrived and the queue stayed empty this long.
 const QUIET_FOR: Duration = Duration::from_secs(5);
-/// A change every this often (alternating the four kinds).
+/// A change every this often (the kinds in turn).
 const CHANGE_EVERY: Duration = Duration::from_millis(250);
 
 /// How the soak runs.
@@ -986,7 +986,7 @@ async fn chaos(world: Arc<World>, stop: Arc<AtomicBool>) -> Result<()> {
     Ok(())
 }
 
-/// A change every [`CHANGE_EVERY`], the four kinds in turn.
+/// A change every [`CHANGE_EVERY`], the kinds in turn.
 async fn drive(world: Arc<World>, stop: Arc<AtomicBool>, skipped: Arc<AtomicU64>) -> Result<()> {
     let mut serial = 0u64;
     let mut ticks = tokio::time::interval(CHANGE_EVERY);
