@@ -56,6 +56,8 @@ pub struct Outcome {
     pub ways: BTreeMap<Way, WayTally>,
     pub restarts: u64,
     pub parked: i64,
+    /// The parked jobs' kinds, attempts and last errors, to say why they gave up.
+    pub parked_why: Vec<String>,
     pub diverged: Vec<String>,
     pub salesforce_calls: u64,
     pub skipped_ticks: u64,
@@ -149,6 +151,9 @@ impl Outcome {
             for (at, what) in lines {
                 let _ = writeln!(out, "  {at} {what}");
             }
+        }
+        for why in self.parked_why.iter().take(10) {
+            let _ = writeln!(out, "parked: {why}");
         }
         for d in self.diverged.iter().take(10) {
             let _ = writeln!(out, "diverged: {d}");
@@ -784,6 +789,19 @@ pub async fn run(options: Options) -> Result<Outcome> {
     let drained = drain(&world, &store).await;
     let salesforce_calls = world.salesforce.api_calls() - calls_before;
     let counts = store.job_counts().await?;
+    let parked_why = store
+        .parked_jobs(INSTALLATION)
+        .await?
+        .into_iter()
+        .map(|j| {
+            format!(
+                "{} after {} attempts: {}",
+                j.kind,
+                j.attempts,
+                j.last_error.unwrap_or_default()
+            )
+        })
+        .collect();
     let changes = world.changes.lock().expect("changes").clone();
     let writes = world.writes();
     let ways = tally::tally(&changes, &writes);
@@ -792,6 +810,7 @@ pub async fn run(options: Options) -> Result<Outcome> {
         ways,
         restarts: fleet.restarts(),
         parked: counts.parked,
+        parked_why,
         diverged,
         salesforce_calls,
         skipped_ticks: skipped.load(Ordering::SeqCst),
