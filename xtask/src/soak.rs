@@ -75,6 +75,9 @@ fn drive(args: &[String]) -> Result<()> {
             .current_dir(&root)
             .args(args)
             .env("SFBRIDGE_BIN", root.join("target/debug/sfbridge"))
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or("warn".into())),
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or("warn".into()),
+            ),
     )
 }
