@@ -117,7 +117,8 @@ pub struct Listener {
     /// Whether the stream is subscribed right now.
     live: tokio::sync::watch::Sender<bool>,
     /// Records the stream handed on, with the commit time of their latest event (unix ms).
-    /// Kept in memory only; after a restart the sweep takes everything again.
+    /// Kept in the database too (`salesforce_streamed`): a listener that resumes from the
+    /// stored replay id, after a restart or on another process, starts with it.
     streamed: parking_lot::Mutex<HashMap<String, i64>>,
     /// Since when (unix ms) the stream has missed nothing: every change since then was handed
     /// on or will be, by this session or a replay from the stored id. `None`: broken (a gap, a
@@ -282,12 +283,31 @@ impl Listener {
             }
             Err(other) => return Err(other.into()),
         };
-        {
-            // From a stored id the replay covers the time in between; from nothing, only now on.
-            let mut unbroken = self.unbroken_since.lock();
-            if unbroken.is_none() || stored.replay_id.is_none() {
-                *unbroken = Some(now());
+        // From a stored id the replay covers the time in between, so what was stored with it
+        // still holds (a listener new to it, after a restart, takes it up with the records the
+        // stream handed on); from nothing, only now on.
+        let fresh = self.unbroken_since.lock().is_none();
+        let since = match (stored.replay_id, stored.streamed_since) {
+            (Some(_), Some(since)) if fresh => {
+                let streamed = self
+                    .store()
+                    .streamed(&self.installation_id, self.oldest_streamed())
+                    .await?;
+                let mut seen = self.streamed.lock();
+                for (id, at) in streamed {
+                    let latest = seen.entry(id).or_insert(at);
+                    *latest = (*latest).max(at);
+                }
+                Some(since)
             }
+            (Some(_), _) if !fresh => None,
+            _ => Some(now()),
+        };
+        if let Some(since) = since {
+            *self.unbroken_since.lock() = Some(since);
+            self.store()
+                .save_streamed_since(&self.installation_id, since, now())
+                .await?;
         }
         self.live.send_replace(true);
         if stored.replay_id.is_none() {
@@ -310,6 +330,7 @@ impl Listener {
             };
             let mut changes = Vec::new();
             let mut streamed = Vec::new();
+            let mut gap = false;
             for event in events {
                 let kind = match event.change_type {
                     ChangeType::Create | ChangeType::Update | ChangeType::Undelete => {
@@ -317,7 +338,7 @@ impl Listener {
                     }
                     ChangeType::Delete => ChangeKind::Delete,
                     ChangeType::Gap(_) => {
-                        *self.unbroken_since.lock() = Some(now());
+                        gap = true;
                         // The event says records changed but not how: the sweep reads them.
                         self.sweep_now.notify_one();
                         continue;
@@ -336,11 +357,22 @@ impl Listener {
                     });
                 }
             }
+            if gap {
+                let since = now();
+                *self.unbroken_since.lock() = Some(since);
+                self.store()
+                    .save_streamed_since(&self.installation_id, since, now())
+                    .await?;
+            }
             if !changes.is_empty() {
                 self.sink
                     .changed(&self.installation_id, changes)
                     .await
                     .map_err(ListenError::Sink)?;
+                // Before the replay id: a crash in between replays what is recorded here.
+                self.store()
+                    .save_streamed(&self.installation_id, &streamed)
+                    .await?;
                 let mut seen = self.streamed.lock();
                 for (id, at) in streamed {
                     let latest = seen.entry(id).or_insert(at);
@@ -384,17 +416,26 @@ impl Listener {
                 .is_some_and(|streamed| modstamp <= *streamed)
     }
 
-    /// Forgets streamed changes too old for any sweep to look at again.
-    fn forget_old_streamed(&self) {
+    /// The oldest commit time (unix ms) of a streamed change any sweep may still look at.
+    fn oldest_streamed(&self) -> i64 {
         let window = (self.config.sweep_every + self.config.overlap) * 2;
-        let oldest = now() - window.as_millis() as i64;
+        now() - window.as_millis() as i64
+    }
+
+    /// Forgets streamed changes too old for any sweep to look at again, here and in the store.
+    async fn forget_old_streamed(&self) -> Result<(), StoreError> {
+        let oldest = self.oldest_streamed();
         self.streamed.lock().retain(|_, at| *at >= oldest);
+        self.store()
+            .forget_streamed(&self.installation_id, oldest)
+            .await?;
+        Ok(())
     }
 
     /// One sweep of every object (one API call, more only when a page was full).
     pub async fn sweep_once(&self) -> Result<(), SweepError> {
-        self.forget_old_streamed();
         let result: Result<(), ListenError> = async {
+            self.forget_old_streamed().await?;
             let client = self.clients.salesforce(&self.installation_id).await?;
             let stored = self
                 .store()

@@ -600,6 +600,147 @@ async fn an_expired_lease_makes_the_job_claimable_again() {
     .await;
 }
 
+#[tokio::test]
+async fn what_the_stream_handed_on_is_kept_with_the_replay_id() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let store = &db.store;
+        store.save_replay_id("acme", 41, 100).await.unwrap();
+        store.save_streamed_since("acme", 50, 100).await.unwrap();
+        let streamed = |id: &str, at: i64| (id.to_owned(), at);
+        store
+            .save_streamed("acme", &[streamed("003A", 60), streamed("003B", 70)])
+            .await
+            .unwrap();
+        // A record keeps its latest change, whichever order they are stored in.
+        store
+            .save_streamed("acme", &[streamed("003A", 90), streamed("003B", 65)])
+            .await
+            .unwrap();
+        let cursors = store.salesforce_cursors("acme").await.unwrap();
+        assert_eq!(
+            (cursors.replay_id, cursors.streamed_since),
+            (Some(41), Some(50))
+        );
+        let mut kept = store.streamed("acme", 0).await.unwrap();
+        kept.sort();
+        assert_eq!(
+            kept,
+            vec![streamed("003A", 90), streamed("003B", 70)],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            store.streamed("acme", 80).await.unwrap(),
+            vec![streamed("003A", 90)]
+        );
+        assert_eq!(store.forget_streamed("acme", 80).await.unwrap(), 1);
+        assert_eq!(
+            store.streamed("acme", 0).await.unwrap(),
+            vec![streamed("003A", 90)]
+        );
+        // A lost replay position: nothing since then is known to have been streamed.
+        store.clear_replay_id("acme", 200).await.unwrap();
+        let cursors = store.salesforce_cursors("acme").await.unwrap();
+        assert_eq!((cursors.replay_id, cursors.streamed_since), (None, None));
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_waits_while_another_for_its_record_runs() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let first = db
+            .store
+            .enqueue(&job("acme", Some("c1"), 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        claim(&db.store, "slow", 1_000, 0).await.unwrap();
+        // The record changed again while the first job runs: its job queues, and waits.
+        let second = db
+            .store
+            .enqueue(&job("acme", Some("c1"), 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        let other = db
+            .store
+            .enqueue(&job("acme", Some("c2"), 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        let due = db.store.due_work("sync_contact", 10).await.unwrap();
+        assert_eq!(due[0].due, 1, "only the other record's job: {}", db.label);
+        assert_eq!(
+            claim(&db.store, "fast", 1_000, 10).await.map(|j| j.id),
+            Some(other),
+            "{}",
+            db.label
+        );
+        assert!(claim(&db.store, "fast", 1_000, 20).await.is_none());
+        // Once the first is done, the second runs.
+        assert!(complete(&db.store, first, "slow").await);
+        assert_eq!(
+            claim(&db.store, "fast", 1_000, 30).await.map(|j| j.id),
+            Some(second),
+            "{}",
+            db.label
+        );
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_renewed_lease_keeps_the_job_and_its_record() {
+    each_database(|db| async move {
+        installation(&db.store, "acme").await;
+        let id = db
+            .store
+            .enqueue(&job("acme", Some("c1"), 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        claim(&db.store, "slow", 1_000, 0).await.unwrap();
+        let renewed = db
+            .store
+            .renew_job_leases(&[id], "slow", 1_900, 900)
+            .await
+            .unwrap();
+        assert_eq!(renewed, 1, "{}", db.label);
+        let later = db
+            .store
+            .enqueue(&job("acme", Some("c1"), 0), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        // Past the first lease, within the renewed one: neither job can be taken.
+        assert!(claim(&db.store, "other", 1_000, 1_500).await.is_none());
+        // Someone who does not hold it renews nothing.
+        assert_eq!(
+            db.store
+                .renew_job_leases(&[id], "other", 9_000, 1_500)
+                .await
+                .unwrap(),
+            0
+        );
+        // Past the renewed lease: the job is claimable again (with the later one for its record).
+        let taken = db
+            .store
+            .claim_batch("sync_contact", "acme", "other", 1_000, 2_000, 5)
+            .await
+            .unwrap();
+        let mut ids: Vec<_> = taken.iter().map(|j| j.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec![id, later], "{}", db.label);
+        db
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_workers_never_claim_the_same_job_twice() {
     each_database(|db| async move {

@@ -618,6 +618,57 @@ async fn the_sweep_skips_what_the_stream_already_handed_on() {
     world.stop().await;
 }
 
+#[tokio::test]
+async fn after_a_restart_the_first_sweep_leaves_what_the_stream_handed_on() {
+    let world = world_mapping_titles_to_intercom().await;
+    let (_maya, contact) = linked_maya(&world).await;
+    let admin = world.salesforce.admin_user_id();
+    // As above: the stream has been up since well before the change.
+    world
+        .salesforce
+        .set_clock(Some(chrono::Utc::now() + chrono::Duration::seconds(5)));
+    world
+        .salesforce
+        .ui_update(
+            &admin,
+            "Contact",
+            &contact,
+            json!({"Title": "Streamed once"}),
+        )
+        .unwrap();
+    ledger_entry(&world, &contact, |e| {
+        e["direction"] == "to_intercom" && e["outcome"] == "updated"
+    })
+    .await;
+    world
+        .intercom
+        .wait_for_deliveries(Duration::from_secs(10), |d| {
+            d.iter()
+                .any(|d| d.topic == "contact.user.updated" && d.body.contains("Streamed once"))
+        })
+        .await;
+    queue_drained(&world).await;
+
+    // A restart: a new listener, nothing in memory, resuming from the stored replay id.
+    world.state.listeners.stop_all().await;
+    world.state.listeners.ensure("demo");
+    assert!(world.state.listeners.live("demo").await);
+    let before = world.salesforce.api_calls();
+    assert!(world.state.listeners.sweep("demo").await.unwrap());
+    assert_eq!(
+        world.salesforce.api_calls() - before,
+        1,
+        "the sweep's one call"
+    );
+    let counts = world.state.store.job_counts().await.unwrap();
+    assert_eq!(
+        (counts.queued, counts.running),
+        (0, 0),
+        "the stream handed the change on before the restart: no job for it"
+    );
+    world.stop().await;
+}
+
 /// The id of the workspace's custom attribute `name` on `model` (`contact`, `company`).
 async fn data_attribute_id(world: &World, model: &str, name: &str) -> Value {
     let list = intercom(

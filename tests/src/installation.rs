@@ -16,10 +16,53 @@ use sim::salesforce::SalesforceSim;
 pub async fn save_paired(
     store: &Store,
     key: &str,
+    installation: (&str, &str),
+    salesforce: &SalesforceSim,
+    intercom: &IntercomSim,
+    settings: &SyncSettings,
+) -> Result<()> {
+    save(
+        store,
+        key,
+        installation,
+        salesforce,
+        intercom,
+        settings,
+        false,
+    )
+    .await
+}
+
+/// [`save_paired`] with the connected app and a refresh token too, so the installation outlives
+/// an expired session (`SalesforceSim::expire_sessions`).
+pub async fn save_paired_refreshing(
+    store: &Store,
+    key: &str,
+    installation: (&str, &str),
+    salesforce: &SalesforceSim,
+    intercom: &IntercomSim,
+    settings: &SyncSettings,
+) -> Result<()> {
+    save(
+        store,
+        key,
+        installation,
+        salesforce,
+        intercom,
+        settings,
+        true,
+    )
+    .await
+}
+
+async fn save(
+    store: &Store,
+    key: &str,
     (id, name): (&str, &str),
     salesforce: &SalesforceSim,
     intercom: &IntercomSim,
     settings: &SyncSettings,
+    refreshing: bool,
 ) -> Result<()> {
     let secret = SecretKey::from_base64(&SecretString::from(key.to_owned()))?;
     let pairing = Pairing {
@@ -28,10 +71,12 @@ pub async fn save_paired(
         salesforce_environment: SalesforceEnvironment::Production,
         salesforce_login_url: salesforce.url(),
         salesforce_instance_url: Some(salesforce.url()),
-        salesforce_client_id: None,
-        salesforce_client_secret: None,
+        salesforce_client_id: refreshing.then(|| salesforce.client_id()),
+        salesforce_client_secret: refreshing
+            .then(|| SecretString::from(salesforce.client_secret())),
         salesforce_access_token: Some(SecretString::from(salesforce.access_token())),
-        salesforce_refresh_token: None,
+        salesforce_refresh_token: refreshing
+            .then(|| SecretString::from(salesforce.refresh_token())),
         intercom_api_base_url: intercom.url(),
         intercom_access_token: Some(SecretString::from(intercom.access_token())),
         intercom_client_secret: Some(SecretString::from(intercom.client_secret())),

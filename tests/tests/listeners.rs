@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use sfbridge::store::{LeaseRow, Store};
+use sfbridge_tests::database::SharedDb;
 use sfbridge_tests::server::random_key;
 use sfbridge_tests::{Sfbridge, poll};
 use shared::sync::{
@@ -27,52 +28,6 @@ const INSTALLATION: &str = "many";
 const EMAIL: &str = "maya.patel@globex.example.com";
 /// The shortest lease the configuration allows, so a takeover after SIGKILL comes soon.
 const LEASE_SECONDS: &str = "3";
-
-/// A database every process of the test opens, dropped afterwards.
-struct SharedDb {
-    url: String,
-    schema: Option<String>,
-    _dir: tempfile::TempDir,
-}
-
-impl SharedDb {
-    async fn new() -> Result<SharedDb> {
-        let dir = tempfile::tempdir()?;
-        let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
-            eprintln!("TEST_DATABASE_URL not set: the processes share one SQLite file");
-            let url = format!("sqlite://{}", dir.path().join("sfbridge.db").display());
-            return Ok(SharedDb {
-                url,
-                schema: None,
-                _dir: dir,
-            });
-        };
-        let schema = format!("sfbridge_many_{}", rand::random::<u64>());
-        let admin = Store::connect(&base.parse()?).await?;
-        admin
-            .execute_for_tests(&format!("CREATE SCHEMA {schema}"))
-            .await?;
-        admin.close().await;
-        let separator = if base.contains('?') { '&' } else { '?' };
-        Ok(SharedDb {
-            url: format!("{base}{separator}options=-c%20search_path%3D{schema}"),
-            schema: Some(schema),
-            _dir: dir,
-        })
-    }
-
-    async fn drop_schema(self) -> Result<()> {
-        if let Some(schema) = self.schema {
-            let base = std::env::var("TEST_DATABASE_URL")?;
-            let admin = Store::connect(&base.parse()?).await?;
-            admin
-                .execute_for_tests(&format!("DROP SCHEMA {schema} CASCADE"))
-                .await?;
-            admin.close().await;
-        }
-        Ok(())
-    }
-}
 
 /// The installation pairing both simulators, syncing a Contact's Title to Intercom.
 async fn prepare(
@@ -236,13 +191,13 @@ async fn several_processes_run_one_listener_and_a_survivor_takes_over() -> Resul
             .unwrap_or(0)
     };
 
-    let db = SharedDb::new().await?;
-    let store = Store::open(&db.url.parse()?).await?;
+    let db = SharedDb::new("sfbridge_many").await?;
+    let store = Store::open(&db.url().parse()?).await?;
     let key = random_key();
     prepare(&store, &key, &salesforce, &intercom).await?;
     let settings = [("SFBRIDGE_LISTENER_LEASE_SECONDS", LEASE_SECONDS.to_owned())];
-    let a = Sfbridge::serve_on(&db.url, &key, &settings).await?;
-    let b = Sfbridge::serve_on(&db.url, &key, &settings).await?;
+    let a = Sfbridge::serve_on(db.url(), &key, &settings).await?;
+    let b = Sfbridge::serve_on(db.url(), &key, &settings).await?;
     let mut servers = vec![a, b];
 
     // One listener between the two; a change reaches Intercom, written once.
@@ -265,7 +220,7 @@ async fn several_processes_run_one_listener_and_a_survivor_takes_over() -> Resul
 
     // The card another process caches is forgotten when the listening process sees a change
     // (PostgreSQL tells the others; SQLite is meant for one process and tells nobody).
-    if db.schema.is_none() {
+    if db.schema().is_none() {
         eprintln!("SQLite: the card cache is not shared; that part needs TEST_DATABASE_URL");
     } else {
         let rename = |name: &str| -> Result<()> {
@@ -288,7 +243,7 @@ async fn several_processes_run_one_listener_and_a_survivor_takes_over() -> Resul
         after.iter().all(|l| l.holder != stopping[0].holder),
         "the stopped process still holds {after:?}"
     );
-    servers.push(Sfbridge::serve_on(&db.url, &key, &settings).await?);
+    servers.push(Sfbridge::serve_on(db.url(), &key, &settings).await?);
 
     // SIGKILL: the holder keeps its lease until it expires; then a survivor takes over from
     // the stored replay id, and a change made meanwhile arrives once.

@@ -275,6 +275,10 @@ pub const INSTALLATION_TABLES: &[(&str, &str)] = &[
     ),
     ("settings", "settings documents"),
     ("salesforce_cursors", "Salesforce change-feed positions"),
+    (
+        "salesforce_streamed",
+        "records the Salesforce change stream handed on",
+    ),
     ("listener_leases", "Salesforce listener leases"),
     ("oauth_flows", "Salesforce sign-ins in flight"),
     ("intercom_flows", "Intercom sign-ins in flight"),
@@ -307,6 +311,7 @@ impl Store {
             "DELETE FROM company_links WHERE installation_id = $1",
             "DELETE FROM conversation_tasks WHERE installation_id = $1",
             "DELETE FROM salesforce_cursors WHERE installation_id = $1",
+            "DELETE FROM salesforce_streamed WHERE installation_id = $1",
             "DELETE FROM jobs WHERE installation_id = $1",
             "UPDATE intercom_records SET synced_body = NULL WHERE installation_id = $1",
         ];

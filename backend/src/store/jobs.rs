@@ -111,8 +111,16 @@ pub struct JobResult {
 const JOB_COLUMNS: &str = "id, installation_id, kind, payload, dedup_key, state, attempts, \
     max_attempts, run_at, lease_owner, lease_until, last_error, created_at, updated_at";
 
-const DUE: &str =
-    "((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2))";
+/// Due: queued and its time has come, or running under a lease that ran out. A queued job
+/// waits while a job with its key (the same record) runs under a live lease: two workers
+/// never sync one record at once, so a slow run cannot write an older value over the newer
+/// one a later job wrote. (`jobs` is the claimed row; the queries name no alias for it.)
+const DUE: &str = "((state = 'queued' AND run_at <= $2 AND (dedup_key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM jobs AS busy
+        WHERE busy.installation_id = jobs.installation_id AND busy.kind = jobs.kind
+          AND busy.dedup_key = jobs.dedup_key AND busy.state = 'running'
+          AND busy.lease_until >= $2)))
+     OR (state = 'running' AND lease_until < $2))";
 
 impl StoreTx {
     /// Add a job as part of this transaction: it exists only if the transaction commits.
@@ -258,6 +266,33 @@ impl Store {
             .await?);
         jobs.sort_by_key(|j| (j.run_at, j.id));
         Ok(jobs)
+    }
+
+    /// Extends the leases of the jobs `worker` still holds to `until`, while their batch runs
+    /// longer than one lease (waits for a rate limit, retries): a live worker keeps its jobs,
+    /// and with them its records. Returns how many it still held.
+    pub async fn renew_job_leases(
+        &self,
+        ids: &[JobId],
+        worker: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET lease_until = $2, updated_at = $3
+             WHERE state = 'running' AND lease_owner = $1 AND id IN ({})",
+            placeholders(4, ids.len())
+        ));
+        Ok(on_db!(&self.pool, pool => {
+            let mut q = sqlx::query(sql).bind(worker).bind(until).bind(now);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.execute(pool).await?.rows_affected()
+        }))
     }
 
     /// Gives claimed jobs back, due at `run_at`, without counting the attempt (the work was

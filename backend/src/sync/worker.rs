@@ -237,7 +237,11 @@ impl Worker {
         if jobs.is_empty() {
             return Ok(true);
         }
-        let outcome = self.run_batch(kind, &work.installation_id, &jobs).await;
+        let keep_leases = self.keep_leases(&jobs);
+        let outcome = tokio::select! {
+            outcome = self.run_batch(kind, &work.installation_id, &jobs) => outcome,
+            never = keep_leases => match never {},
+        };
         self.spending
             .record(&work.installation_id, now, outcome.salesforce_calls);
         self.settle(&work.installation_id, &jobs, outcome).await?;
@@ -263,6 +267,29 @@ impl Worker {
         };
         let spend = self.spending.spend(installation_id, now, budget);
         shared::sync::pacing::wait_ms(spend) as u64
+    }
+
+    /// Renews the batch's leases every third of a lease while it runs (never returns): a batch
+    /// slowed by rate limits and retries keeps its jobs instead of another worker running them
+    /// at the same time.
+    fn keep_leases(
+        &self,
+        jobs: &[Job],
+    ) -> impl std::future::Future<Output = std::convert::Infallible> + use<> {
+        let store = self.store.clone();
+        let worker = self.id.clone();
+        let lease = self.config.lease;
+        let ids: Vec<JobId> = jobs.iter().map(|j| j.id).collect();
+        async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                let now = now_ms();
+                let until = now + lease.as_millis() as i64;
+                if let Err(error) = store.renew_job_leases(&ids, &worker, until, now).await {
+                    tracing::warn!(%error, "cannot renew the running batch's job leases");
+                }
+            }
+        }
     }
 
     async fn run_batch(&mut self, kind: &str, installation_id: &str, jobs: &[Job]) -> BatchOutcome {

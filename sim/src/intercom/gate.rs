@@ -24,6 +24,20 @@ const LIMIT_SECS: i64 = 60;
 const WINDOWS_PER_LIMIT: u64 = 6;
 const WINDOW_SECS: i64 = LIMIT_SECS / WINDOWS_PER_LIMIT as i64;
 
+/// One write the API carried out: what a caller changed, and when.
+#[derive(Debug, Clone)]
+pub struct ApiWrite {
+    /// `"PUT /contacts/6a1f.."`, as the write counters name it.
+    pub request: String,
+    /// The JSON body sent (`Null` when it was none or not JSON).
+    pub body: serde_json::Value,
+    /// When the answer was sent, in milliseconds since the epoch.
+    pub at_ms: i64,
+}
+
+/// Bodies longer than this are not kept in the write log (they are read as `Null`).
+const LOGGED_BODY_LIMIT: usize = 1 << 20;
+
 pub(crate) struct Gate {
     per_window: u64,
     per_minute: u32,
@@ -32,6 +46,8 @@ pub(crate) struct Gate {
     counts: Mutex<BTreeMap<String, u64>>,
     /// Writes per record path (`"PUT /contacts/abc"`), to tell which records were written.
     writes: Mutex<BTreeMap<String, u64>>,
+    /// Every write the API carried out (answered 2xx), with its body.
+    write_log: Mutex<Vec<ApiWrite>>,
     total: AtomicU64,
 }
 
@@ -44,6 +60,7 @@ impl Gate {
             faults: Mutex::new(Vec::new()),
             counts: Mutex::new(BTreeMap::new()),
             writes: Mutex::new(BTreeMap::new()),
+            write_log: Mutex::new(Vec::new()),
             total: AtomicU64::new(0),
         }
     }
@@ -65,6 +82,11 @@ impl Gate {
     /// Writes (every method but GET and HEAD) per concrete path, routed or not.
     pub fn write_counts(&self) -> BTreeMap<String, u64> {
         self.writes.lock().clone()
+    }
+
+    /// Every write carried out so far, in the order answered.
+    pub fn write_log(&self) -> Vec<ApiWrite> {
+        self.write_log.lock().clone()
     }
 
     fn count(&self, route: String) {
@@ -207,7 +229,26 @@ pub(crate) async fn api_gate(
     req.extensions_mut().insert(state.clone());
     req.extensions_mut().insert(caller);
     req.extensions_mut().insert(server.clone());
-    finish(next.run(req).await, remaining)
+    if req.method() == http::Method::GET || req.method() == http::Method::HEAD {
+        return finish(next.run(req).await, remaining);
+    }
+    let request = format!("{} {}", req.method(), req.uri().path());
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, LOGGED_BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    let resp = next
+        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await;
+    if resp.status().is_success() {
+        gate.write_log.lock().push(ApiWrite {
+            request,
+            body,
+            at_ms: chrono::Utc::now().timestamp_millis(),
+        });
+    }
+    finish(resp, remaining)
 }
 
 /// The counters' label for paths that match no route.

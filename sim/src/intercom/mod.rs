@@ -122,6 +122,7 @@ use std::time::Duration;
 pub use auth::Decision;
 pub use canvas::{CanvasProblem, CanvasRequest, CanvasVerdict};
 pub use control::{Fault, FaultKind};
+pub use gate::ApiWrite;
 pub use history::{NewPart, PartAssignee, PartAuthor};
 pub use messenger::{MessengerCompany, MessengerLead, MessengerOutcome};
 pub use store::Attachment;

@@ -296,6 +296,12 @@ impl IntercomWorkspace {
         self.shared.gate.write_counts()
     }
 
+    /// Every write the workspace's API carried out (answered 2xx), with its body and time, in
+    /// order: who changed what, as the workspace's own record.
+    pub fn write_log(&self) -> Vec<super::gate::ApiWrite> {
+        self.shared.gate.write_log()
+    }
+
     /// Acting as the inbox: sends a Canvas Kit Initialize request, signed with the app's
     /// secret, to `app_url` for a teammate looking at a conversation, and checks the answer.
     pub async fn canvas_initialize(

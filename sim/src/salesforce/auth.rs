@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::api::{AppState, bearer};
 use super::seed;
 use super::soql::FieldValue;
-use super::state::{AuthCode, RefreshGrant};
+use super::state::AuthCode;
 
 /// Every seeded user's password for the username-password flow.
 pub const SEED_PASSWORD: &str = "sim-password";
@@ -190,15 +190,7 @@ fn token_response(shared: &AppState, user_id: &str, with_refresh: bool) -> Respo
         "instance_url": shared.base_url, "id": id, "token_type": "Bearer", "issued_at": issued_at,
     });
     if with_refresh {
-        let refresh = format!("5Aep{}", uuid::Uuid::new_v4().simple());
-        shared.auth.lock().refresh.insert(
-            refresh.clone(),
-            RefreshGrant {
-                user_id: user_id.to_owned(),
-                client_id: shared.app.client_id.clone(),
-            },
-        );
-        body["refresh_token"] = json!(refresh);
+        body["refresh_token"] = json!(shared.issue_refresh_token(user_id));
     }
     axum::Json(body).into_response()
 }

@@ -40,6 +40,8 @@ struct Inner {
     clients: HashMap<String, Client>,
     /// Events up to this replay id left the retention window: no replay from before it.
     expired_through: u64,
+    /// Every event ever published, retention aside: the org's own record of its changes.
+    history: Vec<Value>,
 }
 
 impl Inner {
@@ -121,6 +123,7 @@ impl Bus {
             let replay_id = inner.last_replay_id() + 1;
             let commit_number = self.commit_number.fetch_add(1, Ordering::Relaxed);
             let message = event_message(&change, replay_id, commit_number);
+            inner.history.push(message.clone());
             inner.events.push(Event {
                 replay_id,
                 entity: change.entity,
@@ -129,6 +132,11 @@ impl Bus {
         }
         drop(inner);
         self.notify.notify_waiters();
+    }
+
+    /// Every change event published so far, in order, including those past retention.
+    pub fn history(&self) -> Vec<Value> {
+        self.inner.lock().history.clone()
     }
 
     pub fn handshake(&self) -> String {

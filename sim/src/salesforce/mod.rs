@@ -258,6 +258,17 @@ impl SalesforceSim {
     pub fn lock_writes(&self, n: u64) {
         self.shared.org.write().locked_writes = n;
     }
+    /// Every change event the org published so far (as sent on `/data/ChangeEvents`), in
+    /// order, including those past the retention window: who wrote what, and when.
+    pub fn change_history(&self) -> Vec<serde_json::Value> {
+        self.shared.cdc.history()
+    }
+    /// A refresh token of the seeded connected app for the admin user, as the web server flow
+    /// would grant it.
+    pub fn refresh_token(&self) -> String {
+        let admin = self.admin_user_id();
+        self.shared.issue_refresh_token(&admin)
+    }
     /// Makes every access token issued so far invalid, as an expired session.
     pub fn expire_sessions(&self) {
         self.shared.expire_sessions();

@@ -217,6 +217,19 @@ impl Shared {
         self.new_session(&admin)
     }
 
+    /// A refresh token of the seeded connected app for `user_id`.
+    pub fn issue_refresh_token(&self, user_id: &str) -> String {
+        let refresh = format!("5Aep{}", uuid::Uuid::new_v4().simple());
+        self.auth.lock().refresh.insert(
+            refresh.clone(),
+            RefreshGrant {
+                user_id: user_id.to_owned(),
+                client_id: self.app.client_id.clone(),
+            },
+        );
+        refresh
+    }
+
     /// The user behind a live access token.
     pub fn session_user(&self, token: &str) -> Option<String> {
         let auth = self.auth.lock();

@@ -245,7 +245,7 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
             .get(&format!("fan{}", job.id))
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let outcome = fan_out(ctx, owners, job, fan, page, &mut out).await;
+        let outcome = fan_out(ctx, job, fan, page).await;
         out.jobs.push((job.id, outcome));
     }
     let found: Vec<(JobId, SalesforceObject, &SalesforceRecord)> = targets
@@ -317,39 +317,39 @@ pub async fn run_batch(ctx: &Context<'_>, jobs: &[Job]) -> BatchOutcome {
     out
 }
 
-/// One page of an Account's or User's people: each linked one synced as if it had changed
-/// (the owner rule reads it afresh); a full page hands on to the next.
+/// One page of an Account's or User's people: each linked one gets a job of its own, as if it
+/// had changed (the owner rule reads it afresh then); a full page hands on to the next. Each
+/// person is written by their own job, never by the fan-out: one record, one job at a time
+/// (`store::jobs`), so a fan-out slowed by rate limits cannot write an older state over the
+/// newer one a person's own job wrote meanwhile.
 async fn fan_out(
     ctx: &Context<'_>,
-    owners: Option<Owners<'_>>,
     job: &Job,
     fan: &FanPage,
     page: &[SalesforceRecord],
-    out: &mut BatchOutcome,
 ) -> JobOutcome {
     let object = fan.fan.object();
     let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
-    let mut held = match links_of(ctx, object.intercom_model(), LinkSide::Salesforce, &ids).await {
+    let held = match links_of(ctx, object.intercom_model(), LinkSide::Salesforce, &ids).await {
         Ok(held) => held,
         Err(message) => return JobOutcome::Retry(message),
     };
-    let mut stored = StoredStates::default();
-    let ids: Vec<String> = held.values().cloned().collect();
-    let model = read::record_model(object.intercom_model());
-    if let Err(message) = stored.load(ctx, model, ids).await {
-        return JobOutcome::Retry(message);
-    }
-    let mut outcome = done(Vec::new());
+    let mut result = JobResult::default();
     for record in page {
         // Not linked: nobody in Intercom to give an owner.
-        let Some(id) = held.remove(&record.id) else {
+        if !held.contains_key(&record.id) {
             continue;
-        };
-        let link = Link::Existing(id);
-        let synced = sync_record(ctx, owners, object, record, link, &mut stored, out).await;
-        outcome = merge(outcome, synced);
+        }
+        let changed = SyncToIntercom::Record(ChangedRecord {
+            object,
+            id: record.id.clone(),
+            deleted: false,
+        });
+        result
+            .follow_ups
+            .push(changed.job(ctx.installation_id, job.max_attempts, ctx.now));
     }
-    if let (JobOutcome::Done(result), Some(last)) = (&mut outcome, page.last())
+    if let Some(last) = page.last()
         && page.len() >= FAN_PAGE as usize
     {
         result.follow_ups.push(fan_job(
@@ -361,7 +361,7 @@ async fn fan_out(
             ctx.now,
         ));
     }
-    outcome
+    JobOutcome::Done(result)
 }
 
 /// A converted lead: its person, if linked to it, is linked to the contact the lead became,
@@ -403,21 +403,6 @@ async fn converted_lead(ctx: &Context<'_>, lead: &SalesforceRecord) -> JobOutcom
         )],
         ..JobResult::default()
     })
-}
-
-/// Two outcomes of one job as one: any retry retries the whole (it is safe to repeat).
-fn merge(first: JobOutcome, second: JobOutcome) -> JobOutcome {
-    match (first, second) {
-        (JobOutcome::Release, _) | (_, JobOutcome::Release) => JobOutcome::Release,
-        (JobOutcome::Retry(m), _) | (_, JobOutcome::Retry(m)) => JobOutcome::Retry(m),
-        (JobOutcome::Done(mut a), JobOutcome::Done(b)) => {
-            a.ledger.extend(b.ledger);
-            a.links.extend(b.links);
-            a.synced.extend(b.synced);
-            a.follow_ups.extend(b.follow_ups);
-            JobOutcome::Done(a)
-        }
-    }
 }
 
 /// A record deleted in Salesforce: its link goes (for an Account, the trigger table's row), so
