@@ -70,6 +70,9 @@ impl Fleet {
         let settings = [
             ("SFBRIDGE_LISTENER_LEASE_SECONDS", LEASE_SECONDS.to_owned()),
             ("SFBRIDGE_SWEEP_EVERY_SECONDS", SWEEP_SECONDS.to_owned()),
+            // The soak proves delivery under faults, not pacing (the sync benches measure
+            // that): the simulated org's 15,000-call day would pace these rates within a minute.
+            ("SFBRIDGE_SYNC_CALLS_PER_HOUR", "1000000".to_owned()),
         ];
         let process = Sfbridge::serve_on(&self.database_url, &self.key, &settings).await?;
         self.upstreams.lock().expect("upstreams")[slot] = Some(process.base_url().to_owned());
