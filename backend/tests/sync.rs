@@ -404,16 +404,9 @@ async fn company_intercom_id(world: &World, company_id: &str) -> String {
 #[tokio::test]
 async fn an_unmatched_person_becomes_a_lead_with_the_required_fields_once() {
     let world = World::start().await;
-    // This admin switched the Company fallback off: a Lead waits for a company.
-    let current = settings(&world).await;
-    let response = world
-        .http
-        .put(format!("{}/api/settings/sync/mappings", world.app))
-        .json(&json!({"mappings": current["mappings"], "lead_fallbacks": {"Company": null}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    // This admin switched the Company fallback off: a new lead with no company cannot be a
+    // Lead (Salesforce requires one).
+    company_fallback_off(&world).await;
     let created = create_contact(
         &world,
         json!({"role": "lead", "email": "new.buyer@fresh.example", "name": "Nia Buyer",

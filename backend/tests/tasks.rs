@@ -241,17 +241,9 @@ async fn each_close_rewrites_the_whole_transcript_and_the_owner_follows_the_assi
 #[tokio::test]
 async fn a_person_in_no_salesforce_record_gets_a_task_at_the_close_after_they_are_linked() {
     let world = world().await;
-    // This admin switched the Company fallback off, so a new lead with no company cannot be a
-    // Lead: Salesforce requires one.
-    let current = world.get("/api/settings/sync").await.1;
-    let response = world
-        .http
-        .put(format!("{}/api/settings/sync/mappings", world.app))
-        .json(&json!({"mappings": current["mappings"], "lead_fallbacks": {"Company": null}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    // This admin switched the Company fallback off: a new lead with no company cannot be a
+    // Lead (Salesforce requires one).
+    company_fallback_off(&world).await;
     let created = create_contact(
         &world,
         json!({"role": "lead", "email": "nia.buyer@fresh.example", "name": "Nia Buyer",

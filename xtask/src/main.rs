@@ -23,7 +23,7 @@ usage:
       build the web pages (size profile + wasm-opt) and the server, then run `sfbridge demo`
   cargo xtask test [--only <step>[,<step>..]]
       fmt, clippy, tools, front end, native tests (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
-      browser tests, wasm tests and a one-minute soak; stops at the first failing step
+      browser tests and wasm tests; stops at the first failing step
   cargo xtask soak [--processes N] [--minutes M]
       N `sfbridge serve` processes (3) on PostgreSQL (TEST_DATABASE_URL) for M minutes (1),
       changes both ways under faults and SIGKILLs; prints the table and a `soak:` summary line,

@@ -40,25 +40,6 @@ fn soak(args: &[String]) -> Result<()> {
     drive(args)
 }
 
-/// `cargo xtask test`'s step: a one-minute soak; skipped (said so) without
-/// `TEST_DATABASE_URL`, as the PostgreSQL tests are.
-pub fn step() -> Result<()> {
-    if std::env::var_os("TEST_DATABASE_URL").is_none() {
-        println!("soak: skipped: TEST_DATABASE_URL is not set (the soak needs PostgreSQL)");
-        return Ok(());
-    }
-    // The `native-tests` step's own build, so after it this builds nothing: its `cargo test`
-    // builds the driver and the server into `target/debug/` with the same features.
-    cargo_status(&[
-        "test",
-        "--workspace",
-        "--exclude",
-        "sfbridge-frontend",
-        "--no-run",
-    ])?;
-    drive(&["--minutes".to_owned(), "1".to_owned()])
-}
-
 fn cargo_status(args: &[&str]) -> Result<()> {
     run::status(
         std::process::Command::new(cargo())

@@ -60,11 +60,6 @@ const STEPS: &[Step] = &[
         run: native_tests,
     },
     Step {
-        name: "soak",
-        what: "a one-minute soak: three processes on PostgreSQL under faults and SIGKILLs",
-        run: crate::soak::step,
-    },
-    Step {
         name: "wasm-tests",
         what: "front-end tests in headless Chromium",
         run: wasm_tests,

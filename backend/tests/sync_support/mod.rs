@@ -147,3 +147,17 @@ pub async fn queue_drained(world: &World) {
     })
     .await;
 }
+
+/// Switches the Company fallback off, keeping the saved mappings, as an admin would on the
+/// People sync page.
+pub async fn company_fallback_off(world: &World) {
+    let current = world.get("/api/settings/sync").await.1;
+    let response = world
+        .http
+        .put(format!("{}/api/settings/sync/mappings", world.app))
+        .json(&json!({"mappings": current["mappings"], "lead_fallbacks": {"Company": null}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
