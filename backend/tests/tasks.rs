@@ -26,6 +26,7 @@ const MAYA: &str = "maya.patel@globex.example.com";
 async fn world() -> World {
     World::start_with(|c| {
         c.sync.gather = Duration::from_millis(50);
+        c.sync.task_gather = Duration::from_millis(50);
         c.sync.idle_poll = Duration::from_millis(50);
         c.sync.retry.base = Duration::from_millis(50);
         c.sync.retry.cap = Duration::from_millis(200);
@@ -369,7 +370,7 @@ async fn a_create_whose_answer_was_lost_is_found_by_its_subject_not_made_twice()
 async fn a_close_while_the_create_waits_is_absorbed_into_it() {
     // Batches wait up to 2 s for company: the start's job is still queued at the close.
     let world = World::start_with(|c| {
-        c.sync.gather = Duration::from_secs(2);
+        c.sync.task_gather = Duration::from_secs(2);
         c.sync.idle_poll = Duration::from_millis(50);
     })
     .await;

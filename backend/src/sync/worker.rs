@@ -35,9 +35,12 @@ use super::{SyncState, routing, to_intercom};
 pub struct WorkerConfig {
     /// Jobs per batch: sObject Collections take 200 records per call.
     pub batch_size: usize,
-    /// How long a smaller batch waits for more jobs (from its oldest job's arrival) besides
-    /// what the budget asks: 0 lets batching follow the load alone.
+    /// How long a smaller batch of sync jobs waits for more (from its oldest job's arrival)
+    /// besides what the budget asks: 0 lets batching follow the load alone.
     pub gather: Duration,
+    /// The same for conversations' Tasks, which no teammate waits for: a second's wait makes
+    /// the closes of a busy inbox one sObject Collections call, not one each.
+    pub task_gather: Duration,
     /// How long a claimed batch is the worker's; past it another worker may take it over.
     pub lease: Duration,
     pub retry: RetryPolicy,
@@ -60,6 +63,7 @@ impl Default for WorkerConfig {
         WorkerConfig {
             batch_size: 200,
             gather: Duration::ZERO,
+            task_gather: Duration::from_secs(1),
             lease: Duration::from_secs(15),
             retry: RetryPolicy::default(),
             max_attempts: 10,
@@ -107,6 +111,7 @@ pub fn spawn(clients: Clients, cards: Cards, inbox: Inbox, sync: SyncState) -> W
         sync,
         paused: HashMap::new(),
         paced: HashMap::new(),
+        gathering: HashMap::new(),
         spending: Spending::default(),
         stopped,
         turns: 0,
@@ -131,6 +136,8 @@ struct Worker {
     paused: HashMap<String, i64>,
     /// Installations whose next batch waits until then (unix ms): their budget paces them.
     paced: HashMap<String, i64>,
+    /// A kind's small batch of an installation waits for company until then (unix ms).
+    gathering: HashMap<(&'static str, String), i64>,
     /// What each installation spent in the last hour.
     spending: Spending,
     stopped: watch::Receiver<bool>,
@@ -164,6 +171,7 @@ impl Worker {
         let paced = self
             .paced
             .values()
+            .chain(self.gathering.values())
             .map(|until| (until - now).max(1) as u64)
             .min();
         let poll = self.config.idle_poll;
@@ -180,19 +188,12 @@ impl Worker {
         }
     }
 
-    /// Sleeps `wait` unless stopped.
-    async fn pause_for(&mut self, wait: Duration) {
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = self.stopped.changed() => {}
-        }
-    }
-
     /// One batch if one is due; `false` when there was nothing to do.
     async fn turn(&mut self) -> Result<bool, crate::store::StoreError> {
         let now = now_ms();
         self.paused.retain(|_, until| *until > now);
         self.paced.retain(|_, until| *until > now);
+        self.gathering.retain(|_, until| *until > now);
         self.turns = self.turns.wrapping_add(1);
         let mut found = None;
         let kinds = self.kinds.kinds();
@@ -202,6 +203,9 @@ impl Worker {
             if let Some(work) = due.into_iter().find(|w| {
                 !self.paused.contains_key(&w.installation_id)
                     && !self.paced.contains_key(&w.installation_id)
+                    && !self
+                        .gathering
+                        .contains_key(&(kind, w.installation_id.clone()))
             }) {
                 found = Some((kind, work));
                 break;
@@ -210,11 +214,16 @@ impl Worker {
         let Some((kind, work)) = found else {
             return Ok(false);
         };
-        let gather_ms = self.config.gather.as_millis() as i64;
-        let waited = now - work.oldest;
-        if (work.due as usize) < self.config.batch_size && waited < gather_ms {
-            self.pause_for(Duration::from_millis((gather_ms - waited) as u64))
-                .await;
+        let gather = if kind == ConversationTask::NAME {
+            self.config.task_gather
+        } else {
+            self.config.gather
+        };
+        let gather_ms = gather.as_millis() as i64;
+        if (work.due as usize) < self.config.batch_size && now - work.oldest < gather_ms {
+            // Other kinds and installations go on meanwhile.
+            self.gathering
+                .insert((kind, work.installation_id.clone()), work.oldest + gather_ms);
             return Ok(true);
         }
         let pace = self.pace(&work.installation_id, now).await;
