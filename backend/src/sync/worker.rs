@@ -222,8 +222,10 @@ impl Worker {
         let gather_ms = gather.as_millis() as i64;
         if (work.due as usize) < self.config.batch_size && now - work.oldest < gather_ms {
             // Other kinds and installations go on meanwhile.
-            self.gathering
-                .insert((kind, work.installation_id.clone()), work.oldest + gather_ms);
+            self.gathering.insert(
+                (kind, work.installation_id.clone()),
+                work.oldest + gather_ms,
+            );
             return Ok(true);
         }
         let pace = self.pace(&work.installation_id, now).await;
