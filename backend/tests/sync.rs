@@ -936,3 +936,30 @@ async fn a_salesforce_refusal_is_in_the_ledger_verbatim() {
     );
     world.stop().await;
 }
+
+/// Intercom's `updated_at` counts seconds: two changes of a person within one second tie, and
+/// the later one still reaches Salesforce (its job reads Intercom's current state).
+#[tokio::test]
+async fn two_changes_in_one_second_and_the_later_one_lands() {
+    let world = World::start().await;
+    let maya = person(&world, "maya.patel@globex.example.com");
+    update_contact(&world, &maya, json!({"phone": "+1 555 0001"})).await;
+    update_contact(&world, &maya, json!({"phone": "+1 555 0002"})).await;
+    let phone = || async {
+        one(
+            &world,
+            "SELECT Phone FROM Contact WHERE Email = 'maya.patel@globex.example.com'",
+        )
+        .await["Phone"]
+            .clone()
+    };
+    eventually(
+        std::time::Duration::from_secs(15),
+        "the later phone in Salesforce",
+        || async { (phone().await == "+1 555 0002").then_some(()) },
+    )
+    .await;
+    queue_drained(&world).await;
+    assert_eq!(phone().await, "+1 555 0002");
+    world.stop().await;
+}

@@ -132,14 +132,43 @@ async fn intake_keeps_receipts_newer_states_and_one_waiting_job() {
             take(&store, "n1", &person("p1", 100, r#"{"v":1}"#)).await,
             Intake::Repeated
         );
-        // Older, or as old: only the receipt.
+        // Older, or as old and the same: only the receipt.
         assert_eq!(
             take(&store, "n2", &person("p1", 50, r#"{"v":0}"#)).await,
             Intake::Stale
         );
         assert_eq!(
-            take(&store, "n3", &person("p1", 100, r#"{"v":9}"#)).await,
+            take(&store, "n3", &person("p1", 100, r#"{"v":1}"#)).await,
             Intake::Stale
+        );
+        // As old with another body (Intercom's `updated_at` counts seconds): neither state is
+        // known to be the newer, so the stored one stays, marked for its job to read Intercom's
+        // current state; the waiting job absorbs it.
+        assert_eq!(
+            take(&store, "n3b", &person("p1", 100, r#"{"v":9}"#)).await,
+            Intake::Stored(None)
+        );
+        let records = store
+            .intercom_records("i1", RecordModel::Person, &["p1".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            (records[0].body.as_str(), records[0].recheck),
+            (r#"{"v":1}"#, true),
+            "{label}"
+        );
+        store
+            .refresh_record("i1", RecordModel::Person, "p1", 100, r#"{"v":9}"#)
+            .await
+            .unwrap();
+        let records = store
+            .intercom_records("i1", RecordModel::Person, &["p1".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            (records[0].body.as_str(), records[0].recheck),
+            (r#"{"v":9}"#, false),
+            "{label}"
         );
         // Newer: stored; the waiting job absorbs the new one.
         assert_eq!(

@@ -64,6 +64,8 @@ pub struct StoredRecord {
     pub created: bool,
     pub body: String,
     pub synced_body: Option<String>,
+    /// A notification tied `updated_at` with another body: Intercom's current state decides.
+    pub recheck: bool,
 }
 
 /// A stored link: the Intercom company is this Salesforce Account.
@@ -190,7 +192,8 @@ pub enum Agreed {
     Unknown,
 }
 
-const RECORD_COLUMNS: &str = "model, intercom_id, updated_at, deleted, created, body, synced_body";
+const RECORD_COLUMNS: &str =
+    "model, intercom_id, updated_at, deleted, created, body, synced_body, recheck";
 
 /// `$from, $from+1, ..` for `count` values.
 pub(super) fn placeholders(from: usize, count: usize) -> String {
@@ -221,7 +224,9 @@ impl Store {
             tx.commit().await?;
             return Ok(Intake::Receipted);
         };
-        // A delete is final (Intercom never reuses ids); otherwise only a newer state replaces.
+        // A delete is final (Intercom never reuses ids); otherwise only a newer state replaces,
+        // and one tying the stored state with another body marks the record for its job to read
+        // Intercom's current state (`updated_at` counts seconds; either may be the older).
         let sql = if record.deleted {
             "INSERT INTO intercom_records (installation_id, model, intercom_id, updated_at, deleted,
                  created, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -232,10 +237,17 @@ impl Store {
             "INSERT INTO intercom_records (installation_id, model, intercom_id, updated_at, deleted,
                  created, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (installation_id, model, intercom_id) DO UPDATE SET
-                 updated_at = excluded.updated_at, body = excluded.body,
+                 recheck = (intercom_records.updated_at = excluded.updated_at),
+                 body = CASE WHEN intercom_records.updated_at < excluded.updated_at
+                             THEN excluded.body ELSE intercom_records.body END,
+                 updated_at = CASE WHEN intercom_records.updated_at < excluded.updated_at
+                             THEN excluded.updated_at ELSE intercom_records.updated_at END,
                  created = (intercom_records.created OR excluded.created),
                  received_at = excluded.received_at
-             WHERE NOT intercom_records.deleted AND intercom_records.updated_at < excluded.updated_at"
+             WHERE NOT intercom_records.deleted
+               AND (intercom_records.updated_at < excluded.updated_at
+                    OR (intercom_records.updated_at = excluded.updated_at
+                        AND intercom_records.body <> excluded.body))"
         };
         let changed = on_db!(&mut tx.tx, tx => sqlx::query(sql)
             .bind(installation_id)
@@ -307,6 +319,33 @@ impl Store {
             }
             q.fetch_all(pool).await?
         }))
+    }
+
+    /// Intercom's current state of a record whose notifications tied: kept unless a newer
+    /// state arrived meanwhile, and the mark cleared.
+    pub async fn refresh_record(
+        &self,
+        installation_id: &str,
+        model: RecordModel,
+        intercom_id: &str,
+        updated_at: i64,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        on_db!(&self.pool, pool => {
+            sqlx::query(
+                "UPDATE intercom_records SET body = $5, updated_at = $4, recheck = FALSE
+                 WHERE installation_id = $1 AND model = $2 AND intercom_id = $3
+                   AND NOT deleted AND updated_at <= $4",
+            )
+            .bind(installation_id)
+            .bind(model.as_str())
+            .bind(intercom_id)
+            .bind(updated_at)
+            .bind(body)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
     }
 
     /// The person links of many records at once, by either side's ids.
@@ -537,6 +576,8 @@ impl StoreTx {
                                 AND intercom_records.updated_at <> excluded.updated_at),
                      body = CASE WHEN intercom_records.updated_at < excluded.updated_at
                                  THEN excluded.body ELSE intercom_records.body END,
+                     recheck = CASE WHEN intercom_records.updated_at < excluded.updated_at
+                                 THEN FALSE ELSE intercom_records.recheck END,
                      updated_at = CASE WHEN intercom_records.updated_at < excluded.updated_at
                                  THEN excluded.updated_at ELSE intercom_records.updated_at END",
             )

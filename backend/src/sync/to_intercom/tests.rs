@@ -57,6 +57,7 @@ fn stored(synced: Option<&PersonRecord>) -> crate::store::StoredRecord {
         created: false,
         body: "{}".into(),
         synced_body: synced.map(|p| serde_json::to_string(p).unwrap()),
+        recheck: false,
     }
 }
 

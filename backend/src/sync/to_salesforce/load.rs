@@ -86,14 +86,60 @@ async fn stored_by_id(
     model: RecordModel,
     ids: &[String],
 ) -> Result<HashMap<String, StoredRecord>, String> {
-    Ok(ctx
+    let mut stored: HashMap<String, StoredRecord> = ctx
         .store
         .intercom_records(ctx.installation_id, model, ids)
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
         .map(|r| (r.intercom_id.clone(), r))
-        .collect())
+        .collect();
+    // Notifications that tied: Intercom's current state, read once each, decides.
+    for record in stored.values_mut().filter(|r| r.recheck && !r.deleted) {
+        let fail = |e: crate::intercom::IntercomError| e.to_string();
+        let (updated_at, body) = match model {
+            RecordModel::Person => {
+                let person = ctx
+                    .intercom
+                    .person_record(&record.intercom_id)
+                    .await
+                    .map_err(fail)?;
+                (
+                    person.updated_at.timestamp_millis(),
+                    serde_json::to_string(&person).expect("our records serialise"),
+                )
+            }
+            RecordModel::Company => {
+                let company = ctx
+                    .intercom
+                    .company(&record.intercom_id)
+                    .await
+                    .map_err(fail)?;
+                (
+                    company.updated_at.timestamp_millis(),
+                    serde_json::to_string(&company).expect("our records serialise"),
+                )
+            }
+        };
+        if updated_at < record.updated_at {
+            // A newer state is stored already; it stands.
+            continue;
+        }
+        ctx.store
+            .refresh_record(
+                ctx.installation_id,
+                model,
+                &record.intercom_id,
+                updated_at,
+                &body,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        record.updated_at = updated_at;
+        record.body = body;
+        record.recheck = false;
+    }
+    Ok(stored)
 }
 
 /// Reads the jobs' stored records and links; settles deletes and unreadable records at once.
