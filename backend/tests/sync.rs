@@ -943,7 +943,16 @@ async fn a_salesforce_refusal_is_in_the_ledger_verbatim() {
 async fn two_changes_in_one_second_and_the_later_one_lands() {
     let world = World::start().await;
     let maya = person(&world, "maya.patel@globex.example.com");
+    let delivered = |log: &[sim::intercom::Delivery]| log.iter().filter(|d| d.succeeded()).count();
+    let before = world.intercom.deliveries().len();
     update_contact(&world, &maya, json!({"phone": "+1 555 0001"})).await;
+    // The first change's notification is in before the second change is made, a moment later.
+    world
+        .intercom
+        .wait_for_deliveries(std::time::Duration::from_secs(10), |log| {
+            delivered(&log[before..]) >= 1
+        })
+        .await;
     update_contact(&world, &maya, json!({"phone": "+1 555 0002"})).await;
     let phone = || async {
         one(
