@@ -153,6 +153,63 @@ fn fixed_listen() -> Result<String> {
     Ok(format!("127.0.0.1:{port}"))
 }
 
+/// The server on a fresh database pairing both simulators (with the Tasks switch as given),
+/// subscribed to the workspace's webhooks, every Salesforce call taking 200 ms; its listen
+/// address and key, for the restart.
+async fn serve_slowly(
+    salesforce: &SalesforceSim,
+    intercom: &IntercomSim,
+    tasks: bool,
+) -> Result<(Sfbridge, String, String)> {
+    let listen = fixed_listen()?;
+    let key = random_key();
+    let dir = tempfile::tempdir()?;
+    prepare(dir.path(), &key, salesforce, intercom, tasks).await?;
+    let server = Sfbridge::serve_in(dir, &listen, &key).await?;
+    intercom.subscribe_webhooks(
+        &server.url("/webhooks/intercom"),
+        &sfbridge::intercom::webhooks::SYNC_TOPICS,
+    );
+    salesforce.inject(Fault::rate(
+        FaultKind::Latency(Duration::from_millis(200)),
+        1.0,
+    ));
+    Ok((server, listen, key))
+}
+
+/// SIGKILLs the server the moment the org holds more `object` records than `before`: its
+/// batch is still writing, or its answer on the way back. The data folder, and how many landed.
+async fn kill_as_they_land(
+    server: Sfbridge,
+    salesforce: &SalesforceSim,
+    object: &str,
+    before: usize,
+) -> Result<(tempfile::TempDir, usize)> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while salesforce.count(object) == before {
+        assert!(Instant::now() < deadline, "no {object} was ever created");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let dir = server.kill().await?;
+    Ok((dir, salesforce.count(object) - before))
+}
+
+/// The restarted server's store once its queue is empty, with nothing parked.
+async fn drained(restarted: &Sfbridge) -> Result<Store> {
+    let url = format!(
+        "sqlite://{}",
+        restarted.data_dir().join("sfbridge.db").display()
+    );
+    let store = Store::connect(&url.parse()?).await?;
+    poll("the queue to empty", Duration::from_secs(60), || async {
+        let counts = store.job_counts().await?;
+        Ok((counts.queued == 0 && counts.running == 0).then_some(()))
+    })
+    .await?;
+    assert_eq!(store.job_counts().await?.parked, 0);
+    Ok(store)
+}
+
 #[tokio::test]
 async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() -> Result<()> {
     let (salesforce, intercom) = simulators().await?;
@@ -165,19 +222,7 @@ async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() ->
         )
         .await?;
     }
-    let listen = fixed_listen()?;
-    let key = random_key();
-    let dir = tempfile::tempdir()?;
-    prepare(dir.path(), &key, &salesforce, &intercom, false).await?;
-    let server = Sfbridge::serve_in(dir, &listen, &key).await?;
-    intercom.subscribe_webhooks(
-        &server.url("/webhooks/intercom"),
-        &sfbridge::intercom::webhooks::SYNC_TOPICS,
-    );
-    salesforce.inject(Fault::rate(
-        FaultKind::Latency(Duration::from_millis(200)),
-        1.0,
-    ));
+    let (server, listen, key) = serve_slowly(&salesforce, &intercom, false).await?;
 
     let leads_before = salesforce.count("Lead");
     let writes_before = writes(&salesforce).await?;
@@ -220,13 +265,7 @@ async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() ->
         .await;
 
     // Kill the moment the first new Leads land: that batch is still writing.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while salesforce.count("Lead") == leads_before {
-        assert!(Instant::now() < deadline, "no Lead was ever created");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    let dir = server.kill().await?;
-    let landed = salesforce.count("Lead") - leads_before;
+    let (dir, landed) = kill_as_they_land(server, &salesforce, "Lead", leads_before).await?;
     assert!(
         landed < NEW_LEADS,
         "the crash came after everything ({landed} leads)"
@@ -240,17 +279,7 @@ async fn a_crash_mid_batch_converges_after_restart_and_writes_nothing_twice() ->
     .await
     .with_context(|| format!("server log:\n{}", restarted.stderr()))?;
     // Converged: every person linked, every value written, the queue empty.
-    let url = format!(
-        "sqlite://{}",
-        restarted.data_dir().join("sfbridge.db").display()
-    );
-    let store = Store::connect(&url.parse()?).await?;
-    poll("the queue to empty", Duration::from_secs(60), || async {
-        let counts = store.job_counts().await?;
-        Ok((counts.queued == 0 && counts.running == 0).then_some(()))
-    })
-    .await?;
-    assert_eq!(store.job_counts().await?.parked, 0);
+    let store = drained(&restarted).await?;
     for (id, phone) in &users {
         let link = store
             .person_link(INSTALLATION, id)
@@ -303,19 +332,7 @@ async fn soql(salesforce: &SalesforceSim, query: &str) -> Result<Vec<Value>> {
 async fn a_crash_as_tasks_land_leaves_one_task_per_conversation() -> Result<()> {
     const CONVERSATIONS: usize = 150;
     let (salesforce, intercom) = simulators().await?;
-    let listen = fixed_listen()?;
-    let key = random_key();
-    let dir = tempfile::tempdir()?;
-    prepare(dir.path(), &key, &salesforce, &intercom, true).await?;
-    let server = Sfbridge::serve_in(dir, &listen, &key).await?;
-    intercom.subscribe_webhooks(
-        &server.url("/webhooks/intercom"),
-        &sfbridge::intercom::webhooks::SYNC_TOPICS,
-    );
-    salesforce.inject(Fault::rate(
-        FaultKind::Latency(Duration::from_millis(200)),
-        1.0,
-    ));
+    let (server, listen, key) = serve_slowly(&salesforce, &intercom, true).await?;
     let tasks_before = salesforce.count("Task");
     let people: Vec<String> = USERS
         .iter()
@@ -337,13 +354,7 @@ async fn a_crash_as_tasks_land_leaves_one_task_per_conversation() -> Result<()> 
         .await;
 
     // Killed the moment the first Tasks exist: their answer is, at best, on its way back.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while salesforce.count("Task") == tasks_before {
-        assert!(Instant::now() < deadline, "no Task was ever created");
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    let dir = server.kill().await?;
-    let landed = salesforce.count("Task") - tasks_before;
+    let (dir, landed) = kill_as_they_land(server, &salesforce, "Task", tasks_before).await?;
 
     let restarted = Sfbridge::serve_in(dir, &listen, &key).await?;
     poll("every Task", Duration::from_secs(120), || async {
@@ -351,17 +362,7 @@ async fn a_crash_as_tasks_land_leaves_one_task_per_conversation() -> Result<()> 
     })
     .await
     .with_context(|| format!("server log:\n{}", restarted.stderr()))?;
-    let url = format!(
-        "sqlite://{}",
-        restarted.data_dir().join("sfbridge.db").display()
-    );
-    let store = Store::connect(&url.parse()?).await?;
-    poll("the queue to empty", Duration::from_secs(60), || async {
-        let counts = store.job_counts().await?;
-        Ok((counts.queued == 0 && counts.running == 0).then_some(()))
-    })
-    .await?;
-    assert_eq!(store.job_counts().await?.parked, 0);
+    let store = drained(&restarted).await?;
     // Each conversation's Task is accounted for: created, or found by its Subject and rewritten.
     let rows = store
         .ledger(
